@@ -1,0 +1,249 @@
+package io.chatmesh;
+
+import io.chatmesh.internal.NodeSettings;
+import io.chatmesh.internal.NodeEngine;
+import io.chatmesh.spi.transport.Transport;
+import io.chatmesh.spi.transport.Transports;
+import io.chatmesh.time.ChatClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A chat node embedded in the application: an equal peer of the cluster that hosts rooms, forwards
+ * its users' messages to the rooms' administrators and delivers their ordered events.
+ *
+ * <pre>{@code
+ * ChatNode node = ChatNode.builder()
+ *     .nodeId("n1")
+ *     .transport("grpc", "127.0.0.1:9091")      // or .transport(inMemoryNetwork.transport("n1"))
+ *     .seeds("127.0.0.1:9092", "127.0.0.1:9093")
+ *     .build()
+ *     .start();
+ * Room room = node.createRoom("general").join();
+ * room.join(UserId.of("alice"), event -> System.out.println(event)).join();
+ * room.send(UserId.of("alice"), "hello").join();
+ * node.close();
+ * }</pre>
+ *
+ * <p>Thread-safe: every method may be called from any thread. Operations that need another node
+ * return a {@link CompletableFuture} bounded by the request timeout; they complete exceptionally
+ * with {@link ChatException} (never throw), except {@link #start()} and lookups, which throw it.
+ * Lifecycle: built, then {@link #start() started} once, then {@link #close() closed} once (close is
+ * idempotent; a closed node cannot be restarted, build a new one).
+ */
+public interface ChatNode extends AutoCloseable {
+
+  /** A builder with the defaults documented on each setter. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /** This node's id. */
+  NodeId id();
+
+  /** The address peers reach this node at; known after {@link #start()}. */
+  String address();
+
+  /**
+   * Binds the transport, greets the seeds and starts heartbeats. Returns this node.
+   *
+   * @throws ChatException UNAVAILABLE if the transport cannot start; BAD_REQUEST if already started
+   */
+  ChatNode start();
+
+  /** Says goodbye to peers, stops timers and the transport. Idempotent. */
+  @Override
+  void close();
+
+  /**
+   * Creates a room administered by this node. The name is reserved on every live node first (a
+   * two-phase commit), so two nodes racing for one name end with exactly one room.
+   *
+   * @return the room; fails with BAD_REQUEST (invalid name), ROOM_EXISTS, or TIMEOUT
+   */
+  CompletableFuture<Room> createRoom(String name);
+
+  /** A handle to the room of that name if the cluster directory knows it. */
+  Optional<Room> room(String name);
+
+  /** Every room in the cluster as this node knows it, sorted by name. */
+  List<RoomSummary> rooms();
+
+  /** Peers currently considered alive (not including this node). */
+  Set<NodeId> liveNodes();
+
+  /** Registers a listener for peers going up and down. */
+  void addClusterListener(ClusterListener listener);
+
+  /**
+   * Configures a {@link ChatNode}. Not thread-safe; build one node per builder. Invalid values fail
+   * with {@link ChatException} {@link ErrorCode#BAD_REQUEST} naming the setting.
+   */
+  final class Builder {
+    private @Nullable NodeId nodeId;
+    private @Nullable Transport transport;
+    private final List<String> seeds = new ArrayList<>();
+    private ChatClock clock = ChatClock.system();
+    private Duration heartbeatInterval = Duration.ofMillis(500);
+    private Duration failureTimeout = Duration.ofSeconds(3);
+    private Duration requestTimeout = Duration.ofSeconds(5);
+    private Duration prepareTimeout = Duration.ofSeconds(3);
+    private int maxTextLength = 4096;
+    private int resendBufferSize = 10_000;
+    private int dedupWindow = 10_000;
+
+    Builder() {}
+
+    /** This node's id; required, unique in the cluster. */
+    public Builder nodeId(String id) {
+      this.nodeId = NodeId.of(id);
+      return this;
+    }
+
+    /** This node's id; required, unique in the cluster. */
+    public Builder nodeId(NodeId id) {
+      this.nodeId = require(id, "nodeId");
+      return this;
+    }
+
+    /** The transport to use (e.g. from {@code InMemoryNetwork}); the node owns and closes it. */
+    public Builder transport(Transport transport) {
+      this.transport = require(transport, "transport");
+      return this;
+    }
+
+    /**
+     * Picks a transport by provider name through {@link java.util.ServiceLoader}, e.g. {@code
+     * transport("grpc", "127.0.0.1:9091")}.
+     */
+    public Builder transport(String name, String listenAddress) {
+      this.transport = Transports.create(require(name, "transport name"), require(listenAddress, "listenAddress"));
+      return this;
+    }
+
+    /** Addresses of nodes to greet on start; others are learned from them. Default none. */
+    public Builder seeds(String... addresses) {
+      for (String a : require(addresses, "seeds")) {
+        if (a == null || a.isBlank()) {
+          throw new ChatException(ErrorCode.BAD_REQUEST, "seed address must not be null or blank");
+        }
+        seeds.add(a.trim());
+      }
+      return this;
+    }
+
+    /** Addresses of nodes to greet on start. */
+    public Builder seeds(List<String> addresses) {
+      return seeds(require(addresses, "seeds").toArray(new String[0]));
+    }
+
+    /** The clock for every timeout and timer. Default {@link ChatClock#system()}. */
+    public Builder clock(ChatClock clock) {
+      this.clock = require(clock, "clock");
+      return this;
+    }
+
+    /** How often heartbeats are sent. Default 500 ms. */
+    public Builder heartbeatInterval(Duration d) {
+      this.heartbeatInterval = positive(d, "heartbeatInterval");
+      return this;
+    }
+
+    /** Silence after which a peer is declared dead. Default 3 s; must exceed the heartbeat interval. */
+    public Builder failureTimeout(Duration d) {
+      this.failureTimeout = positive(d, "failureTimeout");
+      return this;
+    }
+
+    /** Deadline of every request to another node (join, send, leave, info). Default 5 s. */
+    public Builder requestTimeout(Duration d) {
+      this.requestTimeout = positive(d, "requestTimeout");
+      return this;
+    }
+
+    /** How long a two-phase commit coordinator waits for votes (no vote = ABORT). Default 3 s. */
+    public Builder prepareTimeout(Duration d) {
+      this.prepareTimeout = positive(d, "prepareTimeout");
+      return this;
+    }
+
+    /** Longest accepted text, in characters. Default 4096. */
+    public Builder maxTextLength(int chars) {
+      this.maxTextLength = positive(chars, "maxTextLength");
+      return this;
+    }
+
+    /** Log entries per room the admin keeps to resend to nodes that missed them. Default 10,000. */
+    public Builder resendBufferSize(int entries) {
+      this.resendBufferSize = positive(entries, "resendBufferSize");
+      return this;
+    }
+
+    /** Client message ids per room remembered to deduplicate retries. Default 10,000. */
+    public Builder dedupWindow(int entries) {
+      this.dedupWindow = positive(entries, "dedupWindow");
+      return this;
+    }
+
+    /**
+     * Builds the (unstarted) node.
+     *
+     * @throws ChatException BAD_REQUEST if the node id or transport is missing or timeouts conflict
+     */
+    public ChatNode build() {
+      if (nodeId == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "nodeId is required");
+      }
+      if (transport == null) {
+        throw new ChatException(
+            ErrorCode.BAD_REQUEST, "transport is required: pass transport(...) or transport(\"grpc\", address)");
+      }
+      if (failureTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+        throw new ChatException(
+            ErrorCode.BAD_REQUEST,
+            "failureTimeout (" + failureTimeout + ") must be at least twice heartbeatInterval (" + heartbeatInterval + ")");
+      }
+      return NodeEngine.create(
+          new NodeSettings(
+              nodeId,
+              transport,
+              List.copyOf(seeds),
+              clock,
+              heartbeatInterval,
+              failureTimeout,
+              requestTimeout,
+              prepareTimeout,
+              maxTextLength,
+              resendBufferSize,
+              dedupWindow));
+    }
+
+    private static <T> T require(@Nullable T value, String what) {
+      if (value == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must not be null");
+      }
+      return value;
+    }
+
+    private static Duration positive(@Nullable Duration d, String what) {
+      Objects.requireNonNull(require(d, what));
+      if (d.isNegative() || d.isZero()) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be positive, was " + d);
+      }
+      return d;
+    }
+
+    private static int positive(int v, String what) {
+      if (v <= 0) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be positive, was " + v);
+      }
+      return v;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.chatmesh;
+
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A handle to a room of the cluster, obtained from {@link ChatNode#createRoom} or
+ * {@link ChatNode#room}. Operations go to the room's administrator node (directly when this node
+ * is the admin, otherwise forwarded) and complete asynchronously; every remote wait has the node's
+ * request timeout. Handles are cheap, immutable and thread-safe; a handle to a deleted room fails
+ * its operations with {@link ErrorCode#UNKNOWN_ROOM}.
+ *
+ * <p>Futures complete exceptionally with {@link ChatException}; argument errors are reported the
+ * same way (never thrown), so a caller has one error path.
+ */
+public interface Room {
+
+  /** The room's name, unique in the cluster. */
+  String name();
+
+  /** The node that administers this room. */
+  NodeId admin();
+
+  /**
+   * Joins a user connected through this node. The listener receives the user's own join event and
+   * then every later sequenced event of the room, in order.
+   *
+   * @return the join's place in the log and the members; fails with ALREADY_MEMBER if the user is a
+   *     member through another node, UNKNOWN_ROOM, UNAVAILABLE or TIMEOUT
+   */
+  CompletableFuture<Joined> join(UserId user, RoomListener listener);
+
+  /** Removes a user who joined through this node; fails with NOT_MEMBER if it is not a member here. */
+  CompletableFuture<Void> leave(UserId user);
+
+  /** Sends a text; same as {@code send(user, text, null)}. */
+  CompletableFuture<Sent> send(UserId user, String text);
+
+  /**
+   * Sends a text as {@code user}, who must have joined through this node. A retry with the same
+   * non-null {@code clientMessageId} is sequenced once and returns the original {@code seq}.
+   *
+   * @return fails with BAD_REQUEST (blank text), TOO_LARGE, NOT_MEMBER, UNKNOWN_ROOM, UNAVAILABLE
+   *     or TIMEOUT
+   */
+  CompletableFuture<Sent> send(UserId user, String text, @Nullable String clientMessageId);
+
+  /** A consistent snapshot of the room from its administrator. */
+  CompletableFuture<RoomInfo> info();
+
+  /**
+   * Deletes the room with a two-phase commit run by the administrator; only allowed on the admin
+   * node (NOT_ADMIN otherwise). Completes when every node with members has committed; fails with
+   * ABORTED if any of them voted ABORT or did not answer in time, in which case the room is intact
+   * everywhere.
+   */
+  CompletableFuture<Void> delete();
+}

@@ -1,0 +1,24 @@
+package io.chatmesh.internal;
+
+import io.chatmesh.NodeId;
+import io.chatmesh.spi.transport.Transport;
+import io.chatmesh.time.ChatClock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Validated configuration handed from {@link io.chatmesh.ChatNode.Builder} to the engine. Internal;
+ * immutable.
+ */
+public record NodeSettings(
+    NodeId nodeId,
+    Transport transport,
+    List<String> seeds,
+    ChatClock clock,
+    Duration heartbeatInterval,
+    Duration failureTimeout,
+    Duration requestTimeout,
+    Duration prepareTimeout,
+    int maxTextLength,
+    int resendBufferSize,
+    int dedupWindow) {}

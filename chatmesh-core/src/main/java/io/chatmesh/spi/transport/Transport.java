@@ -1,0 +1,43 @@
+package io.chatmesh.spi.transport;
+
+/**
+ * Moves envelopes between nodes. Contract every implementation must meet (checked by the
+ * conformance suite in core's test-jar, {@code AbstractTransportContractTest}):
+ *
+ * <ul>
+ *   <li><b>Per-link FIFO:</b> envelopes sent by one transport to one address are received in the
+ *       order {@link #send} was called, while the link stays up.
+ *   <li><b>Best effort:</b> {@link #send} never blocks on the network and never throws for an
+ *       unreachable or unknown address; such envelopes may be dropped (and are logged). Buffering
+ *       per destination is bounded.
+ *   <li><b>Reconnect:</b> after a peer restarts on the same address, later sends reach it.
+ *   <li><b>Delivery thread:</b> the {@link Receiver} is called one envelope at a time per inbound
+ *       link; it must not block.
+ * </ul>
+ *
+ * <p>Implementations are thread-safe: {@link #send} is called concurrently from many threads.
+ */
+public interface Transport extends AutoCloseable {
+
+  /**
+   * Starts accepting envelopes and returns the address other nodes use to reach this one (e.g.
+   * {@code 127.0.0.1:9091}, or the bound port when the configured port was 0).
+   *
+   * @throws io.chatmesh.ChatException UNAVAILABLE if the address cannot be bound
+   */
+  String start(Receiver receiver);
+
+  /** Queues an envelope for {@code address}; returns immediately. */
+  void send(String address, Envelope envelope);
+
+  /** Stops accepting and sending, releases threads and sockets; idempotent. */
+  @Override
+  void close();
+
+  /** Receives inbound envelopes. */
+  @FunctionalInterface
+  interface Receiver {
+    /** Called for each inbound envelope; must not block. */
+    void receive(Envelope envelope);
+  }
+}

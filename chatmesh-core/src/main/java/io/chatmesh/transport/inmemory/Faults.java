@@ -1,0 +1,85 @@
+package io.chatmesh.transport.inmemory;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import java.time.Duration;
+
+/**
+ * Random faults applied by an {@link InMemoryNetwork} to every envelope between two different
+ * nodes. Immutable; thread-safe. Build with {@link #builder()}; {@link #NONE} delivers everything
+ * once, in order.
+ *
+ * @param dropRate probability that an envelope is lost
+ * @param duplicateRate probability that an envelope is delivered twice
+ * @param reorderRate probability that an envelope is held back by a random delay up to {@code
+ *     maxDelay}, so later ones overtake it
+ * @param maxDelay the longest hold-back for reordered envelopes
+ * @param delay a fixed latency added to every envelope (order preserved)
+ */
+public record Faults(double dropRate, double duplicateRate, double reorderRate, Duration maxDelay, Duration delay) {
+
+  /** No faults. */
+  public static final Faults NONE = new Faults(0, 0, 0, Duration.ZERO, Duration.ZERO);
+
+  /** Validates rates in [0, 1) and non-negative durations. */
+  public Faults {
+    rate(dropRate, "dropRate");
+    rate(duplicateRate, "duplicateRate");
+    rate(reorderRate, "reorderRate");
+    if (maxDelay.isNegative() || delay.isNegative()) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "delays must not be negative");
+    }
+  }
+
+  /** A builder starting from {@link #NONE}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static void rate(double r, String what) {
+    if (!(r >= 0 && r < 1)) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be in [0, 1), was " + r);
+    }
+  }
+
+  /** Builds {@link Faults}. Not thread-safe. */
+  public static final class Builder {
+    private double drop;
+    private double duplicate;
+    private double reorder;
+    private Duration maxDelay = Duration.ofMillis(5);
+    private Duration delay = Duration.ZERO;
+
+    Builder() {}
+
+    /** Probability of losing an envelope. */
+    public Builder drop(double rate) {
+      this.drop = rate;
+      return this;
+    }
+
+    /** Probability of delivering an envelope twice. */
+    public Builder duplicate(double rate) {
+      this.duplicate = rate;
+      return this;
+    }
+
+    /** Probability of holding an envelope back by up to {@code maxDelay}. */
+    public Builder reorder(double rate, Duration maxDelay) {
+      this.reorder = rate;
+      this.maxDelay = maxDelay;
+      return this;
+    }
+
+    /** Fixed latency for every envelope. */
+    public Builder delay(Duration delay) {
+      this.delay = delay;
+      return this;
+    }
+
+    /** The faults. */
+    public Faults build() {
+      return new Faults(drop, duplicate, reorder, maxDelay, delay);
+    }
+  }
+}
