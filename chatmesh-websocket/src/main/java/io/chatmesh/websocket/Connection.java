@@ -56,6 +56,8 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private final TokenBucket bucket;
   /** Frames accepted for this client and not yet written to its socket (any thread increments). */
   private final AtomicInteger queuedFrames = new AtomicInteger();
+  /** Set once the frame bound was passed; later events are dropped at once. */
+  private volatile boolean overflowed;
   // --- event-loop confined ---
   private @Nullable ChannelHandlerContext ctx;
   private boolean websocket;
@@ -352,9 +354,13 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   /** Called on a chatmesh thread for every event of a room this connection joined. */
   private void onRoomEvent(Membership m, RoomEvent event) {
+    if (overflowed) {
+      return; // being disconnected as too slow: drop instead of queueing
+    }
     int queued = queuedFrames.incrementAndGet();
     if (queued > settings.maxOutboundFrames) {
       queuedFrames.decrementAndGet();
+      overflowed = true;
       onLoop(() -> slowClient("more than " + settings.maxOutboundFrames + " frames queued"));
       return;
     }
@@ -479,12 +485,18 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   private void slowClient(String why) {
+    overflowed = true;
     if (closing) {
       return;
     }
     log.warn("disconnecting slow WebSocket client {} (user {}) on node {}: {} (limits {} bytes, {} frames)",
         channel().remoteAddress(), user, settings.node.id(), why, settings.maxOutboundBytes, settings.maxOutboundFrames);
-    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "too slow: outbound queue over limit");
+    // The client is not reading, so a close frame queued behind the backlog would never arrive:
+    // try to send it, then drop the connection and its backlog right away.
+    closing = true;
+    Channel ch = channel();
+    ch.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION.code(), "too slow"));
+    ch.close();
   }
 
   /** Sends a close frame and closes the TCP connection once it is written, or after 1 s at most. */
