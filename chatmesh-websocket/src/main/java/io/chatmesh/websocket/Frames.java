@@ -1,5 +1,6 @@
 package io.chatmesh.websocket;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,7 +20,9 @@ import org.jspecify.annotations.Nullable;
  * The JSON frames of the protocol (PROTOCOL.md), built as Jackson trees. Stateless; thread-safe.
  */
 final class Frames {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Rejects duplicate keys: {@code {"id":"a","id":"b"}} is malformed, not silently "b". */
+  static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private Frames() {}

@@ -204,6 +204,8 @@ class GatewayProtocolTest {
     RawWsClient c = hello("alice");
     c.send("{not json");
     assertError(c.next(), "BAD_REQUEST");
+    c.send("{\"type\":\"rooms\",\"type\":\"join\"}");
+    assertErrorMentions(c.next(), "BAD_REQUEST", "Duplicate field");
     c.send("[1,2,3]");
     assertError(c.next(), "BAD_REQUEST");
     c.send("{\"room\":\"x\",\"id\":\"t\"}");
