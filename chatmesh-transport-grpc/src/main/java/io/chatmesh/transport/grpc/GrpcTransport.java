@@ -154,6 +154,7 @@ public final class GrpcTransport implements Transport {
     ExecutorService serverExec = Executors.newFixedThreadPool(serverThreads, threads("server"));
     ScheduledThreadPoolExecutor clientExec = new ScheduledThreadPoolExecutor(2, threads("client"));
     clientExec.setRemoveOnCancelPolicy(true);
+    clientExec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     ServerServiceDefinition service =
         ServerServiceDefinition.builder(NodeLinkGrpc.getServiceDescriptor())
             .addMethod(NodeLinkGrpc.getLinkMethod(), new InboundLinkHandler(this))
