@@ -449,11 +449,18 @@ final class OutboundLink {
           reason,
           dropped,
           TimeUnit.NANOSECONDS.toMillis(delay));
-    } else if (wasOpen || failures == 1) {
-      log.warn(
-          "link to {} {}: {}; {} queued, reconnecting in {} ms",
+    } else if (wasOpen) {
+      // a peer going away (restart, shutdown, crash) is routine; the engine reports node failures
+      log.info(
+          "link to {} lost: {}; {} queued, reconnecting in {} ms",
           address,
-          wasOpen ? "lost" : "could not open",
+          reason,
+          queuedCount.get(),
+          TimeUnit.NANOSECONDS.toMillis(delay));
+    } else if (failures == 1) {
+      log.warn(
+          "link to {} could not open: {}; {} queued, retrying in {} ms",
+          address,
           reason,
           queuedCount.get(),
           TimeUnit.NANOSECONDS.toMillis(delay));
