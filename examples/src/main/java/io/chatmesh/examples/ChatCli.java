@@ -33,6 +33,7 @@ public final class ChatCli {
   private final PrintStream out;
   private final AtomicLong ids = new AtomicLong();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private final java.util.Map<String, CompletableFuture<Void>> pending = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile @Nullable String current;
   private @Nullable WebSocket ws;
 
@@ -124,19 +125,47 @@ public final class ChatCli {
     return true;
   }
 
+  /** Sends a request and waits (up to 10 s) for its reply, so commands run one after another. */
   private void request(String type, java.util.function.Consumer<ObjectNode> fill) {
     ObjectNode o = JSON.createObjectNode();
     o.put("type", type);
-    o.put("id", "cli-" + ids.incrementAndGet());
+    String id = "cli-" + ids.incrementAndGet();
+    o.put("id", id);
     fill.accept(o);
     WebSocket socket = ws;
-    if (socket != null) {
+    if (socket == null) {
+      return;
+    }
+    CompletableFuture<Void> replied = new CompletableFuture<>();
+    pending.put(id, replied);
+    try {
       socket.sendText(o.toString(), true).orTimeout(10, TimeUnit.SECONDS).join();
+      CompletableFuture.anyOf(replied, closed).get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      out.println("! no reply to " + type + " within 10 s");
+    } finally {
+      pending.remove(id);
     }
   }
 
   private void show(JsonNode f) {
     String room = f.path("room").asText();
+    if (!"message".equals(f.path("type").asText())) {
+      CompletableFuture<Void> waiting = pending.get(f.path("id").asText());
+      if (waiting != null) {
+        // completed after printing, below
+        try {
+          print(f, room);
+        } finally {
+          waiting.complete(null);
+        }
+        return;
+      }
+    }
+    print(f, room);
+  }
+
+  private void print(JsonNode f, String room) {
     switch (f.path("type").asText()) {
       case "welcome" -> out.println("* signed in as " + f.path("user").asText() + " on node " + f.path("node").asText());
       case "rooms" -> {
