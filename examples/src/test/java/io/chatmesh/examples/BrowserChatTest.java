@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -83,9 +84,26 @@ class BrowserChatTest {
         "connected to node " + node.node().id() + " as " + user));
   }
 
-  private static WebElement roomButton(WebDriver b, String room, String button) {
-    return new WebDriverWait(b, WAIT).until(ExpectedConditions.elementToBeClickable(
-        By.cssSelector("#rooms li[data-room='" + room + "'] button." + button)));
+  private static void clickRoomButton(WebDriver b, String room, String button) {
+    click(b, By.cssSelector("#rooms li[data-room='" + room + "'] button." + button));
+  }
+
+  /**
+   * Clicks what {@code by} finds; the room list is re-rendered whenever the directory changes, so
+   * an element found a moment ago may be replaced: find it again until the click lands.
+   */
+  private static void click(WebDriver b, By by) {
+    new WebDriverWait(b, WAIT)
+        .ignoring(StaleElementReferenceException.class)
+        .ignoring(org.openqa.selenium.ElementClickInterceptedException.class)
+        .until(d -> {
+          WebElement e = ExpectedConditions.elementToBeClickable(by).apply(d);
+          if (e == null) {
+            return false;
+          }
+          e.click();
+          return true;
+        });
   }
 
   private static void say(WebDriver b, String text) {
@@ -119,9 +137,9 @@ class BrowserChatTest {
       connect(bob, n2, "bob");
 
       // both join room-b, administered by n2
-      roomButton(alice, "room-b", "join").click();
+      clickRoomButton(alice, "room-b", "join");
       new WebDriverWait(alice, WAIT).until(ExpectedConditions.textToBe(By.id("room-title"), "# room-b"));
-      roomButton(bob, "room-b", "join").click();
+      clickRoomButton(bob, "room-b", "join");
       new WebDriverWait(bob, WAIT).until(ExpectedConditions.textToBe(By.id("room-title"), "# room-b"));
       new WebDriverWait(alice, WAIT).until(ExpectedConditions.textToBePresentInElementLocated(
           By.id("messages"), "bob joined"));
@@ -142,26 +160,26 @@ class BrowserChatTest {
       alice.findElement(By.id("new-room")).sendKeys("browser-room");
       alice.findElement(By.id("create")).click();
       new WebDriverWait(alice, WAIT).until(ExpectedConditions.textToBe(By.id("room-title"), "# browser-room"));
-      roomButton(bob, "browser-room", "join").click();
+      clickRoomButton(bob, "browser-room", "join");
       new WebDriverWait(bob, WAIT).until(ExpectedConditions.textToBe(By.id("room-title"), "# browser-room"));
       say(bob, "new room works");
       awaitMessage(alice, "new room works");
 
       // room-c's admin n3 goes away: its members are told the room is unavailable
-      roomButton(alice, "room-c", "join").click();
+      clickRoomButton(alice, "room-c", "join");
       new WebDriverWait(alice, WAIT).until(ExpectedConditions.textToBe(By.id("room-title"), "# room-c"));
       Path shot = Path.of("target", "browser-chat.png");
-      alice.findElement(By.cssSelector("#rooms li[data-room='room-b'] .name")).click();
+      click(alice, By.cssSelector("#rooms li[data-room='room-b'] .name"));
       Files.createDirectories(shot.getParent());
       Files.copy(((ChromeDriver) alice).getScreenshotAs(OutputType.FILE).toPath(), shot,
           StandardCopyOption.REPLACE_EXISTING);
-      alice.findElement(By.cssSelector("#rooms li[data-room='room-c'] .name")).click();
+      click(alice, By.cssSelector("#rooms li[data-room='room-c'] .name"));
       nodes.get(2).close();
       new WebDriverWait(alice, WAIT).until(ExpectedConditions.visibilityOfElementLocated(By.id("room-banner")));
       assertThat(alice.findElement(By.id("messages")).getText()).contains("room unavailable");
 
       // alice deletes her room (n1 is its admin): bob's page drops it
-      roomButton(alice, "browser-room", "delete").click();
+      clickRoomButton(alice, "browser-room", "delete");
       new WebDriverWait(alice, WAIT).until(ExpectedConditions.alertIsPresent()).accept();
       new WebDriverWait(bob, WAIT).until(ExpectedConditions.invisibilityOfElementLocated(
           By.cssSelector("#rooms li[data-room='browser-room']")));
