@@ -15,7 +15,8 @@ import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
 /**
- * Requests to other nodes awaiting a {@link Reply}: resent with the same id every retry interval
+ * Requests to other nodes awaiting a {@link Reply} (or another answer type, e.g. {@link
+ * io.chatmesh.wire.HistoryReply}): resent with the same id every retry interval
  * (the admin handles every request idempotently) and failed with TIMEOUT at the deadline.
  */
 final class PendingRequests {
@@ -23,7 +24,7 @@ final class PendingRequests {
   private final Duration timeout;
   private final Duration retryInterval;
   private final AtomicLong ids = new AtomicLong();
-  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final Map<Long, Pending<?>> pending = new ConcurrentHashMap<>();
 
   PendingRequests(ChatClock clock, Duration timeout) {
     this.clock = clock;
@@ -37,9 +38,15 @@ final class PendingRequests {
    * reply arrives or the deadline passes.
    */
   CompletableFuture<Reply> send(NodeId target, LongFunction<WireMessage> build, Consumer<WireMessage> send) {
+    return send(target, Reply.class, build, send);
+  }
+
+  /** Like {@link #send(NodeId, LongFunction, Consumer)} for a request answered by a {@code type}. */
+  <R extends WireMessage> CompletableFuture<R> send(
+      NodeId target, Class<R> type, LongFunction<WireMessage> build, Consumer<WireMessage> send) {
     long id = ids.incrementAndGet();
     WireMessage msg = build.apply(id);
-    Pending p = new Pending(id, target, msg, send, new CompletableFuture<>(), clock.millis() + timeout.toMillis());
+    Pending<R> p = new Pending<>(id, target, type, msg, send, new CompletableFuture<>(), clock.millis() + timeout.toMillis());
     pending.put(id, p);
     p.future.whenComplete((r, e) -> {
       pending.remove(id);
@@ -55,9 +62,14 @@ final class PendingRequests {
   }
 
   void onReply(Reply reply) {
-    Pending p = pending.get(reply.requestId());
+    onReply(reply.requestId(), reply);
+  }
+
+  /** Completes request {@code requestId} with {@code answer} if it awaits an answer of that type. */
+  void onReply(long requestId, WireMessage answer) {
+    Pending<?> p = pending.get(requestId);
     if (p != null) {
-      p.future.complete(reply);
+      p.complete(answer);
     }
   }
 
@@ -75,13 +87,13 @@ final class PendingRequests {
     pending.values().forEach(p -> p.future.completeExceptionally(error));
   }
 
-  private void arm(Pending p) {
+  private void arm(Pending<?> p) {
     long now = clock.millis();
     long wait = Math.min(retryInterval.toMillis(), Math.max(0, p.deadline - now));
     p.timer = clock.schedule(Duration.ofMillis(wait), () -> tick(p));
   }
 
-  private void tick(Pending p) {
+  private void tick(Pending<?> p) {
     if (p.future.isDone()) {
       return;
     }
@@ -95,22 +107,34 @@ final class PendingRequests {
     arm(p);
   }
 
-  private static final class Pending {
+  private static final class Pending<R extends WireMessage> {
     final long id;
     final NodeId target;
+    final Class<R> type;
     final WireMessage message;
     final Consumer<WireMessage> send;
-    final CompletableFuture<Reply> future;
+    final CompletableFuture<R> future;
     final long deadline;
     volatile ChatClock.Cancellable timer = () -> {};
 
-    Pending(long id, NodeId target, WireMessage message, Consumer<WireMessage> send, CompletableFuture<Reply> future, long deadline) {
+    Pending(
+        long id, NodeId target, Class<R> type, WireMessage message, Consumer<WireMessage> send, CompletableFuture<R> future, long deadline) {
       this.id = id;
       this.target = target;
+      this.type = type;
       this.message = message;
       this.send = send;
       this.future = future;
       this.deadline = deadline;
+    }
+
+    void complete(WireMessage answer) {
+      if (type.isInstance(answer)) {
+        future.complete(type.cast(answer));
+      } else if (answer instanceof Reply r && r.error() != null) {
+        // a generic refusal (e.g. UNKNOWN_ROOM) of a request that expects another answer type
+        future.completeExceptionally(new ChatException(r.error(), r.message()));
+      }
     }
 
     void cancelTimer() {
