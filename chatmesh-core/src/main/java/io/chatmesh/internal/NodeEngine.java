@@ -101,7 +101,7 @@ public final class NodeEngine implements ChatNode {
   private final AtomicLong directoryVersion = new AtomicLong();
   private final AtomicInteger state = new AtomicInteger(NEW);
   private volatile String address = "";
-  private ChatClock.Cancellable ticker = () -> {};
+  private volatile ChatClock.Cancellable ticker = () -> {};
   private long ticks;
 
   private static final int NEW = 0;
@@ -186,6 +186,7 @@ public final class NodeEngine implements ChatNode {
       throw new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " could not start its transport: " + e.getMessage(), e);
     }
     log.info("node {} started at {} (incarnation {}), seeds {}", self, address, incarnation, settings.seeds());
+    requests.start();
     nodeLane.execute(this::tick);
     return this;
   }
@@ -197,6 +198,7 @@ public final class NodeEngine implements ChatNode {
       return;
     }
     ticker.cancel();
+    requests.stop();
     if (was == RUNNING) {
       for (NodeId peer : alive) {
         send(peer, new Goodbye("node " + self + " is shutting down"));

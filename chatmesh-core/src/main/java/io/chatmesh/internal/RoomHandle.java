@@ -145,6 +145,7 @@ final class RoomHandle implements Room {
       } catch (RuntimeException e) {
         out.completeExceptionally(ChatException.from(e));
       }
+      rs.maybeForget(); // an operation refused on a node without members leaves nothing behind
     });
   }
 

@@ -961,7 +961,8 @@ final class RoomState {
     }
   }
 
-  private void maybeForget() {
+  /** Drops this state from the node when it holds nothing (no admin role, members, requests or vote). */
+  void maybeForget() {
     if (!isAdmin && locals.isEmpty() && inflight == 0 && preparedDelete == null) {
       engine.forget(this);
     }
