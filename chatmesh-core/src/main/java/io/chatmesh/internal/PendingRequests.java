@@ -15,7 +15,8 @@ import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
 /**
- * Requests to other nodes awaiting a {@link Reply}: resent with the same id every retry interval
+ * Requests to other nodes awaiting a {@link Reply} (or another answer type, e.g. {@link
+ * io.chatmesh.wire.HistoryReply}): resent with the same id every retry interval
  * (the admin handles every request idempotently) and failed with TIMEOUT at the deadline. One
  * periodic sweep drives all of them, so a request costs no timer of its own on the hot path.
  */
@@ -25,7 +26,7 @@ final class PendingRequests {
   private final long retryMillis;
   private final Duration sweepInterval;
   private final AtomicLong ids = new AtomicLong();
-  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final Map<Long, Pending<?>> pending = new ConcurrentHashMap<>();
   private volatile boolean running;
   private volatile ChatClock.Cancellable sweeper = () -> {};
 
@@ -55,19 +56,30 @@ final class PendingRequests {
    * reply arrives or the deadline passes.
    */
   CompletableFuture<Reply> send(NodeId target, LongFunction<WireMessage> build, Consumer<WireMessage> send) {
+    return send(target, Reply.class, build, send);
+  }
+
+  /** Like {@link #send(NodeId, LongFunction, Consumer)} for a request answered by a {@code type}. */
+  <R extends WireMessage> CompletableFuture<R> send(
+      NodeId target, Class<R> type, LongFunction<WireMessage> build, Consumer<WireMessage> send) {
     long id = ids.incrementAndGet();
     WireMessage msg = build.apply(id);
     long now = clock.millis();
-    Pending p = new Pending(target, msg, send, now + timeout.toMillis(), now);
+    Pending<R> p = new Pending<>(target, type, msg, send, now + timeout.toMillis(), now);
     pending.put(id, p);
     send.accept(msg);
     return p.future;
   }
 
   void onReply(Reply reply) {
-    Pending p = pending.remove(reply.requestId());
+    onReply(reply.requestId(), reply);
+  }
+
+  /** Completes request {@code requestId} with {@code answer}. */
+  void onReply(long requestId, WireMessage answer) {
+    Pending<?> p = pending.remove(requestId);
     if (p != null) {
-      p.future.complete(reply);
+      p.complete(answer);
     }
   }
 
@@ -99,7 +111,7 @@ final class PendingRequests {
   private void sweep() {
     long now = clock.millis();
     pending.entrySet().removeIf(e -> {
-      Pending p = e.getValue();
+      Pending<?> p = e.getValue();
       if (now >= p.deadline) {
         p.future.completeExceptionally(
             new ChatException(ErrorCode.TIMEOUT, "no answer from node " + p.target + " within " + timeout.toMillis() + " ms"));
@@ -114,20 +126,34 @@ final class PendingRequests {
     arm();
   }
 
-  private static final class Pending {
+  private static final class Pending<R extends WireMessage> {
     final NodeId target;
+    final Class<R> type;
     final WireMessage message;
     final Consumer<WireMessage> send;
-    final CompletableFuture<Reply> future = new CompletableFuture<>();
+    final CompletableFuture<R> future = new CompletableFuture<>();
     final long deadline;
     long lastSent;
 
-    Pending(NodeId target, WireMessage message, Consumer<WireMessage> send, long deadline, long lastSent) {
+    Pending(NodeId target, Class<R> type, WireMessage message, Consumer<WireMessage> send, long deadline, long lastSent) {
       this.target = target;
+      this.type = type;
       this.message = message;
       this.send = send;
       this.deadline = deadline;
       this.lastSent = lastSent;
+    }
+
+    void complete(WireMessage answer) {
+      if (type.isInstance(answer)) {
+        future.complete(type.cast(answer));
+      } else if (answer instanceof Reply r && r.error() != null) {
+        // a generic refusal (e.g. UNKNOWN_ROOM) of a request that expects another answer type
+        future.completeExceptionally(new ChatException(r.error(), r.message()));
+      } else {
+        future.completeExceptionally(
+            new ChatException(ErrorCode.INTERNAL, "unexpected answer " + answer.getClass().getSimpleName() + " to a request expecting " + type.getSimpleName()));
+      }
     }
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.JoinOptions;
 import io.chatmesh.Joined;
 import io.chatmesh.Room;
 import io.chatmesh.RoomEvent;
@@ -49,7 +50,7 @@ import org.slf4j.LoggerFactory;
 final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   private static final int MAX_ID_LENGTH = 128;
-  static final String TYPES = "hello, rooms, create, join, leave, send, delete";
+  static final String TYPES = "hello, rooms, create, join, leave, send, delete, history";
 
   private final WebSocketGateway.Settings settings;
   private final WebSocketGateway gateway;
@@ -221,6 +222,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
         case "leave" -> leave(request, id);
         case "send" -> sendMessage(request, id);
         case "delete" -> delete(request, id);
+        case "history" -> history(request, id);
         default -> throw bad("unknown type '" + truncate(type) + "'; expected one of: " + TYPES);
       }
     } catch (ChatException e) {
@@ -275,10 +277,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   private void join(JsonNode request, @Nullable JsonNode id) {
     String name = requiredString(request, "room");
-    JsonNode since = request.get("since");
-    if (since != null && !since.isNull() && !(since.canConvertToLong() && since.isIntegralNumber() && since.asLong() >= 0)) {
-      throw bad("field 'since' must be a non-negative integer");
-    }
+    JoinOptions options = joinOptions(request);
     Room room = room(name);
     if (rooms.containsKey(room.name())) {
       throw new ChatException(ErrorCode.ALREADY_MEMBER, "already joined room '" + room.name() + "'");
@@ -288,7 +287,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     rooms.put(room.name(), m);
     CompletableFuture<Joined> f;
     try {
-      f = room.join(u, event -> onRoomEvent(m, event));
+      f = room.join(u, event -> onRoomEvent(m, event), options);
     } catch (RuntimeException e) {
       rooms.remove(room.name(), m);
       throw e;
@@ -315,6 +314,52 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
         deliver(m, e);
       }
     });
+  }
+
+  /** {@code since} (+ {@code epoch} = resume) or {@code last}; none of them = no history. */
+  private static JoinOptions joinOptions(JsonNode request) {
+    Long since = optionalLong(request, "since", 0);
+    Long epoch = optionalLong(request, "epoch", 1);
+    Long last = optionalLong(request, "last", 1);
+    if (last != null && (since != null || epoch != null)) {
+      throw bad("field 'last' cannot be combined with 'since' or 'epoch'");
+    }
+    if (last != null) {
+      if (last > JoinOptions.MAX_ENTRIES) {
+        throw bad("field 'last' must be at most " + JoinOptions.MAX_ENTRIES);
+      }
+      return JoinOptions.last(last.intValue());
+    }
+    if (epoch != null) {
+      if (since == null) {
+        throw bad("field 'epoch' needs 'since' (the seq of the last event seen)");
+      }
+      return JoinOptions.resume(epoch, since);
+    }
+    return since == null ? JoinOptions.none() : JoinOptions.since(since);
+  }
+
+  private static @Nullable Long optionalLong(JsonNode request, String field, long min) {
+    JsonNode n = request.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!(n.isIntegralNumber() && n.canConvertToLong() && n.asLong() >= min)) {
+      throw bad("field '" + field + "' must be an integer of at least " + min);
+    }
+    return n.asLong();
+  }
+
+  private void history(JsonNode request, @Nullable JsonNode id) {
+    String name = requiredString(request, "room");
+    Long before = optionalLong(request, "before", 1);
+    Long limit = optionalLong(request, "limit", 1);
+    if (limit != null && limit > 1000) {
+      throw bad("field 'limit' must be 1..1000");
+    }
+    Room room = room(name);
+    reply(room.history(before == null ? Long.MAX_VALUE : before, limit == null ? 50 : limit.intValue()), id,
+        (messages, x) -> send(Frames.history(room.name(), messages, id)));
   }
 
   private void leave(JsonNode request, @Nullable JsonNode id) {

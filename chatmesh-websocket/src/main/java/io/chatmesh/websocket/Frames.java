@@ -85,9 +85,23 @@ final class Frames {
     n.put("admin", j.admin().value());
     n.put("seq", j.seq());
     n.put("epoch", j.epoch());
+    n.put("recovered", j.recovered());
     ArrayNode m = n.putArray("members");
     for (UserId u : j.members()) {
       m.add(u.value());
+    }
+    return n;
+  }
+
+  /** The answer to a history request: the messages, ascending by seq, as message frames. */
+  static ObjectNode history(String room, java.util.List<ChatMessage> messages, @Nullable JsonNode id) {
+    ObjectNode n = frame("history", id);
+    n.put("room", room);
+    ArrayNode a = n.putArray("messages");
+    for (ChatMessage m : messages) {
+      ObjectNode e = event(m);
+      e.remove("type");
+      a.add(e);
     }
     return n;
   }

@@ -190,6 +190,17 @@ final class FakeChatNode implements ChatNode {
       });
     }
 
+    /** The fake keeps no history: options are ignored (the live stream only). */
+    @Override
+    public CompletableFuture<Joined> join(UserId user, RoomListener listener, io.chatmesh.JoinOptions options) {
+      return join(user, listener);
+    }
+
+    @Override
+    public CompletableFuture<List<io.chatmesh.ChatMessage>> history(long beforeSeq, int limit) {
+      return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "the fake node keeps no history"));
+    }
+
     @Override
     public CompletableFuture<Void> leave(UserId user) {
       return onLane(() -> {

@@ -199,6 +199,51 @@ class GatewayClusterTest {
     });
   }
 
+  @Test
+  void aClientResumesOnAnotherNodeAndPagesBackThroughHistory() throws Exception {
+    RawWsClient alice = connect("n1", "alice");
+    RawWsClient bob = connect("n2", "bob");
+    assertThat(request(alice, "{\"type\":\"create\",\"room\":\"hist\"}").path("type").asText()).isEqualTo("created");
+    awaitRoomVisible(bob, "hist", "n1");
+    request(alice, "{\"type\":\"join\",\"room\":\"hist\"}");
+    request(bob, "{\"type\":\"join\",\"room\":\"hist\"}");
+    for (int i = 0; i < 4; i++) {
+      request(alice, "{\"type\":\"send\",\"room\":\"hist\",\"text\":\"m" + i + "\"}");
+    }
+    List<String> seen = messages(bob, 4);
+    long lastSeen = Long.parseLong(seen.get(3).split(":")[0]);
+    bob.close(); // bob's connection drops; his node removes him when the connection closes
+    for (int i = 4; i < 7; i++) {
+      request(alice, "{\"type\":\"send\",\"room\":\"hist\",\"text\":\"m" + i + "\"}");
+    }
+    RawWsClient bobAgain = connect("n3", "bob");
+    JsonNode resumed = request(bobAgain, "{\"type\":\"join\",\"room\":\"hist\",\"since\":" + lastSeen + ",\"epoch\":1}");
+    assertThat(resumed.path("type").asText()).isEqualTo("joined");
+    assertThat(resumed.path("recovered").asBoolean()).isTrue();
+    assertThat(messages(bobAgain, 3)).extracting(m -> m.split(":")[2]).containsExactly("m4", "m5", "m6");
+    JsonNode ownJoin = bobAgain.next(f -> f.path("type").asText().equals("member_joined") && f.path("user").asText().equals("bob"));
+    assertThat(ownJoin.path("seq").asLong()).isEqualTo(resumed.path("seq").asLong());
+
+    RawWsClient carol = connect("n3", "carol");
+    JsonNode last = request(carol, "{\"type\":\"join\",\"room\":\"hist\",\"last\":2}");
+    assertThat(last.path("recovered").asBoolean()).isTrue();
+    JsonNode firstOfLast = carol.next(f -> f.has("seq"));
+    assertThat(firstOfLast.path("seq").asLong()).isEqualTo(last.path("seq").asLong() - 2);
+
+    JsonNode page = request(carol, "{\"type\":\"history\",\"room\":\"hist\",\"limit\":5}");
+    assertThat(page.path("type").asText()).isEqualTo("history");
+    List<String> texts = new ArrayList<>();
+    page.path("messages").forEach(m -> texts.add(m.path("text").asText()));
+    assertThat(texts).containsExactly("m2", "m3", "m4", "m5", "m6");
+    long before = page.path("messages").get(0).path("seq").asLong();
+    JsonNode older = request(carol, "{\"type\":\"history\",\"room\":\"hist\",\"before\":" + before + ",\"limit\":5}");
+    List<String> olderTexts = new ArrayList<>();
+    older.path("messages").forEach(m -> olderTexts.add(m.path("text").asText()));
+    assertThat(olderTexts).containsExactly("m0", "m1");
+    assertThat(request(carol, "{\"type\":\"history\",\"room\":\"hist\",\"limit\":0}").path("code").asText()).isEqualTo("BAD_REQUEST");
+    assertThat(request(carol, "{\"type\":\"join\",\"room\":\"hist\",\"last\":2,\"since\":1}").path("code").asText()).isEqualTo("BAD_REQUEST");
+  }
+
   /** The next {@code n} chat messages as "seq:user:text". */
   private static List<String> messages(RawWsClient c, int n) throws Exception {
     List<String> out = new ArrayList<>();

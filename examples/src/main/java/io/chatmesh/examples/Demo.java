@@ -43,6 +43,9 @@ public final class Demo {
                                'none' for no room)
         --host HOST            address to bind and advertise, default 127.0.0.1
         --failure-timeout-ms N silence after which a node is declared dead, default 3000
+        --history URL          keep room history durably: h2:DIR (embedded H2; a whole cluster uses
+                               DIR/<node> per node) or postgresql://[user[:pw]@]host[:port]/db;
+                               default: in memory (recent 10,000 entries per room, lost on exit)
         --help                 this text
       """;
 
@@ -103,8 +106,12 @@ public final class Demo {
     int wsBase = intOpt(opts, "ws-base", 8081, 0, 65535);
     List<String> peers = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
+      String history = opts.get("history");
+      if (history != null && history.startsWith("h2:")) {
+        history = history + "/n" + i; // one embedded database per node
+      }
       DemoNode node = DemoNode.start(
-          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout);
+          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout, history);
       started.add(node);
       peers.add(node.node().address());
     }
@@ -132,7 +139,7 @@ public final class Demo {
         peers.add(p.trim());
       }
     }
-    DemoNode node = DemoNode.start(id, host, grpcPort, wsPort, peers, failureTimeout);
+    DemoNode node = DemoNode.start(id, host, grpcPort, wsPort, peers, failureTimeout, opts.get("history"));
     started.add(node);
     String room = opts.getOrDefault("room", defaultRoom(id));
     if (!room.equals("none")) {
@@ -206,7 +213,7 @@ public final class Demo {
   static Map<String, String> parse(String[] args) {
     List<String> known = Arrays.asList(
         "nodes", "grpc-base", "ws-base", "node", "grpc-port", "ws-port", "peers", "room", "host",
-        "failure-timeout-ms", "help");
+        "failure-timeout-ms", "history", "help");
     Map<String, String> out = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];

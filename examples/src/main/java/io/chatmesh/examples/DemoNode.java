@@ -33,15 +33,29 @@ public final class DemoNode implements AutoCloseable {
    */
   public static DemoNode start(
       String id, String host, int grpcPort, int wsPort, List<String> peers, Duration failureTimeout) {
-    return start(
+    return start(id, host, grpcPort, wsPort, peers, failureTimeout, null);
+  }
+
+  /**
+   * Like {@link #start(String, String, int, int, List, Duration)}, keeping the history of the
+   * rooms this node administers in {@code history} ({@code h2:DIR}, {@code postgresql://...}; see
+   * {@code JdbcHistoryStore.forUrl}), or in memory when null.
+   */
+  public static DemoNode start(
+      String id, String host, int grpcPort, int wsPort, List<String> peers, Duration failureTimeout,
+      @org.jspecify.annotations.Nullable String history) {
+    ChatNode.Builder b =
         ChatNode.builder()
             .nodeId(id)
             .transport("grpc", host + ":" + grpcPort)
             .seeds(peers)
             .heartbeatInterval(failureTimeout.dividedBy(6))
-            .failureTimeout(failureTimeout),
-        host,
-        wsPort);
+            .failureTimeout(failureTimeout);
+    if (history != null) {
+      b.history(io.chatmesh.history.jdbc.JdbcHistoryStore.forUrl(history));
+      log.info("node {} keeps its rooms' history in {}", id, history.startsWith("h2:") ? history : "PostgreSQL");
+    }
+    return start(b, host, wsPort);
   }
 
   /** Builds and starts the node configured by {@code builder}, then a gateway on {@code host:wsPort}. */
