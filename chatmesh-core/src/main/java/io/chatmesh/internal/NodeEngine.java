@@ -566,7 +566,9 @@ public final class NodeEngine implements ChatNode {
   private void onGoodbye(NodeId from, Goodbye g) {
     log.info("node {} got goodbye from {}: {}", self, from, g.reason());
     heard.remove(from);
-    changes(detector.down(from));
+    for (Change c : detector.down(from)) {
+      nodeDown(c.node(), "node " + c.node() + " said goodbye: " + g.reason());
+    }
   }
 
   private DirectoryUpdate directorySnapshot() {
