@@ -73,8 +73,7 @@ class RealGrpcClusterTest {
   }
 
   private void awaitConnected(Set<String> running) {
-    await("cluster connected")
-        .atMost(WAIT)
+    waitFor("cluster connected")
         .until(
             () ->
                 running.stream()
@@ -84,23 +83,28 @@ class RealGrpcClusterTest {
                                 .containsAll(running.stream().filter(o -> !o.equals(n)).toList())));
   }
 
+  /** Awaitility without the default 100 ms initial delay, bounded by {@link #WAIT}. */
+  private static org.awaitility.core.ConditionFactory waitFor(String what) {
+    return await(what).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20));
+  }
+
   private static <T> T get(CompletableFuture<T> f) {
     return f.orTimeout(15, TimeUnit.SECONDS).join();
   }
 
   private Room room(String node, String room) {
-    await(node + " knows " + room).atMost(WAIT).until(() -> nodes.get(node).room(room).isPresent());
+    waitFor(node + " knows " + room).until(() -> nodes.get(node).room(room).isPresent());
     return nodes.get(node).room(room).orElseThrow();
   }
 
   @Test
   void threeNodes() {
-    runScenario(3, 20);
+    runScenario(3, 50);
   }
 
   @Test
   void fiveNodes() {
-    runScenario(5, 10);
+    runScenario(5, 20);
   }
 
   private void runScenario(int size, int perUser) {
@@ -141,8 +145,7 @@ class RealGrpcClusterTest {
     int expected = perUser * size;
     for (String r : rooms) {
       Map<String, Recorder> byNode = rec.get(r);
-      await(r + " delivered everywhere")
-          .atMost(WAIT)
+      waitFor(r + " delivered everywhere")
           .until(() -> byNode.values().stream().allMatch(x -> x.messages().size() == expected));
       List<Long> reference = byNode.get("n1").messages().stream().map(ChatMessage::seq).toList();
       List<String> referenceTexts = byNode.get("n1").texts();
@@ -159,20 +162,17 @@ class RealGrpcClusterTest {
     String victimAddress = addresses.get(victim);
     transports.get(victim).crash();
     List<String> survivors = names.stream().filter(n -> !n.equals(victim)).toList();
-    await("everyone declares " + victim + " dead")
-        .atMost(WAIT)
+    waitFor("everyone declares " + victim + " dead")
         .until(() -> survivors.stream().noneMatch(n -> nodes.get(n).liveNodes().contains(NodeId.of(victim))));
     for (String r : rooms) {
       for (String n : survivors) {
         Recorder x = rec.get(r).get(n);
         if (r.equals("room-2")) {
-          await(n + " told " + r + " is unavailable")
-              .atMost(WAIT)
+          waitFor(n + " told " + r + " is unavailable")
               .until(() -> !x.of(RoomEvent.RoomUnavailable.class).isEmpty());
           assertThat(x.of(RoomEvent.RoomUnavailable.class).get(0).reason()).contains(victim);
         } else {
-          await(n + " told u-" + victim + " left " + r)
-              .atMost(WAIT)
+          waitFor(n + " told u-" + victim + " left " + r)
               .until(
                   () ->
                       x.of(RoomEvent.MemberLeft.class).stream()
@@ -186,7 +186,7 @@ class RealGrpcClusterTest {
     get(room("n1", "room-1").send(UserId.of("u-n1"), "after the crash"));
     for (String n : survivors) {
       Recorder x = rec.get("room-1").get(n);
-      await(n + " hears after the crash").atMost(WAIT).until(() -> x.texts().contains("after the crash"));
+      waitFor(n + " hears after the crash").until(() -> x.texts().contains("after the crash"));
     }
 
     // restart n2 on the same port: it rejoins and is seen alive again
@@ -194,14 +194,14 @@ class RealGrpcClusterTest {
     ChatNode back = start(victim, victimAddress);
     assertThat(back.address()).isEqualTo(victimAddress);
     awaitConnected(Set.copyOf(names));
-    await("n2 learns room-1").atMost(WAIT).until(() -> back.room("room-1").isPresent());
+    waitFor("n2 learns room-1").until(() -> back.room("room-1").isPresent());
     Recorder again = new Recorder();
     get(room(victim, "room-1").join(UserId.of("u-" + victim), again));
     get(room(victim, "room-1").send(UserId.of("u-" + victim), "back"));
     for (String n : survivors) {
       Recorder x = rec.get("room-1").get(n);
-      await(n + " hears n2 again").atMost(WAIT).until(() -> x.texts().contains("back"));
+      waitFor(n + " hears n2 again").until(() -> x.texts().contains("back"));
     }
-    await("n2 hears itself").atMost(WAIT).until(() -> again.texts().contains("back"));
+    waitFor("n2 hears itself").until(() -> again.texts().contains("back"));
   }
 }
