@@ -276,6 +276,7 @@ public final class GrpcTransport implements Transport {
     for (OutboundLink l : all) {
       l.awaitTermination(Math.max(0, deadline - System.nanoTime()));
     }
+    stopLateLinks(all);
     stopEverything(false);
     log.info("gRPC transport {} closed", address);
   }
@@ -305,8 +306,19 @@ public final class GrpcTransport implements Transport {
     for (OutboundLink l : all) {
       l.awaitTermination(TimeUnit.SECONDS.toNanos(5));
     }
+    stopLateLinks(all);
     stopEverything(true);
     log.info("gRPC transport {} crashed (killed abruptly)", address);
+  }
+
+  /** Links created by a send that raced with close/crash. */
+  private void stopLateLinks(List<OutboundLink> stopped) {
+    for (OutboundLink l : links.values()) {
+      if (!stopped.contains(l)) {
+        l.shutdown(true);
+        l.awaitTermination(TimeUnit.SECONDS.toNanos(1));
+      }
+    }
   }
 
   private void stopEverything(boolean now) {
