@@ -1,7 +1,9 @@
 package io.chatmesh;
 
-import io.chatmesh.internal.NodeSettings;
+import io.chatmesh.history.InMemoryHistoryStore;
 import io.chatmesh.internal.NodeEngine;
+import io.chatmesh.internal.NodeSettings;
+import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.spi.transport.Transports;
 import io.chatmesh.time.ChatClock;
@@ -97,6 +99,8 @@ public interface ChatNode extends AutoCloseable {
     private int maxTextLength = 4096;
     private int resendBufferSize = 10_000;
     private int dedupWindow = 10_000;
+    private @Nullable HistoryStore history;
+    private int historyInMemoryLimit = InMemoryHistoryStore.DEFAULT_MAX_ENTRIES_PER_ROOM;
 
     Builder() {}
 
@@ -192,6 +196,32 @@ public interface ChatNode extends AutoCloseable {
     }
 
     /**
+     * Where the rooms this node administers keep their logs (history on join, resume, paging, and
+     * the rooms restored after a restart). The node owns the store: it closes it on {@link
+     * ChatNode#close()}. Default: {@code InMemoryHistoryStore.bounded(historyInMemoryLimit)}, which
+     * keeps recent history without a database but nothing across restarts; for durable history use
+     * {@code JdbcHistoryStore} from {@code chatmesh-history-jdbc}.
+     *
+     * <p>Durability rule: the admin acknowledges a send (and a join or leave) only after the
+     * store's append future completed, so every acknowledged message is in the store as far as the
+     * store promises durability; members receive an entry only after it is durable, too.
+     */
+    public Builder history(HistoryStore store) {
+      this.history = require(store, "history");
+      return this;
+    }
+
+    /**
+     * Entries per room kept by the default in-memory history store (ignored when {@link
+     * #history(HistoryStore)} is set). Default 10,000; older entries are trimmed, and a join or
+     * resume that needs them is told {@code recovered = false}.
+     */
+    public Builder historyInMemoryLimit(int entries) {
+      this.historyInMemoryLimit = positive(entries, "historyInMemoryLimit");
+      return this;
+    }
+
+    /**
      * Builds the (unstarted) node.
      *
      * @throws ChatException BAD_REQUEST if the node id or transport is missing or timeouts conflict
@@ -221,7 +251,8 @@ public interface ChatNode extends AutoCloseable {
               prepareTimeout,
               maxTextLength,
               resendBufferSize,
-              dedupWindow));
+              dedupWindow,
+              history != null ? history : InMemoryHistoryStore.bounded(historyInMemoryLimit)));
     }
 
     private static <T> T require(@Nullable T value, String what) {

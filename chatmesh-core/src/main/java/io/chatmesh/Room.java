@@ -1,5 +1,6 @@
 package io.chatmesh;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
@@ -28,7 +29,20 @@ public interface Room {
    * @return the join's place in the log and the members; fails with ALREADY_MEMBER if the user is a
    *     member through another node, UNKNOWN_ROOM, UNAVAILABLE or TIMEOUT
    */
-  CompletableFuture<Joined> join(UserId user, RoomListener listener);
+  default CompletableFuture<Joined> join(UserId user, RoomListener listener) {
+    return join(user, listener, JoinOptions.none());
+  }
+
+  /**
+   * Joins a user connected through this node, first delivering the history {@code options} ask
+   * for (see {@link JoinOptions}): the listener gets those stored entries, then its own join event,
+   * then every later event, with no gap and no duplicate in between. The future completes after
+   * the history was handed to the listener; {@link Joined#recovered()} says whether all of it
+   * could be delivered.
+   *
+   * @return fails like {@link #join(UserId, RoomListener)}, and with BAD_REQUEST for null options
+   */
+  CompletableFuture<Joined> join(UserId user, RoomListener listener, JoinOptions options);
 
   /** Removes a user who joined through this node; fails with NOT_MEMBER if it is not a member here. */
   CompletableFuture<Void> leave(UserId user);
@@ -44,6 +58,18 @@ public interface Room {
    *     or TIMEOUT
    */
   CompletableFuture<Sent> send(UserId user, String text, @Nullable String clientMessageId);
+
+  /**
+   * Pages backwards through the room's stored chat messages: up to {@code limit} messages with seq
+   * below {@code beforeSeq}, ascending (pass {@code Long.MAX_VALUE} for the newest; for the next
+   * page pass the first returned message's seq). An empty list means there is nothing older (or it
+   * was trimmed). Served by the administrator from its history store; anyone may call it (no
+   * membership needed).
+   *
+   * @return fails with BAD_REQUEST (beforeSeq below 1, limit outside 1..1000), UNKNOWN_ROOM,
+   *     UNAVAILABLE (admin unreachable, store failing) or TIMEOUT
+   */
+  CompletableFuture<List<ChatMessage>> history(long beforeSeq, int limit);
 
   /** A consistent snapshot of the room from its administrator. */
   CompletableFuture<RoomInfo> info();

@@ -9,6 +9,7 @@ import io.chatmesh.Room;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.membership.FailureDetector;
 import io.chatmesh.membership.FailureDetector.Change;
+import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.time.ChatClock;
@@ -20,6 +21,8 @@ import io.chatmesh.wire.Decision;
 import io.chatmesh.wire.DecisionQuery;
 import io.chatmesh.wire.DirectoryUpdate;
 import io.chatmesh.wire.Goodbye;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.HistoryRequest;
 import io.chatmesh.wire.Heartbeat;
 import io.chatmesh.wire.Hello;
 import io.chatmesh.wire.InfoRequest;
@@ -74,6 +77,9 @@ public final class NodeEngine implements ChatNode {
   final ChatClock clock;
   private final Transport transport;
   private final ExecutorService pool;
+  /** Reads the history store off the room lanes (a JDBC store blocks). */
+  private final ExecutorService readers;
+  final HistoryStore history;
   final SerialExecutor nodeLane;
   final PendingRequests requests;
   private final TwoPhaseCommitEngine twoPc;
@@ -118,6 +124,16 @@ public final class NodeEngine implements ChatNode {
               t.setDaemon(true);
               return t;
             });
+    AtomicInteger readerThreads = new AtomicInteger();
+    this.readers =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "chatmesh-" + self + "-history-" + readerThreads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.history = settings.history();
     this.nodeLane = new SerialExecutor(self + "/node", pool);
     this.requests = new PendingRequests(clock, settings.requestTimeout());
     this.detector = FailureDetector.timeout(settings.failureTimeout());
@@ -152,13 +168,25 @@ public final class NodeEngine implements ChatNode {
       throw new ChatException(ErrorCode.BAD_REQUEST, "node " + self + " was already started");
     }
     try {
+      restoreRooms();
+    } catch (RuntimeException e) {
+      state.set(CLOSED);
+      pool.shutdownNow();
+      readers.shutdownNow();
+      history.close();
+      throw new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " could not restore its rooms from the history store: " + e.getMessage(), e);
+    }
+    try {
       address = transport.start(this::receive);
     } catch (RuntimeException e) {
       state.set(CLOSED);
       pool.shutdownNow();
+      readers.shutdownNow();
+      history.close();
       throw new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " could not start its transport: " + e.getMessage(), e);
     }
     log.info("node {} started at {} (incarnation {}), seeds {}", self, address, incarnation, settings.seeds());
+    requests.start();
     nodeLane.execute(this::tick);
     return this;
   }
@@ -170,6 +198,7 @@ public final class NodeEngine implements ChatNode {
       return;
     }
     ticker.cancel();
+    requests.stop();
     if (was == RUNNING) {
       for (NodeId peer : alive) {
         send(peer, new Goodbye("node " + self + " is shutting down"));
@@ -178,15 +207,54 @@ public final class NodeEngine implements ChatNode {
     requests.failAll(new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " is closed"));
     transport.close();
     pool.shutdown();
+    readers.shutdown();
     try {
       if (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
         pool.shutdownNow();
       }
+      if (!readers.awaitTermination(2, TimeUnit.SECONDS)) {
+        readers.shutdownNow();
+      }
     } catch (InterruptedException e) {
       pool.shutdownNow();
+      readers.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    try {
+      history.close(); // a JDBC store writes what is queued first
+    } catch (RuntimeException e) {
+      log.warn("node {}: closing the history store failed", self, e);
+    }
     log.info("node {} closed", self);
+  }
+
+  /**
+   * Restores the rooms this node administered before a restart, as recorded in the history store:
+   * each continues sequencing after its last stored seq and is announced in the directory (with
+   * the first heartbeat's directory sync and every hello). Members are not restored. A room whose
+   * name another node created meanwhile is logged as a split brain by the directory (see {@link
+   * #onDirectory}); each node then keeps serving its own.
+   */
+  private void restoreRooms() {
+    for (HistoryStore.StoredRoom sr : history.rooms(self)) {
+      String room = sr.room();
+      long last = history.lastPosition(room).map(HistoryStore.Position::seq).orElse(0L);
+      List<Sequenced> recent = last == 0 ? List.of() : history.readBefore(room, Long.MAX_VALUE, settings.dedupWindow());
+      RoomState rs = roomState(room, self, sr.epoch());
+      rs.lane.execute(() -> rs.restoreAdmin(last, recent));
+      ownRooms.add(room);
+      directory.put(room, new RoomSummary(room, self, sr.epoch(), 0, true));
+      log.info("node {} restored room '{}' (epoch {}, last seq {})", self, room, sr.epoch(), last);
+    }
+  }
+
+  /** Runs a history read on the reader executor (dropped once the node is closed). */
+  void readHistory(Runnable task) {
+    try {
+      readers.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("{}: closed, history read dropped", self);
+    }
   }
 
   boolean running() {
@@ -366,9 +434,9 @@ public final class NodeEngine implements ChatNode {
     } else if (m instanceof DecisionQuery q) {
       nodeLane.execute(() -> twoPc.onDecisionQuery(from, q));
     } else if (m instanceof JoinRequest r) {
-      adminRoom(from, r.room(), r.requestId(), rs -> send(from, rs.adminJoin(from, r.user(), r.requestId())));
+      adminRoom(from, r.room(), r.requestId(), rs -> rs.adminJoin(from, r.user(), r.requestId(), reply -> send(from, reply)));
     } else if (m instanceof LeaveRequest r) {
-      adminRoom(from, r.room(), r.requestId(), rs -> send(from, rs.adminLeave(from, r.user(), r.requestId())));
+      adminRoom(from, r.room(), r.requestId(), rs -> rs.adminLeave(from, r.user(), r.requestId(), reply -> send(from, reply)));
     } else if (m instanceof InfoRequest r) {
       adminRoom(from, r.room(), r.requestId(), rs -> send(from, rs.adminInfo(r.requestId())));
     } else if (m instanceof SyncRequest r) {
@@ -379,6 +447,10 @@ public final class NodeEngine implements ChatNode {
       memberRoom(l.room(), rs -> rs.memberLost(l));
     } else if (m instanceof RoomTail t) {
       memberRoom(t.room(), rs -> rs.memberTail(from, t));
+    } else if (m instanceof HistoryRequest r) {
+      adminRoom(from, r.room(), r.requestId(), rs -> rs.adminHistory(from, r));
+    } else if (m instanceof HistoryReply r) {
+      requests.onReply(r.requestId(), r);
     } else if (m instanceof RoomGone g) {
       memberRoom(g.room(), rs -> rs.memberGone(from, g.reason()));
     }

@@ -1,6 +1,7 @@
 package io.chatmesh.internal;
 
 import io.chatmesh.NodeId;
+import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.time.ChatClock;
 import java.time.Duration;
@@ -8,7 +9,7 @@ import java.util.List;
 
 /**
  * Validated configuration handed from {@link io.chatmesh.ChatNode.Builder} to the engine. Internal;
- * immutable.
+ * immutable. The node owns {@code history} and closes it.
  */
 public record NodeSettings(
     NodeId nodeId,
@@ -21,4 +22,5 @@ public record NodeSettings(
     Duration prepareTimeout,
     int maxTextLength,
     int resendBufferSize,
-    int dedupWindow) {}
+    int dedupWindow,
+    HistoryStore history) {}

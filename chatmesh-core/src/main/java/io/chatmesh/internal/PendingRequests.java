@@ -15,21 +15,40 @@ import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
 /**
- * Requests to other nodes awaiting a {@link Reply}: resent with the same id every retry interval
- * (the admin handles every request idempotently) and failed with TIMEOUT at the deadline.
+ * Requests to other nodes awaiting a {@link Reply} (or another answer type, e.g. {@link
+ * io.chatmesh.wire.HistoryReply}): resent with the same id every retry interval
+ * (the admin handles every request idempotently) and failed with TIMEOUT at the deadline. One
+ * periodic sweep drives all of them, so a request costs no timer of its own on the hot path.
  */
 final class PendingRequests {
   private final ChatClock clock;
   private final Duration timeout;
-  private final Duration retryInterval;
+  private final long retryMillis;
+  private final Duration sweepInterval;
   private final AtomicLong ids = new AtomicLong();
-  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final Map<Long, Pending<?>> pending = new ConcurrentHashMap<>();
+  private volatile boolean running;
+  private volatile ChatClock.Cancellable sweeper = () -> {};
 
   PendingRequests(ChatClock clock, Duration timeout) {
     this.clock = clock;
     this.timeout = timeout;
-    long retry = Math.max(20, timeout.toMillis() / 8);
-    this.retryInterval = Duration.ofMillis(retry);
+    this.retryMillis = Math.max(20, timeout.toMillis() / 8);
+    this.sweepInterval = Duration.ofMillis(Math.max(10, retryMillis / 2));
+  }
+
+  void start() {
+    running = true;
+    arm();
+  }
+
+  void stop() {
+    running = false;
+    sweeper.cancel();
+  }
+
+  long retryIntervalMillis() {
+    return retryMillis;
   }
 
   /**
@@ -37,84 +56,104 @@ final class PendingRequests {
    * reply arrives or the deadline passes.
    */
   CompletableFuture<Reply> send(NodeId target, LongFunction<WireMessage> build, Consumer<WireMessage> send) {
+    return send(target, Reply.class, build, send);
+  }
+
+  /** Like {@link #send(NodeId, LongFunction, Consumer)} for a request answered by a {@code type}. */
+  <R extends WireMessage> CompletableFuture<R> send(
+      NodeId target, Class<R> type, LongFunction<WireMessage> build, Consumer<WireMessage> send) {
     long id = ids.incrementAndGet();
     WireMessage msg = build.apply(id);
-    Pending p = new Pending(id, target, msg, send, new CompletableFuture<>(), clock.millis() + timeout.toMillis());
+    long now = clock.millis();
+    Pending<R> p = new Pending<>(target, type, msg, send, now + timeout.toMillis(), now);
     pending.put(id, p);
-    p.future.whenComplete((r, e) -> {
-      pending.remove(id);
-      p.cancelTimer();
-    });
     send.accept(msg);
-    arm(p);
     return p.future;
   }
 
-  long retryIntervalMillis() {
-    return retryInterval.toMillis();
+  void onReply(Reply reply) {
+    onReply(reply.requestId(), reply);
   }
 
-  void onReply(Reply reply) {
-    Pending p = pending.get(reply.requestId());
+  /** Completes request {@code requestId} with {@code answer}. */
+  void onReply(long requestId, WireMessage answer) {
+    Pending<?> p = pending.remove(requestId);
     if (p != null) {
-      p.future.complete(reply);
+      p.complete(answer);
     }
   }
 
   /** Fails every request to {@code target} (it was declared dead). */
   void failAll(NodeId target, ChatException error) {
-    pending.values().forEach(p -> {
-      if (p.target.equals(target)) {
-        p.future.completeExceptionally(error);
+    pending.entrySet().removeIf(e -> {
+      if (e.getValue().target.equals(target)) {
+        e.getValue().future.completeExceptionally(error);
+        return true;
       }
+      return false;
     });
   }
 
   /** Fails everything (the node is closing). */
   void failAll(ChatException error) {
-    pending.values().forEach(p -> p.future.completeExceptionally(error));
+    pending.entrySet().removeIf(e -> {
+      e.getValue().future.completeExceptionally(error);
+      return true;
+    });
   }
 
-  private void arm(Pending p) {
+  private void arm() {
+    if (running) {
+      sweeper = clock.schedule(sweepInterval, this::sweep);
+    }
+  }
+
+  private void sweep() {
     long now = clock.millis();
-    long wait = Math.min(retryInterval.toMillis(), Math.max(0, p.deadline - now));
-    p.timer = clock.schedule(Duration.ofMillis(wait), () -> tick(p));
+    pending.entrySet().removeIf(e -> {
+      Pending<?> p = e.getValue();
+      if (now >= p.deadline) {
+        p.future.completeExceptionally(
+            new ChatException(ErrorCode.TIMEOUT, "no answer from node " + p.target + " within " + timeout.toMillis() + " ms"));
+        return true;
+      }
+      if (now - p.lastSent >= retryMillis) {
+        p.lastSent = now;
+        p.send.accept(p.message);
+      }
+      return false;
+    });
+    arm();
   }
 
-  private void tick(Pending p) {
-    if (p.future.isDone()) {
-      return;
-    }
-    if (clock.millis() >= p.deadline) {
-      p.future.completeExceptionally(
-          new ChatException(
-              ErrorCode.TIMEOUT, "no answer from node " + p.target + " within " + timeout.toMillis() + " ms"));
-      return;
-    }
-    p.send.accept(p.message);
-    arm(p);
-  }
-
-  private static final class Pending {
-    final long id;
+  private static final class Pending<R extends WireMessage> {
     final NodeId target;
+    final Class<R> type;
     final WireMessage message;
     final Consumer<WireMessage> send;
-    final CompletableFuture<Reply> future;
+    final CompletableFuture<R> future = new CompletableFuture<>();
     final long deadline;
-    volatile ChatClock.Cancellable timer = () -> {};
+    long lastSent;
 
-    Pending(long id, NodeId target, WireMessage message, Consumer<WireMessage> send, CompletableFuture<Reply> future, long deadline) {
-      this.id = id;
+    Pending(NodeId target, Class<R> type, WireMessage message, Consumer<WireMessage> send, long deadline, long lastSent) {
       this.target = target;
+      this.type = type;
       this.message = message;
       this.send = send;
-      this.future = future;
       this.deadline = deadline;
+      this.lastSent = lastSent;
     }
 
-    void cancelTimer() {
-      timer.cancel();
+    void complete(WireMessage answer) {
+      if (type.isInstance(answer)) {
+        future.complete(type.cast(answer));
+      } else if (answer instanceof Reply r && r.error() != null) {
+        // a generic refusal (e.g. UNKNOWN_ROOM) of a request that expects another answer type
+        future.completeExceptionally(new ChatException(r.error(), r.message()));
+      } else {
+        future.completeExceptionally(
+            new ChatException(ErrorCode.INTERNAL, "unexpected answer " + answer.getClass().getSimpleName() + " to a request expecting " + type.getSimpleName()));
+      }
     }
   }
 }

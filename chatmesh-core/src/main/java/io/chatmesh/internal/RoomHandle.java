@@ -1,7 +1,9 @@
 package io.chatmesh.internal;
 
 import io.chatmesh.ChatException;
+import io.chatmesh.ChatMessage;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.JoinOptions;
 import io.chatmesh.Joined;
 import io.chatmesh.NodeId;
 import io.chatmesh.Room;
@@ -10,6 +12,8 @@ import io.chatmesh.RoomListener;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.Sent;
 import io.chatmesh.UserId;
+import io.chatmesh.wire.HistoryRequest;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
@@ -37,10 +41,24 @@ final class RoomHandle implements Room {
   }
 
   @Override
-  public CompletableFuture<Joined> join(UserId user, RoomListener listener) {
+  public CompletableFuture<Joined> join(UserId user, RoomListener listener, JoinOptions options) {
     CompletableFuture<Joined> out = new CompletableFuture<>();
-    if (require(user, "user", out) && require(listener, "listener", out)) {
-      onLane(out, (rs, f) -> rs.join(user, listener, f));
+    if (require(user, "user", out) && require(listener, "listener", out) && require(options, "options", out)) {
+      onLane(out, (rs, f) -> rs.join(user, listener, options, f));
+    }
+    return out;
+  }
+
+  @Override
+  public CompletableFuture<List<ChatMessage>> history(long beforeSeq, int limit) {
+    CompletableFuture<List<ChatMessage>> out = new CompletableFuture<>();
+    if (beforeSeq < 1) {
+      out.completeExceptionally(new ChatException(ErrorCode.BAD_REQUEST, "before must be at least 1, was " + beforeSeq));
+    } else if (limit < 1 || limit > HistoryRequest.MAX_LIMIT) {
+      out.completeExceptionally(
+          new ChatException(ErrorCode.BAD_REQUEST, "limit must be 1.." + HistoryRequest.MAX_LIMIT + ", was " + limit));
+    } else {
+      onLane(out, (rs, f) -> rs.history(beforeSeq, limit, f));
     }
     return out;
   }
@@ -127,6 +145,7 @@ final class RoomHandle implements Room {
       } catch (RuntimeException e) {
         out.completeExceptionally(ChatException.from(e));
       }
+      rs.maybeForget(); // an operation refused on a node without members leaves nothing behind
     });
   }
 

@@ -3,6 +3,7 @@ package io.chatmesh.internal;
 import io.chatmesh.ChatException;
 import io.chatmesh.ChatMessage;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.JoinOptions;
 import io.chatmesh.Joined;
 import io.chatmesh.NodeId;
 import io.chatmesh.RoomEvent;
@@ -16,6 +17,8 @@ import io.chatmesh.twopc.TwoPhaseCommit;
 import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
 import io.chatmesh.twopc.TwoPhaseCommit.Vote;
 import io.chatmesh.wire.EventKind;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.HistoryRequest;
 import io.chatmesh.wire.InfoRequest;
 import io.chatmesh.wire.JoinRequest;
 import io.chatmesh.wire.LeaveRequest;
@@ -38,6 +41,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import org.jspecify.annotations.Nullable;
@@ -50,6 +54,19 @@ import org.slf4j.LoggerFactory;
  * <p><b>Admin role</b> (this node administers the room): the {@link Sequencer}, the members and the
  * set of member nodes, and a bounded resend buffer. Every change - message, join, leave - becomes
  * one {@link Sequenced} entry of the room's log, broadcast to exactly the nodes with members.
+ *
+ * <p><b>Durability rule</b> (admin): an entry is appended to the node's {@link
+ * io.chatmesh.spi.history.HistoryStore} right after it is sequenced; it is broadcast to the members
+ * and the requester is answered (send ack, join/leave reply) only when the append's future has
+ * completed, so every acknowledged entry is in the store. Appends are pipelined: the lane keeps
+ * sequencing while earlier appends are outstanding, and completions are applied strictly in seq
+ * order from a FIFO of pending entries ({@link #pending}). When the store completes at once (the
+ * in-memory store) and nothing is pending, the entry is released synchronously, without a lane hop.
+ * A failed append never skips its seq: the entry stays at its place, its requester gets
+ * UNAVAILABLE (a retry with the same client message id is deduplicated to the same seq and answered
+ * once the entry is durable), new requests are refused with UNAVAILABLE while the store fails, and
+ * the failed entries are appended again with backoff until the store takes them. A store that
+ * refuses an entry with NOT_ADMIN (the seq belongs to another epoch) fences the room here.
  *
  * <p><b>Member role</b> (this node has local members): local listeners, {@link InOrderDelivery}
  * that releases entries strictly by seq, gap detection with resend requests, and the count of
@@ -72,6 +89,15 @@ final class RoomState {
   private final Map<NodeId, Integer> memberNodes = new LinkedHashMap<>();
   private final ArrayDeque<Sequenced> resend = new ArrayDeque<>();
   private boolean deleting;
+  /** Highest seq released (durable, broadcast, answered); entries above it are in {@link #pending}. */
+  private long released;
+  /** Sequenced but not yet durable entries, ascending and contiguous from {@code released + 1}. */
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private final AtomicBoolean drainQueued = new AtomicBoolean();
+  private boolean storeFailing;
+  private boolean retryScheduled;
+  private int retryAttempt;
+  private @Nullable String fenced;
 
   // ---- member role
   private final LinkedHashMap<UserId, Local> locals = new LinkedHashMap<>();
@@ -96,16 +122,40 @@ final class RoomState {
     return isAdmin;
   }
 
+  /** Makes this node the admin of a newly created room and records it in the history store. */
   void becomeAdmin() {
     if (!isAdmin) {
       isAdmin = true;
       sequencer = Sequencer.create(epoch, 0, engine.settings.dedupWindow());
+      try {
+        engine.history.saveRoom(name, engine.self, epoch);
+      } catch (RuntimeException e) {
+        log.error("{}: could not record room '{}' in the history store; it will not be restored after a restart", engine.self, name, e);
+      }
     }
+  }
+
+  /**
+   * Restores the admin role after a restart from the stored log: sequencing continues after
+   * {@code lastSeq} (a seq is never reused), and the client message ids of {@code recent} entries
+   * (ascending) seed the deduplication window, so a retry of a message acked before the restart is
+   * still sequenced once. Members are not restored: they were connected to the old process.
+   */
+  void restoreAdmin(long lastSeq, List<Sequenced> recent) {
+    isAdmin = true;
+    Sequencer s = Sequencer.create(epoch, lastSeq, engine.settings.dedupWindow());
+    for (Sequenced e : recent) {
+      if (e.clientMessageId() != null) {
+        s.remember(e.user(), e.clientMessageId(), e.seq());
+      }
+    }
+    sequencer = s;
+    released = lastSeq;
   }
 
   // ================================================================ member role: API
 
-  void join(UserId user, RoomListener listener, CompletableFuture<Joined> out) {
+  void join(UserId user, RoomListener listener, JoinOptions options, CompletableFuture<Joined> out) {
     if (!checkUsable(out, false)) {
       return;
     }
@@ -114,15 +164,16 @@ final class RoomState {
           new ChatException(ErrorCode.ALREADY_MEMBER, "user " + user + " already joined room '" + name + "' through node " + engine.self));
       return;
     }
-    locals.put(user, new Local(listener));
+    Local local = new Local(listener, options);
+    locals.put(user, local);
     if (isAdmin) {
-      onJoinReply(user, adminJoin(engine.self, user, 0), null, out);
+      adminJoin(engine.self, user, 0, r -> onJoinReply(user, local, r, null, out));
     } else {
-      forward(id -> new JoinRequest(id, name, user), (r, e) -> onJoinReply(user, r, e, out));
+      forward(id -> new JoinRequest(id, name, user), (r, e) -> onJoinReply(user, local, r, e, out));
     }
   }
 
-  private void onJoinReply(UserId user, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Joined> out) {
+  private void onJoinReply(UserId user, Local local, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Joined> out) {
     ChatException error = error(r, e);
     if (error != null) {
       Local l = locals.get(user);
@@ -136,7 +187,127 @@ final class RoomState {
     if (!delivery.started() && locals.containsKey(user)) {
       dispatch(delivery.startAt(r.seq()));
     }
-    out.complete(new Joined(name, admin, r.epoch(), r.seq(), r.members()));
+    if (local.held == null || locals.get(user) != local) {
+      out.complete(new Joined(name, admin, r.epoch(), r.seq(), r.members(), true));
+      return;
+    }
+    new HistoryCatchUp(user, local, r, out).start();
+  }
+
+  /**
+   * Delivers the history a joining member asked for: the entries between its {@link JoinOptions}
+   * and its JOINED entry {@code J}, fetched from the admin in pages, then the live events held for
+   * it meanwhile (which start at {@code J}). History ends at {@code J - 1} and the held live stream
+   * starts at {@code J}: no gap, no duplicate. Runs on the lane.
+   */
+  private final class HistoryCatchUp {
+    private final UserId user;
+    private final Local local;
+    private final Reply joined;
+    private final CompletableFuture<Joined> out;
+    private final long join;
+    private long from; // deliver entries with seq > from
+    private long expected;
+    private boolean recovered = true;
+
+    HistoryCatchUp(UserId user, Local local, Reply joined, CompletableFuture<Joined> out) {
+      this.user = user;
+      this.local = local;
+      this.joined = joined;
+      this.out = out;
+      this.join = joined.seq();
+    }
+
+    void start() {
+      JoinOptions o = local.options;
+      long first;
+      switch (o.mode()) {
+        case LAST -> first = Math.max(1, join - o.count());
+        case RESUME -> {
+          if (o.epoch() != joined.epoch()) {
+            log.info("{}: {} resumes room '{}' at epoch {} but the room is at epoch {}: not recovered", engine.self, user, name, o.epoch(), joined.epoch());
+            finish(false);
+            return;
+          }
+          first = o.seq() + 1;
+        }
+        default -> first = o.seq() + 1;
+      }
+      if (first > join) {
+        // the client claims to have seen entries after its own join: it saw another log
+        finish(false);
+        return;
+      }
+      if (join - first > JoinOptions.MAX_ENTRIES) {
+        lost(first, join - JoinOptions.MAX_ENTRIES - 1);
+        first = join - JoinOptions.MAX_ENTRIES;
+      }
+      from = first - 1;
+      expected = first;
+      fetch();
+    }
+
+    private void fetch() {
+      if (expected >= join) {
+        finish(recovered);
+        return;
+      }
+      int limit = (int) Math.min(HistoryRequest.MAX_LIMIT, join - expected);
+      long after = from;
+      request(
+          id -> new HistoryRequest(id, name, after, join, limit, false, false),
+          (h, e) -> {
+            if (locals.get(user) != local) {
+              out.complete(new Joined(name, admin, joined.epoch(), join, joined.members(), false));
+              return;
+            }
+            ChatException error = historyError(h, e);
+            if (error != null) {
+              log.warn("{}: history of room '{}' for {} could not be fetched: {}", engine.self, name, user, error.getMessage());
+              lost(expected, join - 1);
+              finish(false);
+              return;
+            }
+            for (Sequenced s : h.entries()) {
+              if (s.seq() < expected || s.seq() >= join) {
+                continue;
+              }
+              if (s.seq() > expected) {
+                lost(expected, s.seq() - 1);
+              }
+              safeCall(local, toEvent(s));
+              expected = s.seq() + 1;
+            }
+            if (h.entries().isEmpty() || h.entries().get(h.entries().size() - 1).seq() >= join - 1) {
+              if (expected < join) {
+                lost(expected, join - 1);
+              }
+              finish(recovered);
+            } else {
+              from = h.entries().get(h.entries().size() - 1).seq();
+              fetch();
+            }
+          });
+    }
+
+    private void lost(long fromSeq, long toSeq) {
+      if (fromSeq <= toSeq) {
+        recovered = false;
+        safeCall(local, new RoomEvent.MessagesLost(name, joined.epoch(), fromSeq, toSeq));
+        expected = Math.max(expected, toSeq + 1);
+      }
+    }
+
+    private void finish(boolean ok) {
+      List<RoomEvent> held = local.held;
+      local.held = null;
+      if (held != null && locals.get(user) == local) {
+        for (RoomEvent ev : held) {
+          safeCall(local, ev);
+        }
+      }
+      out.complete(new Joined(name, admin, joined.epoch(), join, joined.members(), ok));
+    }
   }
 
   void leave(UserId user, CompletableFuture<Void> out) {
@@ -149,7 +320,7 @@ final class RoomState {
       return;
     }
     if (isAdmin) {
-      onLeaveReply(user, adminLeave(engine.self, user, 0), null, out);
+      adminLeave(engine.self, user, 0, r -> onLeaveReply(user, r, null, out));
     } else {
       forward(id -> new LeaveRequest(id, name, user), (r, e) -> onLeaveReply(user, r, e, out));
     }
@@ -196,12 +367,44 @@ final class RoomState {
     }
   }
 
+  /** Room.history: the newest {@code limit} chat messages before {@code beforeSeq}, from the admin. */
+  void history(long beforeSeq, int limit, CompletableFuture<List<ChatMessage>> out) {
+    if (deleted) {
+      out.completeExceptionally(unknownRoom());
+      return;
+    }
+    if (!isAdmin && !engine.isAlive(admin)) {
+      out.completeExceptionally(unavailable());
+      return;
+    }
+    request(
+        id -> new HistoryRequest(id, name, 0, beforeSeq, limit, true, true),
+        (h, e) -> {
+          ChatException error = historyError(h, e);
+          if (error != null) {
+            out.completeExceptionally(error);
+            return;
+          }
+          List<ChatMessage> msgs = new ArrayList<>(h.entries().size());
+          for (Sequenced s : h.entries()) {
+            if (s.kind() == EventKind.MESSAGE) {
+              msgs.add((ChatMessage) toEvent(s));
+            }
+          }
+          out.complete(List.copyOf(msgs));
+        });
+  }
+
   void info(CompletableFuture<RoomInfo> out) {
     if (deleted) {
       out.completeExceptionally(unknownRoom());
       return;
     }
     if (isAdmin) {
+      if (fenced != null) {
+        out.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, fenced));
+        return;
+      }
       Reply r = adminInfo(0);
       out.complete(new RoomInfo(name, admin, r.epoch(), r.seq(), r.members()));
       return;
@@ -256,41 +459,51 @@ final class RoomState {
 
   // ================================================================ admin role
 
-  Reply adminJoin(NodeId from, UserId user, long requestId) {
-    if (deleting) {
-      return Reply.error(requestId, ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted");
+  void adminJoin(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
+    Reply refused = refuseWrites(requestId);
+    if (refused != null) {
+      reply.accept(refused);
+      return;
     }
     Member m = members.get(user);
     if (m != null) {
       if (m.node.equals(from)) {
-        return new Reply(requestId, null, "", epoch, m.joinSeq, true, List.copyOf(members.keySet()));
+        whenDurable(m.joinSeq, reply, new Reply(requestId, null, "", epoch, m.joinSeq, true, List.copyOf(members.keySet())));
+        return;
       }
-      return Reply.error(
-          requestId, ErrorCode.ALREADY_MEMBER, "user " + user + " is already a member of room '" + name + "' through node " + m.node);
+      reply.accept(Reply.error(
+          requestId, ErrorCode.ALREADY_MEMBER, "user " + user + " is already a member of room '" + name + "' through node " + m.node));
+      return;
     }
     memberNodes.merge(from, 1, Integer::sum);
     Sequenced e = sequence(EventKind.JOINED, user, "", null);
     members.put(user, new Member(from, e.seq()));
-    broadcast(e);
     engine.memberCountChanged(name, members.size());
-    return new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet()));
+    persist(e, null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
   }
 
-  Reply adminLeave(NodeId from, UserId user, long requestId) {
+  void adminLeave(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
     Member m = members.get(user);
     if (m == null || !m.node.equals(from)) {
-      return new Reply(requestId, null, "", epoch, 0, true, List.copyOf(members.keySet())); // idempotent retry
+      reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.copyOf(members.keySet()))); // idempotent retry
+      return;
+    }
+    Reply refused = refuseWrites(requestId);
+    if (refused != null) {
+      reply.accept(refused);
+      return;
     }
     Sequenced e = sequence(EventKind.LEFT, user, "", null);
-    broadcast(e);
     removeMember(user, m);
-    return new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet()));
+    // the leaver's node still gets its LEFT entry, although it is no longer a member node
+    persist(e, m.node, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
   }
 
   void adminSend(NodeId from, SendRequest r, Consumer<Reply> reply) {
     long id = r.requestId();
-    if (deleting) {
-      reply.accept(Reply.error(id, ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted"));
+    Reply refused = refuseWrites(id);
+    if (refused != null) {
+      reply.accept(refused);
       return;
     }
     Member m = members.get(r.user());
@@ -301,16 +514,73 @@ final class RoomState {
     Sequencer seq = sequencer();
     OptionalLong dup = seq.lookup(r.user(), r.clientMessageId());
     if (dup.isPresent()) {
-      reply.accept(new Reply(id, null, "", epoch, dup.getAsLong(), true, List.of()));
+      whenDurable(dup.getAsLong(), reply, new Reply(id, null, "", epoch, dup.getAsLong(), true, List.of()));
       return;
     }
     Sequenced e = sequence(EventKind.MESSAGE, r.user(), r.text(), r.clientMessageId());
-    broadcast(e);
-    reply.accept(new Reply(id, null, "", epoch, e.seq(), false, List.of()));
+    persist(e, null, reply, new Reply(id, null, "", epoch, e.seq(), false, List.of()));
+  }
+
+  /** Serves a history read off the lane (the store may block), bounded by the durable seq. */
+  void adminHistory(NodeId from, HistoryRequest r) {
+    if (fenced != null) {
+      engine.send(from, HistoryReply.error(r.requestId(), ErrorCode.UNAVAILABLE, fenced));
+      return;
+    }
+    long durable = released;
+    long before = Math.min(r.beforeSeq(), durable + 1);
+    engine.readHistory(() -> {
+      HistoryReply reply;
+      try {
+        List<Sequenced> entries = readRange(r.afterSeq(), before, Math.min(r.limit(), HistoryRequest.MAX_LIMIT), r.newest(), r.messagesOnly());
+        reply = new HistoryReply(r.requestId(), null, "", epoch, durable, engine.history.oldestSeq(name), entries);
+      } catch (RuntimeException e) {
+        ChatException ce = ChatException.from(e);
+        log.warn("{}: history of room '{}' could not be read: {}", engine.self, name, ce.getMessage());
+        reply = HistoryReply.error(r.requestId(), ce.code(), "history of room '" + name + "' could not be read: " + ce.getMessage());
+      }
+      engine.send(from, reply);
+    });
+  }
+
+  /** Entries with after &lt; seq &lt; before from the store; pages until {@code limit} messages when messagesOnly. */
+  private List<Sequenced> readRange(long after, long before, int limit, boolean newest, boolean messagesOnly) {
+    ArrayDeque<Sequenced> out = new ArrayDeque<>();
+    long lo = after;
+    long hi = before;
+    for (int page = 0; page < 50 && out.size() < limit && hi - lo > 1; page++) {
+      List<Sequenced> got = newest ? engine.history.readBefore(name, hi, limit) : engine.history.readAfter(name, lo, limit);
+      if (got.isEmpty()) {
+        break;
+      }
+      if (newest) {
+        for (int i = got.size() - 1; i >= 0 && out.size() < limit; i--) {
+          Sequenced s = got.get(i);
+          if (s.seq() > after && (!messagesOnly || s.kind() == EventKind.MESSAGE)) {
+            out.addFirst(s);
+          }
+        }
+        hi = got.get(0).seq();
+      } else {
+        for (Sequenced s : got) {
+          if (s.seq() >= before || out.size() >= limit) {
+            break;
+          }
+          if (!messagesOnly || s.kind() == EventKind.MESSAGE) {
+            out.addLast(s);
+          }
+        }
+        lo = got.get(got.size() - 1).seq();
+      }
+      if (!messagesOnly) {
+        break;
+      }
+    }
+    return List.copyOf(out);
   }
 
   Reply adminInfo(long requestId) {
-    return new Reply(requestId, null, "", epoch, sequencer().lastSeq(), false, List.copyOf(members.keySet()));
+    return new Reply(requestId, null, "", epoch, released, false, List.copyOf(members.keySet()));
   }
 
   Reply adminSync(NodeId from, SyncRequest r) {
@@ -321,13 +591,13 @@ final class RoomState {
         still.add(u);
       }
     }
-    return new Reply(r.requestId(), null, "", epoch, sequencer().lastSeq(), false, still);
+    return new Reply(r.requestId(), null, "", epoch, released, false, still);
   }
 
   void adminResend(NodeId from, ResendRequest r) {
-    long first = resend.isEmpty() ? sequencer().lastSeq() + 1 : resend.peekFirst().seq();
+    long first = resend.isEmpty() ? released + 1 : resend.peekFirst().seq();
     long fromSeq = Math.max(1, r.fromSeq());
-    long toSeq = Math.min(r.toSeq(), sequencer().lastSeq());
+    long toSeq = Math.min(r.toSeq(), released); // never an entry that is not durable yet
     if (fromSeq > toSeq) {
       return;
     }
@@ -347,10 +617,10 @@ final class RoomState {
   }
 
   void adminTail() {
-    if (!isAdmin || sequencer().lastSeq() == 0) {
+    if (!isAdmin || released == 0) {
       return;
     }
-    RoomTail t = new RoomTail(name, epoch, sequencer().lastSeq());
+    RoomTail t = new RoomTail(name, epoch, released);
     for (NodeId n : memberNodes.keySet()) {
       if (!n.equals(engine.self)) {
         engine.send(n, t);
@@ -368,18 +638,186 @@ final class RoomState {
     return e;
   }
 
-  private void broadcast(Sequenced e) {
-    boolean local = false;
-    for (NodeId n : memberNodes.keySet()) {
+  private void broadcast(Sequenced e, Iterable<NodeId> nodes, @Nullable NodeId extra) {
+    boolean local = engine.self.equals(extra);
+    for (NodeId n : nodes) {
       if (n.equals(engine.self)) {
         local = true;
-      } else {
+      } else if (!n.equals(extra)) {
         engine.send(n, e);
       }
+    }
+    if (extra != null && !extra.equals(engine.self)) {
+      engine.send(extra, e);
     }
     if (local) {
       memberDeliver(e);
     }
+  }
+
+  // ================================================================ admin role: durability pipeline
+
+  /**
+   * Appends a just sequenced entry to the history store; broadcasts it (to the member nodes as of
+   * now, plus {@code extra}) and answers {@code reply} with {@code ok} once it is durable. Fast
+   * path: a store that completed at once with nothing pending releases the entry right here.
+   */
+  private void persist(Sequenced e, @Nullable NodeId extra, @Nullable Consumer<Reply> reply, @Nullable Reply ok) {
+    CompletableFuture<Void> f = append(List.of(e));
+    if (pending.isEmpty() && f.isDone() && !f.isCompletedExceptionally()) {
+      released = e.seq();
+      broadcast(e, memberNodes.keySet(), extra);
+      if (reply != null) {
+        reply.accept(ok);
+      }
+      return;
+    }
+    List<NodeId> to = new ArrayList<>(memberNodes.keySet());
+    if (extra != null && !to.contains(extra)) {
+      to.add(extra);
+    }
+    Pending p = new Pending(e, to, reply, ok, f);
+    pending.addLast(p);
+    watch(f);
+  }
+
+  private CompletableFuture<Void> append(List<Sequenced> entries) {
+    try {
+      return engine.history.append(entries);
+    } catch (RuntimeException ex) {
+      return CompletableFuture.failedFuture(ex);
+    }
+  }
+
+  private void watch(CompletableFuture<Void> f) {
+    f.whenComplete((v, ex) -> {
+      if (drainQueued.compareAndSet(false, true)) {
+        lane.execute(() -> {
+          drainQueued.set(false);
+          drain();
+        });
+      }
+    });
+  }
+
+  /** Releases durable entries from the head of {@link #pending}, in seq order. */
+  private void drain() {
+    while (!pending.isEmpty()) {
+      Pending p = pending.peekFirst();
+      if (!p.future.isDone()) {
+        return;
+      }
+      if (p.future.isCompletedExceptionally()) {
+        onAppendFailed(p);
+        return;
+      }
+      pending.pollFirst();
+      if (storeFailing) {
+        storeFailing = false;
+        retryAttempt = 0;
+        log.info("{}: history store accepts appends for room '{}' again (seq {})", engine.self, name, p.entry.seq());
+      }
+      released = p.entry.seq();
+      broadcast(p.entry, p.recipients, null);
+      if (p.reply != null) {
+        p.reply.accept(p.ok);
+      }
+      if (p.waiters != null) {
+        for (Waiter w : p.waiters) {
+          w.reply.accept(w.ok);
+        }
+      }
+    }
+  }
+
+  private void onAppendFailed(Pending head) {
+    ChatException error = ChatException.from(head.future.handle((v, ex) -> ex).join());
+    if (error.code() == ErrorCode.NOT_ADMIN) {
+      fenced = "room '" + name + "' is fenced on node " + engine.self + ": the history store refused seq " + head.entry.seq() + ": " + error.getMessage();
+      log.error("{}", fenced);
+      for (Pending p : pending) {
+        failWaiters(p, ErrorCode.UNAVAILABLE, fenced);
+      }
+      pending.clear();
+      return;
+    }
+    if (!storeFailing) {
+      log.warn("{}: history store failed to append room '{}' seq {}; refusing writes and retrying: {}", engine.self, name, head.entry.seq(), error.getMessage());
+    }
+    storeFailing = true;
+    String why = "history store of room '" + name + "' failed (" + error.getMessage() + "); seq " + head.entry.seq()
+        + " keeps its place and is retried: retry with the same client message id";
+    for (Pending p : pending) {
+      if (p.future.isCompletedExceptionally()) {
+        failWaiters(p, ErrorCode.UNAVAILABLE, why);
+      }
+    }
+    if (!retryScheduled) {
+      retryScheduled = true;
+      long delay = Math.min(2000, 50L << Math.min(6, retryAttempt++));
+      engine.clock.schedule(java.time.Duration.ofMillis(delay), () -> lane.execute(this::retryAppend));
+    }
+  }
+
+  private void retryAppend() {
+    retryScheduled = false;
+    if (!isAdmin || deleted || !engine.running()) {
+      return;
+    }
+    List<Pending> again = new ArrayList<>();
+    for (Pending p : pending) {
+      if (p.future.isCompletedExceptionally()) {
+        again.add(p);
+      }
+    }
+    if (again.isEmpty()) {
+      drain();
+      return;
+    }
+    List<Sequenced> entries = new ArrayList<>(again.size());
+    again.forEach(p -> entries.add(p.entry));
+    CompletableFuture<Void> f = append(entries);
+    again.forEach(p -> p.future = f);
+    watch(f);
+  }
+
+  private static void failWaiters(Pending p, ErrorCode code, String why) {
+    if (p.reply != null && p.ok != null) {
+      p.reply.accept(Reply.error(p.ok.requestId(), code, why));
+    }
+    p.reply = null;
+    if (p.waiters != null) {
+      p.failWaiting(code, why);
+    }
+  }
+
+  /** Answers {@code reply} with {@code ok} once {@code seq} is durable (a retry of a pending entry). */
+  private void whenDurable(long seq, Consumer<Reply> reply, Reply ok) {
+    if (seq <= released) {
+      reply.accept(ok);
+      return;
+    }
+    for (Pending p : pending) {
+      if (p.entry.seq() == seq) {
+        p.addWaiter(reply, ok);
+        return;
+      }
+    }
+    reply.accept(Reply.error(ok.requestId(), ErrorCode.UNAVAILABLE, "seq " + seq + " of room '" + name + "' is not durable"));
+  }
+
+  /** UNAVAILABLE while the room is being deleted, fenced, or its history store fails; else null. */
+  private @Nullable Reply refuseWrites(long requestId) {
+    if (deleting) {
+      return Reply.error(requestId, ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted");
+    }
+    if (fenced != null) {
+      return Reply.error(requestId, ErrorCode.UNAVAILABLE, fenced);
+    }
+    if (storeFailing) {
+      return Reply.error(requestId, ErrorCode.UNAVAILABLE, "the history store of room '" + name + "' is failing; try again later");
+    }
+    return null;
   }
 
   private void removeMember(UserId user, Member m) {
@@ -466,29 +904,19 @@ final class RoomState {
 
   private void dispatch(List<Sequenced> entries) {
     for (Sequenced s : entries) {
-      RoomEvent event;
       UserId removeAfter = null;
       switch (s.kind()) {
-        case MESSAGE -> event = new ChatMessage(name, s.epoch(), s.seq(), s.user(), s.text(), s.clientMessageId(), s.timestamp());
         case JOINED -> {
-          event = new RoomEvent.MemberJoined(name, s.epoch(), s.seq(), s.user(), s.timestamp());
           Local l = locals.get(s.user());
           if (l != null) {
             l.active = true;
           }
         }
-        case LEFT -> {
-          // the leaver learns from its completed leave(); it gets no event of its own
-          locals.remove(s.user());
-          event = new RoomEvent.MemberLeft(name, s.epoch(), s.seq(), s.user(), RoomEvent.LeaveReason.LEFT, s.timestamp());
-        }
-        case NODE_FAILED -> {
-          event = new RoomEvent.MemberLeft(name, s.epoch(), s.seq(), s.user(), RoomEvent.LeaveReason.NODE_FAILED, s.timestamp());
-          removeAfter = s.user();
-        }
-        default -> throw new IllegalStateException("unknown kind " + s.kind());
+        case LEFT -> locals.remove(s.user()); // the leaver learns from its completed leave(); no event of its own
+        case NODE_FAILED -> removeAfter = s.user();
+        default -> {}
       }
-      fire(event, false);
+      fire(toEvent(s), false);
       if (removeAfter != null) {
         locals.remove(removeAfter);
       }
@@ -498,10 +926,24 @@ final class RoomState {
     }
   }
 
+  /** The listener's view of a log entry. */
+  private RoomEvent toEvent(Sequenced s) {
+    return switch (s.kind()) {
+      case MESSAGE -> new ChatMessage(name, s.epoch(), s.seq(), s.user(), s.text(), s.clientMessageId(), s.timestamp());
+      case JOINED -> new RoomEvent.MemberJoined(name, s.epoch(), s.seq(), s.user(), s.timestamp());
+      case LEFT -> new RoomEvent.MemberLeft(name, s.epoch(), s.seq(), s.user(), RoomEvent.LeaveReason.LEFT, s.timestamp());
+      case NODE_FAILED -> new RoomEvent.MemberLeft(name, s.epoch(), s.seq(), s.user(), RoomEvent.LeaveReason.NODE_FAILED, s.timestamp());
+    };
+  }
+
   private void fire(RoomEvent event, boolean includePending) {
     for (Map.Entry<UserId, Local> e : new ArrayList<>(locals.entrySet())) {
       Local l = e.getValue();
       if (l.active || includePending) {
+        if (l.held != null) {
+          l.held.add(event); // its history is being fetched: live events wait behind it
+          continue;
+        }
         try {
           l.listener.onEvent(event);
         } catch (RuntimeException ex) {
@@ -519,7 +961,8 @@ final class RoomState {
     }
   }
 
-  private void maybeForget() {
+  /** Drops this state from the node when it holds nothing (no admin role, members, requests or vote). */
+  void maybeForget() {
     if (!isAdmin && locals.isEmpty() && inflight == 0 && preparedDelete == null) {
       engine.forget(this);
     }
@@ -532,8 +975,8 @@ final class RoomState {
       for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
         if (e.getValue().node.equals(node)) {
           Sequenced s = sequence(EventKind.NODE_FAILED, e.getKey(), "", null);
-          broadcast(s);
           removeMember(e.getKey(), e.getValue());
+          persist(s, null, null, null);
         }
       }
       memberNodes.remove(node);
@@ -597,6 +1040,11 @@ final class RoomState {
     }
     finish(new RoomEvent.RoomDeleted(name, "deleted by its admin node " + admin));
     if (isAdmin) {
+      try {
+        engine.history.deleteRoom(name);
+      } catch (RuntimeException e) {
+        log.error("{}: could not delete the history of deleted room '{}'", engine.self, name, e);
+      }
       engine.roomDeleted(name);
     }
   }
@@ -649,7 +1097,33 @@ final class RoomState {
         }));
   }
 
+  /** Sends a history read to the admin (also when that is this node); the continuation runs on this lane. */
+  private void request(LongFunction<WireMessage> build, java.util.function.BiConsumer<@Nullable HistoryReply, @Nullable Throwable> then) {
+    inflight++;
+    engine
+        .requests
+        .send(admin, HistoryReply.class, build, m -> engine.send(admin, m))
+        .whenComplete((r, e) -> lane.execute(() -> {
+          inflight--;
+          then.accept(r, e);
+          maybeForget();
+        }));
+  }
+
   private static @Nullable ChatException error(@Nullable Reply r, @Nullable Throwable e) {
+    if (e != null) {
+      return ChatException.from(e);
+    }
+    if (r == null) {
+      return new ChatException(ErrorCode.INTERNAL, "no reply");
+    }
+    if (r.error() != null) {
+      return new ChatException(r.error(), r.message());
+    }
+    return null;
+  }
+
+  private static @Nullable ChatException historyError(@Nullable HistoryReply r, @Nullable Throwable e) {
     if (e != null) {
       return ChatException.from(e);
     }
@@ -686,10 +1160,52 @@ final class RoomState {
 
   private static final class Local {
     final RoomListener listener;
+    final JoinOptions options;
     boolean active;
+    /** Non-null while the member's join history is being fetched: live events held back meanwhile. */
+    @Nullable List<RoomEvent> held;
 
-    Local(RoomListener listener) {
+    Local(RoomListener listener, JoinOptions options) {
       this.listener = listener;
+      this.options = options;
+      this.held = options.mode() == JoinOptions.Mode.NONE ? null : new ArrayList<>();
     }
   }
+
+  /** A sequenced entry waiting for its append to complete (admin role). */
+  private static final class Pending {
+    final Sequenced entry;
+    final List<NodeId> recipients;
+    @Nullable Consumer<Reply> reply;
+    final @Nullable Reply ok;
+    CompletableFuture<Void> future;
+    /** Retries of this entry (same client message id, or a repeated join) answered when it is durable. */
+    @Nullable List<Waiter> waiters;
+
+    Pending(Sequenced entry, List<NodeId> recipients, @Nullable Consumer<Reply> reply, @Nullable Reply ok, CompletableFuture<Void> future) {
+      this.entry = entry;
+      this.recipients = recipients;
+      this.reply = reply;
+      this.ok = ok;
+      this.future = future;
+    }
+
+    void addWaiter(Consumer<Reply> r, Reply okReply) {
+      if (waiters == null) {
+        waiters = new ArrayList<>();
+      }
+      waiters.add(new Waiter(r, okReply));
+    }
+
+    void failWaiting(ErrorCode code, String why) {
+      if (waiters != null) {
+        for (Waiter w : waiters) {
+          w.reply.accept(Reply.error(w.ok.requestId(), code, why));
+        }
+      }
+      waiters = null;
+    }
+  }
+
+  private record Waiter(Consumer<Reply> reply, Reply ok) {}
 }

@@ -56,5 +56,10 @@ final class DefaultSequencer implements Sequencer {
     return seq;
   }
 
+  @Override
+  public void remember(UserId user, String clientMessageId, long seq) {
+    recent.put(new Key(user, clientMessageId), seq);
+  }
+
   private record Key(UserId user, String clientMessageId) {}
 }

@@ -31,4 +31,11 @@ public interface Sequencer {
    * callers check {@link #lookup} first.
    */
   long next(UserId user, @org.jspecify.annotations.Nullable String clientMessageId);
+
+  /**
+   * Remembers that {@code clientMessageId} of {@code user} was sequenced at {@code seq} without
+   * assigning anything; used to seed the deduplication window from the stored log after a restart
+   * (call in ascending seq order, so the newest ids stay in the window).
+   */
+  void remember(UserId user, String clientMessageId, long seq);
 }

@@ -87,6 +87,7 @@ public final class InMemoryCluster implements AutoCloseable {
     }
     ChatNode.Builder b = ChatNode.builder().nodeId(name).transport(transports.apply(name)).clock(config.clock).seeds(seeds);
     config.customizer.accept(b);
+    config.nodeCustomizer.accept(name, b);
     ChatNode node = b.build().start();
     nodes.put(name, node);
     crashed.remove(name);
@@ -172,6 +173,7 @@ public final class InMemoryCluster implements AutoCloseable {
     private ChatClock clock = ChatClock.system();
     private long seed = System.nanoTime();
     private Consumer<ChatNode.Builder> customizer = b -> {};
+    private java.util.function.BiConsumer<String, ChatNode.Builder> nodeCustomizer = (n, b) -> {};
     private @Nullable Function<String, Transport> transports;
     private @Nullable Consumer<String> crasher;
 
@@ -201,6 +203,15 @@ public final class InMemoryCluster implements AutoCloseable {
     /** Applied to every node's builder before it is built (timeouts, limits). */
     public Builder configure(Consumer<ChatNode.Builder> customizer) {
       this.customizer = customizer;
+      return this;
+    }
+
+    /**
+     * Applied to each node's builder (after {@link #configure}) with the node's name, also on
+     * {@link InMemoryCluster#restart}; e.g. to give one node a file-backed history store.
+     */
+    public Builder configureNode(java.util.function.BiConsumer<String, ChatNode.Builder> customizer) {
+      this.nodeCustomizer = customizer;
       return this;
     }
 

@@ -22,7 +22,9 @@ public sealed interface WireMessage
         ResendRequest,
         Lost,
         RoomTail,
-        RoomGone {
+        RoomGone,
+        HistoryRequest,
+        HistoryReply {
 
   /**
    * Version of the protocol this build speaks. A node refuses peers whose {@link Hello} carries

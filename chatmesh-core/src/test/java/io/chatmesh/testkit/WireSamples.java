@@ -13,6 +13,8 @@ import io.chatmesh.wire.Hello;
 import io.chatmesh.wire.InfoRequest;
 import io.chatmesh.wire.JoinRequest;
 import io.chatmesh.wire.LeaveRequest;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.HistoryRequest;
 import io.chatmesh.wire.Lost;
 import io.chatmesh.wire.Prepare;
 import io.chatmesh.wire.Reply;
@@ -78,7 +80,14 @@ public final class WireSamples {
         new ResendRequest("general", 10, 20),
         new Lost("general", 2, 10, 12),
         new RoomTail("general", 2, 99),
-        new RoomGone("general", "deleted"));
+        new RoomGone("general", "deleted"),
+        new HistoryRequest(10, "general", 0, Long.MAX_VALUE, 1000, true, true),
+        new HistoryRequest(11, "general", 41, 99, 1, false, false),
+        new HistoryReply(12, null, "", 2, 99, 3, List.of(
+            new Sequenced("general", 2, 3, EventKind.MESSAGE, bob, "old", "cm-3", 5),
+            new Sequenced("general", 2, 4, EventKind.LEFT, bob, "", null, 6))),
+        new HistoryReply(13, null, "", 1, 0, 0, List.of()),
+        HistoryReply.error(14, ErrorCode.UNAVAILABLE, "store down"));
   }
 
   /** One sample per {@link ErrorCode}, as a failed {@link Reply}. */

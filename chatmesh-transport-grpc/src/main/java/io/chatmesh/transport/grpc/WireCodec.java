@@ -21,6 +21,8 @@ import io.chatmesh.wire.Hello;
 import io.chatmesh.wire.InfoRequest;
 import io.chatmesh.wire.JoinRequest;
 import io.chatmesh.wire.LeaveRequest;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.HistoryRequest;
 import io.chatmesh.wire.Lost;
 import io.chatmesh.wire.Prepare;
 import io.chatmesh.wire.Reply;
@@ -136,20 +138,7 @@ final class WireCodec {
       }
       b.setReply(r);
     } else if (m instanceof Sequenced x) {
-      LogProto.Sequenced.Builder s =
-          LogProto.Sequenced.newBuilder()
-              .setRoom(x.room())
-              .setEpoch(x.epoch())
-              .setSeq(x.seq())
-              .setKind(eventKind(x.kind()))
-              .setUser(x.user().value())
-              .setText(x.text())
-              .setTimestamp(x.timestamp());
-      String cmid = x.clientMessageId();
-      if (cmid != null) {
-        s.setClientMessageId(cmid);
-      }
-      b.setSequenced(s);
+      b.setSequenced(sequenced(x));
     } else if (m instanceof ResendRequest x) {
       b.setResendRequest(
           LogProto.ResendRequest.newBuilder().setRoom(x.room()).setFromSeq(x.fromSeq()).setToSeq(x.toSeq()));
@@ -165,11 +154,66 @@ final class WireCodec {
           LogProto.RoomTail.newBuilder().setRoom(x.room()).setEpoch(x.epoch()).setLastSeq(x.lastSeq()));
     } else if (m instanceof RoomGone x) {
       b.setRoomGone(LogProto.RoomGone.newBuilder().setRoom(x.room()).setReason(x.reason()));
+    } else if (m instanceof HistoryRequest x) {
+      b.setHistoryRequest(
+          RoomProto.HistoryRequest.newBuilder()
+              .setRequestId(x.requestId())
+              .setRoom(x.room())
+              .setAfterSeq(x.afterSeq())
+              .setBeforeSeq(x.beforeSeq())
+              .setLimit(x.limit())
+              .setNewest(x.newest())
+              .setMessagesOnly(x.messagesOnly()));
+    } else if (m instanceof HistoryReply x) {
+      RoomProto.HistoryReply.Builder r =
+          RoomProto.HistoryReply.newBuilder()
+              .setRequestId(x.requestId())
+              .setMessage(x.message())
+              .setEpoch(x.epoch())
+              .setLastSeq(x.lastSeq())
+              .setOldestSeq(x.oldestSeq());
+      ErrorCode error = x.error();
+      if (error != null) {
+        r.setError(errorCode(error));
+      }
+      for (Sequenced entry : x.entries()) {
+        r.addEntries(sequenced(entry));
+      }
+      b.setHistoryReply(r);
     } else {
       // unreachable while every permitted record has a branch; WireCodecTest checks that it does
       throw new ChatException(ErrorCode.INTERNAL, "no protobuf mapping for " + m.getClass().getName());
     }
     return b.build();
+  }
+
+  private static LogProto.Sequenced.Builder sequenced(Sequenced x) {
+    LogProto.Sequenced.Builder s =
+        LogProto.Sequenced.newBuilder()
+            .setRoom(x.room())
+            .setEpoch(x.epoch())
+            .setSeq(x.seq())
+            .setKind(eventKind(x.kind()))
+            .setUser(x.user().value())
+            .setText(x.text())
+            .setTimestamp(x.timestamp());
+    String cmid = x.clientMessageId();
+    if (cmid != null) {
+      s.setClientMessageId(cmid);
+    }
+    return s;
+  }
+
+  private static Sequenced sequenced(LogProto.Sequenced x, String field) {
+    return new Sequenced(
+        x.getRoom(),
+        x.getEpoch(),
+        x.getSeq(),
+        eventKind(x.getKind()),
+        user(x.getUser(), field + ".user"),
+        x.getText(),
+        x.hasClientMessageId() ? x.getClientMessageId() : null,
+        x.getTimestamp());
   }
 
   // ---------------------------------------------------------------- decode
@@ -250,18 +294,8 @@ final class WireCodec {
             x.getDuplicate(),
             users(x.getMembersList(), "reply.members"));
       }
-      case SEQUENCED: {
-        LogProto.Sequenced x = p.getSequenced();
-        return new Sequenced(
-            x.getRoom(),
-            x.getEpoch(),
-            x.getSeq(),
-            eventKind(x.getKind()),
-            user(x.getUser(), "sequenced.user"),
-            x.getText(),
-            x.hasClientMessageId() ? x.getClientMessageId() : null,
-            x.getTimestamp());
-      }
+      case SEQUENCED:
+        return sequenced(p.getSequenced(), "sequenced");
       case RESEND_REQUEST: {
         LogProto.ResendRequest x = p.getResendRequest();
         return new ResendRequest(x.getRoom(), x.getFromSeq(), x.getToSeq());
@@ -276,6 +310,26 @@ final class WireCodec {
       }
       case ROOM_GONE:
         return new RoomGone(p.getRoomGone().getRoom(), p.getRoomGone().getReason());
+      case HISTORY_REQUEST: {
+        RoomProto.HistoryRequest x = p.getHistoryRequest();
+        return new HistoryRequest(
+            x.getRequestId(), x.getRoom(), x.getAfterSeq(), x.getBeforeSeq(), x.getLimit(), x.getNewest(), x.getMessagesOnly());
+      }
+      case HISTORY_REPLY: {
+        RoomProto.HistoryReply x = p.getHistoryReply();
+        List<Sequenced> entries = new ArrayList<>(x.getEntriesCount());
+        for (LogProto.Sequenced e : x.getEntriesList()) {
+          entries.add(sequenced(e, "history_reply.entries"));
+        }
+        return new HistoryReply(
+            x.getRequestId(),
+            x.hasError() ? errorCode(x.getError()) : null,
+            x.getMessage(),
+            x.getEpoch(),
+            x.getLastSeq(),
+            x.getOldestSeq(),
+            entries);
+      }
       case BODY_NOT_SET:
       default:
         // an unknown oneof field number (a newer peer) also lands here
