@@ -3,19 +3,18 @@ package io.chatmesh.transport.grpc;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.proto.v1.EnvelopeProto;
+import io.chatmesh.proto.v1.NodeLinkGrpc;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.wire.WireMessage;
 import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
-import io.chatmesh.proto.v1.NodeLinkGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -85,6 +84,9 @@ public final class GrpcTransport implements Transport {
   final Settings settings;
   private final HostPort listen;
   private final String threadPrefix;
+  private final @Nullable String advertised;
+  private final int ioThreads;
+  private final int serverThreads;
   private final Map<String, OutboundLink> links = new ConcurrentHashMap<>();
   private final Set<String> loggedBadAddresses = ConcurrentHashMap.newKeySet();
   final Counters counters = new Counters();
@@ -104,7 +106,7 @@ public final class GrpcTransport implements Transport {
             b.maxMessageSize,
             b.maxQueuedEnvelopes,
             b.maxQueuedBytes,
-            b.maxBatchBytes,
+            Math.min(b.maxBatchBytes, b.maxMessageSize - 64), // a batch must fit the peer's limit
             b.handshakeTimeout,
             b.initialBackoff,
             b.maxBackoff,
@@ -117,10 +119,6 @@ public final class GrpcTransport implements Transport {
     this.serverThreads = b.serverThreads;
     this.threadPrefix = "chatmesh-grpc-" + INSTANCES.incrementAndGet() + "-";
   }
-
-  private final @Nullable String advertised;
-  private final int ioThreads;
-  private final int serverThreads;
 
   /**
    * A builder for a transport listening on {@code listenAddress} ({@code host:port}; port 0 picks a
@@ -171,7 +169,7 @@ public final class GrpcTransport implements Transport {
             .permitKeepAliveWithoutCalls(true)
             .addTransportFilter(connections)
             .addStreamTracerFactory(connections.tracerFactory())
-            .addService(ServerInterceptors.intercept(service))
+            .addService(service)
             .build();
     try {
       s.start();
@@ -278,6 +276,7 @@ public final class GrpcTransport implements Transport {
     for (OutboundLink l : all) {
       l.awaitTermination(Math.max(0, deadline - System.nanoTime()));
     }
+    stopLateLinks(all);
     stopEverything(false);
     log.info("gRPC transport {} closed", address);
   }
@@ -307,8 +306,19 @@ public final class GrpcTransport implements Transport {
     for (OutboundLink l : all) {
       l.awaitTermination(TimeUnit.SECONDS.toNanos(5));
     }
+    stopLateLinks(all);
     stopEverything(true);
     log.info("gRPC transport {} crashed (killed abruptly)", address);
+  }
+
+  /** Links created by a send that raced with close/crash. */
+  private void stopLateLinks(List<OutboundLink> stopped) {
+    for (OutboundLink l : links.values()) {
+      if (!stopped.contains(l)) {
+        l.shutdown(true);
+        l.awaitTermination(TimeUnit.SECONDS.toNanos(1));
+      }
+    }
   }
 
   private void stopEverything(boolean now) {

@@ -214,8 +214,12 @@ final class OutboundLink {
   // ------------------------------------------------------------------------------ serialised
 
   private void run() {
-    int missed = 1;
-    while (true) {
+    drain(1);
+  }
+
+  /** Runs steps until no signal is pending; yields the thread to other links now and then. */
+  private void drain(int missed) {
+    for (int rounds = 0; ; rounds++) {
       try {
         step();
       } catch (RuntimeException e) {
@@ -223,6 +227,15 @@ final class OutboundLink {
       }
       missed = wip.addAndGet(-missed);
       if (missed == 0) {
+        return;
+      }
+      if (rounds == 64) {
+        int m = missed;
+        try {
+          executor.execute(() -> drain(m)); // still serialised: wip stays above zero
+        } catch (RejectedExecutionException e) {
+          wip.set(0);
+        }
         return;
       }
     }
@@ -287,7 +300,9 @@ final class OutboundLink {
     if (n == 0) {
       return;
     }
-    fullLogged = false;
+    if (fullLogged && queuedCount.get() < settings.maxQueuedEnvelopes() / 2) {
+      fullLogged = false; // log the next overflow episode again
+    }
     c.sendMessage(b.build());
     owner.counters.batchesSent.incrementAndGet();
     owner.counters.envelopesSent.addAndGet(n);

@@ -91,6 +91,18 @@ class GrpcTransportTest {
   }
 
   @Test
+  void aChatNodePicksItByName() {
+    io.chatmesh.ChatNode node = io.chatmesh.ChatNode.builder().nodeId("solo").transport("grpc", "127.0.0.1:0").build();
+    try {
+      node.start();
+      assertThat(node.address()).startsWith("127.0.0.1:").doesNotEndWith(":0");
+      assertThat(node.createRoom("lobby").orTimeout(10, TimeUnit.SECONDS).join().name()).isEqualTo("lobby");
+    } finally {
+      node.close();
+    }
+  }
+
+  @Test
   void rejectsBadSettingsNamingThem() {
     assertThatThrownBy(() -> GrpcTransport.builder("localhost"))
         .isInstanceOf(ChatException.class)
