@@ -103,6 +103,7 @@ public final class NodeEngine implements ChatNode {
   private volatile String address = "";
   private volatile ChatClock.Cancellable ticker = () -> {};
   private long ticks;
+  private final PauseGuard pauseGuard;
 
   private static final int NEW = 0;
   private static final int RUNNING = 1;
@@ -137,6 +138,8 @@ public final class NodeEngine implements ChatNode {
     this.nodeLane = new SerialExecutor(self + "/node", pool);
     this.requests = new PendingRequests(clock, settings.requestTimeout());
     this.detector = FailureDetector.timeout(settings.failureTimeout());
+    this.pauseGuard =
+        new PauseGuard(Math.max(settings.heartbeatInterval().toMillis() * 3, settings.failureTimeout().toMillis() / 2));
     this.twoPc =
         new TwoPhaseCommitEngine(
             self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, this::isAlive);
@@ -498,7 +501,12 @@ public final class NodeEngine implements ChatNode {
     for (Map.Entry<NodeId, long[]> h : heard.entrySet()) {
       changes(detector.heard(h.getKey(), h.getValue()[0], h.getValue()[1]));
     }
-    changes(detector.check(now));
+    long paused = pauseGuard.tick(now);
+    if (paused > 0) {
+      log.info("node {} was paused for {} ms; not judging peers this round", self, paused);
+    } else {
+      changes(detector.check(now));
+    }
     Heartbeat hb = new Heartbeat(now);
     for (NodeId peer : addresses.keySet()) {
       send(peer, hb);
