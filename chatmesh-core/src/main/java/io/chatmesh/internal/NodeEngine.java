@@ -104,6 +104,7 @@ public final class NodeEngine implements ChatNode {
   private volatile ChatClock.Cancellable ticker = () -> {};
   private long ticks;
   private final PauseGuard pauseGuard;
+  private final AtomicLong generatedIds = new AtomicLong();
 
   private static final int NEW = 0;
   private static final int RUNNING = 1;
@@ -146,6 +147,11 @@ public final class NodeEngine implements ChatNode {
     this.names = new NameRegistry(directory, this::nameCommitted);
     twoPc.register(TxKind.RESERVE_NAME, names);
     twoPc.register(TxKind.DELETE_ROOM, new DeletionParticipant());
+  }
+
+  /** A client message id for a send that came without one: unique per node incarnation. */
+  String nextClientMessageId() {
+    return "~" + self + "." + incarnation + "." + generatedIds.incrementAndGet();
   }
 
   /** Creates an unstarted node. */

@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -350,7 +349,8 @@ final class RoomState {
               : new ChatException(ErrorCode.NOT_MEMBER, "user " + user + " has not finished joining room '" + name + "'"));
       return;
     }
-    String cmid = clientMessageId != null ? clientMessageId : UUID.randomUUID().toString();
+    // a retry-safe id the user did not give: unique per node incarnation, cheap (no SecureRandom)
+    String cmid = clientMessageId != null ? clientMessageId : engine.nextClientMessageId();
     if (isAdmin) {
       adminSend(engine.self, new SendRequest(0, name, user, cmid, text), reply -> onSendReply(reply, null, out));
     } else {

@@ -61,6 +61,11 @@ public final class InOrderDelivery<T> {
     if (next > 0 && seq < next) {
       return List.of();
     }
+    if (seq == next && ahead.isEmpty()) {
+      // the common case, in order with nothing buffered: no map, no list to fill
+      next++;
+      return List.of(entry);
+    }
     if (!ahead.containsKey(seq)) {
       if (ahead.size() >= maxBuffered && seq > ahead.lastKey()) {
         return List.of();
