@@ -1,0 +1,122 @@
+package io.chatmesh.internal;
+
+import io.chatmesh.NodeId;
+import io.chatmesh.RoomSummary;
+import io.chatmesh.twopc.TwoPhaseCommit;
+import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
+import io.chatmesh.twopc.TwoPhaseCommit.Vote;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
+
+/**
+ * Participant for {@code RESERVE_NAME}: a node votes READY for a name that it neither knows as a
+ * room nor holds for another creator. Races are settled by wait-die on node ids: a prepare from a
+ * creator with a smaller node id than the current holder waits for the holder's decision; one with
+ * a larger id is refused at once. So of two racing creators the one with the smaller id wins, and
+ * no two reservations can wait for each other. Runs on the node lane.
+ */
+final class NameRegistry implements TwoPhaseCommit.Participant {
+  private final ConcurrentMap<String, RoomSummary> directory;
+  private final Consumer<Transaction> onCommit;
+  private final Map<String, Transaction> held = new HashMap<>();
+  private final Map<String, List<Waiting>> waiting = new HashMap<>();
+
+  NameRegistry(ConcurrentMap<String, RoomSummary> directory, Consumer<Transaction> onCommit) {
+    this.directory = directory;
+    this.onCommit = onCommit;
+  }
+
+  @Override
+  public CompletionStage<Vote> prepare(Transaction tx) {
+    return prepareOrWait(tx);
+  }
+
+  private Vote vote(Transaction tx) {
+    RoomSummary existing = directory.get(tx.room());
+    if (existing != null) {
+      return Vote.abort("ROOM_EXISTS: room '" + tx.room() + "' already exists (admin " + existing.admin() + ")");
+    }
+    Transaction holder = held.get(tx.room());
+    if (holder == null || holder.id().equals(tx.id())) {
+      held.put(tx.room(), tx);
+      return Vote.readyVote();
+    }
+    return Vote.abort("ROOM_EXISTS: room '" + tx.room() + "' is being created by node " + holder.coordinator());
+  }
+
+  /** Votes now, or later when a higher-priority creator must wait for the holder (wait-die). */
+  private CompletionStage<Vote> prepareOrWait(Transaction tx) {
+    Transaction holder = held.get(tx.room());
+    if (holder != null
+        && !holder.id().equals(tx.id())
+        && directory.get(tx.room()) == null
+        && tx.coordinator().compareTo(holder.coordinator()) < 0) {
+      CompletableFuture<Vote> later = new CompletableFuture<>();
+      waiting.computeIfAbsent(tx.room(), k -> new ArrayList<>()).add(new Waiting(tx, later));
+      return later;
+    }
+    return CompletableFuture.completedFuture(vote(tx));
+  }
+
+  @Override
+  public void commit(Transaction tx) {
+    Transaction holder = held.get(tx.room());
+    if (holder != null && holder.id().equals(tx.id())) {
+      held.remove(tx.room());
+    }
+    onCommit.accept(tx);
+    release(tx.room());
+  }
+
+  @Override
+  public void rollback(Transaction tx) {
+    // a rollback may name only the id (room unknown): search by id
+    for (Iterator<Map.Entry<String, Transaction>> it = held.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Transaction> e = it.next();
+      if (e.getValue().id().equals(tx.id())) {
+        it.remove();
+        release(e.getKey());
+        break;
+      }
+    }
+    for (List<Waiting> ws : waiting.values()) {
+      for (Iterator<Waiting> it = ws.iterator(); it.hasNext(); ) {
+        Waiting w = it.next();
+        if (w.tx.id().equals(tx.id())) {
+          it.remove();
+          w.vote.complete(Vote.abort("ABORTED: rolled back while waiting"));
+        }
+      }
+    }
+  }
+
+  /** A creator died: its reservations are released (it can no longer commit them). */
+  void onNodeDown(NodeId node) {
+    for (Transaction t : new ArrayList<>(held.values())) {
+      if (t.coordinator().equals(node)) {
+        held.remove(t.room());
+        release(t.room());
+      }
+    }
+  }
+
+  private void release(String room) {
+    List<Waiting> ws = waiting.get(room);
+    while (ws != null && !ws.isEmpty() && !held.containsKey(room)) {
+      Waiting w = ws.remove(0);
+      w.vote.complete(vote(w.tx));
+    }
+    if (ws != null && ws.isEmpty()) {
+      waiting.remove(room);
+    }
+  }
+
+  private record Waiting(Transaction tx, CompletableFuture<Vote> vote) {}
+}

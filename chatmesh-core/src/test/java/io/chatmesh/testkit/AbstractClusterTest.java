@@ -1,0 +1,622 @@
+package io.chatmesh.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ChatMessage;
+import io.chatmesh.ChatNode;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.Joined;
+import io.chatmesh.NodeId;
+import io.chatmesh.Room;
+import io.chatmesh.RoomEvent;
+import io.chatmesh.RoomInfo;
+import io.chatmesh.RoomSummary;
+import io.chatmesh.Sent;
+import io.chatmesh.UserId;
+import io.chatmesh.testing.InMemoryCluster;
+import io.chatmesh.time.ManualClock;
+import io.chatmesh.transport.inmemory.Faults;
+import io.chatmesh.transport.inmemory.InMemoryNetwork;
+import io.chatmesh.wire.Decision;
+import io.chatmesh.wire.Prepare;
+import io.chatmesh.wire.SendRequest;
+import io.chatmesh.wire.Vote;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The cluster behaviour suite, written once and run over every transport by near-empty subclasses
+ * ({@code InMemoryClusterTest}, {@code GrpcClusterTest}). All nodes share a {@link ManualClock}:
+ * waits advance it a little per poll, and failure-detection tests advance it past the timeout, so
+ * no test sleeps. Tests that need fault injection run only where the fixture has an in-memory
+ * network.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class AbstractClusterTest {
+  protected static final Duration HEARTBEAT = Duration.ofMillis(50);
+  protected static final Duration FAILURE_TIMEOUT = Duration.ofMillis(2000);
+  protected static final Duration REQUEST_TIMEOUT = Duration.ofMillis(2000);
+  protected static final Duration PREPARE_TIMEOUT = Duration.ofMillis(1000);
+
+  protected final ManualClock clock = new ManualClock();
+  private TransportFixture fixture;
+  private InMemoryCluster cluster;
+
+  /** The transport under test. */
+  protected abstract TransportFixture newFixture();
+
+  @AfterEach
+  void closeCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  protected InMemoryCluster cluster(int nodes) {
+    fixture = newFixture();
+    cluster =
+        InMemoryCluster.builder()
+            .nodes(nodes)
+            .clock(clock)
+            .transports(fixture::create, fixture::crash)
+            .configure(b -> b.heartbeatInterval(HEARTBEAT)
+                .failureTimeout(FAILURE_TIMEOUT)
+                .requestTimeout(REQUEST_TIMEOUT)
+                .prepareTimeout(PREPARE_TIMEOUT)
+                .resendBufferSize(1000))
+            .build()
+            .start();
+    awaitUntil("cluster connected", cluster::connected);
+    return cluster;
+  }
+
+  protected InMemoryNetwork network() {
+    return fixture.network().orElseThrow();
+  }
+
+  protected boolean hasNetwork() {
+    return fixture.network().isPresent();
+  }
+
+  /** Polls {@code condition}, advancing the shared clock by 20 ms per poll (so timers fire). */
+  protected void awaitUntil(String what, BooleanSupplier condition) {
+    await(what)
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> {
+          if (condition.getAsBoolean()) {
+            return true;
+          }
+          clock.advance(Duration.ofMillis(20));
+          return false;
+        });
+  }
+
+  /** Waits for a future while advancing the clock (so retries and timeouts can fire). */
+  protected <T> T result(CompletableFuture<T> f) {
+    awaitUntil("future completes", f::isDone);
+    return f.join();
+  }
+
+  /** Waits for a future to fail and returns its ChatException. */
+  protected ChatException failure(CompletableFuture<?> f) {
+    awaitUntil("future completes", f::isDone);
+    assertThat(f).isCompletedExceptionally();
+    AtomicReference<ChatException> out = new AtomicReference<>();
+    f.handle((v, e) -> {
+      out.set(ChatException.from(e));
+      return null;
+    }).join();
+    return out.get();
+  }
+
+  protected Room room(ChatNode node, String name) {
+    awaitUntil(node.id() + " knows room " + name, () -> node.room(name).isPresent());
+    return node.room(name).orElseThrow();
+  }
+
+  protected static UserId user(String name) {
+    return UserId.of(name);
+  }
+
+  // ================================================================ 1. discovery
+
+  @Test
+  void nodesDiscoverEachOtherAndALateNodeLearnsExistingRooms() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("alpha"));
+    result(c.node("n2").createRoom("beta"));
+    ChatNode n4 = c.addNode("n4");
+    awaitUntil("n4 connected", c::connected);
+    awaitUntil("n4 lists both rooms", () -> n4.rooms().size() == 2);
+    assertThat(n4.rooms()).extracting(RoomSummary::name, s -> s.admin().value())
+        .containsExactly(org.assertj.core.api.Assertions.tuple("alpha", "n1"), org.assertj.core.api.Assertions.tuple("beta", "n2"));
+    for (ChatNode n : c.nodes()) {
+      awaitUntil(n.id() + " lists both rooms", () -> n.rooms().size() == 2);
+      assertThat(n.liveNodes()).hasSize(3);
+    }
+  }
+
+  // ================================================================ 2. unique names
+
+  @Test
+  void aSecondRoomWithTheSameNameIsRefusedAnywhere() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    ChatException e = failure(c.node("n3").createRoom("general"));
+    assertThat(e.code()).isEqualTo(ErrorCode.ROOM_EXISTS);
+    assertThat(e.getMessage()).contains("general");
+    for (ChatNode n : c.nodes()) {
+      awaitUntil("room listed", () -> n.rooms().size() == 1);
+      assertThat(n.rooms().get(0).admin()).isEqualTo(NodeId.of("n1"));
+    }
+  }
+
+  @Test
+  void twoNodesRacingForOneNameEndWithExactlyOneRoom() {
+    InMemoryCluster c = cluster(3);
+    for (int round = 0; round < 5; round++) {
+      String name = "race-" + round;
+      CompletableFuture<Room> a = c.node("n2").createRoom(name);
+      CompletableFuture<Room> b = c.node("n3").createRoom(name);
+      awaitUntil("both finished", () -> a.isDone() && b.isDone());
+      List<CompletableFuture<Room>> ok = new ArrayList<>();
+      for (CompletableFuture<Room> f : List.of(a, b)) {
+        if (!f.isCompletedExceptionally()) {
+          ok.add(f);
+        } else {
+          assertThat(failure(f).code()).isEqualTo(ErrorCode.ROOM_EXISTS);
+        }
+      }
+      assertThat(ok).as("exactly one creator wins round " + round).hasSize(1);
+      NodeId winner = ok.get(0).join().admin();
+      for (ChatNode n : c.nodes()) {
+        awaitUntil("all agree on " + name, () -> n.room(name).map(r -> r.admin().equals(winner)).orElse(false));
+      }
+    }
+  }
+
+  // ================================================================ 3. ordering
+
+  @Test
+  void sendsFromEveryNodeAreSeenInOneIdenticalOrder() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    List<CompletableFuture<Sent>> sends = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      int node = 1 + i % 3;
+      sends.add(room(c.node("n" + node), "general").send(user("u" + node), "m" + i));
+    }
+    sends.forEach(this::result);
+    assertIdenticalOrder(recorders, 30);
+  }
+
+  @Test
+  void orderSurvivesDroppedDuplicatedAndReorderedMessages() {
+    InMemoryCluster c = cluster(3);
+    assumeTrue(hasNetwork(), "needs fault injection");
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    network().faults(Faults.builder().drop(0.15).duplicate(0.15).reorder(0.3, Duration.ofMillis(3)).build());
+    List<CompletableFuture<Sent>> sends = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      int node = 2 + i % 2; // non-admin nodes: every message takes the forward hop
+      sends.add(room(c.node("n" + node), "general").send(user("u" + node), "m" + i, "cid-" + i));
+    }
+    Set<Long> seqs = new HashSet<>();
+    for (CompletableFuture<Sent> s : sends) {
+      seqs.add(result(s).seq());
+    }
+    assertThat(seqs).as("every message sequenced exactly once").hasSize(60);
+    assertIdenticalOrder(recorders, 60);
+    assertThat(network().droppedCount()).isPositive();
+  }
+
+  // ================================================================ 4. retries
+
+  @Test
+  void aRetryWithTheSameClientMessageIdIsSequencedOnce() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    Room r2 = room(c.node("n2"), "general");
+    Sent first = result(r2.send(user("u2"), "hello", "c-17"));
+    Sent again = result(r2.send(user("u2"), "hello", "c-17"));
+    Sent other = result(r2.send(user("u2"), "world", "c-18"));
+    assertThat(first.duplicate()).isFalse();
+    assertThat(again.duplicate()).isTrue();
+    assertThat(again.seq()).isEqualTo(first.seq());
+    assertThat(other.seq()).isEqualTo(first.seq() + 1);
+    awaitUntil("delivered", () -> recorders.values().stream().allMatch(r -> r.texts().size() == 2));
+    for (Recorder r : recorders.values()) {
+      assertThat(r.texts()).containsExactly("hello", "world");
+    }
+  }
+
+  // ================================================================ 5. membership
+
+  @Test
+  void joinsAndLeavesAreAnnouncedAndANewMemberSeesOnlyLaterMessages() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    Room r1 = room(c.node("n1"), "general");
+    Joined aj = result(r1.join(user("alice"), alice));
+    assertThat(aj.members()).containsExactly(user("alice"));
+    result(r1.send(user("alice"), "before bob"));
+
+    Recorder bob = new Recorder();
+    Room r2 = room(c.node("n2"), "general");
+    Joined bj = result(r2.join(user("bob"), bob));
+    assertThat(bj.members()).containsExactly(user("alice"), user("bob"));
+    assertThat(bj.seq()).isEqualTo(3); // alice joined at 1, her message is 2
+    result(r1.send(user("alice"), "after bob"));
+
+    awaitUntil("bob sees alice's second message", () -> bob.texts().contains("after bob"));
+    assertThat(bob.texts()).containsExactly("after bob");
+    assertThat(bob.of(RoomEvent.MemberJoined.class)).extracting(RoomEvent.MemberJoined::user).containsExactly(user("bob"));
+    awaitUntil("alice sees bob join", () -> alice.of(RoomEvent.MemberJoined.class).size() == 2);
+
+    result(r2.leave(user("bob")));
+    awaitUntil("alice sees bob leave", () -> alice.of(RoomEvent.MemberLeft.class).size() == 1);
+    RoomEvent.MemberLeft left = alice.of(RoomEvent.MemberLeft.class).get(0);
+    assertThat(left.user()).isEqualTo(user("bob"));
+    assertThat(left.reason()).isEqualTo(RoomEvent.LeaveReason.LEFT);
+    RoomInfo info = result(r2.info());
+    assertThat(info.members()).containsExactly(user("alice"));
+    assertThat(failure(r2.send(user("bob"), "gone")).code()).isEqualTo(ErrorCode.NOT_MEMBER);
+    assertThat(alice.seqs()).isSorted();
+  }
+
+  // ================================================================ 6. deletion (2PC)
+
+  @Test
+  void deletionCommitsEverywhereWhenAllAreReady() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("doomed"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "doomed");
+    result(room(c.node("n1"), "doomed").delete());
+    for (Recorder r : recorders.values()) {
+      awaitUntil("member told", () -> !r.of(RoomEvent.RoomDeleted.class).isEmpty());
+    }
+    for (ChatNode n : c.nodes()) {
+      awaitUntil(n.id() + " forgot the room", () -> n.room("doomed").isEmpty());
+    }
+
+    // the name is free again
+    result(c.node("n2").createRoom("doomed"));
+  }
+
+  @Test
+  void deletionIsNotAllowedFromANonAdminNode() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    ChatException e = failure(room(c.node("n2"), "general").delete());
+    assertThat(e.code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(c.node("n2").room("general")).isPresent();
+  }
+
+  @Test
+  void aNodeWithASendInFlightVotesAbortAndTheRoomStaysIntact() {
+    InMemoryCluster c = cluster(3);
+    assumeTrue(hasNetwork(), "needs fault injection");
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    network().filter((from, to, env) -> !(env.message() instanceof SendRequest));
+    CompletableFuture<Sent> stuck = room(c.node("n3"), "general").send(user("u3"), "in flight", "c-1");
+    ChatException e = failure(room(c.node("n1"), "general").delete());
+    assertThat(e.code()).isEqualTo(ErrorCode.ABORTED);
+    assertThat(e.getMessage()).contains("in flight");
+    network().filter(null);
+    Sent s = result(stuck);
+    awaitUntil("everyone got it", () -> recorders.values().stream().allMatch(r -> r.texts().contains("in flight")));
+    for (ChatNode n : c.nodes()) {
+      assertThat(n.room("general")).isPresent();
+    }
+    assertThat(result(room(c.node("n2"), "general").send(user("u2"), "still here")).seq()).isEqualTo(s.seq() + 1);
+    recorders.values().forEach(r -> assertThat(r.of(RoomEvent.RoomDeleted.class)).isEmpty());
+  }
+
+  @Test
+  void aParticipantThatNeverAnswersMakesTheDeletionRollBack() {
+    InMemoryCluster c = cluster(3);
+    assumeTrue(hasNetwork(), "needs fault injection");
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    network().filter((from, to, env) -> !(env.message() instanceof Vote && from.equals("n3")));
+    ChatException e = failure(room(c.node("n1"), "general").delete());
+    assertThat(e.code()).isEqualTo(ErrorCode.ABORTED);
+    assertThat(e.getMessage()).contains("n3");
+    network().filter(null);
+    // n3 voted READY and is in doubt until the ROLLBACK reaches it; then sends work again everywhere
+    awaitUntil("room usable on n3 again", () -> {
+      CompletableFuture<Sent> f = room(c.node("n3"), "general").send(user("u3"), "after", "after-" + System.nanoTime());
+      awaitUntil("send done", f::isDone);
+      return !f.isCompletedExceptionally();
+    });
+    awaitUntil("everyone got it", () -> recorders.values().stream().allMatch(r -> r.texts().contains("after")));
+    recorders.values().forEach(r -> assertThat(r.of(RoomEvent.RoomDeleted.class)).isEmpty());
+  }
+
+  @Test
+  void participantsDoNotHangWhenTheCoordinatorCrashesAfterPrepare() {
+    InMemoryCluster c = cluster(3);
+    assumeTrue(hasNetwork(), "needs fault injection");
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    CountDownLatch prepared = new CountDownLatch(2);
+    // votes never reach n1, so it never decides; it crashes with n2 and n3 in doubt
+    network().filter((from, to, env) -> {
+      if (env.message() instanceof Vote && to.equals("n1")) {
+        prepared.countDown();
+        return false;
+      }
+      return true;
+    });
+    CompletableFuture<Void> deletion = room(c.node("n1"), "general").delete();
+    awaitUntil("both participants voted", () -> prepared.getCount() == 0);
+    c.crash("n1");
+    // while in doubt, sends are refused, not left hanging
+    assertThat(failure(room(c.node("n2"), "general").send(user("u2"), "x")).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    awaitDeclaredDead(c, "n1");
+    for (String n : List.of("n2", "n3")) {
+      Recorder r = recorders.get(n);
+      awaitUntil(n + " told the room is unavailable", () -> !r.of(RoomEvent.RoomUnavailable.class).isEmpty());
+      assertThat(r.of(RoomEvent.RoomDeleted.class)).isEmpty();
+    }
+    assertThat(deletion).isNotCompleted();
+    // the admin comes back as a new incarnation without the room: everyone learns it is gone
+    network().filter(null);
+    c.restart("n1");
+    for (String n : List.of("n2", "n3")) {
+      Recorder r = recorders.get(n);
+      awaitUntil(n + " told the room is gone", () -> !r.of(RoomEvent.RoomDeleted.class).isEmpty());
+      awaitUntil(n + " forgot the room", () -> c.node(n).room("general").isEmpty());
+    }
+  }
+
+  // ================================================================ 7. failure detection
+
+  @Test
+  void aDeadMemberNodesUsersAreRemovedAndTheRoomIsTold() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    c.crash("n3");
+    awaitDeclaredDead(c, "n3");
+    for (String n : List.of("n1", "n2")) {
+      Recorder r = recorders.get(n);
+      awaitUntil(n + " told u3 left", () -> !r.of(RoomEvent.MemberLeft.class).isEmpty());
+      RoomEvent.MemberLeft left = r.of(RoomEvent.MemberLeft.class).get(0);
+      assertThat(left.user()).isEqualTo(user("u3"));
+      assertThat(left.reason()).isEqualTo(RoomEvent.LeaveReason.NODE_FAILED);
+    }
+    assertThat(result(room(c.node("n2"), "general").info()).members()).containsExactly(user("u1"), user("u2"));
+    assertThat(c.node("n1").liveNodes()).doesNotContain(NodeId.of("n3"));
+    // it comes back (a restart) and is seen alive again
+    c.restart("n3");
+    awaitUntil("n3 seen alive again", c::connected);
+    Recorder again = new Recorder();
+    result(room(c.node("n3"), "general").join(user("u3"), again));
+    result(room(c.node("n3"), "general").send(user("u3"), "back"));
+    awaitUntil("u1 hears it", () -> recorders.get("n1").texts().contains("back"));
+  }
+
+  @Test
+  void aDeadAdminMakesItsRoomsUnavailableAndSendsFailFast() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    c.crash("n1");
+    awaitDeclaredDead(c, "n1");
+    for (String n : List.of("n2", "n3")) {
+      Recorder r = recorders.get(n);
+      awaitUntil(n + " told", () -> !r.of(RoomEvent.RoomUnavailable.class).isEmpty());
+      assertThat(r.of(RoomEvent.RoomUnavailable.class).get(0).reason()).contains("n1");
+    }
+    CompletableFuture<Sent> f = room(c.node("n2"), "general").send(user("u2"), "hello?");
+    // fails fast: completes while the clock stands still, so no remote wait or timeout was involved
+    await("fails fast").atMost(Duration.ofSeconds(5)).until(f::isDone);
+    assertThat(failure(f).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(c.node("n2").rooms().get(0).available()).isFalse();
+  }
+
+  @Test
+  void aPartitionedAdminThatComesBackMakesItsRoomAvailableAgain() {
+    InMemoryCluster c = cluster(3);
+    assumeTrue(hasNetwork(), "needs fault injection");
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    network().partition(Set.of("n1"), Set.of("n2", "n3"));
+    awaitUntil("n1 and the others declare each other dead", () -> c.node("n1").liveNodes().isEmpty()
+        && !c.node("n2").liveNodes().contains(NodeId.of("n1")) && !c.node("n3").liveNodes().contains(NodeId.of("n1")));
+    awaitUntil("n2 told unavailable", () -> !recorders.get("n2").of(RoomEvent.RoomUnavailable.class).isEmpty());
+    network().heal();
+    awaitUntil("n2 told available", () -> !recorders.get("n2").of(RoomEvent.RoomAvailable.class).isEmpty());
+    // n1 had declared n2 and n3 dead and removed their users: they are told on resync
+    awaitUntil("u2 told it was removed", () -> recorders.get("n2").of(RoomEvent.MemberLeft.class).stream()
+        .anyMatch(l -> l.user().equals(user("u2"))));
+    Recorder again = new Recorder();
+    result(room(c.node("n2"), "general").join(user("u2"), again));
+    result(room(c.node("n2"), "general").send(user("u2"), "back again"));
+    awaitUntil("u1 hears it", () -> recorders.get("n1").texts().contains("back again"));
+  }
+
+  // ================================================================ 8. bad input
+
+  @Test
+  void badInputIsRefusedWithACodeAndLeavesStateUnchanged() {
+    InMemoryCluster c = cluster(3);
+    ChatNode n1 = c.node("n1");
+    assertThat(failure(n1.createRoom(null)).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(failure(n1.createRoom("  ")).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    ChatException tooLong = failure(n1.createRoom("x".repeat(65)));
+    assertThat(tooLong.code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(tooLong.getMessage()).contains("room name").contains("65");
+    assertThat(failure(n1.createRoom("no spaces please")).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(n1.rooms()).isEmpty();
+
+    result(n1.createRoom("general"));
+    Room r1 = room(n1, "general");
+    Room r2 = room(c.node("n2"), "general");
+    Recorder rec = new Recorder();
+    result(r2.join(user("bob"), rec));
+    result(r2.send(user("bob"), "ok"));
+    RoomInfo before = result(r1.info());
+
+    assertThat(failure(r2.send(user("bob"), "")).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(failure(r2.send(user("bob"), "   ")).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(failure(r2.send(user("bob"), null)).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(failure(r2.send(null, "hi")).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    ChatException big = failure(r2.send(user("bob"), "x".repeat(4097)));
+    assertThat(big.code()).isEqualTo(ErrorCode.TOO_LARGE);
+    assertThat(big.getMessage()).contains("4097");
+    assertThat(failure(r2.send(user("carol"), "not joined")).code()).isEqualTo(ErrorCode.NOT_MEMBER);
+    assertThat(failure(r1.send(user("bob"), "bob is on n2, not n1")).code()).isEqualTo(ErrorCode.NOT_MEMBER);
+    assertThat(failure(r2.join(user("bob"), new Recorder())).code()).isEqualTo(ErrorCode.ALREADY_MEMBER);
+    assertThat(failure(r1.join(user("bob"), new Recorder())).code()).isEqualTo(ErrorCode.ALREADY_MEMBER);
+    assertThat(failure(r2.join(user("zed"), null)).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(failure(r2.leave(user("carol"))).code()).isEqualTo(ErrorCode.NOT_MEMBER);
+    assertThat(failure(r2.delete()).code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(c.node("n3").room("nope")).isEmpty();
+    assertThat(c.node("n3").room(null)).isEmpty();
+
+    RoomInfo after = result(r1.info());
+    assertThat(after).isEqualTo(before);
+    result(r2.send(user("bob"), "still fine"));
+    awaitUntil("delivered", () -> rec.texts().size() == 2);
+    assertThat(rec.texts()).containsExactly("ok", "still fine");
+  }
+
+  // ================================================================ 9. concurrency
+
+  @Test
+  void manyUsersSendingConcurrentlyIntoSeveralRoomsSeeOneOrderPerRoom() throws Exception {
+    InMemoryCluster c = cluster(3);
+    List<String> roomNames = List.of("r1", "r2", "r3", "r4");
+    for (int i = 0; i < roomNames.size(); i++) {
+      result(c.node("n" + (1 + i % 3)).createRoom(roomNames.get(i)));
+    }
+    int usersPerNode = 3;
+    int perUser = 25;
+    Map<String, List<Recorder>> byRoom = new HashMap<>();
+    for (String rn : roomNames) {
+      for (ChatNode n : c.nodes()) {
+        for (int u = 0; u < usersPerNode; u++) {
+          Recorder r = new Recorder();
+          result(room(n, rn).join(user(n.id() + "-u" + u), r));
+          byRoom.computeIfAbsent(rn, k -> new ArrayList<>()).add(r);
+        }
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<CompletableFuture<Sent>> sends = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<java.util.concurrent.Future<?>> tasks = new ArrayList<>();
+    for (String rn : roomNames) {
+      for (ChatNode n : c.nodes()) {
+        for (int u = 0; u < usersPerNode; u++) {
+          UserId who = user(n.id() + "-u" + u);
+          Room r = room(n, rn);
+          tasks.add(pool.submit(() -> {
+            for (int i = 0; i < perUser; i++) {
+              sends.add(r.send(who, who + ":" + i));
+            }
+          }));
+        }
+      }
+    }
+    for (java.util.concurrent.Future<?> t : tasks) {
+      t.get(30, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    for (CompletableFuture<Sent> s : List.copyOf(sends)) {
+      result(s);
+    }
+    int expected = c.nodes().size() * usersPerNode * perUser;
+    for (String rn : roomNames) {
+      List<Recorder> rs = byRoom.get(rn);
+      awaitUntil(rn + " delivered everywhere", () -> rs.stream().allMatch(r -> r.texts().size() == expected));
+      // every member who joined before the first send sees the same messages in the same order
+      List<Long> reference = rs.get(rs.size() - 1).messages().stream().map(ChatMessage::seq).toList();
+      for (Recorder r : rs) {
+        assertThat(r.messages().stream().map(ChatMessage::seq).toList()).isEqualTo(reference);
+        assertThat(r.seqs()).isSorted().doesNotHaveDuplicates();
+        // per-sender order is kept
+        Map<String, Integer> last = new HashMap<>();
+        for (String t : r.texts()) {
+          String who = t.substring(0, t.indexOf(':'));
+          int i = Integer.parseInt(t.substring(t.indexOf(':') + 1));
+          Integer prev = last.put(who, i);
+          assertThat(prev == null || prev < i).as("order of " + who).isTrue();
+        }
+      }
+    }
+  }
+
+  // ================================================================ helpers
+
+  /**
+   * Advances the clock in small steps until every other running node has declared {@code name}
+   * dead (the survivors keep heartbeating each other meanwhile, so only the crashed node goes).
+   */
+  protected void awaitDeclaredDead(InMemoryCluster c, String name) {
+    NodeId dead = NodeId.of(name);
+    awaitUntil("everyone declares " + name + " dead", () -> c.nodes().stream().allMatch(n -> !n.liveNodes().contains(dead)));
+  }
+
+  /** Joins user u{i} on node n{i} for every node; returns each user's recorder by node name. */
+  protected Map<String, Recorder> joinOnePerNode(InMemoryCluster c, String roomName) {
+    Map<String, Recorder> out = new java.util.LinkedHashMap<>();
+    for (ChatNode n : c.nodes()) {
+      String idx = n.id().value().substring(1);
+      Recorder r = new Recorder();
+      result(room(n, roomName).join(user("u" + idx), r));
+      out.put(n.id().value(), r);
+    }
+    return out;
+  }
+
+  /** Every recorder got {@code count} messages, all in one identical order, without gap or duplicate. */
+  protected void assertIdenticalOrder(Map<String, Recorder> recorders, int count) {
+    for (Map.Entry<String, Recorder> e : recorders.entrySet()) {
+      awaitUntil(e.getKey() + " got " + count + " messages", () -> e.getValue().messages().size() >= count);
+    }
+    Supplier<List<Long>> ref = () -> recorders.values().iterator().next().messages().stream().map(ChatMessage::seq).toList();
+    List<Long> reference = ref.get();
+    assertThat(reference).hasSize(count).doesNotHaveDuplicates().isSorted();
+    for (Map.Entry<String, Recorder> e : recorders.entrySet()) {
+      assertThat(e.getValue().messages().stream().map(ChatMessage::seq).toList()).as(e.getKey()).isEqualTo(reference);
+      assertThat(e.getValue().messages().stream().map(ChatMessage::text).toList()).as(e.getKey())
+          .isEqualTo(recorders.values().iterator().next().texts());
+      List<Long> all = e.getValue().seqs();
+      assertThat(all).as(e.getKey() + " log without gaps").isSorted().doesNotHaveDuplicates();
+      for (int i = 1; i < all.size(); i++) {
+        assertThat(all.get(i)).as(e.getKey() + " gapless").isEqualTo(all.get(i - 1) + 1);
+      }
+      assertThat(e.getValue().of(RoomEvent.MessagesLost.class)).isEmpty();
+    }
+  }
+}
