@@ -84,10 +84,13 @@ public final class Runner {
         break;
       }
       Step st = openLoop(rate, s.stepSeconds());
-      log("%s step %,.0f pub/s (%,.0f deliv/s): p50 %s p99 %s p99.9 %s max %s missing %d, cpu %.2f s/M, %s -> %s",
-          tag, rate, rate * w.fanOut(), ms(st.latency(), 50), ms(st.latency(), 99), ms(st.latency(), 99.9),
-          String.format(Locale.ROOT, "%.1fms", st.latency().getMaxValue() / 1e6), st.missing(),
-          st.deliveries() == 0 ? Double.NaN : st.cpuSeconds() / st.deliveries() * 1e6, st.gc(), st.pass() ? "pass" : "FAIL");
+      if (!st.pass() && st.missing() == 0) {
+        // the machine is shared and one GC pause can blow a short step's p99: a step fails only if
+        // it fails twice in a row (both attempts are printed)
+        logStep(tag, rate, st, "FAIL, retrying once");
+        st = openLoop(rate, s.stepSeconds());
+      }
+      logStep(tag, rate, st, st.pass() ? "pass" : "FAIL");
       if (!st.pass()) {
         drained = awaitDrained(Math.max(10, s.drainSeconds() * 4));
         break;
@@ -196,6 +199,13 @@ public final class Runner {
     long[] gc1 = gc();
     String gcs = (gc1[0] - gc0[0]) + " GCs " + (gc1[1] - gc0[1]) + " ms";
     return new Step(pubPerSec, n, missing, tracker.intervalHistogram(), cpu, (tPub - start) / 1e9, deliveries, gcs);
+  }
+
+  private void logStep(String tag, double rate, Step st, String verdict) {
+    log("%s step %,.0f pub/s (%,.0f deliv/s): p50 %s p99 %s p99.9 %s max %s missing %d, cpu %.2f s/M, %s -> %s",
+        tag, rate, rate * w.fanOut(), ms(st.latency(), 50), ms(st.latency(), 99), ms(st.latency(), 99.9),
+        String.format(Locale.ROOT, "%.1fms", st.latency().getMaxValue() / 1e6), st.missing(),
+        st.deliveries() == 0 ? Double.NaN : st.cpuSeconds() / st.deliveries() * 1e6, st.gc(), verdict);
   }
 
   private static long[] gc() {
