@@ -1,0 +1,627 @@
+package io.chatmesh.transport.grpc;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.proto.v1.EnvelopeProto;
+import io.chatmesh.spi.transport.Envelope;
+import io.chatmesh.spi.transport.Transport;
+import io.chatmesh.wire.WireMessage;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.chatmesh.proto.v1.NodeLinkGrpc;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chatmesh {@link Transport} over gRPC ({@code grpc-netty-shaded}), plaintext HTTP/2.
+ *
+ * <pre>{@code
+ * Transport t = GrpcTransport.builder("127.0.0.1:9091").maxMessageSize(8 << 20).build();
+ * ChatNode node = ChatNode.builder().nodeId("n1").transport(t).build().start();
+ * }</pre>
+ *
+ * <p>How it works: for every destination address it keeps one long-lived {@code NodeLink/Link}
+ * stream and writes whatever is queued for that destination as one {@code EnvelopeBatch} per write,
+ * only while gRPC flow control says the stream {@link io.grpc.ClientCall#isReady() is ready}, so a
+ * slow peer pushes back on its queue instead of on memory. Each destination's queue is bounded
+ * ({@link Builder#maxQueuedEnvelopes}, {@link Builder#maxQueuedBytes}); envelopes that do not fit are
+ * dropped, logged and counted in {@link #stats()}. A failed or refused stream is reopened on demand
+ * after an exponential backoff with jitter; envelopes queued meanwhile are kept (within the bounds)
+ * and sent once the peer is back. At stream open the peers compare {@link
+ * WireMessage#PROTOCOL_VERSION}s (header {@code chatmesh-protocol-version}); a mismatch is refused
+ * with an error naming both versions, logged on both sides. Inbound gRPC messages larger than {@link
+ * Builder#maxMessageSize} and malformed envelopes close that peer's stream with a log line naming the
+ * peer; other peers are not affected.
+ *
+ * <p>Thread-safety: all methods may be called from any thread; {@link #send} never blocks and never
+ * throws. The receiver is called on this transport's server threads, one envelope at a time per
+ * inbound stream. {@link #close()} sends what is queued (bounded by {@link
+ * Builder#closeGracePeriod}), then stops the server, the channels and every thread it started.
+ */
+public final class GrpcTransport implements Transport {
+  private static final Logger log = LoggerFactory.getLogger(GrpcTransport.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  /** Request and response header carrying the sender's protocol version, in decimal. */
+  static final Metadata.Key<String> VERSION_HEADER =
+      Metadata.Key.of("chatmesh-protocol-version", Metadata.ASCII_STRING_MARSHALLER);
+  /** Request header carrying the address the caller listens on (for logs). */
+  static final Metadata.Key<String> FROM_HEADER = Metadata.Key.of("chatmesh-from", Metadata.ASCII_STRING_MARSHALLER);
+
+  private enum State {
+    NEW,
+    RUNNING,
+    CLOSED
+  }
+
+  final Settings settings;
+  private final HostPort listen;
+  private final String threadPrefix;
+  private final Map<String, OutboundLink> links = new ConcurrentHashMap<>();
+  private final Set<String> loggedBadAddresses = ConcurrentHashMap.newKeySet();
+  final Counters counters = new Counters();
+
+  private volatile State state = State.NEW;
+  private volatile String address = "";
+  private @Nullable Server server;
+  private @Nullable EventLoopGroup ioGroup;
+  private @Nullable ExecutorService serverExecutor;
+  private @Nullable ScheduledExecutorService clientExecutor;
+  private volatile Transport.@Nullable Receiver receiver;
+
+  private GrpcTransport(Builder b) {
+    this.listen = b.listen;
+    this.settings =
+        new Settings(
+            b.maxMessageSize,
+            b.maxQueuedEnvelopes,
+            b.maxQueuedBytes,
+            b.maxBatchBytes,
+            b.handshakeTimeout,
+            b.initialBackoff,
+            b.maxBackoff,
+            b.jitter,
+            b.closeGracePeriod,
+            b.keepAliveTime,
+            b.protocolVersion);
+    this.advertised = b.advertisedAddress;
+    this.ioThreads = b.ioThreads;
+    this.serverThreads = b.serverThreads;
+    this.threadPrefix = "chatmesh-grpc-" + INSTANCES.incrementAndGet() + "-";
+  }
+
+  private final @Nullable String advertised;
+  private final int ioThreads;
+  private final int serverThreads;
+
+  /**
+   * A builder for a transport listening on {@code listenAddress} ({@code host:port}; port 0 picks a
+   * free port).
+   *
+   * @throws ChatException BAD_REQUEST if the address is not {@code host:port}
+   */
+  public static Builder builder(String listenAddress) {
+    return new Builder(HostPort.parse(listenAddress));
+  }
+
+  // ------------------------------------------------------------------------------- lifecycle
+
+  /**
+   * Binds the server and returns the address peers reach this node at (the bound port when the
+   * configured one was 0).
+   *
+   * @throws ChatException UNAVAILABLE naming the address if it cannot be bound; BAD_REQUEST if
+   *     already started or closed
+   */
+  @Override
+  public synchronized String start(Receiver receiver) {
+    Objects.requireNonNull(receiver, "receiver");
+    if (state != State.NEW) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "gRPC transport on " + listen + " was already started");
+    }
+    this.receiver = receiver;
+    EventLoopGroup io =
+        new MultiThreadIoEventLoopGroup(ioThreads, threads("io"), NioIoHandler.newFactory());
+    ExecutorService serverExec = Executors.newFixedThreadPool(serverThreads, threads("server"));
+    ScheduledThreadPoolExecutor clientExec = new ScheduledThreadPoolExecutor(2, threads("client"));
+    clientExec.setRemoveOnCancelPolicy(true);
+    clientExec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    ServerServiceDefinition service =
+        ServerServiceDefinition.builder(NodeLinkGrpc.getServiceDescriptor())
+            .addMethod(NodeLinkGrpc.getLinkMethod(), new InboundLinkHandler(this))
+            .build();
+    Server s =
+        NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
+            .channelType(NioServerSocketChannel.class)
+            .bossEventLoopGroup(io)
+            .workerEventLoopGroup(io)
+            .withOption(ChannelOption.SO_REUSEADDR, true)
+            .executor(serverExec)
+            .maxInboundMessageSize(settings.maxMessageSize())
+            .permitKeepAliveTime(Math.min(10_000, settings.keepAliveTime().toMillis()), TimeUnit.MILLISECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .addTransportFilter(new ConnectionLogger(this))
+            .addService(ServerInterceptors.intercept(service))
+            .build();
+    try {
+      s.start();
+    } catch (IOException | RuntimeException e) {
+      s.shutdownNow();
+      serverExec.shutdownNow();
+      clientExec.shutdownNow();
+      io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5_000);
+      state = State.CLOSED;
+      throw new ChatException(ErrorCode.UNAVAILABLE, "cannot listen on " + listen + ": " + e.getMessage(), e);
+    }
+    int port = ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
+    this.server = s;
+    this.ioGroup = io;
+    this.serverExecutor = serverExec;
+    this.clientExecutor = clientExec;
+    String adv = advertised;
+    this.address = adv != null ? adv : new HostPort(listen.host(), port).toString();
+    if (adv == null && listen.isWildcard()) {
+      log.warn(
+          "gRPC transport listens on wildcard {}; peers cannot dial {}: set advertisedAddress", listen, address);
+    }
+    state = State.RUNNING;
+    log.info("gRPC transport listening on {} (threads {}*)", address, threadPrefix);
+    return address;
+  }
+
+  /**
+   * Queues {@code envelope} for {@code address}. Never blocks or throws: an unparseable address, an
+   * envelope larger than {@link Builder#maxMessageSize}, a full queue or a closed transport drop the
+   * envelope, log it and count it in {@link #stats()}.
+   */
+  @Override
+  public void send(String address, Envelope envelope) {
+    if (state != State.RUNNING) {
+      counters.droppedClosed.incrementAndGet();
+      return;
+    }
+    OutboundLink link = links.get(address);
+    if (link == null) {
+      HostPort target;
+      try {
+        target = HostPort.parse(address);
+      } catch (ChatException e) {
+        counters.droppedUnroutable.incrementAndGet();
+        if (loggedBadAddresses.size() < 100 && loggedBadAddresses.add(address)) {
+          log.warn("dropping {} to unusable address: {}", envelope.message().getClass().getSimpleName(), e.detail());
+        }
+        return;
+      }
+      ScheduledExecutorService exec = clientExecutor;
+      EventLoopGroup io = ioGroup;
+      if (exec == null || io == null) {
+        counters.droppedClosed.incrementAndGet();
+        return;
+      }
+      link = links.computeIfAbsent(address, a -> new OutboundLink(this, a, target, exec, io));
+    }
+    EnvelopeProto.Envelope proto;
+    try {
+      proto = WireCodec.encode(envelope);
+    } catch (RuntimeException e) {
+      counters.droppedUnroutable.incrementAndGet();
+      log.error("cannot encode {} for {}", envelope, address, e);
+      return;
+    }
+    link.enqueue(proto, envelope);
+  }
+
+  /**
+   * Sends what is queued (waiting at most {@link Builder#closeGracePeriod}), then shuts down the
+   * server, every channel and every thread this transport started. Idempotent.
+   */
+  @Override
+  public void close() {
+    List<OutboundLink> all;
+    synchronized (this) {
+      if (state != State.RUNNING) {
+        state = State.CLOSED;
+        return;
+      }
+      state = State.CLOSED;
+      all = new ArrayList<>(links.values());
+    }
+    long graceNanos = settings.closeGracePeriod().toNanos();
+    long deadline = System.nanoTime() + graceNanos;
+    CompletableFuture<?>[] flushes = all.stream().map(OutboundLink::flush).toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(flushes).get(graceNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      log.warn("gRPC transport {}: queued envelopes not all sent within {}", address, settings.closeGracePeriod());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      log.debug("flush failed", e);
+    }
+    for (OutboundLink l : all) {
+      l.shutdown(false);
+    }
+    Server s = server;
+    if (s != null) {
+      s.shutdown();
+    }
+    for (OutboundLink l : all) {
+      l.awaitTermination(Math.max(0, deadline - System.nanoTime()));
+    }
+    stopEverything(false);
+    log.info("gRPC transport {} closed", address);
+  }
+
+  /**
+   * Kills this transport abruptly, as if the process died: no flush, server and channels shut down
+   * at once, threads stopped. For tests ({@code GrpcTransportFixture.crash}); the address can be
+   * bound again by a new transport once this returns.
+   */
+  void crash() {
+    List<OutboundLink> all;
+    synchronized (this) {
+      State was = state;
+      state = State.CLOSED;
+      if (was != State.RUNNING) {
+        return;
+      }
+      all = new ArrayList<>(links.values());
+    }
+    Server s = server;
+    if (s != null) {
+      s.shutdownNow();
+    }
+    for (OutboundLink l : all) {
+      l.shutdown(true);
+    }
+    for (OutboundLink l : all) {
+      l.awaitTermination(TimeUnit.SECONDS.toNanos(5));
+    }
+    stopEverything(true);
+    log.info("gRPC transport {} crashed (killed abruptly)", address);
+  }
+
+  private void stopEverything(boolean now) {
+    Server s = server;
+    if (s != null) {
+      try {
+        if (!now) {
+          s.awaitTermination(100, TimeUnit.MILLISECONDS);
+        }
+        s.shutdownNow();
+        if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+          log.warn("gRPC server {} did not terminate within 5 s", address);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    shutdownExecutor(serverExecutor);
+    shutdownExecutor(clientExecutor);
+    EventLoopGroup io = ioGroup;
+    if (io != null) {
+      io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
+    }
+  }
+
+  private static void shutdownExecutor(@Nullable ExecutorService e) {
+    if (e == null) {
+      return;
+    }
+    e.shutdown();
+    try {
+      if (!e.awaitTermination(2, TimeUnit.SECONDS)) {
+        e.shutdownNow();
+        e.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException ex) {
+      e.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ------------------------------------------------------------------------------- queries
+
+  /** The address peers reach this transport at; empty before {@link #start}. */
+  public String address() {
+    return address;
+  }
+
+  /** A snapshot of this transport's counters. */
+  public Stats stats() {
+    return counters.snapshot(links.values().stream().mapToLong(OutboundLink::queued).sum());
+  }
+
+  /**
+   * The last error of the outbound link to {@code address} (for example a protocol version
+   * refusal), if the link exists and has failed since it last opened.
+   */
+  public Optional<String> linkError(String address) {
+    OutboundLink l = links.get(address);
+    return l == null ? Optional.empty() : Optional.ofNullable(l.lastError());
+  }
+
+  boolean running() {
+    return state == State.RUNNING;
+  }
+
+  Transport.@Nullable Receiver receiver() {
+    return receiver;
+  }
+
+  String localAddress() {
+    return address;
+  }
+
+  /** Every thread this transport starts has a name starting with this prefix. */
+  String threadNamePrefix() {
+    return threadPrefix;
+  }
+
+  private ThreadFactory threads(String role) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, threadPrefix + role + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  @Override
+  public String toString() {
+    return "GrpcTransport[" + (address.isEmpty() ? listen.toString() : address) + ", " + state + "]";
+  }
+
+  // ------------------------------------------------------------------------------- values
+
+  /**
+   * Counters of a {@link GrpcTransport}, as a snapshot. Immutable; thread-safe.
+   *
+   * @param envelopesSent envelopes written to streams
+   * @param batchesSent gRPC messages written (each carries one or more envelopes)
+   * @param envelopesReceived envelopes handed to the receiver
+   * @param droppedQueueFull envelopes dropped because a destination's queue was full
+   * @param droppedTooLarge envelopes dropped because they exceed the maximum message size
+   * @param droppedUnroutable envelopes dropped for an unusable address or encoding failure
+   * @param droppedRejected queued envelopes dropped because the peer refused the link (protocol)
+   * @param droppedClosed envelopes sent after {@link #close()}
+   * @param inboundStreamsRejected inbound streams refused or closed for bad input (version
+   *     mismatch, malformed envelope, oversized message)
+   * @param linksOpened outbound streams accepted by their peer (reconnects included)
+   * @param queued envelopes currently waiting in outbound queues
+   */
+  public record Stats(
+      long envelopesSent,
+      long batchesSent,
+      long envelopesReceived,
+      long droppedQueueFull,
+      long droppedTooLarge,
+      long droppedUnroutable,
+      long droppedRejected,
+      long droppedClosed,
+      long inboundStreamsRejected,
+      long linksOpened,
+      long queued) {}
+
+  static final class Counters {
+    final AtomicLong envelopesSent = new AtomicLong();
+    final AtomicLong batchesSent = new AtomicLong();
+    final AtomicLong envelopesReceived = new AtomicLong();
+    final AtomicLong droppedQueueFull = new AtomicLong();
+    final AtomicLong droppedTooLarge = new AtomicLong();
+    final AtomicLong droppedUnroutable = new AtomicLong();
+    final AtomicLong droppedRejected = new AtomicLong();
+    final AtomicLong droppedClosed = new AtomicLong();
+    final AtomicLong inboundStreamsRejected = new AtomicLong();
+    final AtomicLong linksOpened = new AtomicLong();
+
+    Stats snapshot(long queued) {
+      return new Stats(
+          envelopesSent.get(),
+          batchesSent.get(),
+          envelopesReceived.get(),
+          droppedQueueFull.get(),
+          droppedTooLarge.get(),
+          droppedUnroutable.get(),
+          droppedRejected.get(),
+          droppedClosed.get(),
+          inboundStreamsRejected.get(),
+          linksOpened.get(),
+          queued);
+    }
+  }
+
+  /** Resolved settings shared with the links. */
+  record Settings(
+      int maxMessageSize,
+      int maxQueuedEnvelopes,
+      long maxQueuedBytes,
+      int maxBatchBytes,
+      Duration handshakeTimeout,
+      Duration initialBackoff,
+      Duration maxBackoff,
+      double jitter,
+      Duration closeGracePeriod,
+      Duration keepAliveTime,
+      int protocolVersion) {}
+
+  // ------------------------------------------------------------------------------- builder
+
+  /**
+   * Configures a {@link GrpcTransport}. Not thread-safe. Invalid values throw {@link ChatException}
+   * BAD_REQUEST naming the setting.
+   */
+  public static final class Builder {
+    private final HostPort listen;
+    private @Nullable String advertisedAddress;
+    private int maxMessageSize = 4 << 20;
+    private int maxQueuedEnvelopes = 10_000;
+    private long maxQueuedBytes = 32L << 20;
+    private int maxBatchBytes = 256 << 10;
+    private Duration handshakeTimeout = Duration.ofSeconds(5);
+    private Duration initialBackoff = Duration.ofMillis(100);
+    private Duration maxBackoff = Duration.ofSeconds(5);
+    private double jitter = 0.2;
+    private Duration closeGracePeriod = Duration.ofSeconds(2);
+    private Duration keepAliveTime = Duration.ofSeconds(20);
+    private int ioThreads = 1;
+    private int serverThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private int protocolVersion = WireMessage.PROTOCOL_VERSION;
+
+    Builder(HostPort listen) {
+      this.listen = listen;
+    }
+
+    /**
+     * The address to tell peers when it differs from the listen address (e.g. listening on {@code
+     * 0.0.0.0:9091}, reachable as {@code 10.0.0.5:9091}). Default: the listen address with the bound
+     * port.
+     */
+    public Builder advertisedAddress(String address) {
+      this.advertisedAddress = HostPort.parse(address).toString();
+      return this;
+    }
+
+    /**
+     * Largest gRPC message accepted from a peer, in bytes; a bigger one closes that peer's stream.
+     * Also the largest single envelope this transport sends (peers should use the same value).
+     * Default 4 MiB.
+     */
+    public Builder maxMessageSize(int bytes) {
+      this.maxMessageSize = atLeast(bytes, 1024, "maxMessageSize");
+      return this;
+    }
+
+    /** Most envelopes queued per destination before new ones are dropped. Default 10,000. */
+    public Builder maxQueuedEnvelopes(int envelopes) {
+      this.maxQueuedEnvelopes = atLeast(envelopes, 1, "maxQueuedEnvelopes");
+      return this;
+    }
+
+    /** Most encoded bytes queued per destination before new envelopes are dropped. Default 32 MiB. */
+    public Builder maxQueuedBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "maxQueuedBytes must be at least 1024, was " + bytes);
+      }
+      this.maxQueuedBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Target size of one batch (one gRPC message); a single larger envelope is sent alone. Default
+     * 256 KiB.
+     */
+    public Builder maxBatchBytes(int bytes) {
+      this.maxBatchBytes = atLeast(bytes, 1024, "maxBatchBytes");
+      return this;
+    }
+
+    /**
+     * Deadline for a peer to accept a new stream (connect plus protocol check); after it the
+     * attempt counts as failed and is retried with backoff. Default 5 s.
+     */
+    public Builder handshakeTimeout(Duration d) {
+      this.handshakeTimeout = positive(d, "handshakeTimeout");
+      return this;
+    }
+
+    /**
+     * Reconnect backoff: the first retry after {@code initial}, each further one twice as late, at
+     * most {@code max}, each randomised by ±{@code jitter} (0 to 1). Default 100 ms, 5 s, 0.2.
+     */
+    public Builder backoff(Duration initial, Duration max, double jitter) {
+      this.initialBackoff = positive(initial, "initial backoff");
+      this.maxBackoff = positive(max, "max backoff");
+      if (max.compareTo(initial) < 0) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "max backoff " + max + " is below initial backoff " + initial);
+      }
+      if (!(jitter >= 0 && jitter <= 1)) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "jitter must be in [0, 1], was " + jitter);
+      }
+      this.jitter = jitter;
+      return this;
+    }
+
+    /** How long {@link GrpcTransport#close()} waits for queued envelopes to go out. Default 2 s. */
+    public Builder closeGracePeriod(Duration d) {
+      Objects.requireNonNull(d, "closeGracePeriod");
+      if (d.isNegative()) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "closeGracePeriod must not be negative, was " + d);
+      }
+      this.closeGracePeriod = d;
+      return this;
+    }
+
+    /** HTTP/2 keepalive ping interval on outbound connections (detects dead peers). Default 20 s. */
+    public Builder keepAliveTime(Duration d) {
+      this.keepAliveTime = positive(d, "keepAliveTime");
+      return this;
+    }
+
+    /** Threads for network I/O. Default 1. */
+    public Builder ioThreads(int n) {
+      this.ioThreads = atLeast(n, 1, "ioThreads");
+      return this;
+    }
+
+    /** Threads that decode inbound batches and call the receiver. Default max(2, cores). */
+    public Builder serverThreads(int n) {
+      this.serverThreads = atLeast(n, 1, "serverThreads");
+      return this;
+    }
+
+    /** For tests: pretend to speak another protocol version. */
+    Builder protocolVersion(int v) {
+      this.protocolVersion = v;
+      return this;
+    }
+
+    /** The unstarted transport. */
+    public GrpcTransport build() {
+      return new GrpcTransport(this);
+    }
+
+    private static int atLeast(int v, int min, String what) {
+      if (v < min) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be at least " + min + ", was " + v);
+      }
+      return v;
+    }
+
+    private static Duration positive(@Nullable Duration d, String what) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

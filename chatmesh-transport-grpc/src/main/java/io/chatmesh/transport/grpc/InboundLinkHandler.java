@@ -1,0 +1,159 @@
+package io.chatmesh.transport.grpc;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.proto.v1.EnvelopeProto;
+import io.chatmesh.proto.v1.TransportProto;
+import io.chatmesh.spi.transport.Envelope;
+import io.chatmesh.spi.transport.Transport;
+import io.grpc.Context;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.Status;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves inbound {@code NodeLink/Link} streams: checks the caller's protocol version, accepts,
+ * then decodes each batch and hands its envelopes to the receiver in order. gRPC calls the
+ * listener of one stream serially, so the receiver sees one envelope at a time per inbound link.
+ * Bad input (malformed envelope, oversized message) closes only that stream, logged with the peer.
+ * Thread-safe.
+ */
+final class InboundLinkHandler
+    implements ServerCallHandler<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> {
+  private static final Logger log = LoggerFactory.getLogger(InboundLinkHandler.class);
+
+  private final GrpcTransport owner;
+
+  InboundLinkHandler(GrpcTransport owner) {
+    this.owner = owner;
+  }
+
+  @Override
+  public ServerCall.Listener<EnvelopeProto.EnvelopeBatch> startCall(
+      ServerCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call, Metadata headers) {
+    SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    String claimed = headers.get(GrpcTransport.FROM_HEADER);
+    String peer = describe(claimed, remote);
+    int mine = owner.settings.protocolVersion();
+    String theirs = headers.get(GrpcTransport.VERSION_HEADER);
+    if (theirs == null || !theirs.equals(Integer.toString(mine))) {
+      String msg =
+          "incompatible chatmesh protocol: peer "
+              + peer
+              + " speaks protocol version "
+              + (theirs == null ? "(none sent)" : theirs)
+              + ", this node ("
+              + owner.localAddress()
+              + ") speaks version "
+              + mine;
+      log.warn("refusing inbound link: {}", msg);
+      owner.counters.inboundStreamsRejected.incrementAndGet();
+      Metadata trailers = new Metadata();
+      trailers.put(GrpcTransport.VERSION_HEADER, Integer.toString(mine));
+      call.close(Status.FAILED_PRECONDITION.withDescription(msg), trailers);
+      return new ServerCall.Listener<>() {};
+    }
+    if (!owner.running()) {
+      call.close(Status.UNAVAILABLE.withDescription("node " + owner.localAddress() + " is shutting down"), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    Metadata responseHeaders = new Metadata();
+    responseHeaders.put(GrpcTransport.VERSION_HEADER, Integer.toString(mine));
+    call.sendHeaders(responseHeaders);
+    call.sendMessage(
+        TransportProto.LinkEvent.newBuilder()
+            .setAccepted(
+                TransportProto.LinkAccepted.newBuilder().setProtocolVersion(mine).setAddress(owner.localAddress()))
+            .build());
+    call.request(1);
+    log.debug("inbound link from {} accepted", peer);
+    return new Inbound(call, peer);
+  }
+
+  private static String describe(@Nullable String claimed, @Nullable SocketAddress remote) {
+    String r = remote == null ? "?" : remote.toString().replaceFirst("^/", "");
+    return claimed == null ? r : claimed + " (connection " + r + ")";
+  }
+
+  private final class Inbound extends ServerCall.Listener<EnvelopeProto.EnvelopeBatch> {
+    private final ServerCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call;
+    private final String peer;
+    private boolean closed;
+    private @Nullable String node;
+
+    Inbound(ServerCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call, String peer) {
+      this.call = call;
+      this.peer = peer;
+    }
+
+    @Override
+    public void onMessage(EnvelopeProto.EnvelopeBatch batch) {
+      if (closed) {
+        return;
+      }
+      List<Envelope> decoded = new ArrayList<>(batch.getEnvelopesCount());
+      try {
+        for (EnvelopeProto.Envelope e : batch.getEnvelopesList()) {
+          decoded.add(WireCodec.decode(e));
+        }
+      } catch (ChatException e) {
+        closed = true;
+        owner.counters.inboundStreamsRejected.incrementAndGet();
+        log.warn("closing inbound link from {}{}: {}", peer, nodeSuffix(), e.detail());
+        call.close(Status.INVALID_ARGUMENT.withDescription(e.detail()), new Metadata());
+        return;
+      }
+      Transport.Receiver r = owner.receiver();
+      for (Envelope e : decoded) {
+        if (!owner.running() || r == null) {
+          return; // closed or crashed: nothing is delivered any more
+        }
+        node = e.from().value();
+        try {
+          r.receive(e);
+        } catch (RuntimeException ex) {
+          log.error("receiver failed on {} from {}", e.message().getClass().getSimpleName(), peer, ex);
+        }
+        owner.counters.envelopesReceived.incrementAndGet();
+      }
+      call.request(1);
+    }
+
+    @Override
+    public void onHalfClose() {
+      if (!closed) {
+        closed = true;
+        log.debug("inbound link from {}{} ended by the peer", peer, nodeSuffix());
+        call.close(Status.OK, new Metadata());
+      }
+    }
+
+    @Override
+    public void onCancel() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      Throwable cause = Context.current().cancellationCause();
+      Status s = cause == null ? Status.CANCELLED : Status.fromThrowable(cause);
+      if (s.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+        owner.counters.inboundStreamsRejected.incrementAndGet();
+        log.warn("closed inbound link from {}{}: {}", peer, nodeSuffix(), s.getDescription());
+      } else if (owner.running()) {
+        log.info("inbound link from {}{} dropped: {}", peer, nodeSuffix(), s);
+      }
+    }
+
+    private String nodeSuffix() {
+      String n = node;
+      return n == null ? "" : " (node " + n + ")";
+    }
+  }
+}
