@@ -48,8 +48,9 @@ public final class WireSamples {
         new Goodbye(""),
         new Heartbeat(1_700_000_000_123L),
         new Heartbeat(-1),
-        new DirectoryUpdate(true, List.of(), List.of()),
+        new DirectoryUpdate(1, true, List.of(), List.of()),
         new DirectoryUpdate(
+            42,
             false,
             List.of(new DirectoryUpdate.Entry("general", n2, 3, 17), new DirectoryUpdate.Entry("ünïcødé 🎉", n3, 0, 0)),
             List.of("gone-1", "gone-2")),

@@ -67,7 +67,7 @@ final class WireCodec {
       b.setHeartbeat(MembershipProto.Heartbeat.newBuilder().setSentAtMillis(x.sentAtMillis()));
     } else if (m instanceof DirectoryUpdate x) {
       DirectoryProto.DirectoryUpdate.Builder d =
-          DirectoryProto.DirectoryUpdate.newBuilder().setFull(x.full()).addAllRemoved(x.removed());
+          DirectoryProto.DirectoryUpdate.newBuilder().setVersion(x.version()).setFull(x.full()).addAllRemoved(x.removed());
       for (DirectoryUpdate.Entry r : x.rooms()) {
         d.addRooms(
             DirectoryProto.DirectoryUpdate.Entry.newBuilder()
@@ -206,7 +206,7 @@ final class WireCodec {
               new DirectoryUpdate.Entry(
                   r.getRoom(), node(r.getAdmin(), "directory_update.rooms.admin"), r.getEpoch(), r.getMemberCount()));
         }
-        return new DirectoryUpdate(x.getFull(), rooms, x.getRemovedList());
+        return new DirectoryUpdate(x.getVersion(), x.getFull(), rooms, x.getRemovedList());
       }
       case PREPARE: {
         TwoPhaseCommitProto.Prepare x = p.getPrepare();
