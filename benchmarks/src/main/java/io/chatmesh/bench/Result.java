@@ -8,6 +8,7 @@ public record Result(
     String system,
     Workload workload,
     double closedDeliveredPerSec,
+    double closedCpuSecondsPerMillion,
     double saturationDeliveredPerSec,
     double p50Micros,
     double p99Micros,
@@ -27,6 +28,7 @@ public record Result(
             Integer.toString(workload.subscribers()),
             Integer.toString(workload.payloadBytes()),
             Double.toString(closedDeliveredPerSec),
+            Double.toString(closedCpuSecondsPerMillion),
             Double.toString(saturationDeliveredPerSec),
             Double.toString(p50Micros),
             Double.toString(p99Micros),
@@ -46,6 +48,7 @@ public record Result(
         Double.parseDouble(f[7]),
         Double.parseDouble(f[8]),
         Double.parseDouble(f[9]),
-        f[10]);
+        Double.parseDouble(f[10]),
+        f[11]);
   }
 }

@@ -117,7 +117,7 @@ public final class Runner {
     long c0 = System.nanoTime();
     system.close();
     log("%s closed in %.1f s", tag, (System.nanoTime() - c0) / 1e9);
-    return new Result(system.name(), w, closedPubRate * w.fanOut(), saturation * w.fanOut(), p50, p99, p999, cpu, check.toString());
+    return new Result(system.name(), w, closedPubRate * w.fanOut(), closed[1], saturation * w.fanOut(), p50, p99, p999, cpu, check.toString());
   }
 
   private void publishNext(long stamp) {
