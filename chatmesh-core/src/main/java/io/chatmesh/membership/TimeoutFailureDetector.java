@@ -27,13 +27,15 @@ final class TimeoutFailureDetector implements FailureDetector {
     if (incarnation < p.incarnation) {
       return List.of(); // a late message from an earlier incarnation: ignore
     }
+    boolean newer = now > p.lastHeard;
     p.lastHeard = Math.max(p.lastHeard, now);
     if (incarnation > p.incarnation) {
       p.incarnation = incarnation;
       p.alive = true;
       return List.of(new Change(node, Change.Kind.RESTARTED));
     }
-    if (!p.alive) {
+    if (!p.alive && newer) {
+      // only a message heard after the verdict revives a peer, never a replay of what was known
       p.alive = true;
       return List.of(new Change(node, Change.Kind.UP));
     }
@@ -58,8 +60,6 @@ final class TimeoutFailureDetector implements FailureDetector {
     Peer p = peers.get(node);
     if (p != null && p.alive) {
       p.alive = false;
-      // a goodbye must not be undone by a late heartbeat of the same incarnation
-      p.lastHeard = Long.MIN_VALUE / 2;
       return List.of(new Change(node, Change.Kind.DOWN));
     }
     return List.of();

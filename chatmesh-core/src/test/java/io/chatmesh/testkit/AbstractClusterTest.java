@@ -362,6 +362,29 @@ public abstract class AbstractClusterTest {
   }
 
   @Test
+  void anInDoubtParticipantWhoseDecisionIsLostAsksAgainAndCommits() {
+    InMemoryCluster c = cluster(3);
+    assumeTrue(hasNetwork(), "needs fault injection");
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+    network().filter((from, to, env) -> {
+      if (env.message() instanceof Decision && to.equals("n3") && lost.getAndIncrement() == 0) {
+        return false; // the first COMMIT for n3 is lost; n3 must ask the coordinator again
+      }
+      return true;
+    });
+    result(room(c.node("n1"), "general").delete());
+    awaitUntil("n3 told", () -> !recorders.get("n3").of(RoomEvent.RoomDeleted.class).isEmpty());
+    // n3 stays in doubt until it asks the coordinator again and gets the decision a second time
+    awaitUntil("decision sent again after n3's query", () -> lost.get() >= 2);
+    assertThat(recorders.get("n3").of(RoomEvent.RoomDeleted.class)).hasSize(1);
+    for (ChatNode n : c.nodes()) {
+      awaitUntil(n.id() + " forgot the room", () -> n.room("general").isEmpty());
+    }
+  }
+
+  @Test
   void participantsDoNotHangWhenTheCoordinatorCrashesAfterPrepare() {
     InMemoryCluster c = cluster(3);
     assumeTrue(hasNetwork(), "needs fault injection");

@@ -50,7 +50,7 @@ public final class WireSamples {
         new Heartbeat(-1),
         new DirectoryUpdate(1, true, List.of(), List.of()),
         new DirectoryUpdate(
-            42,
+            Long.MAX_VALUE,
             false,
             List.of(new DirectoryUpdate.Entry("general", n2, 3, 17), new DirectoryUpdate.Entry("ünïcødé 🎉", n3, 0, 0)),
             List.of("gone-1", "gone-2")),

@@ -11,23 +11,41 @@ import java.util.concurrent.CompletableFuture;
  * batches), read by any node that serves history. Implementations are thread-safe; appends for one
  * room are never issued concurrently by chatmesh.
  *
+ * <p>Positions: within a room, {@code seq} names one entry (chatmesh never assigns a seq twice in a
+ * room, also not across epochs: a new epoch continues after {@link #lastPosition}); {@code (room,
+ * epoch, seq)} is an entry's key. Appending an entry whose key is already stored is a no-op, so
+ * retries are safe. Appending an entry at a seq that is already stored with <em>another</em> epoch
+ * keeps the stored entry (first writer wins) and completes that append's future exceptionally with
+ * {@link io.chatmesh.ErrorCode#NOT_ADMIN}, so a fenced, stale admin never acks a message that is
+ * not in the log; the call's other entries are stored as usual.
+ *
+ * <p>Durability: the future returned by {@link #append} completes when the entries are durable as
+ * far as the store promises (see each implementation); the admin acks a sender only after it
+ * completed. Futures may be completed on a thread owned by the store: dependent actions must not
+ * block (hop to your own executor).
+ *
  * <p>Errors: methods throw (or complete exceptionally with) {@link io.chatmesh.ChatException}
- * {@link io.chatmesh.ErrorCode#UNAVAILABLE} when the backing store cannot be reached.
+ * {@link io.chatmesh.ErrorCode#UNAVAILABLE} when the backing store cannot be reached or the store
+ * is closed, and {@link io.chatmesh.ErrorCode#BAD_REQUEST} for invalid arguments (null, a limit
+ * below 1, a seq below 1, a negative epoch, one call's entries of a room not in ascending seq).
  */
 public interface HistoryStore extends AutoCloseable {
 
-  /** Records that {@code admin} administers {@code room} at {@code epoch} (idempotent). */
+  /**
+   * Records that {@code admin} administers {@code room} at {@code epoch} (idempotent). A call with
+   * an epoch older than the one recorded is ignored, so a stale admin cannot take a room back.
+   */
   void saveRoom(String room, NodeId admin, long epoch);
 
-  /** Rooms recorded for {@code admin}, to restore them after a restart. */
+  /** Rooms recorded for {@code admin}, sorted by name, to restore them after a restart. */
   List<StoredRoom> rooms(NodeId admin);
 
   /** Forgets a deleted room and its log. */
   void deleteRoom(String room);
 
   /**
-   * Appends entries (ascending seq, any number of rooms). The future completes when they are
-   * durable as far as this store promises (in memory: at once). Appending an entry whose {@code
+   * Appends entries (ascending seq per room, any number of rooms). The future completes when they
+   * are durable as far as this store promises (in memory: at once). Appending an entry whose {@code
    * (room, epoch, seq)} is already stored is a no-op, so retries are safe.
    */
   CompletableFuture<Void> append(List<Sequenced> entries);
@@ -35,7 +53,10 @@ public interface HistoryStore extends AutoCloseable {
   /** Up to {@code limit} entries of {@code room} with seq greater than {@code afterSeq}, ascending. */
   List<Sequenced> readAfter(String room, long afterSeq, int limit);
 
-  /** Up to {@code limit} entries of {@code room} with seq less than {@code beforeSeq}, ascending. */
+  /**
+   * Up to {@code limit} entries of {@code room} with seq less than {@code beforeSeq}, ascending:
+   * the newest {@code limit} entries before {@code beforeSeq}, so pages go backwards.
+   */
   List<Sequenced> readBefore(String room, long beforeSeq, int limit);
 
   /** The newest stored entry's position, or empty for a room with no stored entries. */

@@ -15,7 +15,6 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.chatmesh.proto.v1.NodeLinkGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -159,9 +158,10 @@ public final class GrpcTransport implements Transport {
         ServerServiceDefinition.builder(NodeLinkGrpc.getServiceDescriptor())
             .addMethod(NodeLinkGrpc.getLinkMethod(), new InboundLinkHandler(this))
             .build();
+    ConnectionLogger connections = new ConnectionLogger(this);
     Server s =
         NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
-            .channelType(NioServerSocketChannel.class)
+            .channelFactory(connections::serverChannel)
             .bossEventLoopGroup(io)
             .workerEventLoopGroup(io)
             .withOption(ChannelOption.SO_REUSEADDR, true)
@@ -169,7 +169,8 @@ public final class GrpcTransport implements Transport {
             .maxInboundMessageSize(settings.maxMessageSize())
             .permitKeepAliveTime(Math.min(10_000, settings.keepAliveTime().toMillis()), TimeUnit.MILLISECONDS)
             .permitKeepAliveWithoutCalls(true)
-            .addTransportFilter(new ConnectionLogger(this))
+            .addTransportFilter(connections)
+            .addStreamTracerFactory(connections.tracerFactory())
             .addService(ServerInterceptors.intercept(service))
             .build();
     try {

@@ -5,7 +5,6 @@ import io.chatmesh.proto.v1.EnvelopeProto;
 import io.chatmesh.proto.v1.TransportProto;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
-import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -40,7 +39,7 @@ final class InboundLinkHandler
       ServerCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call, Metadata headers) {
     SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String claimed = headers.get(GrpcTransport.FROM_HEADER);
-    String peer = describe(claimed, remote);
+    String peer = ConnectionLogger.describe(claimed, remote);
     int mine = owner.settings.protocolVersion();
     String theirs = headers.get(GrpcTransport.VERSION_HEADER);
     if (theirs == null || !theirs.equals(Integer.toString(mine))) {
@@ -75,11 +74,6 @@ final class InboundLinkHandler
     call.request(1);
     log.debug("inbound link from {} accepted", peer);
     return new Inbound(call, peer);
-  }
-
-  private static String describe(@Nullable String claimed, @Nullable SocketAddress remote) {
-    String r = remote == null ? "?" : remote.toString().replaceFirst("^/", "");
-    return claimed == null ? r : claimed + " (connection " + r + ")";
   }
 
   private final class Inbound extends ServerCall.Listener<EnvelopeProto.EnvelopeBatch> {
@@ -141,13 +135,9 @@ final class InboundLinkHandler
         return;
       }
       closed = true;
-      Throwable cause = Context.current().cancellationCause();
-      Status s = cause == null ? Status.CANCELLED : Status.fromThrowable(cause);
-      if (s.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-        owner.counters.inboundStreamsRejected.incrementAndGet();
-        log.warn("closed inbound link from {}{}: {}", peer, nodeSuffix(), s.getDescription());
-      } else if (owner.running()) {
-        log.info("inbound link from {}{} dropped: {}", peer, nodeSuffix(), s);
+      // an oversized message also ends here; ConnectionLogger's tracer logs that one with its status
+      if (owner.running()) {
+        log.info("inbound link from {}{} cancelled", peer, nodeSuffix());
       }
     }
 

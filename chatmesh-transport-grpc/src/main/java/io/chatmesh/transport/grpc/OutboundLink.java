@@ -428,23 +428,39 @@ final class OutboundLink {
         status.getCode() == Status.Code.FAILED_PRECONDITION && theirs != null
             || String.valueOf(status.getDescription()).contains("protocol version");
     String reason = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    boolean repeated = reason.equals(lastError);
     lastError = reason;
     if (versionRefused) {
+      // the peer will not change its version soon: wait the longest backoff, log once per reason
+      delay = settings.maxBackoff().toNanos();
+      nextAttemptNanos = System.nanoTime() + delay;
       int dropped = queuedCount.getAndSet(0);
       queuedBytes.set(0);
       queue.clear();
       owner.counters.droppedRejected.addAndGet(dropped);
+      if (repeated) {
+        log.debug("link to {} refused again: {} (dropped {} queued envelopes)", address, reason, dropped);
+        completeFlush();
+        return;
+      }
       log.error(
           "link to {} refused, incompatible protocol: {} (dropped {} queued envelopes; retrying in {} ms)",
           address,
           reason,
           dropped,
           TimeUnit.NANOSECONDS.toMillis(delay));
-    } else if (wasOpen || failures == 1) {
-      log.warn(
-          "link to {} {}: {}; {} queued, reconnecting in {} ms",
+    } else if (wasOpen) {
+      // a peer going away (restart, shutdown, crash) is routine; the engine reports node failures
+      log.info(
+          "link to {} lost: {}; {} queued, reconnecting in {} ms",
           address,
-          wasOpen ? "lost" : "could not open",
+          reason,
+          queuedCount.get(),
+          TimeUnit.NANOSECONDS.toMillis(delay));
+    } else if (failures == 1) {
+      log.warn(
+          "link to {} could not open: {}; {} queued, retrying in {} ms",
+          address,
           reason,
           queuedCount.get(),
           TimeUnit.NANOSECONDS.toMillis(delay));

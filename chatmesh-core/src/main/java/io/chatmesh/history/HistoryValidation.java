@@ -1,0 +1,92 @@
+package io.chatmesh.history;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.NodeId;
+import io.chatmesh.wire.Sequenced;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Argument checks shared by {@link io.chatmesh.spi.history.HistoryStore} implementations, so every
+ * store rejects the same input with the same message. Stateless; thread-safe. Each method throws
+ * {@link ChatException} {@link ErrorCode#BAD_REQUEST} naming what was wrong.
+ */
+public final class HistoryValidation {
+  private HistoryValidation() {}
+
+  /** Checks a room name: not null, not blank. Returns it. */
+  public static String room(@Nullable String room) {
+    if (room == null) {
+      throw bad("room must not be null");
+    }
+    if (room.isBlank()) {
+      throw bad("room must not be blank");
+    }
+    return room;
+  }
+
+  /** Checks an admin node id: not null. Returns it. */
+  public static NodeId admin(@Nullable NodeId admin) {
+    if (admin == null) {
+      throw bad("admin must not be null");
+    }
+    return admin;
+  }
+
+  /** Checks an epoch: not negative. Returns it. */
+  public static long epoch(long epoch) {
+    if (epoch < 0) {
+      throw bad("epoch must not be negative, was " + epoch);
+    }
+    return epoch;
+  }
+
+  /** Checks a read limit: at least 1. Returns it. */
+  public static int limit(int limit) {
+    if (limit < 1) {
+      throw bad("limit must be at least 1, was " + limit);
+    }
+    return limit;
+  }
+
+  /**
+   * Checks entries for {@code append}: list and elements not null, room not blank, seq at least 1,
+   * epoch not negative, and each room's entries in strictly ascending seq. Returns an immutable
+   * copy.
+   */
+  public static List<Sequenced> entries(@Nullable List<Sequenced> entries) {
+    if (entries == null) {
+      throw bad("entries must not be null");
+    }
+    Map<String, Long> lastSeq = new HashMap<>();
+    for (int i = 0; i < entries.size(); i++) {
+      Sequenced e = entries.get(i);
+      if (e == null) {
+        throw bad("entries[" + i + "] must not be null");
+      }
+      room(e.room());
+      if (e.seq() < 1) {
+        throw bad("entries[" + i + "] of room '" + e.room() + "' has seq " + e.seq() + "; seq starts at 1");
+      }
+      if (e.epoch() < 0) {
+        throw bad("entries[" + i + "] of room '" + e.room() + "' has negative epoch " + e.epoch());
+      }
+      if (e.kind() == null || e.user() == null || e.text() == null) {
+        throw bad("entries[" + i + "] of room '" + e.room() + "' has a null kind, user or text");
+      }
+      Long previous = lastSeq.put(e.room(), e.seq());
+      if (previous != null && previous >= e.seq()) {
+        throw bad(
+            "entries of room '" + e.room() + "' must be in ascending seq order: seq " + e.seq() + " follows " + previous);
+      }
+    }
+    return List.copyOf(entries);
+  }
+
+  private static ChatException bad(String message) {
+    return new ChatException(ErrorCode.BAD_REQUEST, message);
+  }
+}

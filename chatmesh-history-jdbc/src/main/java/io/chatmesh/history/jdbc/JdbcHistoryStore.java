@@ -1,0 +1,587 @@
+package io.chatmesh.history.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.NodeId;
+import io.chatmesh.UserId;
+import io.chatmesh.history.HistoryValidation;
+import io.chatmesh.spi.history.HistoryStore;
+import io.chatmesh.wire.EventKind;
+import io.chatmesh.wire.Sequenced;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable {@link HistoryStore} over JDBC, for embedded H2 (a file database: the zero set-up
+ * default), PostgreSQL 15 and CockroachDB, with one schema and SQL that runs unchanged on all three.
+ *
+ * <pre>{@code
+ * HistoryStore h2 = JdbcHistoryStore.forUrl("h2:./data");
+ * HistoryStore pg = JdbcHistoryStore.builder()
+ *     .url("postgresql://127.0.0.1:5432/chat?user=chat&password=secret")
+ *     .poolSize(8)
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>Writes (group commit).</b> {@link #append} only enqueues and returns at once; a single
+ * writer thread takes whatever is queued (up to {@link Builder#batchSize}, waiting at most {@link
+ * Builder#maxBatchDelay} for more) and inserts it in one transaction with {@code INSERT ... ON
+ * CONFLICT DO NOTHING} keyed by {@code (room, epoch, seq)}, so a room's lane never waits a database
+ * round trip per message and retries are harmless. Transactions that fail with SQLSTATE {@code
+ * 40001} (serialization failure, CockroachDB's "restart transaction"), {@code 40P01}, {@code 40003}
+ * or a connection error are retried whole with exponential backoff, up to {@link
+ * Builder#maxRetries} times; then the futures fail with {@link ErrorCode#UNAVAILABLE}.
+ *
+ * <p><b>Durability.</b> An entry is durable when the transaction that inserted it has committed,
+ * and the future returned by {@link #append} completes right after that commit (on the writer
+ * thread). The engine acks the sender only after the append future completed, so every acked
+ * message is in the database. What "committed" survives: PostgreSQL (default {@code
+ * synchronous_commit=on}) flushed its WAL to disk; CockroachDB replicated to a quorum; embedded H2
+ * runs with {@code WRITE_DELAY 0} (set by this store on start), so the commit was written to the
+ * database file before it returned: it survives the process being killed ({@code kill -9}), but H2
+ * does not fsync each commit, so an operating-system crash or power loss may lose the last commits.
+ *
+ * <p><b>Schema.</b> Created or migrated on start (tables {@code chatmesh_schema_version}, {@code
+ * chatmesh_room}, {@code chatmesh_event}); a database with a newer schema than this build refuses
+ * to start. History is kept until the room is deleted ({@link #oldestSeq} is the first stored seq).
+ *
+ * <p>Thread-safe. Reads run on the caller's thread and take a pooled connection each: do not call
+ * them on a room's lane. Errors: {@link ChatException} {@link ErrorCode#UNAVAILABLE} when the
+ * database cannot be reached (also from {@link Builder#build()}), {@link ErrorCode#BAD_REQUEST} for
+ * invalid arguments or settings, {@link ErrorCode#NOT_ADMIN} for an entry at a seq another epoch
+ * holds (see {@link HistoryStore}).
+ */
+public final class JdbcHistoryStore implements HistoryStore {
+  private static final Logger log = LoggerFactory.getLogger(JdbcHistoryStore.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final Db db;
+  private final GroupCommitWriter writer;
+  private final @Nullable HikariDataSource ownedPool;
+  private final Duration closeTimeout;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private JdbcHistoryStore(Db db, GroupCommitWriter writer, @Nullable HikariDataSource ownedPool, Duration closeTimeout) {
+    this.db = db;
+    this.writer = writer;
+    this.ownedPool = ownedPool;
+    this.closeTimeout = closeTimeout;
+  }
+
+  /**
+   * A store with default settings for one of the short URL forms of the demo's {@code --history}
+   * flag: {@code h2:<directory>} (an embedded file database in that directory, created if missing),
+   * {@code postgresql://host:port/database?user=..&password=..} (also for CockroachDB), or any
+   * {@code jdbc:h2:} / {@code jdbc:postgresql:} URL.
+   *
+   * @throws ChatException BAD_REQUEST for an unsupported URL; UNAVAILABLE if the database cannot be
+   *     reached or its schema cannot be created
+   */
+  public static JdbcHistoryStore forUrl(String url) {
+    return builder().url(url).build();
+  }
+
+  /** A builder with the defaults documented on each setter. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Counters since start; an immutable snapshot. */
+  public record Stats(long transactions, long entriesWritten, long retries, long failedBatches) {}
+
+  /** Counters since start. */
+  public Stats stats() {
+    return new Stats(
+        writer.transactions.get(), writer.entriesWritten.get(), db.retries.get(), writer.failedBatches.get());
+  }
+
+  @Override
+  public void saveRoom(String room, NodeId admin, long epoch) {
+    HistoryValidation.room(room);
+    HistoryValidation.admin(admin);
+    HistoryValidation.epoch(epoch);
+    checkOpen();
+    db.inTransaction(
+        "saving room '" + room + "'",
+        c -> {
+          if (updateRoom(c, room, admin, epoch) > 0) {
+            return null;
+          }
+          try (PreparedStatement ps = db.prepare(c, Sql.INSERT_ROOM)) {
+            ps.setString(1, room);
+            ps.setString(2, admin.value());
+            ps.setLong(3, epoch);
+            if (ps.executeUpdate() > 0) {
+              return null;
+            }
+          }
+          updateRoom(c, room, admin, epoch); // inserted meanwhile by someone else: newest epoch wins
+          return null;
+        });
+  }
+
+  private int updateRoom(Connection c, String room, NodeId admin, long epoch) throws SQLException {
+    try (PreparedStatement ps = db.prepare(c, Sql.UPDATE_ROOM)) {
+      ps.setString(1, admin.value());
+      ps.setLong(2, epoch);
+      ps.setString(3, room);
+      ps.setLong(4, epoch);
+      return ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public List<StoredRoom> rooms(NodeId admin) {
+    HistoryValidation.admin(admin);
+    checkOpen();
+    List<StoredRoom> rooms =
+        db.autoCommit(
+            "listing rooms of " + admin,
+            c -> {
+              List<StoredRoom> out = new ArrayList<>();
+              try (PreparedStatement ps = db.prepare(c, Sql.SELECT_ROOMS)) {
+                ps.setString(1, admin.value());
+                try (ResultSet rs = ps.executeQuery()) {
+                  while (rs.next()) {
+                    out.add(new StoredRoom(rs.getString(1), NodeId.of(rs.getString(2)), rs.getLong(3)));
+                  }
+                }
+              }
+              return out;
+            });
+    // sorted here, not by the database, so the order never depends on a collation
+    rooms.sort(Comparator.comparing(StoredRoom::room));
+    return List.copyOf(rooms);
+  }
+
+  @Override
+  public void deleteRoom(String room) {
+    HistoryValidation.room(room);
+    checkOpen();
+    db.inTransaction(
+        "deleting room '" + room + "'",
+        c -> {
+          for (String sql : List.of(Sql.DELETE_EVENTS, Sql.DELETE_ROOM)) {
+            try (PreparedStatement ps = db.prepare(c, sql)) {
+              ps.setString(1, room);
+              ps.executeUpdate();
+            }
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Enqueues the entries for the writer thread and returns at once. The future completes after the
+   * transaction holding them committed (see the class documentation), or fails with UNAVAILABLE
+   * (database unreachable after retries, backlog full, store closed) or NOT_ADMIN.
+   */
+  @Override
+  public CompletableFuture<Void> append(List<Sequenced> entries) {
+    List<Sequenced> checked;
+    try {
+      checked = HistoryValidation.entries(entries);
+    } catch (ChatException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return writer.submit(checked);
+  }
+
+  @Override
+  public List<Sequenced> readAfter(String room, long afterSeq, int limit) {
+    HistoryValidation.room(room);
+    HistoryValidation.limit(limit);
+    checkOpen();
+    return read("reading history of '" + room + "'", Sql.READ_AFTER, room, afterSeq, limit);
+  }
+
+  @Override
+  public List<Sequenced> readBefore(String room, long beforeSeq, int limit) {
+    HistoryValidation.room(room);
+    HistoryValidation.limit(limit);
+    checkOpen();
+    List<Sequenced> newestFirst =
+        new ArrayList<>(read("reading history of '" + room + "'", Sql.READ_BEFORE, room, beforeSeq, limit));
+    Collections.reverse(newestFirst);
+    return List.copyOf(newestFirst);
+  }
+
+  private List<Sequenced> read(String what, String sql, String room, long seq, int limit) {
+    return db.autoCommit(
+        what,
+        c -> {
+          List<Sequenced> out = new ArrayList<>(Math.min(limit, 1024));
+          try (PreparedStatement ps = db.prepare(c, sql)) {
+            ps.setString(1, room);
+            ps.setLong(2, seq);
+            ps.setInt(3, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(row(rs));
+              }
+            }
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  private static Sequenced row(ResultSet rs) throws SQLException {
+    String kind = rs.getString(4);
+    EventKind k;
+    try {
+      k = EventKind.valueOf(kind);
+    } catch (IllegalArgumentException e) {
+      throw new ChatException(
+          ErrorCode.INTERNAL, "stored history entry has unknown kind '" + kind + "' (written by a newer chatmesh?)", e);
+    }
+    return new Sequenced(
+        rs.getString(1),
+        rs.getLong(2),
+        rs.getLong(3),
+        k,
+        UserId.of(rs.getString(5)),
+        rs.getString(6),
+        rs.getString(7),
+        rs.getLong(8));
+  }
+
+  @Override
+  public Optional<Position> lastPosition(String room) {
+    HistoryValidation.room(room);
+    checkOpen();
+    return db.autoCommit(
+        "reading the last position of '" + room + "'",
+        c -> {
+          try (PreparedStatement ps = db.prepare(c, Sql.LAST_POSITION)) {
+            ps.setString(1, room);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(new Position(rs.getLong(1), rs.getLong(2))) : Optional.<Position>empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public long oldestSeq(String room) {
+    HistoryValidation.room(room);
+    checkOpen();
+    return db.autoCommit(
+        "reading the oldest seq of '" + room + "'",
+        c -> {
+          try (PreparedStatement ps = db.prepare(c, Sql.OLDEST_SEQ)) {
+            ps.setString(1, room);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? rs.getLong(1) : 0L; // MIN of no rows is NULL, read as 0
+            }
+          }
+        });
+  }
+
+  /**
+   * Stops accepting appends, writes what is queued (waiting up to the close timeout; what is left
+   * then fails with UNAVAILABLE) and closes the pool this store created. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    writer.close(closeTimeout);
+    if (ownedPool != null) {
+      ownedPool.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcHistoryStore[" + db.displayUrl() + "]";
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new ChatException(ErrorCode.UNAVAILABLE, "history store is closed");
+    }
+  }
+
+  /**
+   * Configures a {@link JdbcHistoryStore}. Not thread-safe. Invalid values fail with {@link
+   * ChatException} {@link ErrorCode#BAD_REQUEST} naming the setting.
+   */
+  public static final class Builder {
+    private @Nullable String url;
+    private @Nullable DataSource dataSource;
+    private @Nullable String user;
+    private @Nullable String password;
+    private int poolSize = 4;
+    private int batchSize = 1_000;
+    private Duration maxBatchDelay = Duration.ZERO;
+    private int maxPendingEntries = 100_000;
+    private int maxRetries = 10;
+    private Duration initialBackoff = Duration.ofMillis(5);
+    private Duration maxBackoff = Duration.ofSeconds(1);
+    private Duration connectionTimeout = Duration.ofSeconds(5);
+    private Duration statementTimeout = Duration.ofSeconds(10);
+    private Duration closeTimeout = Duration.ofSeconds(10);
+
+    Builder() {}
+
+    /**
+     * Where the history lives: {@code h2:<directory>}, {@code
+     * postgresql://[user[:password]@]host[:port]/database[?user=..&password=..]} (PostgreSQL or
+     * CockroachDB), or a {@code jdbc:h2:} / {@code jdbc:postgresql:} URL. The store creates and owns
+     * a HikariCP pool. Either this or {@link #dataSource} is required.
+     */
+    public Builder url(String url) {
+      this.url = HistoryUrls.toJdbcUrl(url);
+      this.dataSource = null;
+      return this;
+    }
+
+    /**
+     * Uses the application's own (pooled) data source instead of a URL; the store does not close
+     * it. Pool settings of this builder do not apply.
+     */
+    public Builder dataSource(DataSource dataSource) {
+      this.dataSource = require(dataSource, "dataSource");
+      this.url = null;
+      return this;
+    }
+
+    /** Database user, if not in the URL. */
+    public Builder user(String user) {
+      this.user = require(user, "user");
+      return this;
+    }
+
+    /** Database password, if not in the URL. Never logged. */
+    public Builder password(String password) {
+      this.password = require(password, "password");
+      return this;
+    }
+
+    /** Maximum connections in the pool (one is the writer's). Default 4. */
+    public Builder poolSize(int connections) {
+      this.poolSize = atLeast(connections, 1, "poolSize");
+      return this;
+    }
+
+    /**
+     * Entries the writer gathers into one transaction at most; a single larger append is still
+     * written whole. Default 1000.
+     */
+    public Builder batchSize(int entries) {
+      this.batchSize = atLeast(entries, 1, "batchSize");
+      return this;
+    }
+
+    /**
+     * How long the writer waits for more entries before committing a batch that is not full.
+     * Default 0: commit what is queued right away (batches still form while a commit is in flight).
+     */
+    public Builder maxBatchDelay(Duration delay) {
+      require(delay, "maxBatchDelay");
+      if (delay.isNegative()) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "maxBatchDelay must not be negative, was " + delay);
+      }
+      this.maxBatchDelay = delay;
+      return this;
+    }
+
+    /** Entries that may wait for the writer before appends fail fast with UNAVAILABLE. Default 100,000. */
+    public Builder maxPendingEntries(int entries) {
+      this.maxPendingEntries = atLeast(entries, 1, "maxPendingEntries");
+      return this;
+    }
+
+    /** Retries of a transaction that failed with a retryable SQLSTATE (40001, ...). Default 10. */
+    public Builder maxRetries(int retries) {
+      this.maxRetries = atLeast(retries, 0, "maxRetries");
+      return this;
+    }
+
+    /** First retry delay (doubled per retry, with jitter) and its cap. Default 5 ms and 1 s. */
+    public Builder retryBackoff(Duration initial, Duration max) {
+      this.initialBackoff = positive(initial, "retryBackoff initial");
+      this.maxBackoff = positive(max, "retryBackoff max");
+      if (max.compareTo(initial) < 0) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "retryBackoff max (" + max + ") is below initial (" + initial + ")");
+      }
+      return this;
+    }
+
+    /** How long to wait for a pooled connection (and for the database on start). Default 5 s. */
+    public Builder connectionTimeout(Duration timeout) {
+      this.connectionTimeout = positive(timeout, "connectionTimeout");
+      return this;
+    }
+
+    /** Time limit of each statement (JDBC query timeout, whole seconds, at least 1). Default 10 s. */
+    public Builder statementTimeout(Duration timeout) {
+      this.statementTimeout = positive(timeout, "statementTimeout");
+      return this;
+    }
+
+    /** How long {@link JdbcHistoryStore#close()} waits for queued appends. Default 10 s. */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = positive(timeout, "closeTimeout");
+      return this;
+    }
+
+    /**
+     * Connects, creates or migrates the schema and starts the writer thread.
+     *
+     * @throws ChatException BAD_REQUEST if neither URL nor data source was given or the database
+     *     is not supported; UNAVAILABLE if the database cannot be reached or migrated
+     */
+    public JdbcHistoryStore build() {
+      if (url == null && dataSource == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "url or dataSource is required");
+      }
+      int instance = INSTANCES.incrementAndGet();
+      HikariDataSource pool = null;
+      DataSource ds = dataSource;
+      String display;
+      if (ds == null) {
+        String jdbcUrl = url;
+        display = HistoryUrls.redact(jdbcUrl);
+        createH2Directory(jdbcUrl);
+        pool = createPool(jdbcUrl, instance);
+        ds = pool;
+      } else {
+        display = "dataSource " + ds.getClass().getSimpleName();
+      }
+      try {
+        Dialect dialect = detect(ds, display);
+        Db db = new Db(ds, dialect, display, statementTimeout, maxRetries, initialBackoff, maxBackoff);
+        if (dialect == Dialect.H2) {
+          db.autoCommit("setting H2 WRITE_DELAY 0", c -> execute(c, "SET WRITE_DELAY 0"));
+        }
+        int before = Schema.migrate(db, System.currentTimeMillis());
+        log.info("history store on {} ({}; schema version {} -> {})", display, dialect, before, Sql.LATEST_VERSION);
+        GroupCommitWriter writer =
+            new GroupCommitWriter(db, batchSize, maxBatchDelay, maxPendingEntries, "chatmesh-history-writer-" + instance);
+        return new JdbcHistoryStore(db, writer, pool, closeTimeout);
+      } catch (RuntimeException e) {
+        if (pool != null) {
+          pool.close();
+        }
+        throw e;
+      }
+    }
+
+    private HikariDataSource createPool(String jdbcUrl, int instance) {
+      HikariConfig cfg = new HikariConfig();
+      cfg.setJdbcUrl(jdbcUrl);
+      if (user != null) {
+        cfg.setUsername(user);
+      }
+      if (password != null) {
+        cfg.setPassword(password);
+      }
+      cfg.setPoolName("chatmesh-history-" + instance);
+      cfg.setMaximumPoolSize(poolSize);
+      cfg.setMinimumIdle(1);
+      cfg.setConnectionTimeout(Math.max(250, connectionTimeout.toMillis()));
+      cfg.setInitializationFailTimeout(Math.max(1, connectionTimeout.toMillis()));
+      if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+        long connectSeconds = Math.max(1, connectionTimeout.toSeconds());
+        cfg.addDataSourceProperty("connectTimeout", Long.toString(connectSeconds));
+        // a dead server must not hang the writer: socket reads time out well after statements do
+        cfg.addDataSourceProperty("socketTimeout", Long.toString(Math.max(30, statementTimeout.toSeconds() * 3)));
+        cfg.addDataSourceProperty("tcpKeepAlive", "true");
+      }
+      try {
+        return new HikariDataSource(cfg);
+      } catch (RuntimeException e) {
+        throw new ChatException(
+            ErrorCode.UNAVAILABLE,
+            "cannot connect to the history database " + HistoryUrls.redact(jdbcUrl) + ": " + rootMessage(e),
+            e);
+      }
+    }
+
+    private static void createH2Directory(String jdbcUrl) {
+      if (!jdbcUrl.startsWith("jdbc:h2:file:")) {
+        return;
+      }
+      String path = jdbcUrl.substring("jdbc:h2:file:".length()).split(";", 2)[0];
+      Path parent = Path.of(path).toAbsolutePath().getParent();
+      if (parent == null) {
+        return;
+      }
+      try {
+        Files.createDirectories(parent);
+      } catch (IOException e) {
+        throw new ChatException(
+            ErrorCode.UNAVAILABLE, "cannot create the history directory " + parent + ": " + e.getMessage(), e);
+      }
+    }
+
+    private static Dialect detect(DataSource ds, String display) {
+      try (Connection c = ds.getConnection()) {
+        return Dialect.detect(c);
+      } catch (SQLException e) {
+        throw new ChatException(
+            ErrorCode.UNAVAILABLE, "cannot connect to the history database " + display + ": " + e.getMessage(), e);
+      }
+    }
+
+    private static @Nullable Void execute(Connection c, String sql) throws SQLException {
+      try (Statement s = c.createStatement()) {
+        s.execute(sql);
+      }
+      return null;
+    }
+
+    private static String rootMessage(Throwable t) {
+      Throwable c = t;
+      while (c.getCause() != null && c.getCause() != c) {
+        c = c.getCause();
+      }
+      return String.valueOf(c.getMessage());
+    }
+
+    private static <T> T require(@Nullable T value, String what) {
+      if (value == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must not be null");
+      }
+      return value;
+    }
+
+    private static int atLeast(int value, int min, String what) {
+      if (value < min) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be at least " + min + ", was " + value);
+      }
+      return value;
+    }
+
+    private static Duration positive(@Nullable Duration d, String what) {
+      require(d, what);
+      if (d.isNegative() || d.isZero()) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

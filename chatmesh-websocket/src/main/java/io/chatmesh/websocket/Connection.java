@@ -1,0 +1,565 @@
+package io.chatmesh.websocket;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.Joined;
+import io.chatmesh.Room;
+import io.chatmesh.RoomEvent;
+import io.chatmesh.UserId;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: parses requests, maps them onto the {@link io.chatmesh.ChatNode} and turns
+ * room events into frames. All mutable state is confined to the channel's event loop: inbound
+ * frames arrive there, and future completions and room events are handed to it with {@link
+ * #onLoop}. Outbound frames are counted (bytes and frames not yet written to the socket) so that a
+ * slow reader is disconnected instead of growing memory.
+ */
+final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+  private static final int MAX_ID_LENGTH = 128;
+  static final String TYPES = "hello, rooms, create, join, leave, send, delete";
+
+  private final WebSocketGateway.Settings settings;
+  private final WebSocketGateway gateway;
+  private final TokenBucket bucket;
+  /** Frames accepted for this client and not yet written to its socket (any thread increments). */
+  private final AtomicInteger queuedFrames = new AtomicInteger();
+  /** Set once the frame bound was passed; later events are dropped at once. */
+  private volatile boolean overflowed;
+  // --- event-loop confined ---
+  private @Nullable ChannelHandlerContext ctx;
+  private boolean websocket;
+  private boolean closing;
+  private boolean inactive;
+  private @Nullable UserId user;
+  private long queuedBytes;
+  private final Map<String, Membership> rooms = new HashMap<>();
+
+  Connection(WebSocketGateway.Settings settings, WebSocketGateway gateway) {
+    this.settings = settings;
+    this.gateway = gateway;
+    this.bucket = new TokenBucket(settings.maxRequestsPerSecond, settings.nanoTime);
+  }
+
+  /** A room this connection joined (or is joining). */
+  private static final class Membership {
+    final Room room;
+    boolean joining = true;
+    /** Events that arrived before the {@code joined} reply went out; sent right after it. */
+    final List<RoomEvent> early = new ArrayList<>();
+
+    Membership(Room room) {
+      this.room = room;
+    }
+  }
+
+  // ------------------------------------------------------------------ netty callbacks
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+      websocket = true;
+      log.debug("WebSocket connection from {}", ctx.channel().remoteAddress());
+    } else if (evt instanceof IdleStateEvent idle) {
+      if (!websocket) {
+        ctx.close();
+      } else if (idle.isFirst()) {
+        ctx.writeAndFlush(new PingWebSocketFrame());
+      } else {
+        log.info("closing idle WebSocket connection {} (user {}): nothing received for {} ms",
+            ctx.channel().remoteAddress(), user, settings.idleTimeout.toMillis());
+        closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "idle timeout");
+      }
+    } else {
+      super.userEventTriggered(ctx, evt);
+    }
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+    if (closing) {
+      return;
+    }
+    if (frame instanceof TextWebSocketFrame text) {
+      onText(text.text());
+    } else if (frame instanceof BinaryWebSocketFrame) {
+      if (bucket.tryAcquire()) {
+        sendError(ErrorCode.BAD_REQUEST.name(),
+            "binary frames are not supported; send one JSON object per text frame", null);
+      } else {
+        sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), null);
+      }
+    }
+    // ping, pong and close frames are handled by WebSocketServerProtocolHandler
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof TooLongFrameException
+        || (cause instanceof CorruptedWebSocketFrameException c
+            && c.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code())) {
+      log.info("closing WebSocket connection {} (user {}): message over {} bytes",
+          ctx.channel().remoteAddress(), user, settings.maxFrameBytes);
+      sendError(ErrorCode.TOO_LARGE.name(),
+          "message larger than " + settings.maxFrameBytes + " bytes; the connection is closed", null);
+      closeWith(WebSocketCloseStatus.MESSAGE_TOO_BIG, "message too big");
+    } else if (cause instanceof CorruptedWebSocketFrameException c) {
+      log.info("closing WebSocket connection {} (user {}): protocol violation: {}",
+          ctx.channel().remoteAddress(), user, c.getMessage());
+      sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + c.getMessage(), null);
+      closeWith(c.closeStatus(), "protocol violation");
+    } else if (cause instanceof CorruptedFrameException) {
+      sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + cause.getMessage(), null);
+      closeWith(WebSocketCloseStatus.PROTOCOL_ERROR, "protocol violation");
+    } else if (cause instanceof IOException) {
+      log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+    } else {
+      log.warn("unexpected error on WebSocket connection {} (user {}); closing it",
+          ctx.channel().remoteAddress(), user, cause);
+      closeWith(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "internal error");
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    inactive = true;
+    closing = true;
+    UserId u = user;
+    if (u != null) {
+      gateway.releaseUser(u.value(), this);
+      for (Membership m : rooms.values()) {
+        if (!m.joining) {
+          leaveQuietly(m.room, u);
+        }
+        // a join still in flight is left when it completes (see join)
+      }
+      log.debug("user {} disconnected from node {}", u, settings.node.id());
+    }
+    rooms.clear();
+    super.channelInactive(ctx);
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private void onText(String text) {
+    JsonNode request;
+    try {
+      request = Frames.MAPPER.readTree(text);
+    } catch (JsonProcessingException e) {
+      countRequest();
+      sendError(ErrorCode.BAD_REQUEST.name(), "malformed JSON: " + e.getOriginalMessage(), null);
+      return;
+    }
+    if (request == null || !request.isObject()) {
+      countRequest();
+      sendError(ErrorCode.BAD_REQUEST.name(), "a frame must be one JSON object with a \"type\"", null);
+      return;
+    }
+    JsonNode id = request.get("id");
+    if (id != null && !validId(id)) {
+      countRequest();
+      sendError(ErrorCode.BAD_REQUEST.name(),
+          "field 'id' must be a string of at most " + MAX_ID_LENGTH + " characters or an integer", null);
+      return;
+    }
+    if (!bucket.tryAcquire()) {
+      sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), id);
+      return;
+    }
+    try {
+      JsonNode typeNode = request.get("type");
+      if (typeNode == null || !typeNode.isTextual()) {
+        throw bad("field 'type' is required (a string, one of: " + TYPES + ")");
+      }
+      String type = typeNode.asText();
+      if (user == null && !type.equals("hello")) {
+        throw new ChatException(ErrorCode.UNAUTHORIZED, "send {\"type\":\"hello\",\"user\":NAME} first");
+      }
+      switch (type) {
+        case "hello" -> hello(request, id);
+        case "rooms" -> send(Frames.rooms(settings.node.rooms(), id));
+        case "create" -> create(request, id);
+        case "join" -> join(request, id);
+        case "leave" -> leave(request, id);
+        case "send" -> sendMessage(request, id);
+        case "delete" -> delete(request, id);
+        default -> throw bad("unknown type '" + truncate(type) + "'; expected one of: " + TYPES);
+      }
+    } catch (ChatException e) {
+      sendError(e.code().name(), e.detail(), id);
+    } catch (RuntimeException e) {
+      log.warn("request failed unexpectedly on node {} (user {})", settings.node.id(), user, e);
+      sendError(ErrorCode.INTERNAL.name(), "internal error: " + e, id);
+    }
+  }
+
+  /** A request that fails before its type is known still uses up a token. */
+  private void countRequest() {
+    bucket.tryAcquire();
+  }
+
+  private String rateLimitedMessage() {
+    return "more than " + settings.maxRequestsPerSecond + " requests per second; slow down";
+  }
+
+  private void hello(JsonNode request, @Nullable JsonNode id) {
+    String name = requiredString(request, "user");
+    UserId u = UserId.of(name);
+    if (user != null) {
+      throw bad("already signed in as '" + user + "'; open a new connection for another user");
+    }
+    String token = optionalString(request, "token");
+    boolean ok;
+    try {
+      ok = settings.authenticator.authenticate(u, token);
+    } catch (RuntimeException e) {
+      log.warn("authenticator failed for user {}; refusing", u, e);
+      ok = false;
+    }
+    if (!ok) {
+      log.info("refused user {} from {}", u, channel().remoteAddress());
+      sendError(ErrorCode.UNAUTHORIZED.name(), "user '" + u + "' is not allowed to connect", id);
+      closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "unauthorized");
+      return;
+    }
+    if (!gateway.claimUser(u.value(), this)) {
+      throw bad("user '" + u + "' is already connected to node " + settings.node.id());
+    }
+    user = u;
+    send(Frames.welcome(settings.node.id().value(), u.value(), id));
+  }
+
+  private void create(JsonNode request, @Nullable JsonNode id) {
+    String name = requiredString(request, "room");
+    reply(settings.node.createRoom(name), id,
+        (room, x) -> send(Frames.created(room.name(), room.admin().value(), id)));
+  }
+
+  private void join(JsonNode request, @Nullable JsonNode id) {
+    String name = requiredString(request, "room");
+    JsonNode since = request.get("since");
+    if (since != null && !since.isNull() && !(since.canConvertToLong() && since.isIntegralNumber() && since.asLong() >= 0)) {
+      throw bad("field 'since' must be a non-negative integer");
+    }
+    Room room = room(name);
+    if (rooms.containsKey(room.name())) {
+      throw new ChatException(ErrorCode.ALREADY_MEMBER, "already joined room '" + room.name() + "'");
+    }
+    UserId u = currentUser();
+    Membership m = new Membership(room);
+    rooms.put(room.name(), m);
+    CompletableFuture<Joined> f;
+    try {
+      f = room.join(u, event -> onRoomEvent(m, event));
+    } catch (RuntimeException e) {
+      rooms.remove(room.name(), m);
+      throw e;
+    }
+    whenDone(f, (joined, failure) -> {
+      if (failure != null) {
+        rooms.remove(room.name(), m);
+        ChatException ce = ChatException.from(failure);
+        sendError(ce.code().name(), ce.detail(), id);
+        return;
+      }
+      if (inactive) {
+        leaveQuietly(room, u); // the connection closed while the join was in flight
+        return;
+      }
+      if (rooms.get(room.name()) != m) {
+        return; // deleted or removed while joining; that frame already went out
+      }
+      send(Frames.joined(joined, id));
+      m.joining = false;
+      List<RoomEvent> early = new ArrayList<>(m.early);
+      m.early.clear();
+      for (RoomEvent e : early) {
+        deliver(m, e);
+      }
+    });
+  }
+
+  private void leave(JsonNode request, @Nullable JsonNode id) {
+    String name = requiredString(request, "room");
+    Room room = room(name);
+    Membership m = rooms.get(room.name());
+    if (m != null && m.joining) {
+      throw bad("the join of room '" + room.name() + "' is still in progress; leave after 'joined'");
+    }
+    reply(room.leave(currentUser()), id, (v, x) -> {
+      rooms.remove(room.name());
+      send(Frames.left(room.name(), id));
+    });
+  }
+
+  private void sendMessage(JsonNode request, @Nullable JsonNode id) {
+    String name = requiredString(request, "room");
+    JsonNode textNode = request.get("text");
+    if (textNode == null || !textNode.isTextual()) {
+      throw bad("field 'text' is required (a string)");
+    }
+    Room room = room(name);
+    String clientId = id == null ? null : id.asText();
+    reply(room.send(currentUser(), textNode.asText(), clientId), id, (sent, x) -> send(Frames.ack(sent, id)));
+  }
+
+  private void delete(JsonNode request, @Nullable JsonNode id) {
+    String name = requiredString(request, "room");
+    Room room = room(name);
+    reply(room.delete(), id, (v, x) -> {
+      rooms.remove(room.name());
+      send(Frames.deleted(room.name(), null, id));
+    });
+  }
+
+  // ------------------------------------------------------------------ room events
+
+  /** Called on a chatmesh thread for every event of a room this connection joined. */
+  private void onRoomEvent(Membership m, RoomEvent event) {
+    if (overflowed) {
+      return; // being disconnected as too slow: drop instead of queueing
+    }
+    int queued = queuedFrames.incrementAndGet();
+    if (queued > settings.maxOutboundFrames) {
+      queuedFrames.decrementAndGet();
+      overflowed = true;
+      onLoop(() -> slowClient("more than " + settings.maxOutboundFrames + " frames queued"));
+      return;
+    }
+    if (!onLoop(() -> {
+      queuedFrames.decrementAndGet();
+      if (rooms.get(m.room.name()) != m) {
+        return;
+      }
+      if (m.joining) {
+        m.early.add(event);
+      } else {
+        deliver(m, event);
+      }
+    })) {
+      queuedFrames.decrementAndGet();
+    }
+  }
+
+  private void deliver(Membership m, RoomEvent event) {
+    send(Frames.event(event));
+    boolean gone =
+        event instanceof RoomEvent.RoomDeleted
+            || (event instanceof RoomEvent.MemberLeft l
+                && l.user().equals(user)
+                && l.reason() != RoomEvent.LeaveReason.LEFT);
+    if (gone) {
+      rooms.remove(m.room.name(), m);
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private Room room(String name) {
+    Optional<Room> r = settings.node.room(name);
+    if (r.isEmpty()) {
+      throw new ChatException(ErrorCode.UNKNOWN_ROOM, "no room '" + truncate(name) + "' in the cluster");
+    }
+    return r.get();
+  }
+
+  private UserId currentUser() {
+    UserId u = user;
+    if (u == null) {
+      throw new ChatException(ErrorCode.UNAUTHORIZED, "send hello first");
+    }
+    return u;
+  }
+
+  private <T> void reply(CompletableFuture<T> future, @Nullable JsonNode id, BiConsumer<T, Void> onSuccess) {
+    whenDone(future, (value, failure) -> {
+      if (failure != null) {
+        ChatException ce = ChatException.from(failure);
+        sendError(ce.code().name(), ce.detail(), id);
+      } else {
+        onSuccess.accept(value, null);
+      }
+    });
+  }
+
+  /** Runs {@code action} on the event loop when {@code future} completes. */
+  private <T> void whenDone(CompletableFuture<T> future, BiConsumer<@Nullable T, @Nullable Throwable> action) {
+    future.whenComplete((v, t) -> {
+      if (!onLoop(() -> action.accept(v, t)) && t == null && v instanceof Joined j) {
+        // event loop gone (gateway closed) with a join that succeeded: do not leave a ghost member
+        UserId u = user;
+        settings.node.room(j.room()).ifPresent(r -> {
+          if (u != null) {
+            leaveQuietly(r, u);
+          }
+        });
+      }
+    });
+  }
+
+  /** Runs on the channel's event loop; false if the loop no longer accepts tasks. */
+  private boolean onLoop(Runnable r) {
+    Channel ch = channel();
+    if (ch.eventLoop().inEventLoop()) {
+      r.run();
+      return true;
+    }
+    try {
+      ch.eventLoop().execute(r);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
+    }
+  }
+
+  private void leaveQuietly(Room room, UserId u) {
+    room.leave(u).whenComplete((v, t) -> {
+      if (t != null) {
+        log.debug("could not leave room {} for disconnected user {}: {}", room.name(), u, t.toString());
+      }
+    });
+  }
+
+  private void sendError(String code, String message, @Nullable JsonNode id) {
+    send(Frames.error(code, message, id));
+  }
+
+  /** Writes a frame, enforcing the outbound bounds. Event loop only. */
+  private void send(ObjectNode frame) {
+    if (closing) {
+      return;
+    }
+    ChannelHandlerContext c = context();
+    TextWebSocketFrame out = new TextWebSocketFrame(Frames.write(frame));
+    int size = out.content().readableBytes();
+    int frames = queuedFrames.incrementAndGet();
+    if (queuedBytes + size > settings.maxOutboundBytes || frames > settings.maxOutboundFrames) {
+      queuedFrames.decrementAndGet();
+      out.release();
+      slowClient(queuedBytes + " bytes in " + (frames - 1) + " frames queued");
+      return;
+    }
+    queuedBytes += size;
+    c.writeAndFlush(out).addListener(f -> {
+      queuedBytes -= size;
+      queuedFrames.decrementAndGet();
+    });
+  }
+
+  private void slowClient(String why) {
+    overflowed = true;
+    if (closing) {
+      return;
+    }
+    log.warn("disconnecting slow WebSocket client {} (user {}) on node {}: {} (limits {} bytes, {} frames)",
+        channel().remoteAddress(), user, settings.node.id(), why, settings.maxOutboundBytes, settings.maxOutboundFrames);
+    // The client is not reading, so a close frame queued behind the backlog would never arrive:
+    // try to send it, then drop the connection and its backlog right away.
+    closing = true;
+    Channel ch = channel();
+    ch.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION.code(), "too slow"));
+    ch.close();
+  }
+
+  /** Sends a close frame and closes the TCP connection once it is written, or after 1 s at most. */
+  private void closeWith(WebSocketCloseStatus status, String reason) {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    closeWith(channel(), status, reason);
+  }
+
+  static void closeWith(Channel ch, WebSocketCloseStatus status, String reason) {
+    if (!ch.isActive()) {
+      ch.close();
+      return;
+    }
+    ch.writeAndFlush(new CloseWebSocketFrame(status.code(), reason)).addListener(ChannelFutureListener.CLOSE);
+    ch.eventLoop().schedule(() -> {
+      ch.close();
+    }, 1, TimeUnit.SECONDS);
+  }
+
+  private ChannelHandlerContext context() {
+    ChannelHandlerContext c = ctx;
+    if (c == null) {
+      throw new IllegalStateException("handler not added");
+    }
+    return c;
+  }
+
+  private Channel channel() {
+    return context().channel();
+  }
+
+  private static boolean validId(JsonNode id) {
+    return (id.isTextual() && id.asText().length() <= MAX_ID_LENGTH && !id.asText().isEmpty())
+        || (id.isIntegralNumber() && id.canConvertToLong());
+  }
+
+  private static String requiredString(JsonNode request, String field) {
+    JsonNode n = request.get(field);
+    if (n == null || !n.isTextual()) {
+      throw bad("field '" + field + "' is required (a string)");
+    }
+    return n.asText();
+  }
+
+  private static @Nullable String optionalString(JsonNode request, String field) {
+    JsonNode n = request.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw bad("field '" + field + "' must be a string");
+    }
+    return n.asText();
+  }
+
+  private static ChatException bad(String message) {
+    return new ChatException(ErrorCode.BAD_REQUEST, message);
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+  }
+}

@@ -1,0 +1,404 @@
+package io.chatmesh.websocket;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ChatNode;
+import io.chatmesh.ErrorCode;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A WebSocket server that connects people to a {@link ChatNode} embedded in the same application.
+ * Clients speak the JSON protocol documented in {@code chatmesh-websocket/PROTOCOL.md} at {@code
+ * ws://HOST:PORT/ws}; a plain HTTP {@code GET /} serves a small web chat page.
+ *
+ * <pre>{@code
+ * try (WebSocketGateway gw = WebSocketGateway.builder(node).port(8081).build().start()) {
+ *   System.out.println("open http://127.0.0.1:" + gw.port() + "/");
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>One WebSocket connection is one user (named by its {@code hello} frame) on this node. Rooms
+ * the connection joined are left when it closes. The gateway protects the node from its clients:
+ * malformed or oversized frames, request floods, slow readers and dead connections are answered
+ * with {@code error} frames or closed with a proper WebSocket close code; nothing a client sends
+ * can crash the node or corrupt a room.
+ *
+ * <p>Thread-safe. Lifecycle: built, {@link #start() started} once, {@link #close() closed} once
+ * (idempotent). Closing the gateway closes every client connection (close code 1001) and shuts
+ * down its Netty threads; it does not close the {@link ChatNode}, which the application owns.
+ */
+public final class WebSocketGateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WebSocketGateway.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  /** The path of the WebSocket endpoint. */
+  public static final String WEBSOCKET_PATH = "/ws";
+
+  private final Settings settings;
+  private final Object lifecycle = new Object();
+  private final ChannelGroup clients = new DefaultChannelGroup("chatmesh-ws-clients", GlobalEventExecutor.INSTANCE);
+  private final ConcurrentHashMap<String, Connection> users = new ConcurrentHashMap<>();
+  private @Nullable EventLoopGroup boss;
+  private @Nullable EventLoopGroup workers;
+  private @Nullable Channel serverChannel;
+  private int boundPort = -1;
+  private boolean started;
+  private boolean closed;
+
+  private WebSocketGateway(Settings settings) {
+    this.settings = settings;
+  }
+
+  /** A builder for a gateway in front of {@code node}. */
+  public static Builder builder(ChatNode node) {
+    return new Builder(node);
+  }
+
+  /**
+   * Binds the port and starts accepting connections. Returns this gateway.
+   *
+   * @throws ChatException UNAVAILABLE if the address cannot be bound; BAD_REQUEST if already
+   *     started or closed
+   */
+  public WebSocketGateway start() {
+    synchronized (lifecycle) {
+      if (started || closed) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "gateway already " + (closed ? "closed" : "started"));
+      }
+      started = true;
+      int instance = INSTANCES.incrementAndGet();
+      EventLoopGroup b =
+          new MultiThreadIoEventLoopGroup(
+              1, new DefaultThreadFactory("chatmesh-ws-boss-" + instance, true), NioIoHandler.newFactory());
+      EventLoopGroup w =
+          new MultiThreadIoEventLoopGroup(
+              settings.workerThreads,
+              new DefaultThreadFactory("chatmesh-ws-" + instance, true),
+              NioIoHandler.newFactory());
+      boss = b;
+      workers = w;
+      try {
+        ServerBootstrap bootstrap =
+            new ServerBootstrap()
+                .group(b, w)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 256)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new Initializer());
+        Channel ch = bootstrap.bind(settings.host, settings.port).syncUninterruptibly().channel();
+        serverChannel = ch;
+        boundPort = ((InetSocketAddress) ch.localAddress()).getPort();
+      } catch (RuntimeException e) {
+        shutdownGroups();
+        closed = true;
+        throw new ChatException(
+            ErrorCode.UNAVAILABLE, "cannot bind WebSocket gateway to " + settings.host + ":" + settings.port + ": " + e, e);
+      }
+      log.info("WebSocket gateway for node {} listening on ws://{}:{}{}", settings.node.id(), settings.host, boundPort, WEBSOCKET_PATH);
+      return this;
+    }
+  }
+
+  /** The bound port (useful when the configured port was 0); -1 before {@link #start()}. */
+  public int port() {
+    synchronized (lifecycle) {
+      return boundPort;
+    }
+  }
+
+  /** The host or address the gateway binds to. */
+  public String host() {
+    return settings.host;
+  }
+
+  /** The number of currently open WebSocket and HTTP connections. */
+  public int connectionCount() {
+    return clients.size();
+  }
+
+  /**
+   * Stops accepting, closes every client connection with close code 1001 (going away), and shuts
+   * down the Netty event loops, waiting up to a few seconds for them. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      Channel server = serverChannel;
+      if (server != null) {
+        server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+      }
+      for (Channel ch : clients) {
+        Connection.closeWith(ch, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "server shutting down");
+      }
+      clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+      shutdownGroups();
+      log.info("WebSocket gateway for node {} closed", settings.node.id());
+    }
+  }
+
+  private void shutdownGroups() {
+    EventLoopGroup w = workers;
+    EventLoopGroup b = boss;
+    if (w != null) {
+      w.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    }
+    if (b != null) {
+      b.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    }
+    if (w != null) {
+      w.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+    if (b != null) {
+      b.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Registers {@code c} as the only connection of its user; false if the name is taken. */
+  boolean claimUser(String user, Connection c) {
+    return users.putIfAbsent(user, c) == null;
+  }
+
+  void releaseUser(String user, Connection c) {
+    users.remove(user, c);
+  }
+
+  private final class Initializer extends ChannelInitializer<SocketChannel> {
+    @Override
+    protected void initChannel(SocketChannel ch) {
+      clients.add(ch);
+      long pingMillis = Math.max(1, settings.idleTimeout.toMillis() / 2);
+      ch.pipeline()
+          .addLast("idle", new IdleStateHandler(pingMillis, 0, 0, TimeUnit.MILLISECONDS))
+          .addLast("http", new HttpServerCodec(4096, 8192, 8192))
+          .addLast("http-aggregator", new HttpObjectAggregator(8192))
+          .addLast(
+              "ws",
+              new ProtocolHandler(
+                  WebSocketServerProtocolConfig.newBuilder()
+                      .websocketPath(WEBSOCKET_PATH)
+                      .checkStartsWith(true)
+                      .maxFramePayloadLength(settings.maxFrameBytes)
+                      .closeOnProtocolViolation(false)
+                      .handshakeTimeoutMillis(10_000)
+                      .forceCloseTimeoutMillis(2_000)
+                      .dropPongFrames(true)
+                      .build()))
+          .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxFrameBytes))
+          .addLast("page", new PageHandler())
+          .addLast("chat", new Connection(settings, WebSocketGateway.this));
+    }
+  }
+
+  /**
+   * Netty's handler closes the channel right after any decoding error; we leave that to {@link
+   * Connection}, which first tells the client why (an {@code error} frame and a close code) and
+   * reads the rest of an oversized frame so the close is orderly.
+   */
+  private static final class ProtocolHandler extends WebSocketServerProtocolHandler {
+    ProtocolHandler(WebSocketServerProtocolConfig config) {
+      super(config);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+      if (cause instanceof WebSocketHandshakeException) {
+        super.exceptionCaught(ctx, cause);
+      } else {
+        ctx.fireExceptionCaught(cause);
+      }
+    }
+  }
+
+  /** Immutable settings shared by every connection. */
+  static final class Settings {
+    final ChatNode node;
+    final String host;
+    final int port;
+    final int maxFrameBytes;
+    final int maxRequestsPerSecond;
+    final long maxOutboundBytes;
+    final int maxOutboundFrames;
+    final Duration idleTimeout;
+    final int workerThreads;
+    final Authenticator authenticator;
+    final LongSupplier nanoTime;
+
+    Settings(Builder b) {
+      this.node = b.node;
+      this.host = b.host;
+      this.port = b.port;
+      this.maxFrameBytes = b.maxFrameBytes;
+      this.maxRequestsPerSecond = b.maxRequestsPerSecond;
+      this.maxOutboundBytes = b.maxOutboundBytes;
+      this.maxOutboundFrames = b.maxOutboundFrames;
+      this.idleTimeout = b.idleTimeout;
+      this.workerThreads = b.workerThreads;
+      this.authenticator = b.authenticator;
+      this.nanoTime = b.nanoTime;
+    }
+  }
+
+  /**
+   * Configures a {@link WebSocketGateway}. Not thread-safe. Invalid values fail with {@link
+   * ChatException} {@link ErrorCode#BAD_REQUEST} naming the setting.
+   */
+  public static final class Builder {
+    private final ChatNode node;
+    private String host = "127.0.0.1";
+    private int port = 8080;
+    private int maxFrameBytes = 64 * 1024;
+    private int maxRequestsPerSecond = 50;
+    private long maxOutboundBytes = 4L * 1024 * 1024;
+    private int maxOutboundFrames = 10_000;
+    private Duration idleTimeout = Duration.ofSeconds(60);
+    private int workerThreads = 2;
+    private Authenticator authenticator = Authenticator.ALLOW_ALL;
+    private LongSupplier nanoTime = System::nanoTime;
+
+    private Builder(ChatNode node) {
+      if (node == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "node must not be null");
+      }
+      this.node = node;
+    }
+
+    /** Address to bind: {@code 127.0.0.1} (default, local only) or {@code 0.0.0.0} (all interfaces). */
+    public Builder host(String host) {
+      if (host == null || host.isBlank()) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "host must not be null or blank");
+      }
+      this.host = host.trim();
+      return this;
+    }
+
+    /** TCP port; 0 picks a free port (read it with {@link WebSocketGateway#port()}). Default 8080. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "port must be 0..65535, was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * Largest accepted WebSocket message (after reassembling fragments), in bytes. A larger one is
+     * answered with an {@code error} frame {@code TOO_LARGE} and the connection is closed with
+     * code 1009. Default 65536 (64 KiB); at least 256.
+     */
+    public Builder maxFrameBytes(int bytes) {
+      if (bytes < 256) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "maxFrameBytes must be at least 256, was " + bytes);
+      }
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Requests one connection may make per second (token bucket with that rate and burst). Extra
+     * requests get an {@code error} frame {@code RATE_LIMITED}; the connection stays open. Default
+     * 50.
+     */
+    public Builder maxRequestsPerSecond(int requests) {
+      if (requests <= 0) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "maxRequestsPerSecond must be positive, was " + requests);
+      }
+      this.maxRequestsPerSecond = requests;
+      return this;
+    }
+
+    /**
+     * Bytes of frames queued for one client but not yet written to its socket. A client that reads
+     * too slowly to keep below this is disconnected (close code 1008, logged), so a slow reader
+     * can never make the node's memory grow without limit. Default 4 MiB.
+     */
+    public Builder maxOutboundBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "maxOutboundBytes must be at least 1024, was " + bytes);
+      }
+      this.maxOutboundBytes = bytes;
+      return this;
+    }
+
+    /** Like {@link #maxOutboundBytes} but counting frames. Default 10,000. */
+    public Builder maxOutboundFrames(int frames) {
+      if (frames <= 0) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "maxOutboundFrames must be positive, was " + frames);
+      }
+      this.maxOutboundFrames = frames;
+      return this;
+    }
+
+    /**
+     * A connection that sends nothing (not even a pong) for this long is closed. The gateway pings
+     * a quiet connection after half of it. Default 60 s.
+     */
+    public Builder idleTimeout(Duration timeout) {
+      if (timeout == null || timeout.isNegative() || timeout.toMillis() < 2) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "idleTimeout must be at least 2 ms, was " + timeout);
+      }
+      this.idleTimeout = timeout;
+      return this;
+    }
+
+    /** Netty I/O threads serving client connections. Default 2. */
+    public Builder workerThreads(int threads) {
+      if (threads <= 0) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "workerThreads must be positive, was " + threads);
+      }
+      this.workerThreads = threads;
+      return this;
+    }
+
+    /** Checks the {@code user} and {@code token} of each {@code hello}. Default: accept everyone. */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /** Time source for rate limiting, in nanoseconds; for tests. Default {@link System#nanoTime()}. */
+    Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = nanoTime;
+      return this;
+    }
+
+    /** Builds the (unstarted) gateway. */
+    public WebSocketGateway build() {
+      return new WebSocketGateway(new Settings(this));
+    }
+  }
+}

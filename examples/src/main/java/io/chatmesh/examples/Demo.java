@@ -1,0 +1,240 @@
+package io.chatmesh.examples;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The chatmesh demo. Without {@code --node} it starts a 3-node cluster in this JVM (n1..n3, gRPC on
+ * 9091..9093, WebSockets on 8081..8083, one room per node: room-a on n1, room-b on n2, room-c on
+ * n3). With {@code --node} it runs ONE node, so three terminals or three machines form the same
+ * cluster:
+ *
+ * <pre>
+ * Demo --node n1 --grpc-port 9091 --ws-port 8081
+ * Demo --node n2 --grpc-port 9092 --ws-port 8082 --peers 127.0.0.1:9091
+ * Demo --node n3 --grpc-port 9093 --ws-port 8083 --peers 127.0.0.1:9091,127.0.0.1:9092
+ * </pre>
+ *
+ * Ctrl-C closes every gateway and node cleanly. Run with {@code --help} for every option.
+ */
+public final class Demo {
+  private static final String USAGE = """
+      usage: demo [options]
+        (no --node)            start a whole cluster in this process (default 3 nodes)
+          --nodes N            how many nodes (1..26), default 3
+          --grpc-base PORT     gRPC port of n1; n2 gets the next one, ...   default 9091
+          --ws-base PORT       WebSocket port of n1; n2 gets the next one, ... default 8081
+        --node ID              run ONE node with this id (e.g. n2), for a real deployment
+          --grpc-port PORT     its gRPC port, default 9091
+          --ws-port PORT       its WebSocket/HTTP port, default 8081
+          --peers H:P,H:P      gRPC addresses of other nodes to greet (any subset is enough)
+          --room NAME          room this node creates at start (default room-a for n1, room-b for n2, ...;
+                               'none' for no room)
+        --host HOST            address to bind and advertise, default 127.0.0.1
+        --failure-timeout-ms N silence after which a node is declared dead, default 3000
+        --help                 this text
+      """;
+
+  private Demo() {}
+
+  /** Runs the demo; see the class documentation. */
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts;
+    try {
+      opts = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("demo: " + e.getMessage());
+      System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (opts.containsKey("help")) {
+      System.out.print(USAGE);
+      return;
+    }
+    List<DemoNode> started = new ArrayList<>();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("shutting down ...");
+      for (int i = started.size() - 1; i >= 0; i--) {
+        try {
+          started.get(i).close();
+        } catch (RuntimeException e) {
+          System.err.println("error while closing " + started.get(i).node().id() + ": " + e);
+        }
+      }
+      System.out.println("bye");
+      stopped.countDown();
+    }, "demo-shutdown"));
+    try {
+      String host = opts.getOrDefault("host", "127.0.0.1");
+      Duration failureTimeout = Duration.ofMillis(intOpt(opts, "failure-timeout-ms", 3000, 100, 600_000));
+      if (opts.containsKey("node")) {
+        runOne(opts, host, failureTimeout, started);
+      } else {
+        runCluster(opts, host, failureTimeout, started);
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("demo: " + e.getMessage());
+      System.err.print(USAGE);
+      System.exit(2);
+    } catch (ChatException e) {
+      System.err.println("demo: could not start: " + e.getMessage());
+      System.exit(1);
+    }
+    stopped.await();
+  }
+
+  private static void runCluster(Map<String, String> opts, String host, Duration failureTimeout, List<DemoNode> started)
+      throws InterruptedException {
+    int n = intOpt(opts, "nodes", 3, 1, 26);
+    int grpcBase = intOpt(opts, "grpc-base", 9091, 0, 65535);
+    int wsBase = intOpt(opts, "ws-base", 8081, 0, 65535);
+    List<String> peers = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      DemoNode node = DemoNode.start(
+          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout);
+      started.add(node);
+      peers.add(node.node().address());
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!allConnected(started)) {
+      if (System.nanoTime() > deadline) {
+        throw new ChatException(ErrorCode.TIMEOUT, "the demo nodes did not see each other within 15 s");
+      }
+      Thread.sleep(50); // polling our own nodes at startup, not test synchronisation
+    }
+    for (DemoNode node : started) {
+      node.ensureRoom(defaultRoom(node.node().id().value()));
+    }
+    banner(System.out, started, "Cluster of " + n + " nodes is up over gRPC.");
+  }
+
+  private static void runOne(Map<String, String> opts, String host, Duration failureTimeout, List<DemoNode> started) {
+    String id = opts.get("node");
+    int grpcPort = intOpt(opts, "grpc-port", 9091, 0, 65535);
+    int wsPort = intOpt(opts, "ws-port", 8081, 0, 65535);
+    List<String> peers = new ArrayList<>();
+    String peerList = opts.getOrDefault("peers", "");
+    for (String p : peerList.split(",")) {
+      if (!p.isBlank()) {
+        peers.add(p.trim());
+      }
+    }
+    DemoNode node = DemoNode.start(id, host, grpcPort, wsPort, peers, failureTimeout);
+    started.add(node);
+    String room = opts.getOrDefault("room", defaultRoom(id));
+    if (!room.equals("none")) {
+      node.ensureRoom(room);
+    }
+    banner(System.out, started, "Node " + id + " is up (gRPC " + node.node().address() + ", peers " + peers + ").");
+  }
+
+  private static int port(int base, int i) {
+    return base == 0 ? 0 : base + i - 1;
+  }
+
+  private static boolean allConnected(List<DemoNode> nodes) {
+    for (DemoNode a : nodes) {
+      for (DemoNode b : nodes) {
+        if (a != b && !a.node().liveNodes().contains(b.node().id())) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** room-a for n1, room-b for n2, ... and room-ID for other ids. */
+  static String defaultRoom(String nodeId) {
+    Matcher m = Pattern.compile("n(\\d+)").matcher(nodeId);
+    if (m.matches()) {
+      int k = Integer.parseInt(m.group(1));
+      if (k >= 1 && k <= 26) {
+        return "room-" + (char) ('a' + k - 1);
+      }
+    }
+    return "room-" + nodeId;
+  }
+
+  private static void banner(PrintStream out, List<DemoNode> nodes, String headline) {
+    out.println();
+    out.println("=== chatmesh demo === " + headline);
+    for (DemoNode n : nodes) {
+      out.printf("  %-4s browser: %-26s  WebSocket: %s%n", n.node().id(), n.pageUrl(), n.webSocketUrl());
+    }
+    DemoNode first = nodes.get(0);
+    out.println("  Rooms: " + first.node().rooms().stream().map(r -> r.name() + "@" + r.admin()).toList());
+    out.println("  Terminal client:  ./chat.sh " + first.webSocketUrl() + " alice");
+    out.println("  Press Ctrl-C to stop.");
+    StringBuilder ready = new StringBuilder("READY");
+    for (DemoNode n : nodes) {
+      ready.append(' ').append(n.node().id()).append("=ws:").append(n.gateway().port())
+          .append(",grpc:").append(n.node().address());
+    }
+    out.println(ready);
+    out.flush();
+  }
+
+  private static int intOpt(Map<String, String> opts, String name, int def, int min, int max) {
+    String v = opts.get(name);
+    if (v == null) {
+      return def;
+    }
+    try {
+      int i = Integer.parseInt(v.trim());
+      if (i < min || i > max) {
+        throw new IllegalArgumentException("--" + name + " must be " + min + ".." + max + ", was " + v);
+      }
+      return i;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + name + " must be a number, was '" + v + "'");
+    }
+  }
+
+  static Map<String, String> parse(String[] args) {
+    List<String> known = Arrays.asList(
+        "nodes", "grpc-base", "ws-base", "node", "grpc-port", "ws-port", "peers", "room", "host",
+        "failure-timeout-ms", "help");
+    Map<String, String> out = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument '" + a + "'");
+      }
+      String key = a.substring(2);
+      @Nullable String value = null;
+      int eq = key.indexOf('=');
+      if (eq >= 0) {
+        value = key.substring(eq + 1);
+        key = key.substring(0, eq);
+      }
+      if (!known.contains(key)) {
+        throw new IllegalArgumentException("unknown option --" + key);
+      }
+      if (key.equals("help")) {
+        out.put(key, "true");
+        continue;
+      }
+      if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException("--" + key + " needs a value");
+        }
+        value = args[++i];
+      }
+      out.put(key, value);
+    }
+    return out;
+  }
+}
