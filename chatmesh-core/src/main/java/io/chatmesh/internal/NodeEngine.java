@@ -95,7 +95,7 @@ public final class NodeEngine implements ChatNode {
   private final AtomicLong directoryVersion = new AtomicLong();
   private final AtomicInteger state = new AtomicInteger(NEW);
   private volatile String address = "";
-  private ChatClock.Cancellable ticker = () -> {};
+  private volatile ChatClock.Cancellable ticker = () -> {};
   private long ticks;
 
   private static final int NEW = 0;
