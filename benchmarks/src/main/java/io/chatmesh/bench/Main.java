@@ -72,7 +72,7 @@ public final class Main {
       }
     }
     for (String s : systems) {
-      if (!ALL_SYSTEMS.contains(s)) {
+      if (!ALL_SYSTEMS.contains(s) && !s.equals("chatmesh-websocket")) {
         throw new IllegalArgumentException("unknown system " + s + "; known: " + ALL_SYSTEMS);
       }
     }
@@ -140,6 +140,7 @@ public final class Main {
     return switch (mode) {
       case "quick" -> List.of(new Workload(10, 3, 100));
       case "smoke" -> List.of(new Workload(2, 3, 100));
+      case "websocket" -> List.of(new Workload(1, 2000, 100), new Workload(10, 200, 100));
       default -> List.of(
           new Workload(1, 3, 100), new Workload(10, 3, 100), new Workload(100, 3, 100),
           new Workload(1, 30, 100), new Workload(10, 30, 100), new Workload(100, 30, 100),
@@ -152,6 +153,7 @@ public final class Main {
       case "quick" -> Settings.quick();
       case "full" -> Settings.full();
       case "smoke" -> Settings.smoke();
+      case "websocket" -> Settings.quick();
       default -> throw new IllegalArgumentException("unknown mode " + mode);
     };
   }
@@ -163,6 +165,7 @@ public final class Main {
       case "chatmesh-inmem" -> new ChatmeshSystem(false);
       case "jgroups-seq" -> new JGroupsSystem();
       case "hazelcast-rt" -> new HazelcastSystem();
+      case "chatmesh-websocket" -> new WebSocketSystem();
       default -> throw new IllegalArgumentException("unknown system " + name);
     };
   }

@@ -64,8 +64,8 @@ public final class Runner {
     double[] closed = closedLoop(s.closedSeconds());
     double closedPubRate = closed[0];
     Histogram closedHist = tracker.intervalHistogram();
-    log("%s closed loop (window %d): %,.0f publishes/s = %,.0f delivered/s, p50 %s p99 %s, cpu %.2f s/M",
-        tag, s.window(), closedPubRate, closedPubRate * w.fanOut(), ms(closedHist, 50), ms(closedHist, 99), closed[1]);
+    log("%s closed loop (window %d msgs): %,.0f publishes/s = %,.0f delivered/s, p50 %s p99 %s, cpu %.2f s/M",
+        tag, window(), closedPubRate, closedPubRate * w.fanOut(), ms(closedHist, 50), ms(closedHist, 99), closed[1]);
     boolean drained = awaitDrained(s.drainSeconds() * 4);
 
     List<Double> rates = new ArrayList<>();
@@ -78,6 +78,7 @@ public final class Runner {
     }
     double saturation = 0;
     boolean extend = s.fixedRates().isEmpty();
+    int downSteps = 0;
     for (int i = 0; i < rates.size(); i++) {
       double rate = rates.get(i);
       if (!drained) {
@@ -93,10 +94,20 @@ public final class Runner {
       logStep(tag, rate, st, st.pass() ? "pass" : "FAIL");
       if (!st.pass()) {
         drained = awaitDrained(Math.max(10, s.drainSeconds() * 4));
+        if (extend && saturation == 0 && downSteps < 3 && drained) {
+          // not even the lowest step passed: step down until one does (a few tries)
+          downSteps++;
+          rates.subList(i + 1, rates.size()).clear();
+          rates.add(rate / 3);
+          continue;
+        }
         break;
       }
       saturation = rate;
-      if (extend && i == rates.size() - 1 && rates.size() < s.stepFractions().size() + 8) {
+      if (i > 0 && rates.get(i - 1) > rate) {
+        break; // a down-step passed: that is the saturation point
+      }
+      if (extend && i == rates.size() - 1 && i < s.stepFractions().size() + 8 && (i == 0 || rates.get(i - 1) < rate)) {
         rates.add(rate * 1.25); // still passing at the last planned step: keep stepping up
       }
     }
@@ -140,13 +151,14 @@ public final class Runner {
     long fan = w.fanOut();
     long base = totalPublished * fan - tracker.delivered(); // deliveries outstanding before we start
     long now;
+    long window = window();
     while ((now = System.nanoTime()) < end) {
       long inFlight = (totalPublished * fan - tracker.delivered() - base) / fan;
-      if (inFlight >= s.window()) {
+      if (inFlight >= window) {
         LockSupport.parkNanos(20_000);
         continue;
       }
-      long n = Math.min(64, s.window() - inFlight);
+      long n = Math.min(64, window - inFlight);
       for (long i = 0; i < n; i++) {
         publishNext(System.nanoTime());
       }
@@ -156,6 +168,11 @@ public final class Runner {
     long deliveries = tracker.delivered() - d0;
     double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
     return new double[] {pubs / secs, deliveries == 0 ? Double.NaN : cpu / deliveries * 1e6};
+  }
+
+  /** Messages in flight in closed loop: the setting, capped at 200k deliveries for huge fan-outs. */
+  private long window() {
+    return Math.min(s.window(), Math.max(8, 200_000 / w.fanOut()));
   }
 
   /** Open loop at a fixed offered rate; stamps are intended start times. */
