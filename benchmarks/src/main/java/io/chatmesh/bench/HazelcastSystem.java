@@ -69,7 +69,7 @@ public final class HazelcastSystem implements BenchSystem {
       c.setProperty("hazelcast.phone.home.enabled", "false");
       c.setProperty("hazelcast.partition.count", "271");
       NetworkConfig n = c.getNetworkConfig();
-      n.setPort(base).setPortAutoIncrement(true).setPortCount(3);
+      n.setPort(base).setPortAutoIncrement(true).setPortCount(3).setReuseAddress(true);
       n.getInterfaces().setEnabled(true).addInterface("127.0.0.1");
       JoinConfig j = n.getJoin();
       j.getMulticastConfig().setEnabled(false);

@@ -138,20 +138,19 @@ public final class JGroupsSystem implements BenchSystem {
     }
   }
 
-  /** A base port with {@code n} consecutive free ports on 127.0.0.1 (best effort). */
+  /**
+   * A base port with {@code n} consecutive free ports on 127.0.0.1, picked at random below the
+   * kernel's ephemeral range (32768+) so outgoing connections and their TIME_WAIT entries cannot
+   * collide with it; probed without SO_REUSEADDR (best effort: another process may still take one).
+   */
   static int freePortRun(int n) throws Exception {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int base;
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new InetSocketAddress("127.0.0.1", 0));
-        base = s.getLocalPort();
-      }
-      if (base + n > 65535) {
-        continue;
-      }
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int base = 20_000 + random.nextInt(12_000);
       boolean ok = true;
       for (int p = base; p < base + n && ok; p++) {
         try (ServerSocket s = new ServerSocket()) {
+          s.setReuseAddress(false);
           s.bind(new InetSocketAddress("127.0.0.1", p));
         } catch (java.io.IOException e) {
           ok = false;
@@ -161,6 +160,6 @@ public final class JGroupsSystem implements BenchSystem {
         return base;
       }
     }
-    throw new IllegalStateException("no run of " + n + " free ports on 127.0.0.1");
+    throw new IllegalStateException("no run of " + n + " free ports on 127.0.0.1 in 20000..32000");
   }
 }

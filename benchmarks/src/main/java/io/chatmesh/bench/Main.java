@@ -64,6 +64,11 @@ public final class Main {
         case "--profile" -> profile = args[++i];
         case "--in-process" -> inProcess = true;
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--ws-idle" -> {
+          WsIdle.run(Integer.parseInt(args[++i]), System.out);
+          System.exit(0);
+          return;
+        }
         case "--jfr-summary" -> {
           JfrSummary.print(Path.of(args[++i]), System.out);
           return;

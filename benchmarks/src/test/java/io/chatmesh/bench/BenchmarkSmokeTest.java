@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,10 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BenchmarkSmokeTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"raw-grpc", "chatmesh-inmem", "chatmesh-grpc", "jgroups-seq", "hazelcast-rt"})
+  @ValueSource(strings = {"raw-grpc", "chatmesh-inmem", "chatmesh-grpc", "jgroups-seq", "hazelcast-rt", "chatmesh-websocket"})
   @Timeout(value = 90, unit = TimeUnit.SECONDS)
   void runsEveryPhaseWithoutLossDuplicatesOrReordering(String system) {
-    if (system.equals("chatmesh-grpc")) {
+    if (system.equals("chatmesh-grpc") || system.equals("chatmesh-websocket")) {
       boolean grpc = false;
       for (TransportProvider p : ServiceLoader.load(TransportProvider.class)) {
         grpc |= p.name().equals("grpc");
@@ -35,7 +36,7 @@ class BenchmarkSmokeTest {
     }
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-    Workload w = new Workload(2, 3, 100);
+    Workload w = system.equals("chatmesh-websocket") ? new Workload(2, 6, 100) : new Workload(2, 3, 100);
 
     List<Result> results = Main.runSystem(system, List.of(w), Settings.smoke(), out);
 
@@ -45,5 +46,17 @@ class BenchmarkSmokeTest {
     assertThat(r.check()).as(text).isEqualTo("OK");
     assertThat(r.closedDeliveredPerSec()).as(text).isPositive();
     assertThat(text).contains("step 300 pub/s").contains("check: OK");
+  }
+
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void idleWebSocketMemoryRunMeasuresEveryConnection() throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+
+    WsIdle.run(40, out);
+
+    String text = log.toString(StandardCharsets.UTF_8);
+    assertThat(text).as(text).contains("40 connections open on the gateway (40 ready)").contains("per idle connection: heap");
   }
 }
