@@ -4,6 +4,7 @@ import io.chatmesh.ChatMessage;
 import io.chatmesh.ChatNode;
 import io.chatmesh.Room;
 import io.chatmesh.UserId;
+import io.chatmesh.transport.grpc.GrpcTransport;
 import io.chatmesh.transport.inmemory.InMemoryNetwork;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ public final class ChatmeshSystem implements BenchSystem {
   private Tracker tracker;
   private @Nullable InMemoryNetwork network;
   private final ChatNode[] nodes = new ChatNode[Workload.NODES];
+  private final GrpcTransport[] transports = new GrpcTransport[Workload.NODES];
   private Room[][] publisherRooms; // [room][k] handle on the publisher's node
   private UserId[][] publisherUsers;
 
@@ -56,7 +58,9 @@ public final class ChatmeshSystem implements BenchSystem {
     for (int i = 0; i < nodes.length; i++) {
       ChatNode.Builder b = ChatNode.builder().nodeId("n" + i).requestTimeout(Duration.ofSeconds(30));
       if (grpc) {
-        b.transport("grpc", "127.0.0.1:0");
+        GrpcTransport t = GrpcTransport.builder("127.0.0.1:0").build();
+        transports[i] = t;
+        b.transport(t);
       } else {
         b.transport(network.transport("n" + i));
       }
@@ -125,6 +129,19 @@ public final class ChatmeshSystem implements BenchSystem {
 
   @Override
   public void close() {
+    if (grpc) {
+      long env = 0, batches = 0, dropped = 0;
+      for (GrpcTransport t : transports) {
+        if (t != null) {
+          GrpcTransport.Stats st = t.stats();
+          env += st.envelopesSent();
+          batches += st.batchesSent();
+          dropped += st.droppedQueueFull() + st.droppedClosed() + st.droppedRejected() + st.droppedUnroutable();
+        }
+      }
+      System.out.printf(java.util.Locale.ROOT, "[chatmesh-grpc] transport: %,d envelopes in %,d batches (%.2f per batch), %,d dropped%n",
+          env, batches, batches == 0 ? 0.0 : (double) env / batches, dropped);
+    }
     for (int i = nodes.length - 1; i >= 0; i--) {
       if (nodes[i] != null) {
         nodes[i].close();

@@ -96,7 +96,7 @@ public final class Main {
     PrintStream out = System.out;
     printMachine(out, args);
     if (rounds < 1) {
-      rounds = mode.equals("full") ? 2 : 1;
+      rounds = 1;
     }
     List<Result> results = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {

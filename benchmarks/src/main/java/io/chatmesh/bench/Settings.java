@@ -34,7 +34,7 @@ public record Settings(
   }
 
   public static Settings full() {
-    return new Settings(5, 5, 3, 5, 5, 4096, FRACTIONS, List.of());
+    return new Settings(3, 3, 2, 4, 3, 4096, FRACTIONS, List.of());
   }
 
   public static Settings smoke() {
