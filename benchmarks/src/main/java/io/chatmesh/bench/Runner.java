@@ -20,6 +20,7 @@ import org.HdrHistogram.Histogram;
 public final class Runner {
   private final BenchSystem system;
   private final Workload w;
+  static final double MAX_DRAIN_SECONDS = 120;
   private final Settings s;
   private final PrintStream out;
   private final Tracker tracker;
@@ -234,12 +235,28 @@ public final class Runner {
     return new long[] {count, millis};
   }
 
+  /**
+   * Waits until every published message was delivered everywhere. Gives up after {@code seconds},
+   * but keeps waiting (up to {@link #MAX_DRAIN_SECONDS}) while deliveries still make progress, so a
+   * long backlog left by an overloaded step is not mistaken for loss.
+   */
   private boolean awaitDrained(double seconds) {
     long expected = totalPublished * w.fanOut();
-    long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    long start = System.nanoTime();
+    long deadline = start + (long) (seconds * 1e9);
+    long hardDeadline = start + (long) (MAX_DRAIN_SECONDS * 1e9);
+    long lastCount = tracker.delivered();
+    long lastProgress = start;
     while (tracker.delivered() < expected) {
-      if (System.nanoTime() > deadline) {
-        log("[%s %s] not drained after %.0f s: %,d of %,d deliveries", system.name(), w, seconds, tracker.delivered(), expected);
+      long now = System.nanoTime();
+      long c = tracker.delivered();
+      if (c != lastCount) {
+        lastCount = c;
+        lastProgress = now;
+      }
+      boolean progressing = now - lastProgress < 3_000_000_000L;
+      if ((now > deadline && !progressing) || now > hardDeadline) {
+        log("[%s %s] not drained after %.0f s: %,d of %,d deliveries", system.name(), w, (now - start) / 1e9, tracker.delivered(), expected);
         return false;
       }
       LockSupport.parkNanos(1_000_000);
