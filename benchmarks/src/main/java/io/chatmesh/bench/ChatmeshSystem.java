@@ -57,6 +57,15 @@ public final class ChatmeshSystem implements BenchSystem {
     }
     for (int i = 0; i < nodes.length; i++) {
       ChatNode.Builder b = ChatNode.builder().nodeId("n" + i).requestTimeout(Duration.ofSeconds(30));
+      // library defaults unless overridden for an experiment (-Dbench.chatmesh.resendBuffer=N ...)
+      Integer resend = Integer.getInteger("bench.chatmesh.resendBuffer");
+      Integer dedup = Integer.getInteger("bench.chatmesh.dedupWindow");
+      if (resend != null) {
+        b.resendBufferSize(resend);
+      }
+      if (dedup != null) {
+        b.dedupWindow(dedup);
+      }
       if (grpc) {
         GrpcTransport t = GrpcTransport.builder("127.0.0.1:0").build();
         transports[i] = t;

@@ -80,6 +80,7 @@ public final class Runner {
     double saturation = 0;
     boolean extend = s.fixedRates().isEmpty();
     int downSteps = 0;
+    List<Step> passed = new ArrayList<>();
     for (int i = 0; i < rates.size(); i++) {
       double rate = rates.get(i);
       if (!drained) {
@@ -104,26 +105,41 @@ public final class Runner {
         }
         break;
       }
+      passed.add(st);
       saturation = rate;
       if (i > 0 && rates.get(i - 1) > rate) {
         break; // a down-step passed: that is the saturation point
       }
-      if (extend && i == rates.size() - 1 && i < s.stepFractions().size() + 8 && (i == 0 || rates.get(i - 1) < rate)) {
-        rates.add(rate * 1.25); // still passing at the last planned step: keep stepping up
+      if (extend && i == rates.size() - 1 && i < s.stepFractions().size() + 8) {
+        rates.add(rate * s.growth()); // still passing at the last planned step: keep stepping up
       }
     }
     double p50 = Double.NaN, p99 = Double.NaN, p999 = Double.NaN, cpu = Double.NaN;
-    if (saturation > 0 && drained) {
-      Step half = openLoop(saturation / 2, s.halfSeconds());
-      p50 = half.latency().getValueAtPercentile(50) / 1e3;
-      p99 = half.latency().getValueAtPercentile(99) / 1e3;
-      p999 = half.latency().getValueAtPercentile(99.9) / 1e3;
-      cpu = half.deliveries() == 0 ? Double.NaN : half.cpuSeconds() / half.deliveries() * 1e6;
-      log("%s at 50%% of saturation, %,.0f pub/s (%,.0f deliv/s): p50 %s p99 %s p99.9 %s max %s, cpu %.2f s per M deliveries, missing %d, %s",
-          tag, saturation / 2, saturation / 2 * w.fanOut(), ms(half.latency(), 50), ms(half.latency(), 99),
-          ms(half.latency(), 99.9), String.format(Locale.ROOT, "%.1fms", half.latency().getMaxValue() / 1e6), cpu, half.missing(), half.gc());
+    if (saturation > 0) {
+      // latency at 50 % of saturation: a step already run within 15 % of that rate if there is one
+      // (before any overload), otherwise a dedicated run once the backlog has drained
+      Step half = null;
+      for (Step st : passed) {
+        if (Math.abs(st.offeredPubPerSec() - saturation / 2) <= 0.15 * saturation / 2) {
+          half = st;
+        }
+      }
+      String source = "the step at that rate";
+      if (half == null && (drained || awaitDrained(MAX_DRAIN_SECONDS))) {
+        half = openLoop(saturation / 2, s.halfSeconds());
+        source = "a dedicated run";
+      }
+      if (half != null) {
+        p50 = half.latency().getValueAtPercentile(50) / 1e3;
+        p99 = half.latency().getValueAtPercentile(99) / 1e3;
+        p999 = half.latency().getValueAtPercentile(99.9) / 1e3;
+        cpu = half.deliveries() == 0 ? Double.NaN : half.cpuSeconds() / half.deliveries() * 1e6;
+        log("%s at 50%% of saturation (%s), %,.0f pub/s (%,.0f deliv/s): p50 %s p99 %s p99.9 %s max %s, cpu %.2f s per M deliveries, missing %d, %s",
+            tag, source, half.offeredPubPerSec(), half.offeredPubPerSec() * w.fanOut(), ms(half.latency(), 50), ms(half.latency(), 99),
+            ms(half.latency(), 99.9), String.format(Locale.ROOT, "%.1fms", half.latency().getMaxValue() / 1e6), cpu, half.missing(), half.gc());
+      }
     }
-    awaitDrained(Math.max(10, s.drainSeconds() * 4));
+    awaitDrained(MAX_DRAIN_SECONDS);
     Tracker.Check check = tracker.check(published);
     log("%s check: %s (published %,d, delivered %,d)", tag, check, totalPublished, tracker.delivered());
     long c0 = System.nanoTime();

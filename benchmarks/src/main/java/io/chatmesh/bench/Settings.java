@@ -13,6 +13,7 @@ import java.util.List;
  * @param window closed-loop messages in flight (published, not yet delivered everywhere)
  * @param stepFractions offered rates of the steps as fractions of the closed-loop publish rate
  * @param fixedRates if non-empty, offered publish rates used instead of the fractions (smoke test)
+ * @param growth factor between further steps while the last planned one still passes
  */
 public record Settings(
     double warmupSeconds,
@@ -22,22 +23,25 @@ public record Settings(
     double drainSeconds,
     int window,
     List<Double> stepFractions,
-    List<Double> fixedRates) {
+    List<Double> fixedRates,
+    double growth) {
 
   /** Saturation criterion: p99 below this many milliseconds and zero loss. */
   public static final double SATURATION_P99_MILLIS = 50;
 
   static final List<Double> FRACTIONS = List.of(0.2, 0.4, 0.6, 0.75, 0.9, 1.0, 1.15, 1.3);
+  static final List<Double> QUICK_FRACTIONS = List.of(0.25, 0.5, 0.75, 1.0);
 
+  /** About 30 s per system and workload. */
   public static Settings quick() {
-    return new Settings(3, 3, 2, 3, 3, 4096, FRACTIONS, List.of());
+    return new Settings(2, 2, 1.5, 2, 3, 4096, QUICK_FRACTIONS, List.of(), 1.5);
   }
 
   public static Settings full() {
-    return new Settings(3, 3, 2, 4, 3, 4096, FRACTIONS, List.of());
+    return new Settings(3, 3, 2, 3, 3, 4096, FRACTIONS, List.of(), 1.25);
   }
 
   public static Settings smoke() {
-    return new Settings(0.2, 0.3, 0.3, 0.3, 5, 256, List.of(), List.of(300.0, 600.0));
+    return new Settings(0.2, 0.3, 0.3, 0.3, 5, 256, List.of(), List.of(300.0, 600.0), 1.25);
   }
 }
