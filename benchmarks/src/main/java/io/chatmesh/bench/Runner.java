@@ -125,7 +125,7 @@ public final class Runner {
         }
       }
       String source = "the step at that rate";
-      if (half == null && (drained || awaitDrained(MAX_DRAIN_SECONDS))) {
+      if (half == null && (drained || awaitDrained(Math.max(10, s.drainSeconds() * 4)))) {
         half = openLoop(saturation / 2, s.halfSeconds());
         source = "a dedicated run";
       }
@@ -139,7 +139,7 @@ public final class Runner {
             ms(half.latency(), 99.9), String.format(Locale.ROOT, "%.1fms", half.latency().getMaxValue() / 1e6), cpu, half.missing(), half.gc());
       }
     }
-    awaitDrained(MAX_DRAIN_SECONDS);
+    awaitDrained(Math.max(10, s.drainSeconds() * 4)); // and on while deliveries progress
     Tracker.Check check = tracker.check(published);
     log("%s check: %s (published %,d, delivered %,d)", tag, check, totalPublished, tracker.delivered());
     long c0 = System.nanoTime();
