@@ -333,7 +333,7 @@ public final class Main {
 
   static void printRatios(List<Result> results, PrintStream out) {
     out.println();
-    out.println("## Ratios (chatmesh-grpc / peer; closed-loop max | saturation)  targets: >=3x jgroups-seq, >=5x hazelcast-rt, >=0.5x raw-grpc, p99 < 2 ms at half saturation");
+    out.println("## Ratios (chatmesh-grpc / peer; closed-loop max / saturation)  targets: >=3x jgroups-seq, >=5x hazelcast-rt, >=0.5x raw-grpc, p99 < 2 ms at half saturation");
     out.println();
     Map<Workload, Map<String, Result>> byWorkload = new LinkedHashMap<>();
     for (Result r : results) {
