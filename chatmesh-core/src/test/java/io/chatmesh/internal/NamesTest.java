@@ -1,0 +1,37 @@
+package io.chatmesh.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.chatmesh.ChatException;
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class NamesTest {
+  private static final Pattern SPEC = Pattern.compile("[A-Za-z0-9._-]+");
+
+  @Test
+  void identifierCheckAgreesWithTheDocumentedPattern() {
+    String alphabet = "azAZ09._-/ :@#éü\u0000\t+~";
+    Random random = new Random(42);
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder sb = new StringBuilder();
+      int len = random.nextInt(8);
+      for (int j = 0; j < len; j++) {
+        sb.append(random.nextBoolean() ? alphabet.charAt(random.nextInt(alphabet.length())) : (char) ('a' + random.nextInt(26)));
+      }
+      String s = sb.toString();
+      assertThat(Names.isIdentifier(s)).as("'%s'", s).isEqualTo(SPEC.matcher(s).matches());
+    }
+  }
+
+  @Test
+  void badIdentifiersAreRejectedNamingTheProblem() {
+    assertThat(Names.checkIdentifier("user id", "alice.B-2_x")).isEqualTo("alice.B-2_x");
+    assertThatThrownBy(() -> Names.checkIdentifier("user id", "al ice"))
+        .isInstanceOf(ChatException.class)
+        .hasMessageContaining("user id 'al ice' may only contain");
+    assertThatThrownBy(() -> Names.checkIdentifier("user id", "x".repeat(65))).hasMessageContaining("65 characters");
+  }
+}
