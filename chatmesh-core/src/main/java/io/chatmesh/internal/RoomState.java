@@ -937,7 +937,9 @@ final class RoomState {
   }
 
   private void fire(RoomEvent event, boolean includePending) {
-    for (Map.Entry<UserId, Local> e : new ArrayList<>(locals.entrySet())) {
+    // no copy of the members per event: a listener cannot change `locals` while we iterate, since
+    // every API call it makes is queued on this lane, never run inline
+    for (Map.Entry<UserId, Local> e : locals.entrySet()) {
       Local l = e.getValue();
       if (l.active || includePending) {
         if (l.held != null) {
