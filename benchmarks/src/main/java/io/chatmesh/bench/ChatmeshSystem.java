@@ -57,7 +57,7 @@ public final class ChatmeshSystem implements BenchSystem {
     }
     for (int i = 0; i < nodes.length; i++) {
       ChatNode.Builder b = ChatNode.builder().nodeId("n" + i).requestTimeout(Duration.ofSeconds(30));
-      // library defaults unless overridden for an experiment (-Dbench.chatmesh.resendBuffer=N ...)
+      // library defaults unless overridden for an experiment (-Dbench.chatmesh.resendBuffer=N, .dedupWindow=N, .historyLimit=N)
       Integer resend = Integer.getInteger("bench.chatmesh.resendBuffer");
       Integer dedup = Integer.getInteger("bench.chatmesh.dedupWindow");
       if (resend != null) {
@@ -65,6 +65,10 @@ public final class ChatmeshSystem implements BenchSystem {
       }
       if (dedup != null) {
         b.dedupWindow(dedup);
+      }
+      Integer history = Integer.getInteger("bench.chatmesh.historyLimit");
+      if (history != null) {
+        b.historyInMemoryLimit(history);
       }
       if (grpc) {
         GrpcTransport t = GrpcTransport.builder("127.0.0.1:0").build();
