@@ -41,6 +41,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import org.jspecify.annotations.Nullable;
@@ -1087,24 +1088,22 @@ final class RoomState {
   }
 
   /** Sends a request to the admin; the continuation runs on this lane. */
-  private void forward(LongFunction<WireMessage> build, java.util.function.BiConsumer<@Nullable Reply, @Nullable Throwable> then) {
-    inflight++;
-    engine
-        .requests
-        .send(admin, build, m -> engine.send(admin, m))
-        .whenComplete((r, e) -> lane.execute(() -> {
-          inflight--;
-          then.accept(r, e);
-          maybeForget();
-        }));
+  private void forward(LongFunction<WireMessage> build, BiConsumer<@Nullable Reply, @Nullable Throwable> then) {
+    ask(Reply.class, build, then);
   }
 
   /** Sends a history read to the admin (also when that is this node); the continuation runs on this lane. */
-  private void request(LongFunction<WireMessage> build, java.util.function.BiConsumer<@Nullable HistoryReply, @Nullable Throwable> then) {
+  private void request(LongFunction<WireMessage> build, BiConsumer<@Nullable HistoryReply, @Nullable Throwable> then) {
+    ask(HistoryReply.class, build, then);
+  }
+
+  /** Sends a request expecting an answer of {@code type}; counts it in flight until it is answered. */
+  private <R extends WireMessage> void ask(
+      Class<R> type, LongFunction<WireMessage> build, BiConsumer<@Nullable R, @Nullable Throwable> then) {
     inflight++;
     engine
         .requests
-        .send(admin, HistoryReply.class, build, m -> engine.send(admin, m))
+        .send(admin, type, build, m -> engine.send(admin, m))
         .whenComplete((r, e) -> lane.execute(() -> {
           inflight--;
           then.accept(r, e);
@@ -1113,29 +1112,23 @@ final class RoomState {
   }
 
   private static @Nullable ChatException error(@Nullable Reply r, @Nullable Throwable e) {
-    if (e != null) {
-      return ChatException.from(e);
-    }
-    if (r == null) {
-      return new ChatException(ErrorCode.INTERNAL, "no reply");
-    }
-    if (r.error() != null) {
-      return new ChatException(r.error(), r.message());
-    }
-    return null;
+    return failure(e, r != null, r == null ? null : r.error(), r == null ? "" : r.message());
   }
 
   private static @Nullable ChatException historyError(@Nullable HistoryReply r, @Nullable Throwable e) {
+    return failure(e, r != null, r == null ? null : r.error(), r == null ? "" : r.message());
+  }
+
+  /** The failure of a request: its exception, a missing answer, the answer's error code, or none. */
+  private static @Nullable ChatException failure(
+      @Nullable Throwable e, boolean answered, @Nullable ErrorCode code, String message) {
     if (e != null) {
       return ChatException.from(e);
     }
-    if (r == null) {
+    if (!answered) {
       return new ChatException(ErrorCode.INTERNAL, "no reply");
     }
-    if (r.error() != null) {
-      return new ChatException(r.error(), r.message());
-    }
-    return null;
+    return code == null ? null : new ChatException(code, message);
   }
 
   private ChatException unknownRoom() {

@@ -36,7 +36,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -58,6 +57,7 @@ public abstract class AbstractClusterTest {
   protected static final Duration PREPARE_TIMEOUT = Duration.ofMillis(1000);
 
   protected final ManualClock clock = new ManualClock();
+  private final ClockDriver driver = new ClockDriver(clock, Duration.ofSeconds(30), Duration.ofMillis(10));
   private TransportFixture fixture;
   private InMemoryCluster cluster;
 
@@ -102,39 +102,21 @@ public abstract class AbstractClusterTest {
 
   /** Polls {@code condition}, advancing the shared clock by 20 ms per poll (so timers fire). */
   protected void awaitUntil(String what, BooleanSupplier condition) {
-    await(what)
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(10))
-        .until(() -> {
-          if (condition.getAsBoolean()) {
-            return true;
-          }
-          clock.advance(Duration.ofMillis(20));
-          return false;
-        });
+    driver.awaitUntil(what, condition);
   }
 
   /** Waits for a future while advancing the clock (so retries and timeouts can fire). */
   protected <T> T result(CompletableFuture<T> f) {
-    awaitUntil("future completes", f::isDone);
-    return f.join();
+    return driver.result(f);
   }
 
   /** Waits for a future to fail and returns its ChatException. */
   protected ChatException failure(CompletableFuture<?> f) {
-    awaitUntil("future completes", f::isDone);
-    assertThat(f).isCompletedExceptionally();
-    AtomicReference<ChatException> out = new AtomicReference<>();
-    f.handle((v, e) -> {
-      out.set(ChatException.from(e));
-      return null;
-    }).join();
-    return out.get();
+    return driver.failure(f);
   }
 
   protected Room room(ChatNode node, String name) {
-    awaitUntil(node.id() + " knows room " + name, () -> node.room(name).isPresent());
-    return node.room(name).orElseThrow();
+    return driver.room(node, name);
   }
 
   protected static UserId user(String name) {

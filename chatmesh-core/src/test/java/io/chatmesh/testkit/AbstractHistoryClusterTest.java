@@ -29,7 +29,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -45,6 +44,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 public abstract class AbstractHistoryClusterTest {
   protected final ManualClock clock = new ManualClock();
+  private final ClockDriver driver = new ClockDriver(clock, Duration.ofSeconds(45), Duration.ofMillis(5));
   private @Nullable InMemoryCluster cluster;
   protected final Map<String, HistoryStore> stores = new HashMap<>();
 
@@ -86,38 +86,23 @@ public abstract class AbstractHistoryClusterTest {
     return cluster(nodes, (n, b) -> {});
   }
 
+  /** Polls {@code condition}, advancing the shared clock by 20 ms per poll (so timers fire). */
   protected void awaitUntil(String what, BooleanSupplier condition) {
-    await(what)
-        .atMost(Duration.ofSeconds(45))
-        .pollInterval(Duration.ofMillis(5))
-        .until(() -> {
-          if (condition.getAsBoolean()) {
-            return true;
-          }
-          clock.advance(Duration.ofMillis(20));
-          return false;
-        });
+    driver.awaitUntil(what, condition);
   }
 
+  /** Waits for a future while advancing the clock (so retries and timeouts can fire). */
   protected <T> T result(CompletableFuture<T> f) {
-    awaitUntil("future completes", f::isDone);
-    return f.join();
+    return driver.result(f);
   }
 
+  /** Waits for a future to fail and returns its ChatException. */
   protected ChatException failure(CompletableFuture<?> f) {
-    awaitUntil("future completes", f::isDone);
-    assertThat(f).isCompletedExceptionally();
-    AtomicReference<ChatException> out = new AtomicReference<>();
-    f.handle((v, e) -> {
-      out.set(ChatException.from(e));
-      return null;
-    }).join();
-    return out.get();
+    return driver.failure(f);
   }
 
   protected Room room(ChatNode node, String name) {
-    awaitUntil(node.id() + " knows room " + name, () -> node.room(name).isPresent());
-    return node.room(name).orElseThrow();
+    return driver.room(node, name);
   }
 
   protected static UserId user(String name) {
