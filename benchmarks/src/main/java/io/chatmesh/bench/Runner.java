@@ -42,7 +42,7 @@ public final class Runner {
   }
 
   /** One open-loop step's measurements. */
-  record Step(double offeredPubPerSec, long publishes, long missing, Histogram latency, double cpuSeconds, double seconds, long deliveries, String gc) {
+  record Step(double offeredPubPerSec, long publishes, long missing, Histogram latency, double cpuSeconds, double seconds, long deliveries, String gc, String threads) {
     boolean pass() {
       return missing == 0 && latency.getTotalCount() > 0
           && latency.getValueAtPercentile(99) < Settings.SATURATION_P99_MILLIS * 1e6;
@@ -136,7 +136,7 @@ public final class Runner {
         cpu = half.deliveries() == 0 ? Double.NaN : half.cpuSeconds() / half.deliveries() * 1e6;
         log("%s at 50%% of saturation (%s), %,.0f pub/s (%,.0f deliv/s): p50 %s p99 %s p99.9 %s max %s, cpu %.2f s per M deliveries, missing %d, %s",
             tag, source, half.offeredPubPerSec(), half.offeredPubPerSec() * w.fanOut(), ms(half.latency(), 50), ms(half.latency(), 99),
-            ms(half.latency(), 99.9), String.format(Locale.ROOT, "%.1fms", half.latency().getMaxValue() / 1e6), cpu, half.missing(), half.gc());
+            ms(half.latency(), 99.9), String.format(Locale.ROOT, "%.1fms", half.latency().getMaxValue() / 1e6), cpu, half.missing(), half.gc() + "; " + half.threads());
       }
     }
     awaitDrained(Math.max(10, s.drainSeconds() * 4)); // and on while deliveries progress
@@ -199,6 +199,8 @@ public final class Runner {
     long expected0 = totalPublished * w.fanOut();
     long cpu0 = os.getProcessCpuTime();
     long[] gc0 = gc();
+    ThreadCpu threadCpu = new ThreadCpu();
+    threadCpu.start();
     long n = Math.max(1, (long) (pubPerSec * seconds));
     double interval = 1e9 / pubPerSec;
     long start = System.nanoTime() + 1_000_000;
@@ -232,14 +234,14 @@ public final class Runner {
     long missing = Math.max(0, expected - tracker.delivered());
     long[] gc1 = gc();
     String gcs = (gc1[0] - gc0[0]) + " GCs " + (gc1[1] - gc0[1]) + " ms";
-    return new Step(pubPerSec, n, missing, tracker.intervalHistogram(), cpu, (tPub - start) / 1e9, deliveries, gcs);
+    return new Step(pubPerSec, n, missing, tracker.intervalHistogram(), cpu, (tPub - start) / 1e9, deliveries, gcs, threadCpu.report());
   }
 
   private void logStep(String tag, double rate, Step st, String verdict) {
-    log("%s step %,.0f pub/s (%,.0f deliv/s): p50 %s p99 %s p99.9 %s max %s missing %d, cpu %.2f s/M, %s -> %s",
+    log("%s step %,.0f pub/s (%,.0f deliv/s): p50 %s p99 %s p99.9 %s max %s missing %d, cpu %.2f s/M, %s -> %s; %s",
         tag, rate, rate * w.fanOut(), ms(st.latency(), 50), ms(st.latency(), 99), ms(st.latency(), 99.9),
         String.format(Locale.ROOT, "%.1fms", st.latency().getMaxValue() / 1e6), st.missing(),
-        st.deliveries() == 0 ? Double.NaN : st.cpuSeconds() / st.deliveries() * 1e6, st.gc(), verdict);
+        st.deliveries() == 0 ? Double.NaN : st.cpuSeconds() / st.deliveries() * 1e6, st.gc(), verdict, st.threads());
   }
 
   private static long[] gc() {
