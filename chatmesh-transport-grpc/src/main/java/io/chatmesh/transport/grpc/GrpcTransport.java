@@ -86,7 +86,6 @@ public final class GrpcTransport implements Transport {
   private final String threadPrefix;
   private final @Nullable String advertised;
   private final int ioThreads;
-  private final int serverThreads;
   private final Map<String, OutboundLink> links = new ConcurrentHashMap<>();
   private final Set<String> loggedBadAddresses = ConcurrentHashMap.newKeySet();
   final Counters counters = new Counters();
@@ -95,7 +94,6 @@ public final class GrpcTransport implements Transport {
   private volatile String address = "";
   private @Nullable Server server;
   private @Nullable EventLoopGroup ioGroup;
-  private @Nullable ExecutorService serverExecutor;
   private @Nullable ScheduledExecutorService clientExecutor;
   private volatile Transport.@Nullable Receiver receiver;
 
@@ -116,7 +114,6 @@ public final class GrpcTransport implements Transport {
             b.protocolVersion);
     this.advertised = b.advertisedAddress;
     this.ioThreads = b.ioThreads;
-    this.serverThreads = b.serverThreads;
     this.threadPrefix = "chatmesh-grpc-" + INSTANCES.incrementAndGet() + "-";
   }
 
@@ -148,8 +145,8 @@ public final class GrpcTransport implements Transport {
     this.receiver = receiver;
     EventLoopGroup io =
         new MultiThreadIoEventLoopGroup(ioThreads, threads("io"), NioIoHandler.newFactory());
-    ExecutorService serverExec = Executors.newFixedThreadPool(serverThreads, threads("server"));
-    ScheduledThreadPoolExecutor clientExec = new ScheduledThreadPoolExecutor(2, threads("client"));
+    // blocking work only (name resolution of peer addresses); links and timers run on the loops
+    ScheduledThreadPoolExecutor clientExec = new ScheduledThreadPoolExecutor(1, threads("client"));
     clientExec.setRemoveOnCancelPolicy(true);
     clientExec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     ServerServiceDefinition service =
@@ -175,7 +172,6 @@ public final class GrpcTransport implements Transport {
       s.start();
     } catch (IOException | RuntimeException e) {
       s.shutdownNow();
-      serverExec.shutdownNow();
       clientExec.shutdownNow();
       io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5_000);
       state = State.CLOSED;
@@ -184,7 +180,6 @@ public final class GrpcTransport implements Transport {
     int port = ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
     this.server = s;
     this.ioGroup = io;
-    this.serverExecutor = serverExec;
     this.clientExecutor = clientExec;
     String adv = advertised;
     this.address = adv != null ? adv : new HostPort(listen.host(), port).toString();
@@ -226,7 +221,7 @@ public final class GrpcTransport implements Transport {
         counters.droppedClosed.incrementAndGet();
         return;
       }
-      link = links.computeIfAbsent(address, a -> new OutboundLink(this, a, target, exec, io));
+      link = links.computeIfAbsent(address, a -> new OutboundLink(this, a, target, io.next(), exec, io));
     }
     EnvelopeProto.Envelope proto;
     try {
@@ -336,7 +331,6 @@ public final class GrpcTransport implements Transport {
         Thread.currentThread().interrupt();
       }
     }
-    shutdownExecutor(serverExecutor);
     shutdownExecutor(clientExecutor);
     EventLoopGroup io = ioGroup;
     if (io != null) {
@@ -505,7 +499,6 @@ public final class GrpcTransport implements Transport {
     private Duration closeGracePeriod = Duration.ofSeconds(2);
     private Duration keepAliveTime = Duration.ofSeconds(20);
     private int ioThreads = 1;
-    private int serverThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
     private int protocolVersion = WireMessage.PROTOCOL_VERSION;
 
     Builder(HostPort listen) {
@@ -598,15 +591,10 @@ public final class GrpcTransport implements Transport {
       return this;
     }
 
-    /** Threads for network I/O. Default 1. */
+    /** Netty event-loop threads: they do the network I/O, decode inbound batches and hand them to the
+     * engine, and run the outbound links (each link stays on one loop). Default 1. */
     public Builder ioThreads(int n) {
       this.ioThreads = atLeast(n, 1, "ioThreads");
-      return this;
-    }
-
-    /** Threads that decode inbound batches and call the receiver. Default max(2, cores). */
-    public Builder serverThreads(int n) {
-      this.serverThreads = atLeast(n, 1, "serverThreads");
       return this;
     }
 

@@ -11,10 +11,12 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -35,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * which is serialised by {@link #wip} (at most one thread at a time, like an actor): gRPC callbacks
  * only post events to {@link #mailbox} and signal. So the {@link ClientCall}, which is not
  * thread-safe, is only touched from one thread at a time.
+ *
+ * <p>The actor runs on a Netty event loop of the transport (the one {@code loop} given), and the
+ * call's callbacks are delivered there too: a batch written from the loop is flushed by the same
+ * loop without another thread hand-off, so a message costs one wake-up from the engine's thread to
+ * the socket instead of two (see BENCHMARKS.md). Only blocking work (name resolution) goes to the
+ * {@code offload} executor.
  */
 final class OutboundLink {
   private static final Logger log = LoggerFactory.getLogger(OutboundLink.class);
@@ -44,6 +52,7 @@ final class OutboundLink {
   private final String address;
   private final HostPort target;
   private final ScheduledExecutorService executor;
+  private final Executor offload;
   private final EventLoopGroup ioGroup;
 
   private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
@@ -66,12 +75,13 @@ final class OutboundLink {
   private boolean shutdown;
 
   OutboundLink(
-      GrpcTransport owner, String address, HostPort target, ScheduledExecutorService executor, EventLoopGroup io) {
+      GrpcTransport owner, String address, HostPort target, EventLoop loop, Executor offload, EventLoopGroup io) {
     this.owner = owner;
     this.settings = owner.settings;
     this.address = address;
     this.target = target;
-    this.executor = executor;
+    this.executor = loop;
+    this.offload = offload;
     this.ioGroup = io;
   }
 
@@ -315,8 +325,8 @@ final class OutboundLink {
           NettyChannelBuilder.forAddress(target.host(), target.port())
               .channelType(NioSocketChannel.class)
               .eventLoopGroup(ioGroup)
-              .executor(executor)
-              .offloadExecutor(executor)
+              .executor(executor) // callbacks only post to the mailbox: run them on the loop
+              .offloadExecutor(offload)
               .negotiationType(NegotiationType.PLAINTEXT)
               .maxInboundMessageSize(settings.maxMessageSize())
               .keepAliveTime(settings.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)

@@ -38,8 +38,7 @@ public final class GrpcTransportFixture implements TransportFixture {
         GrpcTransport.builder("127.0.0.1:" + port)
             .backoff(Duration.ofMillis(20), Duration.ofMillis(300), 0.2)
             .handshakeTimeout(Duration.ofSeconds(3))
-            .closeGracePeriod(Duration.ofSeconds(1))
-            .serverThreads(2);
+            .closeGracePeriod(Duration.ofSeconds(1));
     GrpcTransport t = tuning.apply(b).build();
     GrpcTransport prev = current.put(name, t);
     if (prev != null && prev.running()) {

@@ -48,7 +48,6 @@ class RealGrpcClusterTest {
         GrpcTransport.builder(listen)
             .backoff(Duration.ofMillis(20), Duration.ofMillis(250), 0.2)
             .closeGracePeriod(Duration.ofMillis(500))
-            .serverThreads(2)
             .build();
     List<String> seeds = new ArrayList<>();
     nodes.forEach((n, node) -> {
