@@ -396,6 +396,18 @@ public final class NodeEngine implements ChatNode {
     transport.send(a, new Envelope(self, incarnation, message));
   }
 
+  /**
+   * Whether the transport takes more traffic for {@code to} without congestion (see {@link
+   * Transport#isWritable}); this node and unknown nodes count as writable.
+   */
+  boolean writable(NodeId to) {
+    if (to.equals(self)) {
+      return true;
+    }
+    String a = addresses.get(to);
+    return a == null || transport.isWritable(a);
+  }
+
   private void sendTo(String addr, WireMessage message) {
     transport.send(addr, new Envelope(self, incarnation, message));
   }

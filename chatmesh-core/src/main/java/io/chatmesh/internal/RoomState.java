@@ -30,6 +30,7 @@ import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.SyncRequest;
 import io.chatmesh.wire.WireMessage;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -74,6 +75,22 @@ import org.slf4j.LoggerFactory;
  */
 final class RoomState {
   private static final Logger log = LoggerFactory.getLogger(RoomState.class);
+
+  /**
+   * Flow control, member side: a node forwards at most this many sends per room to the admin at a
+   * time; later sends wait here in order and go out as answers come back, so a burst becomes
+   * latency at the sender instead of an overflowing link.
+   */
+  static final int MAX_SENDS_IN_FLIGHT = 1_024;
+  /** Sends that may wait for the window per room and node before {@code send} fails UNAVAILABLE. */
+  static final int MAX_WAITING_SENDS = 100_000;
+  /**
+   * Flow control, admin side: sends held while a member node's link is congested, per room,
+   * before further sends are refused UNAVAILABLE.
+   */
+  static final int MAX_HELD_SENDS = 100_000;
+  /** How often held sends re-check whether the member links take traffic again. */
+  private static final Duration HOLD_RECHECK = Duration.ofMillis(1);
   private static final int MAX_RESEND_BATCH = 1000;
 
   final NodeEngine engine;
@@ -98,11 +115,22 @@ final class RoomState {
   private boolean retryScheduled;
   private int retryAttempt;
   private @Nullable String fenced;
+  /**
+   * Sends that arrived while the link to a member node was congested, in arrival order; they are
+   * sequenced once every member link takes traffic again (see {@link #adminSend}).
+   */
+  private final ArrayDeque<HeldSend> held = new ArrayDeque<>();
+  private final Set<HeldKey> heldKeys = new HashSet<>();
+  private boolean recheckScheduled;
 
   // ---- member role
   private final LinkedHashMap<UserId, Local> locals = new LinkedHashMap<>();
   private final InOrderDelivery<Sequenced> delivery;
   private int inflight;
+  /** Sends forwarded to the admin and not answered yet (at most {@link #MAX_SENDS_IN_FLIGHT}). */
+  private int sendsInFlight;
+  /** Sends waiting for a free slot in the window, in the order the users made them. */
+  private final ArrayDeque<WaitingSend> waitingSends = new ArrayDeque<>();
   private boolean unavailable;
   private @Nullable String preparedDelete;
   private boolean deleted;
@@ -354,10 +382,41 @@ final class RoomState {
     String cmid = clientMessageId != null ? clientMessageId : engine.nextClientMessageId();
     if (isAdmin) {
       adminSend(engine.self, new SendRequest(0, name, user, cmid, text), reply -> onSendReply(reply, null, out));
+    } else if (sendsInFlight < MAX_SENDS_IN_FLIGHT && waitingSends.isEmpty()) {
+      forwardSend(user, text, cmid, out);
+    } else if (waitingSends.size() >= MAX_WAITING_SENDS) {
+      out.completeExceptionally(
+          new ChatException(
+              ErrorCode.UNAVAILABLE,
+              "room '" + name + "': " + waitingSends.size() + " sends from node " + engine.self
+                  + " are already waiting for its admin " + admin + "; slow down and retry"));
     } else {
-      forward(id -> new SendRequest(id, name, user, cmid, text), (r, e) -> onSendReply(r, e, out));
+      waitingSends.add(new WaitingSend(user, text, cmid, out));
     }
   }
+
+  private void forwardSend(UserId user, String text, String cmid, CompletableFuture<Sent> out) {
+    sendsInFlight++;
+    forward(
+        id -> new SendRequest(id, name, user, cmid, text),
+        (r, e) -> {
+          sendsInFlight--;
+          onSendReply(r, e, out);
+          pumpSends();
+        });
+  }
+
+  /** Forwards waiting sends while the window has room; fails them all if the room became unusable. */
+  private void pumpSends() {
+    while (!waitingSends.isEmpty() && sendsInFlight < MAX_SENDS_IN_FLIGHT) {
+      WaitingSend w = waitingSends.poll();
+      if (checkUsable(w.out, true)) {
+        forwardSend(w.user, w.text, w.clientMessageId, w.out);
+      }
+    }
+  }
+
+  private record WaitingSend(UserId user, String text, String clientMessageId, CompletableFuture<Sent> out) {}
 
   private void onSendReply(@Nullable Reply r, @Nullable Throwable e, CompletableFuture<Sent> out) {
     ChatException error = error(r, e);
@@ -500,7 +559,83 @@ final class RoomState {
     persist(e, m.node, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
   }
 
+  /**
+   * A chat message to sequence. Flow control: while the transport reports a member node's link as
+   * congested ({@link NodeEngine#writable}), sends are held in arrival order instead of being
+   * sequenced and broadcast into a link that would have to drop them; they are sequenced when every
+   * member link takes traffic again (re-checked every {@link #HOLD_RECHECK}). The senders' futures
+   * (and the forwarders' windows) wait meanwhile, which slows the senders down. Past {@link
+   * #MAX_HELD_SENDS} a send is refused UNAVAILABLE. A forwarder's retry of a held request is not
+   * held twice.
+   */
   void adminSend(NodeId from, SendRequest r, Consumer<Reply> reply) {
+    if (held.isEmpty() && !membersCongested()) {
+      adminSendNow(from, r, reply);
+      return;
+    }
+    if (!heldKeys.add(new HeldKey(from, r.requestId(), r.clientMessageId()))) {
+      return; // a retry of a request already held: it is answered when the original is sequenced
+    }
+    if (held.size() >= MAX_HELD_SENDS) {
+      heldKeys.remove(new HeldKey(from, r.requestId(), r.clientMessageId()));
+      reply.accept(
+          Reply.error(
+              r.requestId(),
+              ErrorCode.UNAVAILABLE,
+              "the admin of room '" + name + "' holds " + held.size()
+                  + " sends while a member node's link is congested; slow down and retry"));
+      return;
+    }
+    held.add(new HeldSend(from, r, reply));
+    scheduleRecheck();
+  }
+
+  private boolean membersCongested() {
+    for (NodeId n : memberNodes.keySet()) {
+      if (!engine.writable(n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void scheduleRecheck() {
+    if (!recheckScheduled) {
+      recheckScheduled = true;
+      engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(this::releaseHeld));
+    }
+  }
+
+  /** Sequences held sends, oldest first, while no member link is congested. */
+  private void releaseHeld() {
+    recheckScheduled = false;
+    if (deleted || !isAdmin) {
+      List<HeldSend> drop = new ArrayList<>(held);
+      held.clear();
+      heldKeys.clear();
+      for (HeldSend h : drop) {
+        h.reply.accept(
+            deleted
+                ? Reply.error(h.request.requestId(), ErrorCode.UNKNOWN_ROOM, "room '" + name + "' was deleted")
+                : Reply.error(h.request.requestId(), ErrorCode.NOT_ADMIN, "node " + engine.self + " is no longer the admin of room '" + name + "'"));
+      }
+      return;
+    }
+    while (!held.isEmpty() && !membersCongested()) {
+      HeldSend h = held.poll();
+      heldKeys.remove(new HeldKey(h.from, h.request.requestId(), h.request.clientMessageId()));
+      adminSendNow(h.from, h.request, h.reply); // checks again: still admin, member, not deleting
+    }
+    if (!held.isEmpty()) {
+      scheduleRecheck();
+    }
+  }
+
+  private record HeldSend(NodeId from, SendRequest request, Consumer<Reply> reply) {}
+
+  private record HeldKey(NodeId from, long requestId, String clientMessageId) {}
+
+  private void adminSendNow(NodeId from, SendRequest r, Consumer<Reply> reply) {
     long id = r.requestId();
     Reply refused = refuseWrites(id);
     if (refused != null) {
@@ -1029,6 +1164,9 @@ final class RoomState {
     if (inflight > 0) {
       return Vote.abort(
           "ABORTED: node " + engine.self + " has " + inflight + " operation(s) for room '" + name + "' in flight to its admin");
+    }
+    if (!held.isEmpty()) {
+      return Vote.abort("ABORTED: the admin of room '" + name + "' holds " + held.size() + " send(s) not yet sequenced");
     }
     if (preparedDelete != null && !preparedDelete.equals(tx.id())) {
       return Vote.abort("ABORTED: another deletion of room '" + name + "' is in progress");

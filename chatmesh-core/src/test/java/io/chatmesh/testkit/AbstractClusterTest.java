@@ -36,8 +36,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -215,6 +217,64 @@ public abstract class AbstractClusterTest {
     assertThat(seqs).as("every message sequenced exactly once").hasSize(60);
     assertIdenticalOrder(recorders, 60);
     assertThat(network().droppedCount()).isPositive();
+  }
+
+  // ================================================================ 3b. flow control
+
+  @Test
+  void theAdminHoldsSendsWhileAMemberLinkIsCongestedAndLosesNothing() {
+    InMemoryCluster c = cluster(3);
+    assumeTrue(hasNetwork(), "needs a stallable link");
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    network().stall("n1", "n3"); // n3's link from the admin is congested: n1 must not sequence into it
+    AtomicInteger arrived = new AtomicInteger();
+    network().filter((from, to, env) -> {
+      if (to.equals("n1") && env.message() instanceof SendRequest) {
+        arrived.incrementAndGet();
+      }
+      return true;
+    });
+    List<CompletableFuture<Sent>> sends = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      sends.add(room(c.node("n2"), "general").send(user("u2"), "m" + i, "c-" + i));
+    }
+    awaitUntil("the sends reached the admin", () -> arrived.get() >= 40);
+    int[] polls = {0};
+    awaitUntil("the admin had time to act on them", () -> ++polls[0] >= 15); // also lets re-checks and retries fire
+    assertThat(sends).as("held, not sequenced, while the link is congested").noneMatch(CompletableFuture::isDone);
+    assertThat(recorders.get("n2").messages()).as("nothing broadcast meanwhile").isEmpty();
+    network().unstall("n1", "n3");
+    List<Long> seqs = new ArrayList<>();
+    for (CompletableFuture<Sent> f : sends) {
+      Sent sent = result(f);
+      assertThat(sent.duplicate()).as("a forward retry of a held send is not a second message").isFalse();
+      seqs.add(sent.seq());
+    }
+    assertThat(seqs).as("sequenced in the order they were sent").isSorted().doesNotHaveDuplicates();
+    assertIdenticalOrder(recorders, 40);
+    assertThat(recorders.get("n3").texts()).containsExactlyElementsOf(IntStream.range(0, 40).mapToObj(i -> "m" + i).toList());
+  }
+
+  @Test
+  void aBurstLargerThanTheForwardWindowIsSequencedCompletelyInSendOrder() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    int n = 3_000; // more than the 1,024 sends a node forwards per room at a time
+    Room r2 = room(c.node("n2"), "general");
+    List<CompletableFuture<Sent>> sends = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      sends.add(r2.send(user("u2"), "m" + i, "c-" + i));
+    }
+    awaitUntil("every send answered", () -> sends.stream().allMatch(CompletableFuture::isDone));
+    long previous = 0;
+    for (CompletableFuture<Sent> f : sends) {
+      long seq = f.join().seq(); // all done: no clock polling per future
+      assertThat(seq).as("per-sender order").isGreaterThan(previous);
+      previous = seq;
+    }
+    assertIdenticalOrder(recorders, n);
   }
 
   // ================================================================ 4. retries

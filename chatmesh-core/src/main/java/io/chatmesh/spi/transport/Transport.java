@@ -30,6 +30,18 @@ public interface Transport extends AutoCloseable {
   /** Queues an envelope for {@code address}; returns immediately. */
   void send(String address, Envelope envelope);
 
+  /**
+   * Whether {@code address} takes more traffic now: {@code false} while the envelopes queued for it
+   * are above the implementation's high-water mark (the peer or the network is slower than the
+   * senders), {@code true} again once they drained below the low-water mark. Senders use it for flow
+   * control: a room's admin holds new messages while a member node's link is not writable, instead
+   * of queueing into a bound where envelopes would be dropped. Must be cheap and non-blocking; the
+   * default, for transports without a bound, always says {@code true}.
+   */
+  default boolean isWritable(String address) {
+    return true;
+  }
+
   /** Stops accepting and sending, releases threads and sockets; idempotent. */
   @Override
   void close();

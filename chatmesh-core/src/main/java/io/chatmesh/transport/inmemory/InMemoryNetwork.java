@@ -5,7 +5,9 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +42,9 @@ public final class InMemoryNetwork implements AutoCloseable {
 
   private final Map<String, InMemoryTransport> endpoints = new ConcurrentHashMap<>();
   private final Set<String> crashed = ConcurrentHashMap.newKeySet();
+  /** Stalled links ("from->to") and what they hold; guarded by itself. */
+  private final Map<String, ArrayDeque<Runnable>> stalled = new HashMap<>();
+  private volatile boolean anyStalled;
   private final Random random;
   private final ScheduledExecutorService delayer;
   private final AtomicLong delivered = new AtomicLong();
@@ -98,6 +103,38 @@ public final class InMemoryNetwork implements AutoCloseable {
     }
     partitions = Set.copyOf(g);
     log.info("network partitioned into {}", partitions);
+  }
+
+  /**
+   * Stalls the link from {@code from} to {@code to}, as a slow peer or a full socket would: its
+   * envelopes are held, in order, and {@code from}'s transport reports {@code to} as not writable
+   * ({@link Transport#isWritable}) until {@link #unstall}. Used to test flow control.
+   */
+  public void stall(String from, String to) {
+    synchronized (stalled) {
+      stalled.putIfAbsent(from + "->" + to, new ArrayDeque<>());
+      anyStalled = true;
+    }
+  }
+
+  /** Delivers what a {@link #stall}ed link held, in order, and makes it writable again. */
+  public void unstall(String from, String to) {
+    synchronized (stalled) {
+      ArrayDeque<Runnable> q = stalled.remove(from + "->" + to);
+      anyStalled = !stalled.isEmpty();
+      if (q != null) {
+        q.forEach(Runnable::run); // under the lock, so nothing sent meanwhile overtakes them
+      }
+    }
+  }
+
+  boolean writable(String from, String to) {
+    if (!anyStalled) {
+      return true;
+    }
+    synchronized (stalled) {
+      return !stalled.containsKey(from + "->" + to);
+    }
   }
 
   /** Removes partitions and random faults; crashed nodes stay crashed. */
@@ -172,6 +209,15 @@ public final class InMemoryNetwork implements AutoCloseable {
     if (f != null && !f.allow(from.address(), to, envelope)) {
       dropped.incrementAndGet();
       return;
+    }
+    if (anyStalled) {
+      synchronized (stalled) {
+        ArrayDeque<Runnable> q = stalled.get(from.address() + "->" + to);
+        if (q != null) {
+          q.add(() -> deliver(target, envelope, Duration.ZERO));
+          return;
+        }
+      }
     }
     Faults fx = faults;
     if (from.address().equals(to) || fx == Faults.NONE) {

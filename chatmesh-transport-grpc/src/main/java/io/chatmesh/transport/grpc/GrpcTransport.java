@@ -235,6 +235,16 @@ public final class GrpcTransport implements Transport {
   }
 
   /**
+   * {@code false} while more than half of the queue bound ({@link Builder#maxQueuedEnvelopes} or
+   * {@link Builder#maxQueuedBytes}) is used for {@code address}, until it drained below a quarter.
+   */
+  @Override
+  public boolean isWritable(String address) {
+    OutboundLink link = links.get(address);
+    return link == null || link.writable();
+  }
+
+  /**
    * Sends what is queued (waiting at most {@link Builder#closeGracePeriod}), then shuts down the
    * server, every channel and every thread this transport started. Idempotent.
    */

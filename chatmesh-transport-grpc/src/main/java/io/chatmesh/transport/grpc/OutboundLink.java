@@ -61,6 +61,8 @@ final class OutboundLink {
   private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger wip = new AtomicInteger();
   private volatile boolean fullLogged;
+  /** Above the high-water mark (half the bound) until drained below the low-water mark (a quarter). */
+  private volatile boolean congested;
   private volatile @Nullable String lastError;
 
   // ---- state owned by run() (one thread at a time)
@@ -122,7 +124,21 @@ final class OutboundLink {
       return;
     }
     queue.add(new Item(proto, size));
+    if (!congested
+        && (queuedCount.get() > settings.maxQueuedEnvelopes() / 2 || queuedBytes.get() > settings.maxQueuedBytes() / 2)) {
+      congested = true;
+    }
     signal();
+  }
+
+  /** See {@link io.chatmesh.spi.transport.Transport#isWritable}. */
+  boolean writable() {
+    if (congested
+        && queuedCount.get() <= settings.maxQueuedEnvelopes() / 4
+        && queuedBytes.get() <= settings.maxQueuedBytes() / 4) {
+      congested = false;
+    }
+    return !congested;
   }
 
   long queued() {

@@ -163,10 +163,12 @@ class GrpcTransportTest {
     int bound = 200;
     GrpcTransport a = transport(GrpcTransport.builder("127.0.0.1:0").maxQueuedEnvelopes(bound), new ArrayList<>());
     int n = 3000; // 3000 x 10 KB = 30 MB offered, far beyond HTTP/2 windows and the queue bound
+    assertThat(a.isWritable(slow.address())).as("writable before anything is queued").isTrue();
     for (int i = 0; i < n; i++) {
       a.send(slow.address(), env(i, 10_000));
     }
     await().atMost(WAIT).until(() -> a.stats().droppedQueueFull() > 0);
+    assertThat(a.isWritable(slow.address())).as("not writable while the queue is above half its bound").isFalse();
     GrpcTransport.Stats s = a.stats();
     assertThat(s.queued()).isLessThanOrEqualTo(bound);
     assertThat(s.envelopesSent()).as("written while the peer was stuck").isLessThan(n / 4);
@@ -174,6 +176,7 @@ class GrpcTransportTest {
 
     release.countDown();
     await().atMost(WAIT).until(() -> a.stats().queued() == 0 && got.size() == a.stats().envelopesSent());
+    assertThat(a.isWritable(slow.address())).as("writable again once drained").isTrue();
     List<Long> ids = got.stream().map(e -> ((SendRequest) e.message()).requestId()).toList();
     assertThat(ids).isSorted().doesNotHaveDuplicates();
     // and the link keeps working afterwards
