@@ -2,7 +2,11 @@ package io.chatmesh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatmesh.history.InMemoryHistoryStore;
 import io.chatmesh.spi.history.HistoryStore;
+import io.chatmesh.wire.EventKind;
+import io.chatmesh.wire.Sequenced;
+import java.util.List;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.AbstractHistoryClusterTest;
 import io.chatmesh.testkit.Recorder;
@@ -45,5 +49,27 @@ class InMemoryHistoryClusterTest extends AbstractHistoryClusterTest {
     assertThat(cj.recovered()).isTrue();
     awaitUntil("carol sees her join", () -> carol.seqs().contains(cj.seq()));
     assertContiguous("carol", carol, 26, cj.seq());
+  }
+
+  @Test
+  void theAdminStoresOneUserIdInstancePerMemberNotOnePerMessage() {
+    InMemoryHistoryStore adminStore = InMemoryHistoryStore.create();
+    InMemoryCluster c = cluster(2, (n, b) -> {
+      if (n.equals("n1")) {
+        b.history(adminStore);
+      }
+    });
+    c.node("n1").createRoom("shared").join();
+    Room r2 = room(c.node("n2"), "shared");
+    result(r2.join(UserId.of("alice"), new Recorder()));
+    for (int i = 0; i < 5; i++) {
+      result(r2.send(UserId.of("alice"), "m" + i, "c" + i)); // a new, equal UserId per call, as if decoded from the wire
+    }
+    List<Sequenced> log = adminStore.readAfter("shared", 0, 100);
+    assertThat(log).hasSize(6);
+    assertThat(log.get(0).kind()).isEqualTo(EventKind.JOINED);
+    for (Sequenced e : log) {
+      assertThat(e.user()).isEqualTo(UserId.of("alice")).isSameAs(log.get(0).user());
+    }
   }
 }

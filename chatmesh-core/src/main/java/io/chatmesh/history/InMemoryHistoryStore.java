@@ -8,10 +8,7 @@ import io.chatmesh.wire.Sequenced;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -171,55 +168,119 @@ public final class InMemoryHistoryStore implements HistoryStore {
     }
   }
 
-  /** One room's retained entries by seq; guarded by its own monitor. */
+  /**
+   * One room's retained entries, ascending by seq, in a ring of references that grows by doubling
+   * up to the room's bound (no map node or boxed key per entry); guarded by its own monitor.
+   * Appends in seq order go to the tail; an older seq that is not stored is inserted at its place
+   * (rare: only a store driven by something else than one admin does that).
+   */
   private static final class RoomLog {
-    private final NavigableMap<Long, Sequenced> entries = new TreeMap<>();
+    private Sequenced[] ring = new Sequenced[16];
+    private int head;
+    private int size;
+
+    private Sequenced at(int i) {
+      int p = head + i;
+      return ring[p >= ring.length ? p - ring.length : p];
+    }
+
+    private void set(int i, Sequenced e) {
+      int p = head + i;
+      ring[p >= ring.length ? p - ring.length : p] = e;
+    }
+
+    /** Index of the first entry with seq >= {@code seq} (size if none). */
+    private int lowerBound(long seq) {
+      int lo = 0;
+      int hi = size;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (at(mid).seq() < seq) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
+    }
 
     /** Adds the entry unless its seq is stored; returns a conflict description or null. */
     synchronized String add(Sequenced e, int max) {
-      Sequenced stored = entries.putIfAbsent(e.seq(), e);
-      if (stored != null) {
-        return stored.epoch() == e.epoch()
-            ? null
-            : "room '" + e.room() + "' seq " + e.seq() + " is already stored with epoch " + stored.epoch()
-                + "; refused the entry of epoch " + e.epoch();
+      int k = size == 0 || at(size - 1).seq() < e.seq() ? size : lowerBound(e.seq());
+      if (k < size) {
+        Sequenced stored = at(k);
+        if (stored.seq() == e.seq()) {
+          return stored.epoch() == e.epoch()
+              ? null
+              : "room '" + e.room() + "' seq " + e.seq() + " is already stored with epoch " + stored.epoch()
+                  + "; refused the entry of epoch " + e.epoch();
+        }
       }
-      while (entries.size() > max) {
-        entries.pollFirstEntry();
+      if (size >= max) {
+        if (k == 0) {
+          return null; // older than everything retained in a full log: it would be trimmed at once
+        }
+        removeFirst();
+        k--;
       }
+      if (size == ring.length) {
+        grow(max);
+      }
+      for (int i = size; i > k; i--) {
+        set(i, at(i - 1));
+      }
+      set(k, e);
+      size++;
       return null;
     }
 
-    synchronized List<Sequenced> after(long afterSeq, int limit) {
-      List<Sequenced> out = new ArrayList<>(Math.min(limit, entries.size()));
-      for (Sequenced e : entries.tailMap(afterSeq, false).values()) {
-        if (out.size() == limit) {
-          break;
-        }
-        out.add(e);
+    private void removeFirst() {
+      ring[head] = null;
+      head = head + 1 == ring.length ? 0 : head + 1;
+      size--;
+    }
+
+    private void grow(int max) {
+      Sequenced[] bigger = new Sequenced[(int) Math.max(size + 1, Math.min(max, 2L * ring.length))];
+      for (int i = 0; i < size; i++) {
+        bigger[i] = at(i);
       }
-      return List.copyOf(out);
+      ring = bigger;
+      head = 0;
+    }
+
+    synchronized List<Sequenced> after(long afterSeq, int limit) {
+      int from = size == 0 || afterSeq == Long.MAX_VALUE ? size : lowerBound(afterSeq + 1);
+      int to = (int) Math.min(size, (long) from + limit);
+      return copy(from, to);
     }
 
     synchronized List<Sequenced> before(long beforeSeq, int limit) {
-      List<Sequenced> out = new ArrayList<>(Math.min(limit, entries.size()));
-      for (Map.Entry<Long, Sequenced> e : entries.headMap(beforeSeq, false).descendingMap().entrySet()) {
-        if (out.size() == limit) {
-          break;
-        }
-        out.add(e.getValue());
+      int to = lowerBound(beforeSeq);
+      return copy(Math.max(0, to - limit), to);
+    }
+
+    private List<Sequenced> copy(int from, int to) {
+      if (from >= to) {
+        return List.of();
       }
-      java.util.Collections.reverse(out);
-      return List.copyOf(out);
+      Sequenced[] out = new Sequenced[to - from];
+      for (int i = from; i < to; i++) {
+        out[i - from] = at(i);
+      }
+      return List.of(out);
     }
 
     synchronized Optional<Position> last() {
-      Map.Entry<Long, Sequenced> e = entries.lastEntry();
-      return e == null ? Optional.empty() : Optional.of(new Position(e.getValue().epoch(), e.getKey()));
+      if (size == 0) {
+        return Optional.empty();
+      }
+      Sequenced e = at(size - 1);
+      return Optional.of(new Position(e.epoch(), e.seq()));
     }
 
     synchronized long oldest() {
-      return entries.isEmpty() ? 0 : entries.firstKey();
+      return size == 0 ? 0 : at(0).seq();
     }
   }
 }

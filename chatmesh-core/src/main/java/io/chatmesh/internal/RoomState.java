@@ -537,7 +537,7 @@ final class RoomState {
     }
     memberNodes.merge(from, 1, Integer::sum);
     Sequenced e = sequence(EventKind.JOINED, user, "", null);
-    members.put(user, new Member(from, e.seq()));
+    members.put(user, new Member(user, from, e.seq()));
     engine.memberCountChanged(name, members.size());
     persist(e, null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
   }
@@ -553,7 +553,7 @@ final class RoomState {
       reply.accept(refused);
       return;
     }
-    Sequenced e = sequence(EventKind.LEFT, user, "", null);
+    Sequenced e = sequence(EventKind.LEFT, m.user, "", null);
     removeMember(user, m);
     // the leaver's node still gets its LEFT entry, although it is no longer a member node
     persist(e, m.node, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
@@ -647,13 +647,16 @@ final class RoomState {
       reply.accept(Reply.error(id, ErrorCode.NOT_MEMBER, "user " + r.user() + " is not a member of room '" + name + "'"));
       return;
     }
+    // the member's own UserId instance, not the one decoded from this request: every retained entry
+    // (resend buffer, in-memory history, dedup window) then shares one copy per member
+    UserId user = m.user;
     Sequencer seq = sequencer();
-    OptionalLong dup = seq.lookup(r.user(), r.clientMessageId());
+    OptionalLong dup = seq.lookup(user, r.clientMessageId());
     if (dup.isPresent()) {
       whenDurable(dup.getAsLong(), reply, new Reply(id, null, "", epoch, dup.getAsLong(), true, List.of()));
       return;
     }
-    Sequenced e = sequence(EventKind.MESSAGE, r.user(), r.text(), r.clientMessageId());
+    Sequenced e = sequence(EventKind.MESSAGE, user, r.text(), r.clientMessageId());
     persist(e, null, reply, new Reply(id, null, "", epoch, e.seq(), false, List.of()));
   }
 
@@ -1289,7 +1292,8 @@ final class RoomState {
     }
   }
 
-  private record Member(NodeId node, long joinSeq) {}
+  /** A member as the admin knows it; {@code user} is the instance put into the room's entries. */
+  private record Member(UserId user, NodeId node, long joinSeq) {}
 
   private static final class Local {
     final RoomListener listener;

@@ -1,16 +1,15 @@
 package io.chatmesh.sequencer;
 
 import io.chatmesh.UserId;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
-/** Counter plus an LRU map of recent client message ids. */
+/** Counter plus a {@link DedupWindow} of recent client message ids. */
 final class DefaultSequencer implements Sequencer {
+  private static final long ABSENT = Long.MIN_VALUE;
+
   private final long epoch;
-  private final int window;
-  private final LinkedHashMap<Key, Long> recent;
+  private final DedupWindow recent;
   private long lastSeq;
 
   DefaultSequencer(long epoch, long lastSeq, int window) {
@@ -19,16 +18,7 @@ final class DefaultSequencer implements Sequencer {
     }
     this.epoch = epoch;
     this.lastSeq = lastSeq;
-    this.window = window;
-    this.recent =
-        new LinkedHashMap<>(16, 0.75f, false) {
-          private static final long serialVersionUID = 1L;
-
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<Key, Long> eldest) {
-            return size() > DefaultSequencer.this.window;
-          }
-        };
+    this.recent = new DedupWindow(window);
   }
 
   @Override
@@ -43,23 +33,21 @@ final class DefaultSequencer implements Sequencer {
 
   @Override
   public OptionalLong lookup(UserId user, String clientMessageId) {
-    Long seq = recent.get(new Key(user, clientMessageId));
-    return seq == null ? OptionalLong.empty() : OptionalLong.of(seq);
+    long seq = recent.get(user, clientMessageId, ABSENT);
+    return seq == ABSENT ? OptionalLong.empty() : OptionalLong.of(seq);
   }
 
   @Override
   public long next(UserId user, @Nullable String clientMessageId) {
     long seq = ++lastSeq;
     if (clientMessageId != null) {
-      recent.put(new Key(user, clientMessageId), seq);
+      recent.put(user, clientMessageId, seq);
     }
     return seq;
   }
 
   @Override
   public void remember(UserId user, String clientMessageId, long seq) {
-    recent.put(new Key(user, clientMessageId), seq);
+    recent.put(user, clientMessageId, seq);
   }
-
-  private record Key(UserId user, String clientMessageId) {}
 }

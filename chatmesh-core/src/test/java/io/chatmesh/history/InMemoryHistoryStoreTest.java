@@ -7,7 +7,14 @@ import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.testkit.AbstractHistoryStoreTest;
+import io.chatmesh.wire.Sequenced;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
 class InMemoryHistoryStoreTest extends AbstractHistoryStoreTest {
@@ -55,5 +62,72 @@ class InMemoryHistoryStoreTest extends AbstractHistoryStoreTest {
   @Test
   void appendCompletesBeforeReturning() {
     assertThat(store.append(entries(room("sync"), 1, 1, 1))).isCompleted();
+  }
+
+  @Test
+  void keepsTheStoredEntryInstanceWithoutCopies() {
+    String r = room("same");
+    Sequenced e = entry(r, 1, 1);
+    store.append(List.of(e)).join();
+    assertThat(store.readAfter(r, 0, 1).get(0)).isSameAs(e);
+  }
+
+  /**
+   * Random appends (mostly ascending, some older or repeated seqs, some with another epoch) and
+   * reads against a model with the semantics of the TreeMap the per-room log used to be: put if
+   * absent, conflict on another epoch, then trim the lowest seqs beyond the bound. The seed is
+   * printed to reproduce a failure.
+   */
+  @Test
+  void behavesLikeABoundedSortedMapUnderRandomAppendsAndReads() {
+    long seed = System.nanoTime();
+    System.out.println("InMemoryHistoryStoreTest seed: " + seed);
+    SplittableRandom rnd = new SplittableRandom(seed);
+    for (int bound : new int[] {1, 2, 7, 16, 17, 40}) {
+      try (InMemoryHistoryStore s = InMemoryHistoryStore.bounded(bound)) {
+        String r = room("rnd" + bound);
+        TreeMap<Long, Sequenced> model = new TreeMap<>();
+        long top = 0;
+        for (int op = 0; op < 3_000; op++) {
+          String at = "seed " + seed + " bound " + bound + " op " + op;
+          int what = rnd.nextInt(10);
+          if (what < 5) {
+            long seq = rnd.nextInt(8) == 0 ? Math.max(1, top - rnd.nextInt(bound * 2 + 2)) : ++top;
+            long epoch = rnd.nextInt(10) == 0 ? 2 : 1;
+            Sequenced e = entry(r, epoch, seq);
+            Sequenced stored = model.putIfAbsent(seq, e);
+            boolean conflict = stored != null && stored.epoch() != epoch;
+            while (model.size() > bound) {
+              model.pollFirstEntry();
+            }
+            top = Math.max(top, seq);
+            if (conflict) {
+              assertThatThrownBy(() -> s.append(List.of(e)).join()).as(at)
+                  .isInstanceOf(CompletionException.class)
+                  .hasCauseInstanceOf(ChatException.class);
+            } else {
+              assertThat(s.append(List.of(e))).as(at).isCompleted();
+            }
+          } else {
+            long pivot = rnd.nextLong(0, top + 3);
+            int limit = rnd.nextInt(1, bound + 3);
+            assertThat(s.readAfter(r, pivot, limit)).as(at + " readAfter " + pivot + " " + limit)
+                .containsExactlyElementsOf(first(model.tailMap(pivot, false), limit));
+            List<Sequenced> before = new ArrayList<>(model.headMap(pivot, false).descendingMap().values());
+            before = new ArrayList<>(before.subList(0, Math.min(limit, before.size())));
+            java.util.Collections.reverse(before);
+            assertThat(s.readBefore(r, pivot, limit)).as(at + " readBefore " + pivot + " " + limit)
+                .containsExactlyElementsOf(before);
+          }
+          assertThat(s.oldestSeq(r)).as(at).isEqualTo(model.isEmpty() ? 0 : model.firstKey());
+          assertThat(s.lastPosition(r).map(HistoryStore.Position::seq)).as(at)
+              .isEqualTo(model.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(model.lastKey()));
+        }
+      }
+    }
+  }
+
+  private static List<Sequenced> first(Map<Long, Sequenced> m, int limit) {
+    return m.values().stream().limit(limit).toList();
   }
 }
