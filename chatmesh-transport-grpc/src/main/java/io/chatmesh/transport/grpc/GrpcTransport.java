@@ -2,8 +2,6 @@ package io.chatmesh.transport.grpc;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
-import io.chatmesh.proto.v1.EnvelopeProto;
-import io.chatmesh.proto.v1.NodeLinkGrpc;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.wire.WireMessage;
@@ -149,10 +147,7 @@ public final class GrpcTransport implements Transport {
     ScheduledThreadPoolExecutor clientExec = new ScheduledThreadPoolExecutor(1, threads("client"));
     clientExec.setRemoveOnCancelPolicy(true);
     clientExec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    ServerServiceDefinition service =
-        ServerServiceDefinition.builder(NodeLinkGrpc.getServiceDescriptor())
-            .addMethod(NodeLinkGrpc.getLinkMethod(), new InboundLinkHandler(this))
-            .build();
+    ServerServiceDefinition service = LinkMethod.service(new InboundLinkHandler(this));
     ConnectionLogger connections = new ConnectionLogger(this);
     Server s =
         NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
@@ -223,15 +218,15 @@ public final class GrpcTransport implements Transport {
       }
       link = links.computeIfAbsent(address, a -> new OutboundLink(this, a, target, io.next(), exec, io));
     }
-    EnvelopeProto.Envelope proto;
+    byte[] record;
     try {
-      proto = WireCodec.encode(envelope);
+      record = BatchCodec.encodeRecord(envelope);
     } catch (RuntimeException e) {
       counters.droppedUnroutable.incrementAndGet();
       log.error("cannot encode {} for {}", envelope, address, e);
       return;
     }
-    link.enqueue(proto, envelope);
+    link.enqueue(record, envelope);
   }
 
   /**

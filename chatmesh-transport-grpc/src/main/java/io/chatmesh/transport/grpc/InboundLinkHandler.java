@@ -1,7 +1,6 @@
 package io.chatmesh.transport.grpc;
 
 import io.chatmesh.ChatException;
-import io.chatmesh.proto.v1.EnvelopeProto;
 import io.chatmesh.proto.v1.TransportProto;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
@@ -11,7 +10,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
 import java.net.SocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -25,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Thread-safe.
  */
 final class InboundLinkHandler
-    implements ServerCallHandler<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> {
+    implements ServerCallHandler<LinkMethod.Batch, TransportProto.LinkEvent> {
   private static final Logger log = LoggerFactory.getLogger(InboundLinkHandler.class);
 
   private final GrpcTransport owner;
@@ -35,8 +33,8 @@ final class InboundLinkHandler
   }
 
   @Override
-  public ServerCall.Listener<EnvelopeProto.EnvelopeBatch> startCall(
-      ServerCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call, Metadata headers) {
+  public ServerCall.Listener<LinkMethod.Batch> startCall(
+      ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call, Metadata headers) {
     SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String claimed = headers.get(GrpcTransport.FROM_HEADER);
     String peer = ConnectionLogger.describe(claimed, remote);
@@ -76,27 +74,27 @@ final class InboundLinkHandler
     return new Inbound(call, peer);
   }
 
-  private final class Inbound extends ServerCall.Listener<EnvelopeProto.EnvelopeBatch> {
-    private final ServerCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call;
+  private final class Inbound extends ServerCall.Listener<LinkMethod.Batch> {
+    private final ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call;
     private final String peer;
+    private final BatchCodec.Decoder decoder = new BatchCodec.Decoder();
     private boolean closed;
     private @Nullable String node;
 
-    Inbound(ServerCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call, String peer) {
+    Inbound(ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call, String peer) {
       this.call = call;
       this.peer = peer;
     }
 
     @Override
-    public void onMessage(EnvelopeProto.EnvelopeBatch batch) {
+    public void onMessage(LinkMethod.Batch batch) {
       if (closed) {
         return;
       }
-      List<Envelope> decoded = new ArrayList<>(batch.getEnvelopesCount());
+      List<Envelope> decoded;
       try {
-        for (EnvelopeProto.Envelope e : batch.getEnvelopesList()) {
-          decoded.add(WireCodec.decode(e));
-        }
+        byte[] bytes = batch.bytes();
+        decoded = decoder.decode(bytes, 0, bytes.length);
       } catch (ChatException e) {
         closed = true;
         owner.counters.inboundStreamsRejected.incrementAndGet();

@@ -1,7 +1,5 @@
 package io.chatmesh.transport.grpc;
 
-import io.chatmesh.proto.v1.EnvelopeProto;
-import io.chatmesh.proto.v1.NodeLinkGrpc;
 import io.chatmesh.proto.v1.TransportProto;
 import io.chatmesh.spi.transport.Envelope;
 import io.grpc.CallOptions;
@@ -55,7 +53,8 @@ final class OutboundLink {
   private final Executor offload;
   private final EventLoopGroup ioGroup;
 
-  private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
+  /** Envelopes encoded as EnvelopeBatch records ({@link BatchCodec#encodeRecord}). */
+  private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queuedCount = new AtomicInteger();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
@@ -67,7 +66,7 @@ final class OutboundLink {
 
   // ---- state owned by run() (one thread at a time)
   private @Nullable ManagedChannel channel;
-  private @Nullable ClientCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call;
+  private @Nullable ClientCall<LinkMethod.Batch, TransportProto.LinkEvent> call;
   private int generation;
   private boolean accepted;
   private int failures;
@@ -87,12 +86,11 @@ final class OutboundLink {
     this.ioGroup = io;
   }
 
-  private record Item(EnvelopeProto.Envelope proto, int size) {}
-
   // ------------------------------------------------------------------------------ any thread
 
-  void enqueue(EnvelopeProto.Envelope proto, Envelope original) {
-    int size = proto.getSerializedSize();
+  /** Queues one envelope, already encoded by {@link BatchCodec#encodeRecord} on the caller's thread. */
+  void enqueue(byte[] record, Envelope original) {
+    int size = record.length;
     if (size + 16 > settings.maxMessageSize()) {
       owner.counters.droppedTooLarge.incrementAndGet();
       log.warn(
@@ -123,7 +121,7 @@ final class OutboundLink {
       }
       return;
     }
-    queue.add(new Item(proto, size));
+    queue.add(record);
     if (!congested
         && (queuedCount.get() > settings.maxQueuedEnvelopes() / 2 || queuedBytes.get() > settings.maxQueuedBytes() / 2)) {
       congested = true;
@@ -165,7 +163,7 @@ final class OutboundLink {
         () -> {
           shutdown = true;
           cancelTimer();
-          ClientCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> c = call;
+          ClientCall<LinkMethod.Batch, TransportProto.LinkEvent> c = call;
           if (c != null) {
             if (now || !accepted) {
               c.cancel("transport closing", null);
@@ -281,7 +279,7 @@ final class OutboundLink {
     if (queue.isEmpty()) {
       return;
     }
-    ClientCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> c = call;
+    ClientCall<LinkMethod.Batch, TransportProto.LinkEvent> c = call;
     if (c == null) {
       if (timer != null) {
         return; // backing off
@@ -306,22 +304,25 @@ final class OutboundLink {
     }
   }
 
-  private void writeBatch(ClientCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> c) {
-    EnvelopeProto.EnvelopeBatch.Builder b = EnvelopeProto.EnvelopeBatch.newBuilder();
+  private void writeBatch(ClientCall<LinkMethod.Batch, TransportProto.LinkEvent> c) {
+    // the batch is the concatenation of the queued records (each: tag, length, envelope bytes)
+    byte[][] parts = new byte[Math.max(1, Math.min(queuedCount.get(), 256))][];
     int bytes = 0;
     int n = 0;
-    Item item;
+    byte[] item;
     while ((item = queue.peek()) != null) {
-      int cost = item.size() + 6; // tag + length prefix
+      int cost = item.length;
       if (n > 0 && bytes + cost > settings.maxBatchBytes()) {
         break;
       }
       queue.poll();
       queuedCount.decrementAndGet();
-      queuedBytes.addAndGet(-item.size());
-      b.addEnvelopes(item.proto());
+      queuedBytes.addAndGet(-cost);
+      if (n == parts.length) {
+        parts = java.util.Arrays.copyOf(parts, n * 2);
+      }
+      parts[n++] = item;
       bytes += cost;
-      n++;
     }
     if (n == 0) {
       return;
@@ -329,7 +330,7 @@ final class OutboundLink {
     if (fullLogged && queuedCount.get() < settings.maxQueuedEnvelopes() / 2) {
       fullLogged = false; // log the next overflow episode again
     }
-    c.sendMessage(b.build());
+    c.sendMessage(new LinkMethod.Batch(parts, n));
     owner.counters.batchesSent.incrementAndGet();
     owner.counters.envelopesSent.addAndGet(n);
   }
@@ -356,8 +357,8 @@ final class OutboundLink {
     }
     int gen = ++generation;
     accepted = false;
-    ClientCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> c =
-        ch.newCall(NodeLinkGrpc.getLinkMethod(), CallOptions.DEFAULT);
+    ClientCall<LinkMethod.Batch, TransportProto.LinkEvent> c =
+        ch.newCall(LinkMethod.LINK, CallOptions.DEFAULT);
     call = c;
     Metadata headers = new Metadata();
     headers.put(GrpcTransport.VERSION_HEADER, Integer.toString(settings.protocolVersion()));

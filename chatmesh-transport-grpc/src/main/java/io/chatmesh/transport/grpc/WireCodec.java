@@ -412,7 +412,7 @@ final class WireCodec {
     };
   }
 
-  private static NodeId node(String value, String field) {
+  static NodeId node(String value, String field) {
     try {
       return NodeId.of(value);
     } catch (ChatException e) {
@@ -420,7 +420,7 @@ final class WireCodec {
     }
   }
 
-  private static UserId user(String value, String field) {
+  static UserId user(String value, String field) {
     try {
       return UserId.of(value);
     } catch (ChatException e) {
@@ -436,7 +436,7 @@ final class WireCodec {
     return out;
   }
 
-  private static ChatException bad(String what) {
+  static ChatException bad(String what) {
     return new ChatException(ErrorCode.BAD_REQUEST, "malformed envelope: " + what);
   }
 }

@@ -130,13 +130,17 @@ class GrpcTransportTest {
   void coalescesQueuedEnvelopesIntoBatches() {
     List<Envelope> got = new CopyOnWriteArrayList<>();
     GrpcTransport b = transport(got);
-    GrpcTransport a = transport(new CopyOnWriteArrayList<>());
     int n = 20_000;
+    // the queue holds all n: they are queued faster than the link opens (the default bound is 10,000)
+    GrpcTransport a = transport(GrpcTransport.builder("127.0.0.1:0").maxQueuedEnvelopes(n), new CopyOnWriteArrayList<>());
     for (int i = 0; i < n; i++) {
       a.send(b.address(), env(i));
     }
-    await().atMost(WAIT).until(() -> got.size() == n);
+    await().atMost(WAIT).until(() -> got.size() == n || a.stats().droppedQueueFull() > 0);
     GrpcTransport.Stats s = a.stats();
+    assertThat(s.droppedQueueFull()).isZero();
+    assertThat(got).hasSize(n);
+    assertThat(ids(got)).as("in send order").isSorted().doesNotHaveDuplicates();
     assertThat(s.envelopesSent()).isEqualTo(n);
     assertThat(s.batchesSent()).as("gRPC messages for %d envelopes", n).isLessThan(n / 10);
     assertThat(b.stats().envelopesReceived()).isEqualTo(n);
