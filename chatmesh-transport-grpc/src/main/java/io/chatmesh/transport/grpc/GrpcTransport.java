@@ -220,13 +220,38 @@ public final class GrpcTransport implements Transport {
     }
     byte[] record;
     try {
-      record = BatchCodec.encodeRecord(envelope);
+      record = encode(envelope);
     } catch (RuntimeException e) {
       counters.droppedUnroutable.incrementAndGet();
       log.error("cannot encode {} for {}", envelope, address, e);
       return;
     }
     link.enqueue(record, envelope);
+  }
+
+  /**
+   * The last envelope this thread encoded: a broadcast sends the same message to several peers in a
+   * row (a new {@link Envelope} each time, the same message object), so it is encoded once. The
+   * bytes are never modified once queued, so the peers' queues can share them.
+   */
+  private static final ThreadLocal<LastEncoded> LAST_ENCODED = new ThreadLocal<>();
+
+  private record LastEncoded(Envelope envelope, byte[] record) {
+    boolean sameAs(Envelope e) {
+      return envelope.message() == e.message()
+          && envelope.incarnation() == e.incarnation()
+          && envelope.from().equals(e.from());
+    }
+  }
+
+  private static byte[] encode(Envelope envelope) {
+    LastEncoded last = LAST_ENCODED.get();
+    if (last != null && last.sameAs(envelope)) {
+      return last.record();
+    }
+    byte[] record = BatchCodec.encodeRecord(envelope);
+    LAST_ENCODED.set(new LastEncoded(envelope, record));
+    return record;
   }
 
   /**
