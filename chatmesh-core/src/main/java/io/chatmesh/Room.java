@@ -53,6 +53,15 @@ public interface Room {
   /**
    * Sends a text as {@code user}, who must have joined through this node. A retry with the same
    * non-null {@code clientMessageId} is sequenced once and returns the original {@code seq}.
+   * Sends of one node to one room are sequenced in the order they were made, unless the network
+   * loses a forwarded send (a link reset): its retry may then land after later sends.
+   *
+   * <p>Flow control: a node has at most 1,024 sends per room on their way to the admin; later ones
+   * wait on this node, in order, and the admin holds sends while the link to one of the room's
+   * member nodes is congested. So when senders outpace the slowest member node, the futures
+   * complete later (latency) rather than messages being dropped. A caller that must not wait
+   * unboundedly should bound its own outstanding sends; past 100,000 waiting sends per room on a
+   * node (or held by the admin) the future fails with UNAVAILABLE, and nothing was sequenced.
    *
    * @return fails with BAD_REQUEST (blank text), TOO_LARGE, NOT_MEMBER, UNKNOWN_ROOM, UNAVAILABLE
    *     or TIMEOUT

@@ -158,9 +158,10 @@ public final class Runner {
   }
 
   /**
-   * Closed-loop warm-up for {@link Settings#warmupSeconds}, then on in one-second rounds while the
-   * JIT is still busy (more than {@link #JIT_QUIET_MILLIS_PER_SECOND} ms of compilation in the last
-   * second), up to {@link Settings#maxWarmupSeconds}. A fixed short warm-up measured C2 still compiling
+   * Closed-loop warm-up for {@link Settings#warmupSeconds}, then on in one-second rounds until the
+   * JIT has been quiet (under {@link #JIT_QUIET_MILLIS_PER_SECOND} ms of compilation per second) for
+   * {@link #JIT_QUIET_ROUNDS} seconds in a row, up to {@link Settings#maxWarmupSeconds}. A fixed
+   * short warm-up measured C2 still compiling
    * on a whole core of the two during the open-loop steps, which penalises the system with the
    * most code on its hot path.
    */
@@ -171,12 +172,14 @@ public final class Runner {
     closedLoop(s.warmupSeconds());
     long lastJit = jit.getTotalCompilationTime();
     long lastRound = -1;
+    int quietRounds = 0;
     while ((System.nanoTime() - start) / 1e9 < s.maxWarmupSeconds()) {
       closedLoop(1.0);
       long now = jit.getTotalCompilationTime();
       lastRound = now - lastJit;
       lastJit = now;
-      if (lastRound < JIT_QUIET_MILLIS_PER_SECOND) {
+      quietRounds = lastRound < JIT_QUIET_MILLIS_PER_SECOND ? quietRounds + 1 : 0;
+      if (quietRounds == JIT_QUIET_ROUNDS) {
         break;
       }
     }
@@ -186,6 +189,8 @@ public final class Runner {
   }
 
   static final long JIT_QUIET_MILLIS_PER_SECOND = 50;
+  /** Quiet seconds in a row that end the warm-up (one quiet second was seen between two busy ones). */
+  static final int JIT_QUIET_ROUNDS = 3;
 
   /** Closed loop: publish as fast as the window allows. Returns {publishes/s, cpu s per M deliveries}. */
   private double[] closedLoop(double seconds) {

@@ -37,11 +37,11 @@ public record Settings(
 
   /** About a minute per system and workload (most of it warm-up until the JIT is quiet). */
   public static Settings quick() {
-    return new Settings(5, 30, 2, 1.5, 2, 3, 4096, QUICK_FRACTIONS, List.of(), 1.5);
+    return new Settings(5, 45, 2, 1.5, 2, 3, 4096, QUICK_FRACTIONS, List.of(), 1.5);
   }
 
   public static Settings full() {
-    return new Settings(8, 40, 3, 2, 3, 3, 4096, FRACTIONS, List.of(), 1.25);
+    return new Settings(8, 60, 3, 2, 3, 3, 4096, FRACTIONS, List.of(), 1.25);
   }
 
   public static Settings smoke() {
