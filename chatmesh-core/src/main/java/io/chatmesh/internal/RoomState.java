@@ -78,7 +78,8 @@ final class RoomState {
 
   /**
    * Flow control, member side: a node forwards at most this many sends per room to the admin at a
-   * time; later sends wait here in order and go out as answers come back, so a burst becomes
+   * time, and none while the transport reports the link to the admin as congested; later sends
+   * wait here in order and go out as answers come back (or the link drains), so a burst becomes
    * latency at the sender instead of an overflowing link.
    */
   static final int MAX_SENDS_IN_FLIGHT = 1_024;
@@ -131,6 +132,7 @@ final class RoomState {
   private int sendsInFlight;
   /** Sends waiting for a free slot in the window, in the order the users made them. */
   private final ArrayDeque<WaitingSend> waitingSends = new ArrayDeque<>();
+  private boolean sendRecheckScheduled;
   private boolean unavailable;
   private @Nullable String preparedDelete;
   private boolean deleted;
@@ -382,7 +384,7 @@ final class RoomState {
     String cmid = clientMessageId != null ? clientMessageId : engine.nextClientMessageId();
     if (isAdmin) {
       adminSend(engine.self, new SendRequest(0, name, user, cmid, text), reply -> onSendReply(reply, null, out));
-    } else if (sendsInFlight < MAX_SENDS_IN_FLIGHT && waitingSends.isEmpty()) {
+    } else if (sendsInFlight < MAX_SENDS_IN_FLIGHT && waitingSends.isEmpty() && engine.writable(admin)) {
       forwardSend(user, text, cmid, out);
     } else if (waitingSends.size() >= MAX_WAITING_SENDS) {
       out.completeExceptionally(
@@ -392,6 +394,9 @@ final class RoomState {
                   + " are already waiting for its admin " + admin + "; slow down and retry"));
     } else {
       waitingSends.add(new WaitingSend(user, text, cmid, out));
+      if (sendsInFlight < MAX_SENDS_IN_FLIGHT) {
+        scheduleSendRecheck(); // waiting for the link, not for answers: nothing else would pump
+      }
     }
   }
 
@@ -408,11 +413,32 @@ final class RoomState {
 
   /** Forwards waiting sends while the window has room; fails them all if the room became unusable. */
   private void pumpSends() {
-    while (!waitingSends.isEmpty() && sendsInFlight < MAX_SENDS_IN_FLIGHT) {
-      WaitingSend w = waitingSends.poll();
-      if (checkUsable(w.out, true)) {
-        forwardSend(w.user, w.text, w.clientMessageId, w.out);
+    while (!waitingSends.isEmpty()) {
+      WaitingSend w = waitingSends.peek();
+      if (!checkUsable(w.out, true)) { // fails it: room deleted, admin unreachable
+        waitingSends.poll();
+        continue;
       }
+      if (sendsInFlight >= MAX_SENDS_IN_FLIGHT) {
+        return; // an answer pumps again
+      }
+      if (!engine.writable(admin)) {
+        scheduleSendRecheck();
+        return;
+      }
+      waitingSends.poll();
+      forwardSend(w.user, w.text, w.clientMessageId, w.out);
+    }
+    maybeForget();
+  }
+
+  private void scheduleSendRecheck() {
+    if (!sendRecheckScheduled) {
+      sendRecheckScheduled = true;
+      engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(() -> {
+        sendRecheckScheduled = false;
+        pumpSends();
+      }));
     }
   }
 
@@ -1104,7 +1130,7 @@ final class RoomState {
 
   /** Drops this state from the node when it holds nothing (no admin role, members, requests or vote). */
   void maybeForget() {
-    if (!isAdmin && locals.isEmpty() && inflight == 0 && preparedDelete == null) {
+    if (!isAdmin && locals.isEmpty() && inflight == 0 && waitingSends.isEmpty() && preparedDelete == null) {
       engine.forget(this);
     }
   }
@@ -1164,9 +1190,10 @@ final class RoomState {
   // ================================================================ deletion (2PC participant)
 
   Vote prepareDelete(Transaction tx) {
-    if (inflight > 0) {
+    if (inflight > 0 || !waitingSends.isEmpty()) {
       return Vote.abort(
-          "ABORTED: node " + engine.self + " has " + inflight + " operation(s) for room '" + name + "' in flight to its admin");
+          "ABORTED: node " + engine.self + " has " + (inflight + waitingSends.size())
+              + " operation(s) for room '" + name + "' in flight to its admin");
     }
     if (!held.isEmpty()) {
       return Vote.abort("ABORTED: the admin of room '" + name + "' holds " + held.size() + " send(s) not yet sequenced");

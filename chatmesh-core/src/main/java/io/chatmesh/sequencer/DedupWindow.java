@@ -1,6 +1,7 @@
 package io.chatmesh.sequencer;
 
 import io.chatmesh.UserId;
+
 /**
  * The sequencer's deduplication window: an exact map {@code (user, client message id) -> seq} that
  * keeps the newest {@code capacity} keys in insertion order (putting a key that is already present

@@ -257,6 +257,36 @@ public abstract class AbstractClusterTest {
   }
 
   @Test
+  void aNodeHoldsItsForwardsWhileTheLinkToTheAdminIsCongested() {
+    InMemoryCluster c = cluster(3);
+    assumeTrue(hasNetwork(), "needs a stallable link");
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    network().stall("n2", "n1");
+    AtomicInteger forwarded = new AtomicInteger();
+    network().filter((from, to, env) -> {
+      if (from.equals("n2") && env.message() instanceof SendRequest) {
+        forwarded.incrementAndGet();
+      }
+      return true;
+    });
+    Room r2 = room(c.node("n2"), "general");
+    List<CompletableFuture<Sent>> sends = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      sends.add(r2.send(user("u2"), "m" + i, "c-" + i));
+    }
+    int[] polls = {0};
+    awaitUntil("the node had time to act on them", () -> ++polls[0] >= 15);
+    assertThat(forwarded.get()).as("nothing forwarded into the congested link").isZero();
+    assertThat(sends).noneMatch(CompletableFuture::isDone);
+    network().unstall("n2", "n1");
+    awaitUntil("every send answered", () -> sends.stream().allMatch(CompletableFuture::isDone));
+    assertThat(sends.stream().map(f -> f.join().seq()).toList()).as("in send order").isSorted().doesNotHaveDuplicates();
+    assertIdenticalOrder(recorders, 30);
+    assertThat(recorders.get("n3").texts()).containsExactlyElementsOf(IntStream.range(0, 30).mapToObj(i -> "m" + i).toList());
+  }
+
+  @Test
   void aBurstLargerThanTheForwardWindowIsSequencedCompletelyInSendOrder() {
     InMemoryCluster c = cluster(3);
     result(c.node("n1").createRoom("general"));
