@@ -2,7 +2,8 @@
 """Assembles BENCHMARKS.md from the hand-written parts and the raw outputs of the quoted runs.
 
 Usage: python3 benchmarks/assemble_benchmarks_md.py RUN_DIR   (run from the repository root)
-RUN_DIR holds out-quick.txt, out-full.txt, out-profile.txt, out-ws.txt, out-ws-idle.txt, commit.txt.
+RUN_DIR holds out-quick.txt, out-full.txt, out-profile.txt, out-ws.txt, out-ws-idle.txt, commit.txt
+and optionally out-full-profile.txt.
 """
 import re
 import sys
@@ -56,7 +57,7 @@ parts = [
 ]
 for name, title in [("out-quick.txt", "quick"), ("out-profile.txt", "quick JFR profile of chatmesh-grpc"),
                     ("out-ws.txt", "WebSocket fan-out"), ("out-ws-idle.txt", "idle WebSocket connections"),
-                    ("out-full.txt", "full")]:
+                    ("out-full.txt", "full"), ("out-full-profile.txt", "full JFR profile of chatmesh-grpc (the matrix, chatmesh-grpc only)")]:
     parts.append(f"\n### {title}\n\n```\n{read(name)}```\n")
 Path("BENCHMARKS.md").write_text("".join(parts))
 print("wrote BENCHMARKS.md")

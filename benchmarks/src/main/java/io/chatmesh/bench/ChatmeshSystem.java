@@ -135,7 +135,7 @@ public final class ChatmeshSystem implements BenchSystem {
         .send(publisherUsers[room][k], text, publisher + "-" + pubSeq)
         .whenComplete((sent, e) -> {
           if (e != null) {
-            tracker.publishFailed();
+            tracker.publishFailed(room, k);
           }
         });
   }

@@ -142,7 +142,7 @@ public final class HazelcastSystem implements BenchSystem {
     byte[] b = Codec.encode(w.payloadBytes(), room, Workload.publisherId(room, k), pubSeq, stamp);
     t.publishAsync(b).whenComplete((v, e) -> {
       if (e != null) {
-        tracker.publishFailed();
+        tracker.publishFailed(room, k);
       }
     });
   }

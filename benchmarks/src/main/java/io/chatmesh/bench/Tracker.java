@@ -22,13 +22,19 @@ public final class Tracker {
   private final Sub[] subs;
   private final Recorder recorder = new Recorder(MAX_LATENCY_NANOS, 3);
   private final LongAdder delivered = new LongAdder();
-  private final LongAdder failures = new LongAdder();
+  private final LongAdder misrouted = new LongAdder();
+  private final LongAdder refused = new LongAdder();
+  private final LongAdder[] refusedBy; // per (room, publisher)
 
   public Tracker(Workload w) {
     this.w = w;
     this.subs = new Sub[w.rooms() * w.subscribers()];
     for (int i = 0; i < subs.length; i++) {
       subs[i] = new Sub();
+    }
+    this.refusedBy = new LongAdder[w.rooms() * Workload.PUBLISHERS_PER_ROOM];
+    for (int i = 0; i < refusedBy.length; i++) {
+      refusedBy[i] = new LongAdder();
     }
   }
 
@@ -38,16 +44,26 @@ public final class Tracker {
     recorder.recordValue(Math.min(Math.max(lat, 0), MAX_LATENCY_NANOS));
     int k = publisher - room * Workload.PUBLISHERS_PER_ROOM;
     if (k < 0 || k >= Workload.PUBLISHERS_PER_ROOM) {
-      failures.increment(); // a message of another room: misrouted
+      misrouted.increment(); // a message of another room
     } else {
       subs[room * w.subscribers() + sub].accept(k, pubSeq, publisher);
     }
     delivered.increment();
   }
 
-  /** A publish that the system reported as failed (e.g. a send future completing exceptionally). */
-  public void publishFailed() {
-    failures.increment();
+  /**
+   * A publish the system refused: its send future failed, so the publisher was told and nothing of
+   * it is expected to arrive (chatmesh's flow control refuses sends with UNAVAILABLE when too many
+   * wait). Counted apart from silent loss.
+   */
+  public void publishFailed(int room, int k) {
+    refused.increment();
+    refusedBy[room * Workload.PUBLISHERS_PER_ROOM + k].increment();
+  }
+
+  /** Publishes refused so far ({@link #publishFailed}). */
+  public long refused() {
+    return refused.sum();
   }
 
   public long delivered() {
@@ -55,7 +71,7 @@ public final class Tracker {
   }
 
   public long failures() {
-    return failures.sum();
+    return misrouted.sum() + refused.sum();
   }
 
   /** Latency histogram since the previous call (nanoseconds). */
@@ -77,7 +93,9 @@ public final class Tracker {
           dup += sub.dups;
           reorder += sub.reorders;
           for (int k = 0; k < Workload.PUBLISHERS_PER_ROOM; k++) {
-            lost += Math.max(0, published[r][k] - sub.last[k]) + sub.gaps[k];
+            // a refused publish leaves one gap in this publisher's sequence at every subscriber
+            lost += Math.max(0, Math.max(0, published[r][k] - sub.last[k]) + sub.gaps[k]
+                - refusedBy[r * Workload.PUBLISHERS_PER_ROOM + k].sum());
           }
           if (s > 0 && (sub.count != first.count || sub.hash != first.hash)) {
             divergent++;
@@ -85,26 +103,31 @@ public final class Tracker {
         }
       }
     }
-    return new Check(lost, dup, reorder, divergent, failures.sum());
+    return new Check(lost, dup, reorder, divergent, misrouted.sum(), refused.sum());
   }
 
-  /** Result of the final check; {@link #ok()} when nothing was lost, duplicated, reordered or diverged. */
-  public record Check(long lost, long duplicated, long reordered, long divergentSubscribers, long failures) {
+  /**
+   * Result of the final check; {@link #ok()} when nothing was lost silently, duplicated, reordered,
+   * misrouted or diverged. {@code refused} publishes (failed futures: the publisher was told) are
+   * reported but are not loss.
+   */
+  public record Check(long lost, long duplicated, long reordered, long divergentSubscribers, long misrouted, long refused) {
     public boolean ok() {
-      return lost == 0 && duplicated == 0 && reordered == 0 && divergentSubscribers == 0 && failures == 0;
+      return lost == 0 && duplicated == 0 && reordered == 0 && divergentSubscribers == 0 && misrouted == 0;
     }
 
     @Override
     public String toString() {
       if (ok()) {
-        return "OK";
+        return refused == 0 ? "OK" : String.format(java.util.Locale.ROOT, "OK; %,d sends refused (sender told)", refused);
       }
       List<String> p = new ArrayList<>();
       if (lost > 0) p.add("lost=" + lost);
       if (duplicated > 0) p.add("dup=" + duplicated);
       if (reordered > 0) p.add("reordered=" + reordered);
       if (divergentSubscribers > 0) p.add("divergentSubs=" + divergentSubscribers);
-      if (failures > 0) p.add("failures=" + failures);
+      if (misrouted > 0) p.add("misrouted=" + misrouted);
+      if (refused > 0) p.add("refused=" + refused);
       return String.join(",", p);
     }
   }

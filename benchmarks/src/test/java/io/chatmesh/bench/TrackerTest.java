@@ -25,6 +25,29 @@ class TrackerTest {
   }
 
   @Test
+  void aRefusedPublishIsReportedButIsNotSilentLoss() {
+    Tracker t = new Tracker(w);
+    for (int s = 0; s < 3; s++) {
+      deliverAll(t, s, 1, 3); // seq 2 was refused: its send future failed
+    }
+    t.publishFailed(0, 0);
+    Tracker.Check c = t.check(new long[][] {{3, 0}});
+    assertThat(c.ok()).isTrue();
+    assertThat(c.lost()).isZero();
+    assertThat(c.refused()).isEqualTo(1);
+    assertThat(c.toString()).isEqualTo("OK; 1 sends refused (sender told)");
+
+    Tracker u = new Tracker(w);
+    for (int s = 0; s < 3; s++) {
+      deliverAll(u, s, 1); // two of three missing at every subscriber, only one refused
+    }
+    u.publishFailed(0, 0);
+    Tracker.Check d = u.check(new long[][] {{3, 0}});
+    assertThat(d.ok()).as("a gap beyond the refused publishes is still loss").isFalse();
+    assertThat(d.lost()).as("one per subscriber").isEqualTo(3);
+  }
+
+  @Test
   void detectsLossDuplicatesReorderingAndDivergence() {
     Tracker lost = new Tracker(w);
     for (int s = 0; s < 3; s++) {

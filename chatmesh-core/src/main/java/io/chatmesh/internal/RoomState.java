@@ -599,8 +599,11 @@ final class RoomState {
       adminSendNow(from, r, reply);
       return;
     }
-    if (!heldKeys.add(new HeldKey(from, r.requestId(), r.clientMessageId()))) {
-      return; // a retry of a request already held: it is answered when the original is sequenced
+    // a forwarder's retry of a request already held is answered when the original is sequenced;
+    // local sends are never retried by the engine, each has its own future: hold every one
+    boolean remote = !from.equals(engine.self);
+    if (remote && !heldKeys.add(new HeldKey(from, r.requestId(), r.clientMessageId()))) {
+      return;
     }
     if (held.size() >= MAX_HELD_SENDS) {
       heldKeys.remove(new HeldKey(from, r.requestId(), r.clientMessageId()));
