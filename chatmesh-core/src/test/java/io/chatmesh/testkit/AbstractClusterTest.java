@@ -228,13 +228,7 @@ public abstract class AbstractClusterTest {
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
     network().stall("n1", "n3"); // n3's link from the admin is congested: n1 must not sequence into it
-    AtomicInteger arrived = new AtomicInteger();
-    network().filter((from, to, env) -> {
-      if (to.equals("n1") && env.message() instanceof SendRequest) {
-        arrived.incrementAndGet();
-      }
-      return true;
-    });
+    AtomicInteger arrived = countSendRequests("n2", "n1");
     List<CompletableFuture<Sent>> sends = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       sends.add(room(c.node("n2"), "general").send(user("u2"), "m" + i, "c-" + i));
@@ -243,8 +237,7 @@ public abstract class AbstractClusterTest {
     CompletableFuture<Sent> local = room(c.node("n1"), "general").send(user("u1"), "local", "local-1");
     CompletableFuture<Sent> localAgain = room(c.node("n1"), "general").send(user("u1"), "local", "local-1");
     awaitUntil("the sends reached the admin", () -> arrived.get() >= 40);
-    int[] polls = {0};
-    awaitUntil("the admin had time to act on them", () -> ++polls[0] >= 15); // also lets re-checks and retries fire
+    letTimePass("the admin had time to act on them");
     assertThat(sends).as("held, not sequenced, while the link is congested").noneMatch(CompletableFuture::isDone);
     assertThat(local).isNotDone();
     assertThat(recorders.get("n2").messages()).as("nothing broadcast meanwhile").isEmpty();
@@ -272,20 +265,13 @@ public abstract class AbstractClusterTest {
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
     network().stall("n2", "n1");
-    AtomicInteger forwarded = new AtomicInteger();
-    network().filter((from, to, env) -> {
-      if (from.equals("n2") && env.message() instanceof SendRequest) {
-        forwarded.incrementAndGet();
-      }
-      return true;
-    });
+    AtomicInteger forwarded = countSendRequests("n2", "n1");
     Room r2 = room(c.node("n2"), "general");
     List<CompletableFuture<Sent>> sends = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       sends.add(r2.send(user("u2"), "m" + i, "c-" + i));
     }
-    int[] polls = {0};
-    awaitUntil("the node had time to act on them", () -> ++polls[0] >= 15);
+    letTimePass("the node had time to act on them");
     assertThat(forwarded.get()).as("nothing forwarded into the congested link").isZero();
     assertThat(sends).noneMatch(CompletableFuture::isDone);
     network().unstall("n2", "n1");
@@ -293,6 +279,24 @@ public abstract class AbstractClusterTest {
     assertThat(sends.stream().map(f -> f.join().seq()).toList()).as("in send order").isSorted().doesNotHaveDuplicates();
     assertIdenticalOrder(recorders, 30);
     assertThat(recorders.get("n3").texts()).containsExactlyElementsOf(IntStream.range(0, 30).mapToObj(i -> "m" + i).toList());
+  }
+
+  /** Counts the SendRequests that enter the network from {@code from} to {@code to} (also into a stalled link). */
+  private AtomicInteger countSendRequests(String from, String to) {
+    AtomicInteger n = new AtomicInteger();
+    network().filter((f, t, env) -> {
+      if (f.equals(from) && t.equals(to) && env.message() instanceof SendRequest) {
+        n.incrementAndGet();
+      }
+      return true;
+    });
+    return n;
+  }
+
+  /** 15 polls of real and clock time for the lanes to act, timers (re-checks, retries) included. */
+  private void letTimePass(String what) {
+    int[] polls = {0};
+    awaitUntil(what, () -> ++polls[0] >= 15);
   }
 
   @Test
