@@ -606,7 +606,9 @@ final class RoomState {
       return;
     }
     if (held.size() >= MAX_HELD_SENDS) {
-      heldKeys.remove(new HeldKey(from, r.requestId(), r.clientMessageId()));
+      if (remote) {
+        heldKeys.remove(new HeldKey(from, r.requestId(), r.clientMessageId()));
+      }
       reply.accept(
           Reply.error(
               r.requestId(),

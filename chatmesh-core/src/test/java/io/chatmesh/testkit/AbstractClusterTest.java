@@ -313,7 +313,7 @@ public abstract class AbstractClusterTest {
     awaitUntil("every send answered", () -> sends.stream().allMatch(CompletableFuture::isDone));
     long previous = 0;
     for (CompletableFuture<Sent> f : sends) {
-      long seq = f.join().seq(); // all done: no clock polling per future
+      long seq = result(f).seq();
       assertThat(seq).as("per-sender order").isGreaterThan(previous);
       previous = seq;
     }
