@@ -1,5 +1,6 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.twopc.TwoPhaseCommit;
@@ -12,8 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Participant for {@code RESERVE_NAME}: a node votes READY for a name that it neither knows as a
@@ -23,12 +25,13 @@ import java.util.function.Consumer;
  * no two reservations can wait for each other. Runs on the node lane.
  */
 final class NameRegistry implements TwoPhaseCommit.Participant {
-  private final ConcurrentMap<String, RoomSummary> directory;
+  private final Function<String, @Nullable RoomSummary> directory;
   private final Consumer<Transaction> onCommit;
   private final Map<String, Transaction> held = new HashMap<>();
   private final Map<String, List<Waiting>> waiting = new HashMap<>();
 
-  NameRegistry(ConcurrentMap<String, RoomSummary> directory, Consumer<Transaction> onCommit) {
+  /** {@code directory} looks a room up in the cluster directory; {@code onCommit} runs for each committed name. */
+  NameRegistry(Function<String, @Nullable RoomSummary> directory, Consumer<Transaction> onCommit) {
     this.directory = directory;
     this.onCommit = onCommit;
   }
@@ -39,16 +42,16 @@ final class NameRegistry implements TwoPhaseCommit.Participant {
   }
 
   private Vote vote(Transaction tx) {
-    RoomSummary existing = directory.get(tx.room());
+    RoomSummary existing = directory.apply(tx.room());
     if (existing != null) {
-      return Vote.abort("ROOM_EXISTS: room '" + tx.room() + "' already exists (admin " + existing.admin() + ")");
+      return Vote.abort(ErrorCode.ROOM_EXISTS, "room '" + tx.room() + "' already exists (admin " + existing.admin() + ")");
     }
     Transaction holder = held.get(tx.room());
     if (holder == null || holder.id().equals(tx.id())) {
       held.put(tx.room(), tx);
       return Vote.readyVote();
     }
-    return Vote.abort("ROOM_EXISTS: room '" + tx.room() + "' is being created by node " + holder.coordinator());
+    return Vote.abort(ErrorCode.ROOM_EXISTS, "room '" + tx.room() + "' is being created by node " + holder.coordinator());
   }
 
   /** Votes now, or later when a higher-priority creator must wait for the holder (wait-die). */
@@ -56,7 +59,7 @@ final class NameRegistry implements TwoPhaseCommit.Participant {
     Transaction holder = held.get(tx.room());
     if (holder != null
         && !holder.id().equals(tx.id())
-        && directory.get(tx.room()) == null
+        && directory.apply(tx.room()) == null
         && tx.coordinator().compareTo(holder.coordinator()) < 0) {
       CompletableFuture<Vote> later = new CompletableFuture<>();
       waiting.computeIfAbsent(tx.room(), k -> new ArrayList<>()).add(new Waiting(tx, later));
@@ -91,7 +94,7 @@ final class NameRegistry implements TwoPhaseCommit.Participant {
         Waiting w = it.next();
         if (w.tx.id().equals(tx.id())) {
           it.remove();
-          w.vote.complete(Vote.abort("ABORTED: rolled back while waiting"));
+          w.vote.complete(Vote.abort(ErrorCode.ABORTED, "rolled back while waiting"));
         }
       }
     }

@@ -8,23 +8,22 @@ import io.chatmesh.NodeId;
 import io.chatmesh.Room;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.membership.FailureDetector;
-import io.chatmesh.membership.FailureDetector.Change;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.time.ChatClock;
 import io.chatmesh.twopc.TwoPhaseCommit;
+import io.chatmesh.twopc.TwoPhaseCommit.Kind;
 import io.chatmesh.twopc.TwoPhaseCommit.Outcome;
 import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
-import io.chatmesh.twopc.TwoPhaseCommit.Vote;
 import io.chatmesh.wire.Decision;
 import io.chatmesh.wire.DecisionQuery;
 import io.chatmesh.wire.DirectoryUpdate;
 import io.chatmesh.wire.Goodbye;
-import io.chatmesh.wire.HistoryReply;
-import io.chatmesh.wire.HistoryRequest;
 import io.chatmesh.wire.Heartbeat;
 import io.chatmesh.wire.Hello;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.HistoryRequest;
 import io.chatmesh.wire.InfoRequest;
 import io.chatmesh.wire.JoinRequest;
 import io.chatmesh.wire.LeaveRequest;
@@ -37,23 +36,19 @@ import io.chatmesh.wire.RoomTail;
 import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.SyncRequest;
-import io.chatmesh.wire.TxKind;
+import io.chatmesh.wire.Vote;
 import io.chatmesh.wire.WireMessage;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,101 +57,119 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine behind a {@link ChatNode}: peers and failure detection, the room directory, name
- * reservation and room deletion (two-phase commit), and dispatch of room traffic to each room's
- * lane ({@link RoomState}). Node-wide state is owned by {@link #nodeLane}. Internal.
+ * The engine behind a {@link ChatNode}: wires the parts together and implements the API.
+ *
+ * <ul>
+ *   <li>{@link PeerMembership}: peers, heartbeats, failure detection (the detector is the one
+ *       source of liveness);
+ *   <li>{@link RoomDirectory}: the cluster's rooms as this node knows them;
+ *   <li>{@link TwoPhaseCommitEngine} with two participants, {@link NameRegistry} (unique room
+ *       names) and {@link RoomDeletion};
+ *   <li>{@link RoomState}: one per room with local state, each on its own lane;
+ *   <li>{@link MessageRouter}: which lane handles which incoming message.
+ * </ul>
+ *
+ * <p>Threads: node-wide state (membership, directory, two-phase commit) is owned by {@link
+ * #nodeLane}; each room's state by its room lane. History-store calls that block (room records,
+ * reads) run on a separate pool ({@link #readHistory}, {@link #writeStore}), never on a lane. The
+ * API methods may be called from any thread. Internal.
  */
 public final class NodeEngine implements ChatNode {
   private static final Logger log = LoggerFactory.getLogger(NodeEngine.class);
   private static final AtomicLong LAST_INCARNATION = new AtomicLong();
   private static final int DIRECTORY_SYNC_TICKS = 10;
+  private static final int NEW = 0;
+  private static final int RUNNING = 1;
+  private static final int CLOSED = 2;
 
   final NodeSettings settings;
   final NodeId self;
   final long incarnation;
   final ChatClock clock;
-  private final Transport transport;
-  private final ExecutorService pool;
-  /** Reads the history store off the room lanes (a JDBC store blocks). */
-  private final ExecutorService readers;
   final HistoryStore history;
   final SerialExecutor nodeLane;
   final PendingRequests requests;
-  private final TwoPhaseCommitEngine twoPc;
-  private final NameRegistry names;
-  private final FailureDetector detector;
-  private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
-
+  final PeerMembership peers;
+  final RoomDirectory directory;
   /** Rooms with local state (administered here or with local members); each touched on its lane. */
   final ConcurrentHashMap<String, RoomState> rooms = new ConcurrentHashMap<>();
-  /** The cluster-wide directory as this node knows it; written on the node lane (and counts by room lanes). */
-  final ConcurrentHashMap<String, RoomSummary> directory = new ConcurrentHashMap<>();
-  /** Known peers' addresses; written on the node lane, read anywhere. */
-  private final ConcurrentHashMap<NodeId, String> addresses = new ConcurrentHashMap<>();
-  /** Latest incarnation and time heard per peer; written by transport threads, read by the node lane. */
-  private final ConcurrentHashMap<NodeId, long[]> heard = new ConcurrentHashMap<>();
-  private volatile Set<NodeId> alive = Set.of();
-  private final Map<NodeId, Long> directoryVersions = new HashMap<>();
-  private final Set<String> ownRooms = new TreeSet<>();
-  private final AtomicLong directoryVersion = new AtomicLong();
+  private final Transport transport;
+  private final ExecutorService pool;
+  /** Runs history-store calls off the lanes (a JDBC store blocks): reads in parallel. */
+  private final ExecutorService readers;
+  /** Room records (save, delete) in the order the lanes issued them, on {@link #readers}. */
+  private final SerialExecutor storeWrites;
+  private final TwoPhaseCommitEngine twoPc;
+  private final MessageRouter router;
+  private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicInteger state = new AtomicInteger(NEW);
+  private final AtomicLong generatedIds = new AtomicLong();
   private volatile String address = "";
   private volatile ChatClock.Cancellable ticker = () -> {};
   private long ticks;
-  private final PauseGuard pauseGuard;
-  private final AtomicLong generatedIds = new AtomicLong();
-
-  private static final int NEW = 0;
-  private static final int RUNNING = 1;
-  private static final int CLOSED = 2;
 
   private NodeEngine(NodeSettings settings) {
     this.settings = settings;
     this.self = settings.nodeId();
     this.clock = settings.clock();
     this.transport = settings.transport();
-    this.incarnation = LAST_INCARNATION.updateAndGet(prev -> Math.max(prev + 1, clock.millis() * 1000));
-    AtomicInteger threads = new AtomicInteger();
-    int n = Math.max(2, Runtime.getRuntime().availableProcessors());
-    this.pool =
-        Executors.newFixedThreadPool(
-            n,
-            r -> {
-              Thread t = new Thread(r, "chatmesh-" + self + "-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    AtomicInteger readerThreads = new AtomicInteger();
-    this.readers =
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "chatmesh-" + self + "-history-" + readerThreads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
     this.history = settings.history();
+    this.incarnation = LAST_INCARNATION.updateAndGet(prev -> Math.max(prev + 1, clock.millis() * 1000));
+    this.pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), threads(self + "-"));
+    this.readers = Executors.newFixedThreadPool(2, threads(self + "-history-"));
     this.nodeLane = new SerialExecutor(self + "/node", pool);
+    this.storeWrites = new SerialExecutor(self + "/store", readers);
     this.requests = new PendingRequests(clock, settings.requestTimeout());
-    this.detector = FailureDetector.timeout(settings.failureTimeout());
-    this.pauseGuard =
-        new PauseGuard(Math.max(settings.heartbeatInterval().toMillis() * 3, settings.failureTimeout().toMillis() / 2));
-    this.twoPc =
-        new TwoPhaseCommitEngine(
-            self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, this::isAlive);
-    this.names = new NameRegistry(directory, this::nameCommitted);
-    twoPc.register(TxKind.RESERVE_NAME, names);
-    twoPc.register(TxKind.DELETE_ROOM, new DeletionParticipant());
-  }
-
-  /** A client message id for a send that came without one: unique per node incarnation. */
-  String nextClientMessageId() {
-    return "~" + self + "." + incarnation + "." + generatedIds.incrementAndGet();
+    this.peers = new PeerMembership(settings, nodeLane, FailureDetector.timeout(settings.failureTimeout()), new Links(), new PeerEvents());
+    this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGoneAtAdmin);
+    this.twoPc = new TwoPhaseCommitEngine(self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, peers::isAlive);
+    twoPc.register(Kind.RESERVE_NAME, new NameRegistry(directory::get, this::nameCommitted));
+    twoPc.register(Kind.DELETE_ROOM, new RoomDeletion(nodeLane, rooms, directory));
+    this.router = routes().build();
   }
 
   /** Creates an unstarted node. */
   public static ChatNode create(NodeSettings settings) {
     return new NodeEngine(settings);
+  }
+
+  /** Which lane handles which message: the whole protocol at a glance. */
+  private MessageRouter.Builder routes() {
+    return MessageRouter.builder(self, nodeLane, rooms::get, this::send)
+        // liveness is recorded for every message in receive(); replies complete waiting requests
+        .onTransport(Heartbeat.class, (from, inc, m) -> {})
+        .onTransport(Reply.class, (from, inc, m) -> requests.onReply(m))
+        .onTransport(HistoryReply.class, (from, inc, m) -> requests.onReply(m.requestId(), m))
+        // node-wide state: the node lane
+        .onNodeLane(Hello.class, peers::onHello)
+        .onNodeLane(Goodbye.class, (from, inc, m) -> peers.onGoodbye(from, m))
+        .onNodeLane(DirectoryUpdate.class, (from, inc, m) -> directory.onUpdate(from, m))
+        .onNodeLane(Prepare.class, (from, inc, m) -> twoPc.onPrepare(from, m))
+        .onNodeLane(Vote.class, (from, inc, m) -> twoPc.onVote(from, m))
+        .onNodeLane(Decision.class, (from, inc, m) -> twoPc.onDecision(from, m))
+        .onNodeLane(DecisionQuery.class, (from, inc, m) -> twoPc.onDecisionQuery(from, m))
+        // requests to a room's admin: the room's lane
+        .onAdminRoom(SendRequest.class, SendRequest::room, SendRequest::requestId,
+            (rs, from, r) -> rs.adminSend(from, r, reply -> send(from, reply)))
+        .onAdminRoom(JoinRequest.class, JoinRequest::room, JoinRequest::requestId,
+            (rs, from, r) -> rs.adminJoin(from, r.user(), r.requestId(), reply -> send(from, reply)))
+        .onAdminRoom(LeaveRequest.class, LeaveRequest::room, LeaveRequest::requestId,
+            (rs, from, r) -> rs.adminLeave(from, r.user(), r.requestId(), reply -> send(from, reply)))
+        .onAdminRoom(InfoRequest.class, InfoRequest::room, InfoRequest::requestId,
+            (rs, from, r) -> send(from, rs.adminInfo(r.requestId())))
+        .onAdminRoom(SyncRequest.class, SyncRequest::room, SyncRequest::requestId, (rs, from, r) -> send(from, rs.adminSync(from, r)))
+        .onAdminRoom(HistoryRequest.class, HistoryRequest::room, HistoryRequest::requestId, (rs, from, r) -> rs.adminHistory(from, r))
+        .onAdminRoom(ResendRequest.class, ResendRequest::room, r -> -1, (rs, from, r) -> rs.adminResend(from, r))
+        // the admin's traffic to the members: the room's lane
+        .onMemberRoom(Sequenced.class, Sequenced::room, (rs, from, s) -> rs.memberDeliver(s))
+        .onMemberRoom(Lost.class, Lost::room, (rs, from, l) -> rs.memberLost(l))
+        .onMemberRoom(RoomTail.class, RoomTail::room, (rs, from, t) -> rs.memberTail(from, t))
+        .onMemberRoom(RoomGone.class, RoomGone::room, (rs, from, g) -> rs.memberGone(from, g.reason()));
+  }
+
+  /** The router, for tests. */
+  MessageRouter router() {
+    return router;
   }
 
   // ================================================================ lifecycle
@@ -179,25 +192,26 @@ public final class NodeEngine implements ChatNode {
     try {
       restoreRooms();
     } catch (RuntimeException e) {
-      state.set(CLOSED);
-      pool.shutdownNow();
-      readers.shutdownNow();
-      history.close();
-      throw new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " could not restore its rooms from the history store: " + e.getMessage(), e);
+      throw failStart("could not restore its rooms from the history store", e);
     }
     try {
       address = transport.start(this::receive);
     } catch (RuntimeException e) {
-      state.set(CLOSED);
-      pool.shutdownNow();
-      readers.shutdownNow();
-      history.close();
-      throw new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " could not start its transport: " + e.getMessage(), e);
+      throw failStart("could not start its transport", e);
     }
+    peers.listeningAt(address);
     log.info("node {} started at {} (incarnation {}), seeds {}", self, address, incarnation, settings.seeds());
     requests.start();
     nodeLane.execute(this::tick);
     return this;
+  }
+
+  private ChatException failStart(String what, RuntimeException e) {
+    state.set(CLOSED);
+    pool.shutdownNow();
+    readers.shutdownNow();
+    history.close();
+    return new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " " + what + ": " + e.getMessage(), e);
   }
 
   @Override
@@ -209,26 +223,13 @@ public final class NodeEngine implements ChatNode {
     ticker.cancel();
     requests.stop();
     if (was == RUNNING) {
-      for (NodeId peer : alive) {
-        send(peer, new Goodbye("node " + self + " is shutting down"));
-      }
+      peers.sayGoodbye("node " + self + " is shutting down");
     }
     requests.failAll(new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " is closed"));
     transport.close();
-    pool.shutdown();
-    readers.shutdown();
-    try {
-      if (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
-        pool.shutdownNow();
-      }
-      if (!readers.awaitTermination(2, TimeUnit.SECONDS)) {
-        readers.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      pool.shutdownNow();
-      readers.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    // the lanes finish first: what they hand to the store (room records) is still written
+    shutDown(pool);
+    shutDown(readers);
     try {
       history.close(); // a JDBC store writes what is queued first
     } catch (RuntimeException e) {
@@ -237,23 +238,40 @@ public final class NodeEngine implements ChatNode {
     log.info("node {} closed", self);
   }
 
+  private static void shutDown(ExecutorService executor) {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /**
    * Restores the rooms this node administered before a restart, as recorded in the history store:
    * each continues sequencing after its last stored seq and is announced in the directory (with
    * the first heartbeat's directory sync and every hello). Members are not restored. A room whose
-   * name another node created meanwhile is logged as a split brain by the directory (see {@link
-   * #onDirectory}); each node then keeps serving its own.
+   * name another node created meanwhile is logged as a split brain by the directory. The store is
+   * read on the calling thread (start may block); the rooms are registered on the node lane.
    */
   private void restoreRooms() {
+    List<Runnable> restore = new ArrayList<>();
     for (HistoryStore.StoredRoom sr : history.rooms(self)) {
       String room = sr.room();
       long last = history.lastPosition(room).map(HistoryStore.Position::seq).orElse(0L);
       List<Sequenced> recent = last == 0 ? List.of() : history.readBefore(room, Long.MAX_VALUE, settings.dedupWindow());
-      RoomState rs = roomState(room, self, sr.epoch());
-      rs.lane.execute(() -> rs.restoreAdmin(last, recent));
-      ownRooms.add(room);
-      directory.put(room, new RoomSummary(room, self, sr.epoch(), 0, true));
-      log.info("node {} restored room '{}' (epoch {}, last seq {})", self, room, sr.epoch(), last);
+      restore.add(() -> {
+        RoomState rs = roomState(room, self, sr.epoch());
+        rs.lane.execute(() -> rs.restoreAdmin(last, recent));
+        directory.restored(room, sr.epoch());
+        log.info("node {} restored room '{}' (epoch {}, last seq {})", self, room, sr.epoch(), last);
+      });
+    }
+    if (!restore.isEmpty()) {
+      CompletableFuture.runAsync(() -> restore.forEach(Runnable::run), nodeLane).join();
     }
   }
 
@@ -261,14 +279,42 @@ public final class NodeEngine implements ChatNode {
   void readHistory(Runnable task) {
     try {
       readers.execute(task);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       log.debug("{}: closed, history read dropped", self);
     }
+  }
+
+  /**
+   * Runs a blocking history-store write ({@code saveRoom}, {@code deleteRoom}) off the lanes, after
+   * the writes issued before it; a failure is logged with {@code what}.
+   */
+  void writeStore(String what, Runnable write) {
+    storeWrites.execute(() -> {
+      try {
+        write.run();
+      } catch (RuntimeException e) {
+        log.error("{}: could not {}", self, what, e);
+      }
+    });
   }
 
   boolean running() {
     return state.get() == RUNNING;
   }
+
+  void requireRunning() {
+    int s = state.get();
+    if (s != RUNNING) {
+      throw new ChatException(ErrorCode.UNAVAILABLE, "node " + self + (s == NEW ? " is not started" : " is closed"));
+    }
+  }
+
+  /** A client message id for a send that came without one: unique per node incarnation. */
+  String nextClientMessageId() {
+    return "~" + self + "." + incarnation + "." + generatedIds.incrementAndGet();
+  }
+
+  // ================================================================ API
 
   @Override
   public void addClusterListener(ClusterListener listener) {
@@ -280,14 +326,12 @@ public final class NodeEngine implements ChatNode {
 
   @Override
   public Set<NodeId> liveNodes() {
-    return alive;
+    return peers.alive();
   }
 
   boolean isAlive(NodeId node) {
-    return node.equals(self) || alive.contains(node);
+    return peers.isAlive(node);
   }
-
-  // ================================================================ API: rooms
 
   @Override
   public CompletableFuture<Room> createRoom(String name) {
@@ -306,15 +350,15 @@ public final class NodeEngine implements ChatNode {
             new ChatException(ErrorCode.ROOM_EXISTS, "room '" + room + "' already exists (admin " + existing.admin() + ")"));
         return;
       }
-      Set<NodeId> participants = new TreeSet<>(alive);
+      Set<NodeId> participants = new TreeSet<>(peers.alive());
       participants.add(self);
-      twoPc.execute(TxKind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
+      twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
         if (e != null) {
           out.completeExceptionally(ChatException.from(e));
         } else if (r.outcome() == Outcome.COMMITTED) {
           out.complete(new RoomHandle(this, room, self));
         } else {
-          out.completeExceptionally(fromReason(r.reason(), ErrorCode.UNAVAILABLE, "could not reserve room name '" + room + "'"));
+          out.completeExceptionally(r.failure(ErrorCode.UNAVAILABLE, "could not reserve room name '" + room + "'"));
         }
       });
     });
@@ -332,41 +376,37 @@ public final class NodeEngine implements ChatNode {
 
   @Override
   public List<RoomSummary> rooms() {
-    List<RoomSummary> out = new ArrayList<>(directory.values());
-    out.sort(Comparator.comparing(RoomSummary::name));
-    return out;
+    return directory.list();
   }
+
+  // ================================================================ rooms
 
   /** Coordinator side of room deletion; called on the admin's room lane. */
   CompletableFuture<TwoPhaseCommit.Result> deleteRoom(String room, Set<NodeId> participants) {
-    return twoPc.execute(TxKind.DELETE_ROOM, room, participants);
+    return twoPc.execute(Kind.DELETE_ROOM, room, participants);
   }
 
   /** Runs on the node lane when a name reservation commits, on every participant. */
   private void nameCommitted(Transaction tx) {
-    boolean mine = tx.coordinator().equals(self);
-    directory.put(tx.room(), new RoomSummary(tx.room(), tx.coordinator(), 1, 0, isAlive(tx.coordinator())));
-    if (mine) {
-      ownRooms.add(tx.room());
+    directory.created(tx.room(), tx.coordinator());
+    if (tx.coordinator().equals(self)) {
       RoomState rs = roomState(tx.room(), self, 1);
       rs.lane.execute(rs::becomeAdmin);
-      // nodes that were not participants (joined meanwhile) learn it here
-      broadcastDirectory(false, List.of(tx.room()), List.of());
     }
   }
 
   /** Called from the admin room lane when its member count changes. */
   void memberCountChanged(String room, int count) {
-    directory.computeIfPresent(room, (k, v) -> new RoomSummary(v.name(), v.admin(), v.epoch(), count, v.available()));
+    directory.memberCountChanged(room, count);
   }
 
   /** Called on the admin's room lane after a committed deletion. */
   void roomDeleted(String room) {
-    nodeLane.execute(() -> {
-      ownRooms.remove(room);
-      directory.remove(room);
-      broadcastDirectory(false, List.of(), List.of(room));
-    });
+    directory.roomDeleted(room);
+  }
+
+  @Nullable RoomSummary directoryEntry(String room) {
+    return directory.get(room);
   }
 
   RoomState roomState(String room, NodeId admin, long epoch) {
@@ -378,6 +418,78 @@ public final class NodeEngine implements ChatNode {
     rooms.remove(rs.name, rs);
   }
 
+  /** The admin announced that {@code room} no longer exists: its local members learn it. */
+  private void roomGoneAtAdmin(String room, NodeId admin) {
+    RoomState rs = rooms.get(room);
+    if (rs != null) {
+      rs.lane.execute(() -> rs.memberGone(admin, "room no longer exists on its admin node " + admin));
+    }
+  }
+
+  /** One heartbeat round on the node lane; schedules the next. */
+  private void tick() {
+    if (!running()) {
+      return;
+    }
+    ticks++;
+    peers.tick(clock.millis());
+    if (ticks % DIRECTORY_SYNC_TICKS == 0) {
+      directory.sync();
+    }
+    if (ticks % 2 == 0) {
+      for (String room : directory.ownRooms()) {
+        RoomState rs = rooms.get(room);
+        if (rs != null) {
+          rs.lane.execute(rs::adminTail);
+        }
+      }
+    }
+    ticker = clock.schedule(settings.heartbeatInterval(), () -> nodeLane.execute(this::tick));
+  }
+
+  /** Verdicts of the failure detector, fanned out to everything that depends on them (node lane). */
+  private final class PeerEvents implements PeerMembership.Events {
+    @Override
+    public void nodeUp(NodeId node) {
+      log.info("node {} sees {} up", self, node);
+      directory.nodeUp(node);
+      for (RoomState rs : rooms.values()) {
+        rs.lane.execute(() -> rs.onNodeUp(node));
+      }
+      twoPc.onNodeUp(node);
+      for (ClusterListener l : listeners) {
+        try {
+          l.onNodeUp(node);
+        } catch (RuntimeException e) {
+          log.warn("cluster listener failed", e);
+        }
+      }
+    }
+
+    @Override
+    public void nodeDown(NodeId node, String reason) {
+      log.warn("node {} declares {} dead: {}", self, node, reason);
+      directory.nodeDown(node);
+      requests.failAll(node, new ChatException(ErrorCode.UNAVAILABLE, reason));
+      twoPc.onNodeDown(node);
+      for (RoomState rs : rooms.values()) {
+        rs.lane.execute(() -> rs.onNodeDown(node, reason));
+      }
+      for (ClusterListener l : listeners) {
+        try {
+          l.onNodeDown(node);
+        } catch (RuntimeException e) {
+          log.warn("cluster listener failed", e);
+        }
+      }
+    }
+
+    @Override
+    public void greeted(NodeId node) {
+      directory.greeted(node);
+    }
+  }
+
   // ================================================================ transport
 
   void send(NodeId to, WireMessage message) {
@@ -385,7 +497,7 @@ public final class NodeEngine implements ChatNode {
       receive(new Envelope(self, incarnation, message));
       return;
     }
-    String a = addresses.get(to);
+    String a = peers.address(to);
     if (a == null) {
       log.debug("{}: no address for {}, dropping {}", self, to, message.getClass().getSimpleName());
       return;
@@ -404,388 +516,36 @@ public final class NodeEngine implements ChatNode {
     if (to.equals(self)) {
       return true;
     }
-    String a = addresses.get(to);
+    String a = peers.address(to);
     return a == null || transport.isWritable(a);
   }
 
-  private void sendTo(String addr, WireMessage message) {
-    transport.send(addr, new Envelope(self, incarnation, message));
-  }
-
   private void receive(Envelope e) {
-    if (state.get() != RUNNING) {
-      return;
-    }
-    NodeId from = e.from();
-    WireMessage m = e.message();
-    if (!from.equals(self)) {
-      long now = clock.millis();
-      long[] prev = heard.get(from);
-      if (prev == null || prev[0] != e.incarnation() || prev[1] != now) {
-        if (prev != null && e.incarnation() < prev[0]) {
-          return; // from an earlier life of that node: stale
-        }
-        heard.put(from, new long[] {e.incarnation(), now});
-        if (prev == null || prev[0] != e.incarnation() || !alive.contains(from)) {
-          long inc = e.incarnation();
-          nodeLane.execute(() -> changes(detector.heard(from, inc, clock.millis())));
-        }
-      }
-    }
-    if (m instanceof Sequenced s) {
-      memberRoom(s.room(), rs -> rs.memberDeliver(s));
-    } else if (m instanceof SendRequest r) {
-      adminRoom(from, r.room(), r.requestId(), rs -> rs.adminSend(from, r, reply -> send(from, reply)));
-    } else if (m instanceof Reply r) {
-      requests.onReply(r);
-    } else if (m instanceof Heartbeat) {
-      // liveness was recorded above
-    } else if (m instanceof Hello h) {
-      nodeLane.execute(() -> onHello(from, e.incarnation(), h));
-    } else if (m instanceof Goodbye g) {
-      nodeLane.execute(() -> onGoodbye(from, g));
-    } else if (m instanceof DirectoryUpdate d) {
-      nodeLane.execute(() -> onDirectory(from, d));
-    } else if (m instanceof Prepare p) {
-      nodeLane.execute(() -> twoPc.onPrepare(from, p));
-    } else if (m instanceof io.chatmesh.wire.Vote v) {
-      nodeLane.execute(() -> twoPc.onVote(from, v));
-    } else if (m instanceof Decision d) {
-      nodeLane.execute(() -> twoPc.onDecision(from, d));
-    } else if (m instanceof DecisionQuery q) {
-      nodeLane.execute(() -> twoPc.onDecisionQuery(from, q));
-    } else if (m instanceof JoinRequest r) {
-      adminRoom(from, r.room(), r.requestId(), rs -> rs.adminJoin(from, r.user(), r.requestId(), reply -> send(from, reply)));
-    } else if (m instanceof LeaveRequest r) {
-      adminRoom(from, r.room(), r.requestId(), rs -> rs.adminLeave(from, r.user(), r.requestId(), reply -> send(from, reply)));
-    } else if (m instanceof InfoRequest r) {
-      adminRoom(from, r.room(), r.requestId(), rs -> send(from, rs.adminInfo(r.requestId())));
-    } else if (m instanceof SyncRequest r) {
-      adminRoom(from, r.room(), r.requestId(), rs -> send(from, rs.adminSync(from, r)));
-    } else if (m instanceof ResendRequest r) {
-      adminRoom(from, r.room(), -1, rs -> rs.adminResend(from, r));
-    } else if (m instanceof Lost l) {
-      memberRoom(l.room(), rs -> rs.memberLost(l));
-    } else if (m instanceof RoomTail t) {
-      memberRoom(t.room(), rs -> rs.memberTail(from, t));
-    } else if (m instanceof HistoryRequest r) {
-      adminRoom(from, r.room(), r.requestId(), rs -> rs.adminHistory(from, r));
-    } else if (m instanceof HistoryReply r) {
-      requests.onReply(r.requestId(), r);
-    } else if (m instanceof RoomGone g) {
-      memberRoom(g.room(), rs -> rs.memberGone(from, g.reason()));
+    if (state.get() == RUNNING && peers.accept(e.from(), e.incarnation())) {
+      router.dispatch(e);
     }
   }
 
-  /** Runs {@code action} on the lane of a room this node administers, or answers UNKNOWN_ROOM. */
-  private void adminRoom(NodeId from, String room, long requestId, java.util.function.Consumer<RoomState> action) {
-    RoomState rs = rooms.get(room);
-    if (rs == null) {
-      if (requestId >= 0) {
-        send(from, Reply.error(requestId, ErrorCode.UNKNOWN_ROOM, "node " + self + " does not administer room '" + room + "'"));
-      } else {
-        send(from, new RoomGone(room, "node " + self + " does not administer room '" + room + "'"));
-      }
-      return;
-    }
-    rs.lane.execute(() -> {
-      if (!rs.isAdmin()) {
-        if (requestId >= 0) {
-          send(from, Reply.error(requestId, ErrorCode.UNKNOWN_ROOM, "node " + self + " does not administer room '" + room + "'"));
-        } else {
-          send(from, new RoomGone(room, "node " + self + " does not administer room '" + room + "'"));
-        }
-        return;
-      }
-      action.accept(rs);
-    });
-  }
-
-  private void memberRoom(String room, java.util.function.Consumer<RoomState> action) {
-    RoomState rs = rooms.get(room);
-    if (rs != null) {
-      rs.lane.execute(() -> action.accept(rs));
-    }
-  }
-
-  // ================================================================ membership and directory
-
-  private void tick() {
-    if (!running()) {
-      return;
-    }
-    ticks++;
-    long now = clock.millis();
-    for (Map.Entry<NodeId, long[]> h : heard.entrySet()) {
-      changes(detector.heard(h.getKey(), h.getValue()[0], h.getValue()[1]));
-    }
-    long paused = pauseGuard.tick(now);
-    if (paused > 0) {
-      log.info("node {} was paused for {} ms; not judging peers this round", self, paused);
-    } else {
-      changes(detector.check(now));
-    }
-    Heartbeat hb = new Heartbeat(now);
-    for (NodeId peer : addresses.keySet()) {
-      send(peer, hb);
-    }
-    for (String seed : settings.seeds()) {
-      if (!addresses.containsValue(seed) && !seed.equals(address)) {
-        sendTo(seed, hello(false));
-      }
-    }
-    if (ticks % DIRECTORY_SYNC_TICKS == 0) {
-      broadcastDirectory(true, List.copyOf(ownRooms), List.of());
-    }
-    if (ticks % 2 == 0) {
-      for (String room : ownRooms) {
-        RoomState rs = rooms.get(room);
-        if (rs != null) {
-          rs.lane.execute(rs::adminTail);
-        }
-      }
-    }
-    ticker = clock.schedule(settings.heartbeatInterval(), () -> nodeLane.execute(this::tick));
-  }
-
-  private Hello hello(boolean reply) {
-    List<Hello.Peer> peers = new ArrayList<>();
-    for (NodeId p : alive) {
-      String a = addresses.get(p);
-      if (a != null) {
-        peers.add(new Hello.Peer(p, a));
-      }
-    }
-    return new Hello(WireMessage.PROTOCOL_VERSION, address, reply, peers);
-  }
-
-  private void onHello(NodeId from, long inc, Hello h) {
-    if (h.protocolVersion() != WireMessage.PROTOCOL_VERSION) {
-      String why =
-          "node " + self + " speaks chatmesh protocol " + WireMessage.PROTOCOL_VERSION + " but node " + from + " at "
-              + h.address() + " speaks " + h.protocolVersion() + "; refusing it";
-      log.error(why);
-      sendTo(h.address(), new Goodbye(why));
-      heard.remove(from);
-      changes(detector.down(from));
-      return;
-    }
-    if (from.equals(self)) {
-      return;
-    }
-    String old = addresses.put(from, h.address());
-    if (old == null || !old.equals(h.address())) {
-      log.info("node {} learned peer {} at {}", self, from, h.address());
-    }
-    changes(detector.heard(from, inc, clock.millis()));
-    if (!h.reply()) {
-      send(from, hello(true));
-    }
-    send(from, directorySnapshot());
-    for (Hello.Peer p : h.peers()) {
-      if (!p.node().equals(self) && !addresses.containsKey(p.node())) {
-        sendTo(p.address(), hello(false));
-      }
-    }
-  }
-
-  private void onGoodbye(NodeId from, Goodbye g) {
-    log.info("node {} got goodbye from {}: {}", self, from, g.reason());
-    heard.remove(from);
-    for (Change c : detector.down(from)) {
-      nodeDown(c.node(), "node " + c.node() + " said goodbye: " + g.reason());
-    }
-  }
-
-  private DirectoryUpdate directorySnapshot() {
-    List<DirectoryUpdate.Entry> entries = new ArrayList<>();
-    for (String r : ownRooms) {
-      RoomSummary s = directory.get(r);
-      entries.add(new DirectoryUpdate.Entry(r, self, s == null ? 1 : s.epoch(), s == null ? 0 : s.memberCount()));
-    }
-    return new DirectoryUpdate(directoryVersion.incrementAndGet(), true, entries, List.of());
-  }
-
-  private void broadcastDirectory(boolean full, List<String> upserts, List<String> removed) {
-    DirectoryUpdate u;
-    if (full) {
-      u = directorySnapshot();
-    } else {
-      List<DirectoryUpdate.Entry> entries = new ArrayList<>();
-      for (String r : upserts) {
-        RoomSummary s = directory.get(r);
-        if (s != null) {
-          entries.add(new DirectoryUpdate.Entry(r, self, s.epoch(), s.memberCount()));
-        }
-      }
-      u = new DirectoryUpdate(directoryVersion.incrementAndGet(), false, entries, removed);
-    }
-    for (NodeId peer : alive) {
-      send(peer, u);
-    }
-  }
-
-  private void onDirectory(NodeId from, DirectoryUpdate u) {
-    Long seen = directoryVersions.get(from);
-    if (seen != null && u.version() <= seen && u.full()) {
-      return; // a stale snapshot overtaken by a newer update
-    }
-    directoryVersions.merge(from, u.version(), Math::max);
-    boolean up = isAlive(from);
-    Set<String> listed = new HashSet<>();
-    for (DirectoryUpdate.Entry e : u.rooms()) {
-      listed.add(e.room());
-      RoomSummary cur = directory.get(e.room());
-      if (cur != null && !cur.admin().equals(e.admin()) && cur.admin().equals(self)) {
-        log.error("room '{}' is claimed by {} but administered here on {}: split brain, keeping ours", e.room(), e.admin(), self);
-        continue;
-      }
-      directory.put(e.room(), new RoomSummary(e.room(), e.admin(), e.epoch(), e.memberCount(), up));
-    }
-    List<String> gone = new ArrayList<>(u.removed());
-    if (u.full()) {
-      directory.values().forEach(s -> {
-        if (s.admin().equals(from) && !listed.contains(s.name())) {
-          gone.add(s.name());
-        }
-      });
-    }
-    for (String room : gone) {
-      RoomSummary s = directory.get(room);
-      if (s != null && s.admin().equals(from)) {
-        directory.remove(room);
-        RoomState rs = rooms.get(room);
-        if (rs != null) {
-          rs.lane.execute(() -> rs.memberGone(from, "room no longer exists on its admin node " + from));
-        }
-      }
-    }
-  }
-
-  private void changes(List<Change> changes) {
-    for (Change c : changes) {
-      switch (c.kind()) {
-        case UP -> nodeUp(c.node());
-        case DOWN -> nodeDown(c.node(), "node " + c.node() + " stopped answering heartbeats");
-        case RESTARTED -> {
-          nodeDown(c.node(), "node " + c.node() + " restarted");
-          nodeUp(c.node());
-        }
-      }
-    }
-  }
-
-  private void nodeUp(NodeId node) {
-    Set<NodeId> a = new TreeSet<>(alive);
-    a.add(node);
-    alive = Set.copyOf(a);
-    log.info("node {} sees {} up", self, node);
-    directory.replaceAll((k, v) -> v.admin().equals(node) ? new RoomSummary(v.name(), v.admin(), v.epoch(), v.memberCount(), true) : v);
-    if (!addresses.containsKey(node)) {
-      // heard from it before its hello: greet when we learn its address (its hello will come)
-      log.debug("node {} has no address for {} yet", self, node);
-    } else {
-      send(node, directorySnapshot());
-    }
-    for (RoomState rs : rooms.values()) {
-      rs.lane.execute(() -> rs.onNodeUp(node));
-    }
-    twoPc.onNodeUp(node);
-    for (ClusterListener l : listeners) {
-      try {
-        l.onNodeUp(node);
-      } catch (RuntimeException e) {
-        log.warn("cluster listener failed", e);
-      }
-    }
-  }
-
-  private void nodeDown(NodeId node, String reason) {
-    Set<NodeId> a = new TreeSet<>(alive);
-    a.remove(node);
-    alive = Set.copyOf(a);
-    log.warn("node {} declares {} dead: {}", self, node, reason);
-    directory.replaceAll((k, v) -> v.admin().equals(node) ? new RoomSummary(v.name(), v.admin(), v.epoch(), v.memberCount(), false) : v);
-    requests.failAll(node, new ChatException(ErrorCode.UNAVAILABLE, reason));
-    names.onNodeDown(node);
-    twoPc.onNodeDown(node);
-    for (RoomState rs : rooms.values()) {
-      rs.lane.execute(() -> rs.onNodeDown(node, reason));
-    }
-    for (ClusterListener l : listeners) {
-      try {
-        l.onNodeDown(node);
-      } catch (RuntimeException e) {
-        log.warn("cluster listener failed", e);
-      }
-    }
-  }
-
-  // ================================================================ helpers
-
-  void requireRunning() {
-    int s = state.get();
-    if (s != RUNNING) {
-      throw new ChatException(ErrorCode.UNAVAILABLE, "node " + self + (s == NEW ? " is not started" : " is closed"));
-    }
-  }
-
-  @Nullable RoomSummary directoryEntry(String room) {
-    return directory.get(room);
-  }
-
-  /** Parses {@code "CODE: detail"} reasons produced by participants into a ChatException. */
-  static ChatException fromReason(String reason, ErrorCode fallback, String context) {
-    int colon = reason.indexOf(':');
-    if (colon > 0) {
-      try {
-        ErrorCode code = ErrorCode.valueOf(reason.substring(0, colon));
-        return new ChatException(code, reason.substring(colon + 1).trim());
-      } catch (IllegalArgumentException ignored) {
-        // not a coded reason
-      }
-    }
-    return new ChatException(fallback, context + ": " + reason);
-  }
-
-  /** DELETE_ROOM participant: votes on the room's lane. */
-  private final class DeletionParticipant implements TwoPhaseCommit.Participant {
+  /** How membership reaches its peers. */
+  private final class Links implements PeerMembership.Links {
     @Override
-    public CompletionStage<Vote> prepare(Transaction tx) {
-      RoomState rs = rooms.get(tx.room());
-      if (rs == null) {
-        return CompletableFuture.completedFuture(Vote.readyVote());
-      }
-      CompletableFuture<Vote> v = new CompletableFuture<>();
-      rs.lane.execute(() -> v.complete(rs.prepareDelete(tx)));
-      return v;
+    public void send(NodeId to, WireMessage message) {
+      NodeEngine.this.send(to, message);
     }
 
     @Override
-    public void commit(Transaction tx) {
-      RoomSummary s = directory.get(tx.room());
-      if (s != null && s.admin().equals(tx.coordinator())) {
-        directory.remove(tx.room());
-      }
-      RoomState rs = rooms.get(tx.room());
-      if (rs != null) {
-        rs.lane.execute(() -> rs.commitDelete(tx));
-      }
+    public void sendTo(String addr, WireMessage message) {
+      transport.send(addr, new Envelope(self, incarnation, message));
     }
+  }
 
-    @Override
-    public void rollback(Transaction tx) {
-      if (tx.room().isEmpty()) {
-        for (RoomState rs : rooms.values()) {
-          rs.lane.execute(() -> rs.rollbackDelete(tx));
-        }
-        return;
-      }
-      RoomState rs = rooms.get(tx.room());
-      if (rs != null) {
-        rs.lane.execute(() -> rs.rollbackDelete(tx));
-      }
-    }
+  private static java.util.concurrent.ThreadFactory threads(String kind) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "chatmesh-" + kind + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   @Override

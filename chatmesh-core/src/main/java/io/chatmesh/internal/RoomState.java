@@ -154,14 +154,14 @@ final class RoomState {
 
   /** Makes this node the admin of a newly created room and records it in the history store. */
   void becomeAdmin() {
+    lane.assertCurrent();
     if (!isAdmin) {
       isAdmin = true;
       sequencer = Sequencer.create(epoch, 0, engine.settings.dedupWindow());
-      try {
-        engine.history.saveRoom(name, engine.self, epoch);
-      } catch (RuntimeException e) {
-        log.error("{}: could not record room '{}' in the history store; it will not be restored after a restart", engine.self, name, e);
-      }
+      // off the lane: a JDBC store blocks
+      engine.writeStore(
+          "record room '" + name + "' in the history store; it will not be restored after a restart",
+          () -> engine.history.saveRoom(name, engine.self, epoch));
     }
   }
 
@@ -172,6 +172,7 @@ final class RoomState {
    * still sequenced once. Members are not restored: they were connected to the old process.
    */
   void restoreAdmin(long lastSeq, List<Sequenced> recent) {
+    lane.assertCurrent();
     isAdmin = true;
     Sequencer s = Sequencer.create(epoch, lastSeq, engine.settings.dedupWindow());
     for (Sequenced e : recent) {
@@ -512,6 +513,7 @@ final class RoomState {
   }
 
   void delete(CompletableFuture<Void> out) {
+    lane.assertCurrent();
     if (deleted) {
       out.completeExceptionally(unknownRoom());
       return;
@@ -537,8 +539,9 @@ final class RoomState {
             out.complete(null);
           } else {
             deleting = false;
-            String why = e != null ? String.valueOf(e) : res.reason();
-            out.completeExceptionally(NodeEngine.fromReason(why, ErrorCode.ABORTED, "deletion of room '" + name + "' aborted"));
+            String context = "deletion of room '" + name + "' aborted";
+            out.completeExceptionally(
+                e != null ? new ChatException(ErrorCode.ABORTED, context + ": " + e) : res.failure(ErrorCode.ABORTED, context));
           }
         }));
   }
@@ -546,6 +549,7 @@ final class RoomState {
   // ================================================================ admin role
 
   void adminJoin(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
+    lane.assertCurrent();
     Reply refused = refuseWrites(requestId);
     if (refused != null) {
       reply.accept(refused);
@@ -569,6 +573,7 @@ final class RoomState {
   }
 
   void adminLeave(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
+    lane.assertCurrent();
     Member m = members.get(user);
     if (m == null || !m.node.equals(from)) {
       reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.copyOf(members.keySet()))); // idempotent retry
@@ -595,6 +600,7 @@ final class RoomState {
    * held twice.
    */
   void adminSend(NodeId from, SendRequest r, Consumer<Reply> reply) {
+    lane.assertCurrent();
     if (held.isEmpty() && !membersCongested()) {
       adminSendNow(from, r, reply);
       return;
@@ -693,6 +699,7 @@ final class RoomState {
 
   /** Serves a history read off the lane (the store may block), bounded by the durable seq. */
   void adminHistory(NodeId from, HistoryRequest r) {
+    lane.assertCurrent();
     if (fenced != null) {
       engine.send(from, HistoryReply.error(r.requestId(), ErrorCode.UNAVAILABLE, fenced));
       return;
@@ -765,6 +772,7 @@ final class RoomState {
   }
 
   void adminResend(NodeId from, ResendRequest r) {
+    lane.assertCurrent();
     long first = resend.isEmpty() ? released + 1 : resend.peekFirst().seq();
     long fromSeq = Math.max(1, r.fromSeq());
     long toSeq = Math.min(r.toSeq(), released); // never an entry that is not durable yet
@@ -787,6 +795,7 @@ final class RoomState {
   }
 
   void adminTail() {
+    lane.assertCurrent();
     if (!isAdmin || released == 0) {
       return;
     }
@@ -1007,6 +1016,7 @@ final class RoomState {
   // ================================================================ member role: log delivery
 
   void memberDeliver(Sequenced s) {
+    lane.assertCurrent();
     if (locals.isEmpty() || deleted) {
       return;
     }
@@ -1023,6 +1033,7 @@ final class RoomState {
   }
 
   void memberTail(NodeId from, RoomTail t) {
+    lane.assertCurrent();
     if (!from.equals(admin) || locals.isEmpty()) {
       return;
     }
@@ -1031,6 +1042,7 @@ final class RoomState {
   }
 
   void memberLost(Lost l) {
+    lane.assertCurrent();
     if (!delivery.started() || locals.isEmpty()) {
       return;
     }
@@ -1044,6 +1056,7 @@ final class RoomState {
 
   /** The admin says the room does not exist there (deleted, or the admin restarted). */
   void memberGone(NodeId from, String reason) {
+    lane.assertCurrent();
     if (!from.equals(admin) || deleted || isAdmin) {
       return;
     }
@@ -1143,6 +1156,7 @@ final class RoomState {
   // ================================================================ failures
 
   void onNodeDown(NodeId node, String reason) {
+    lane.assertCurrent();
     if (isAdmin) {
       for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
         if (e.getValue().node.equals(node)) {
@@ -1159,6 +1173,7 @@ final class RoomState {
   }
 
   void onNodeUp(NodeId node) {
+    lane.assertCurrent();
     if (!node.equals(admin) || isAdmin || !unavailable) {
       return;
     }
@@ -1195,37 +1210,37 @@ final class RoomState {
   // ================================================================ deletion (2PC participant)
 
   Vote prepareDelete(Transaction tx) {
+    lane.assertCurrent();
     if (inflight > 0 || !waitingSends.isEmpty()) {
       return Vote.abort(
-          "ABORTED: node " + engine.self + " has " + (inflight + waitingSends.size())
+          ErrorCode.ABORTED,
+          "node " + engine.self + " has " + (inflight + waitingSends.size())
               + " operation(s) for room '" + name + "' in flight to its admin");
     }
     if (!held.isEmpty()) {
-      return Vote.abort("ABORTED: the admin of room '" + name + "' holds " + held.size() + " send(s) not yet sequenced");
+      return Vote.abort(ErrorCode.ABORTED, "the admin of room '" + name + "' holds " + held.size() + " send(s) not yet sequenced");
     }
     if (preparedDelete != null && !preparedDelete.equals(tx.id())) {
-      return Vote.abort("ABORTED: another deletion of room '" + name + "' is in progress");
+      return Vote.abort(ErrorCode.ABORTED, "another deletion of room '" + name + "' is in progress");
     }
     preparedDelete = tx.id();
     return Vote.readyVote();
   }
 
   void commitDelete(Transaction tx) {
+    lane.assertCurrent();
     if (deleted) {
       return;
     }
     finish(new RoomEvent.RoomDeleted(name, "deleted by its admin node " + admin));
     if (isAdmin) {
-      try {
-        engine.history.deleteRoom(name);
-      } catch (RuntimeException e) {
-        log.error("{}: could not delete the history of deleted room '{}'", engine.self, name, e);
-      }
+      engine.writeStore("delete the history of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
       engine.roomDeleted(name);
     }
   }
 
   void rollbackDelete(Transaction tx) {
+    lane.assertCurrent();
     if (tx.id().equals(preparedDelete)) {
       preparedDelete = null;
       maybeForget();
@@ -1239,7 +1254,7 @@ final class RoomState {
     delivery.reset();
     preparedDelete = null;
     engine.forget(this);
-    engine.directory.computeIfPresent(name, (k, v) -> v.admin().equals(admin) && !engine.self.equals(admin) ? null : v);
+    engine.directory.adminGone(name, admin);
   }
 
   // ================================================================ helpers

@@ -3,15 +3,25 @@ package io.chatmesh.internal;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A lane: runs submitted tasks one at a time, in submission order, on a shared executor. All state
  * owned by a lane is touched only from its tasks, so it needs no locks.
+ *
+ * <p>A lane knows when it is the current one (a thread-local set while one of its tasks runs), so
+ * state owners can check that they are called on their lane with {@link #assertCurrent()}. The
+ * check is on when the JVM runs with assertions enabled (as the tests do) or with the system
+ * property {@code chatmesh.laneChecks=true}; otherwise it costs one boolean read.
  */
 final class SerialExecutor implements Executor {
   private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
+  private static final ThreadLocal<@Nullable SerialExecutor> CURRENT = new ThreadLocal<>();
+
+  /** Whether {@link #assertCurrent()} checks. */
+  static final boolean CHECKED = SerialExecutor.class.desiredAssertionStatus() || Boolean.getBoolean("chatmesh.laneChecks");
 
   private final String name;
   private final Executor pool;
@@ -35,6 +45,23 @@ final class SerialExecutor implements Executor {
     schedule();
   }
 
+  /** Whether the calling thread is running one of this lane's tasks. */
+  boolean isCurrent() {
+    return CURRENT.get() == this;
+  }
+
+  /**
+   * Fails with {@link IllegalStateException} naming both lanes when lane checks are on and the
+   * caller is not running on this lane: lane-owned state was touched from the wrong thread.
+   */
+  void assertCurrent() {
+    if (CHECKED && CURRENT.get() != this) {
+      SerialExecutor actual = CURRENT.get();
+      throw new IllegalStateException(
+          "must run on " + this + " but runs on " + (actual == null ? "thread " + Thread.currentThread().getName() : actual));
+    }
+  }
+
   private void schedule() {
     try {
       pool.execute(this::drain);
@@ -47,21 +74,26 @@ final class SerialExecutor implements Executor {
   }
 
   private void drain() {
-    // run a bounded batch, then yield the pool thread so one hot lane cannot starve the others
-    for (int i = 0; i < 256; i++) {
-      Runnable next;
-      synchronized (queue) {
-        next = queue.poll();
-        if (next == null) {
-          running = false;
-          return;
+    CURRENT.set(this);
+    try {
+      // run a bounded batch, then yield the pool thread so one hot lane cannot starve the others
+      for (int i = 0; i < 256; i++) {
+        Runnable next;
+        synchronized (queue) {
+          next = queue.poll();
+          if (next == null) {
+            running = false;
+            return;
+          }
+        }
+        try {
+          next.run();
+        } catch (RuntimeException | Error e) {
+          log.error("task on lane {} failed", name, e);
         }
       }
-      try {
-        next.run();
-      } catch (RuntimeException | Error e) {
-        log.error("task on lane {} failed", name, e);
-      }
+    } finally {
+      CURRENT.remove();
     }
     schedule();
   }

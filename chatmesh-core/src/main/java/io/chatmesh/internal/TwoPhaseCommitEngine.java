@@ -1,8 +1,10 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.time.ChatClock;
 import io.chatmesh.twopc.TwoPhaseCommit;
+import io.chatmesh.twopc.TwoPhaseCommit.Kind;
 import io.chatmesh.twopc.TwoPhaseCommit.Outcome;
 import io.chatmesh.twopc.TwoPhaseCommit.Participant;
 import io.chatmesh.twopc.TwoPhaseCommit.Result;
@@ -21,16 +23,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Coordinator and participant protocol of two-phase commit; the rules are in {@code
- * io.chatmesh.twopc}'s package documentation. All state lives on the node lane ({@code lane}); every
- * public entry point hops onto it.
+ * io.chatmesh.twopc}'s package documentation. All state lives on the node lane ({@code lane}):
+ * {@link #execute} hops onto it, the {@code on*} handlers must be called on it (the message router
+ * does) and check that. This is where the wire messages ({@link Prepare}, {@link
+ * io.chatmesh.wire.Vote}, {@link Decision}) are mapped to and from the {@code twopc} types.
  */
 final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
   private static final Logger log = LoggerFactory.getLogger(TwoPhaseCommitEngine.class);
@@ -38,12 +42,12 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
 
   private final NodeId self;
   private final long incarnation;
-  private final Executor lane;
+  private final SerialExecutor lane;
   private final ChatClock clock;
   private final Duration prepareTimeout;
   private final BiConsumer<NodeId, WireMessage> send;
   private final Predicate<NodeId> isAlive;
-  private final Map<TxKind, Participant> participants = new EnumMap<>(TxKind.class);
+  private final Map<Kind, Participant> participants = new EnumMap<>(Kind.class);
   private final Map<String, Running> running = new HashMap<>();
   private final Map<String, Boolean> decisions =
       new LinkedHashMap<>() {
@@ -60,7 +64,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
   TwoPhaseCommitEngine(
       NodeId self,
       long incarnation,
-      Executor lane,
+      SerialExecutor lane,
       ChatClock clock,
       Duration prepareTimeout,
       BiConsumer<NodeId, WireMessage> send,
@@ -74,20 +78,20 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
     this.isAlive = isAlive;
   }
 
-  void register(TxKind kind, Participant participant) {
+  void register(Kind kind, Participant participant) {
     participants.put(kind, participant);
   }
 
   // ---------------------------------------------------------------- coordinator
 
   @Override
-  public CompletableFuture<Result> execute(TxKind kind, String room, Set<NodeId> members) {
+  public CompletableFuture<Result> execute(Kind kind, String room, Set<NodeId> members) {
     CompletableFuture<Result> result = new CompletableFuture<>();
     lane.execute(() -> start(kind, room, new TreeSet<>(members), result));
     return result;
   }
 
-  private void start(TxKind kind, String room, Set<NodeId> members, CompletableFuture<Result> result) {
+  private void start(Kind kind, String room, Set<NodeId> members, CompletableFuture<Result> result) {
     String id = self + "/" + incarnation + "/" + (++counter);
     Transaction tx = new Transaction(id, kind, room, self);
     Running r = new Running(tx, members, result);
@@ -99,7 +103,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
               if (running.get(id) == r) {
                 Set<NodeId> missing = new TreeSet<>(r.members);
                 missing.removeAll(r.ready);
-                decide(r, false, "no vote from " + missing + " within " + prepareTimeout.toMillis() + " ms (presumed abort)");
+                decide(r, false, null, "no vote from " + missing + " within " + prepareTimeout.toMillis() + " ms (presumed abort)");
               }
             }));
     log.debug("{} PREPARE {} {} to {}", id, kind, room, members);
@@ -107,43 +111,50 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
       if (n.equals(self)) {
         participant(kind)
             .prepare(tx)
-            .whenComplete((v, e) -> lane.execute(() -> onVote(self, id, e == null ? v : Vote.abort("INTERNAL: " + e))));
+            .whenComplete((v, e) -> lane.execute(() -> onVote(self, id, e == null ? v : Vote.abort(ErrorCode.INTERNAL, String.valueOf(e)))));
       } else {
-        send.accept(n, new Prepare(id, kind, room, prepareTimeout.toMillis()));
+        send.accept(n, new Prepare(id, toWire(kind), room, prepareTimeout.toMillis()));
       }
     }
   }
 
   void onVote(NodeId from, io.chatmesh.wire.Vote vote) {
-    onVote(from, vote.txId(), new Vote(vote.ready(), vote.reason()));
+    lane.assertCurrent();
+    onVote(from, vote.txId(), vote.ready(), vote.error(), vote.reason());
   }
 
   private void onVote(NodeId from, String txId, Vote vote) {
+    onVote(from, txId, vote.ready(), vote.code(), vote.detail());
+  }
+
+  private void onVote(NodeId from, String txId, boolean ready, @Nullable ErrorCode code, String detail) {
     Running r = running.get(txId);
     if (r == null || !r.members.contains(from)) {
       return;
     }
-    if (!vote.ready()) {
-      decide(r, false, vote.reason().isEmpty() ? "node " + from + " voted ABORT" : vote.reason());
+    if (!ready) {
+      decide(r, false, code, detail.isEmpty() ? "node " + from + " voted ABORT" : detail);
       return;
     }
     r.ready.add(from);
     if (r.ready.containsAll(r.members)) {
-      decide(r, true, "");
+      decide(r, true, null, "");
     }
   }
 
   /** A participant was declared dead: a missing vote from it is an ABORT now, not at the timeout. */
   void onNodeDown(NodeId node) {
+    lane.assertCurrent();
     for (Running r : running.values().toArray(new Running[0])) {
       if (r.members.contains(node) && !r.ready.contains(node)) {
-        decide(r, false, "node " + node + " was declared dead before voting");
+        decide(r, false, null, "node " + node + " was declared dead before voting");
       }
     }
   }
 
   /** A coordinator is reachable again: in-doubt participants ask it at once. */
   void onNodeUp(NodeId node) {
+    lane.assertCurrent();
     inDoubt.values().forEach(d -> {
       if (d.tx.coordinator().equals(node)) {
         send.accept(node, new DecisionQuery(d.tx.id()));
@@ -151,7 +162,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
     });
   }
 
-  private void decide(Running r, boolean commit, String reason) {
+  private void decide(Running r, boolean commit, @Nullable ErrorCode code, String reason) {
     running.remove(r.tx.id());
     r.timer.cancel();
     decisions.put(r.tx.id(), commit); // recorded before it is sent: presumed abort stays safe
@@ -163,10 +174,11 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
         send.accept(n, new Decision(r.tx.id(), commit));
       }
     }
-    r.result.complete(new Result(commit ? Outcome.COMMITTED : Outcome.ROLLED_BACK, reason));
+    r.result.complete(commit ? Result.committed() : new Result(Outcome.ROLLED_BACK, code, reason));
   }
 
   void onDecisionQuery(NodeId from, DecisionQuery q) {
+    lane.assertCurrent();
     if (running.containsKey(q.txId())) {
       return; // still collecting votes; the decision will be sent
     }
@@ -177,26 +189,28 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
   // ---------------------------------------------------------------- participant
 
   void onPrepare(NodeId from, Prepare p) {
+    lane.assertCurrent();
     InDoubt known = inDoubt.get(p.txId());
     if (known != null) {
-      send.accept(from, new io.chatmesh.wire.Vote(p.txId(), true, ""));
+      send.accept(from, new io.chatmesh.wire.Vote(p.txId(), true, null, ""));
       return;
     }
-    Transaction tx = new Transaction(p.txId(), p.kind(), p.room(), from);
-    participant(p.kind())
+    Transaction tx = new Transaction(p.txId(), fromWire(p.kind()), p.room(), from);
+    participant(tx.kind())
         .prepare(tx)
         .whenComplete((v, e) -> lane.execute(() -> {
-          Vote vote = e == null ? v : Vote.abort("INTERNAL: " + e);
+          Vote vote = e == null ? v : Vote.abort(ErrorCode.INTERNAL, String.valueOf(e));
           if (vote.ready()) {
             InDoubt d = new InDoubt(tx);
             inDoubt.put(tx.id(), d);
             armQuery(d);
           }
-          send.accept(from, new io.chatmesh.wire.Vote(tx.id(), vote.ready(), vote.reason()));
+          send.accept(from, new io.chatmesh.wire.Vote(tx.id(), vote.ready(), vote.code(), vote.detail()));
         }));
   }
 
   void onDecision(NodeId from, Decision d) {
+    lane.assertCurrent();
     InDoubt waiting = inDoubt.remove(d.txId());
     if (waiting != null) {
       waiting.timer.cancel();
@@ -206,7 +220,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
       applyParticipant(waiting.tx, d.commit());
     } else if (!d.commit()) {
       // rollback for a prepare we may still be working on (e.g. queued behind another reservation)
-      for (Map.Entry<TxKind, Participant> e : participants.entrySet()) {
+      for (Map.Entry<Kind, Participant> e : participants.entrySet()) {
         e.getValue().rollback(new Transaction(d.txId(), e.getKey(), "", from));
       }
     }
@@ -247,7 +261,21 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
     return inDoubt.size();
   }
 
-  private Participant participant(TxKind kind) {
+  static TxKind toWire(Kind kind) {
+    return switch (kind) {
+      case RESERVE_NAME -> TxKind.RESERVE_NAME;
+      case DELETE_ROOM -> TxKind.DELETE_ROOM;
+    };
+  }
+
+  static Kind fromWire(TxKind kind) {
+    return switch (kind) {
+      case RESERVE_NAME -> Kind.RESERVE_NAME;
+      case DELETE_ROOM -> Kind.DELETE_ROOM;
+    };
+  }
+
+  private Participant participant(Kind kind) {
     Participant p = participants.get(kind);
     if (p == null) {
       throw new IllegalStateException("no participant registered for " + kind);

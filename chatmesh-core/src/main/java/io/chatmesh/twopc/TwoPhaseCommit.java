@@ -1,30 +1,74 @@
 package io.chatmesh.twopc;
 
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
-import io.chatmesh.wire.TxKind;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Two-phase commit roles. See the package documentation for the exact rules (presumed abort,
- * in-doubt handling). Implementations are thread-safe.
+ * The two-phase commit contract the node engine runs its cluster-wide decisions on: reserving a
+ * room name on every live node ({@link Kind#RESERVE_NAME}) and deleting a room on every node with
+ * members ({@link Kind#DELETE_ROOM}). A {@link Coordinator} runs a transaction over a set of nodes;
+ * on each node a {@link Participant} registered for the transaction's kind votes and then commits
+ * or rolls back. The exact rules (presumed abort, in-doubt handling) are in the package
+ * documentation.
+ *
+ * <p>Messages between nodes are the transport's business: this package knows nothing of the wire
+ * format, the engine maps these types at the wire boundary.
+ *
+ * <p>Thread-safety: the nested records are immutable values. A {@link Coordinator} is thread-safe
+ * ({@code execute} may be called from any thread). The engine calls every {@link Participant}
+ * method on one thread at a time (its node lane), so a participant needs no locks of its own; a
+ * participant may complete its vote later on another thread.
  */
 public interface TwoPhaseCommit {
 
-  /** One transaction. */
-  record Transaction(String id, TxKind kind, String room, NodeId coordinator) {}
+  /** What a transaction does; decides which {@link Participant} votes on it. */
+  enum Kind {
+    /** Reserve a room name on every live node before creating the room (unique names). */
+    RESERVE_NAME,
+    /** Delete a room on every node with members. */
+    DELETE_ROOM
+  }
 
-  /** A participant's vote. */
-  record Vote(boolean ready, String reason) {
+  /**
+   * One transaction.
+   *
+   * @param id unique id (the coordinator's node id, incarnation and a counter)
+   * @param kind what it does
+   * @param room the room (name) it concerns; empty when a rollback names only the id
+   * @param coordinator the node that runs it
+   */
+  record Transaction(String id, Kind kind, String room, NodeId coordinator) {}
+
+  /**
+   * A participant's vote: READY, or ABORT with an error code and a detail saying why.
+   *
+   * @param ready true for READY
+   * @param code why the participant voted ABORT; null exactly for READY
+   * @param detail human-readable reason; empty for READY
+   */
+  record Vote(boolean ready, @Nullable ErrorCode code, String detail) {
+    /** Checks that READY has no code and ABORT has one. */
+    public Vote {
+      Objects.requireNonNull(detail, "detail");
+      if (ready != (code == null)) {
+        throw new IllegalArgumentException(ready ? "a READY vote has no error code" : "an ABORT vote needs an error code");
+      }
+    }
+
     /** A READY vote. */
     public static Vote readyVote() {
-      return new Vote(true, "");
+      return new Vote(true, null, "");
     }
 
     /** ABORT, saying why. */
-    public static Vote abort(String reason) {
-      return new Vote(false, reason);
+    public static Vote abort(ErrorCode code, String detail) {
+      return new Vote(false, Objects.requireNonNull(code, "code"), detail);
     }
   }
 
@@ -36,20 +80,40 @@ public interface TwoPhaseCommit {
     ROLLED_BACK
   }
 
-  /** Runs transactions. */
+  /** Runs transactions. Thread-safe. */
   interface Coordinator {
     /**
      * Runs one transaction over {@code participants} (which may include the coordinator's own
      * node). Completes with the outcome and the first ABORT reason, never exceptionally for a
      * participant's failure.
      */
-    CompletableFuture<Result> execute(TxKind kind, String room, Set<NodeId> participants);
+    CompletableFuture<Result> execute(Kind kind, String room, Set<NodeId> participants);
   }
 
-  /** Outcome plus the reason of the first ABORT (empty when committed). */
-  record Result(Outcome outcome, String reason) {}
+  /**
+   * Outcome plus why it rolled back.
+   *
+   * @param outcome committed or rolled back
+   * @param code the first ABORT vote's code; null when committed, and when the coordinator rolled
+   *     back on its own (a vote missing at the timeout, a participant declared dead)
+   * @param reason the first ABORT vote's detail, or what the coordinator saw; empty when committed
+   */
+  record Result(Outcome outcome, @Nullable ErrorCode code, String reason) {
+    /** A committed result. */
+    public static Result committed() {
+      return new Result(Outcome.COMMITTED, null, "");
+    }
 
-  /** A resource manager that takes part in transactions of one {@link TxKind}. */
+    /**
+     * The failure a rolled-back transaction means to the caller: the ABORT vote's code and detail,
+     * or {@code fallback} with {@code context} when no participant gave a code.
+     */
+    public ChatException failure(ErrorCode fallback, String context) {
+      return code != null ? new ChatException(code, reason) : new ChatException(fallback, context + ": " + reason);
+    }
+  }
+
+  /** A resource manager that takes part in transactions of one {@link Kind}. */
   interface Participant {
     /** Votes; after READY the resource is held until commit or rollback. */
     CompletionStage<Vote> prepare(Transaction tx);

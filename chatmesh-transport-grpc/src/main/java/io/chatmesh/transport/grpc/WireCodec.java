@@ -87,7 +87,12 @@ final class WireCodec {
               .setRoom(x.room())
               .setTimeoutMillis(x.timeoutMillis()));
     } else if (m instanceof Vote x) {
-      b.setVote(TwoPhaseCommitProto.Vote.newBuilder().setTxId(x.txId()).setReady(x.ready()).setReason(x.reason()));
+      TwoPhaseCommitProto.Vote.Builder v = TwoPhaseCommitProto.Vote.newBuilder().setTxId(x.txId()).setReady(x.ready()).setReason(x.reason());
+      ErrorCode error = x.error();
+      if (error != null) {
+        v.setError(errorCode(error));
+      }
+      b.setVote(v);
     } else if (m instanceof Decision x) {
       b.setDecision(TwoPhaseCommitProto.Decision.newBuilder().setTxId(x.txId()).setCommit(x.commit()));
     } else if (m instanceof DecisionQuery x) {
@@ -258,7 +263,7 @@ final class WireCodec {
       }
       case VOTE: {
         TwoPhaseCommitProto.Vote x = p.getVote();
-        return new Vote(x.getTxId(), x.getReady(), x.getReason());
+        return new Vote(x.getTxId(), x.getReady(), x.hasError() ? errorCode(x.getError()) : null, x.getReason());
       }
       case DECISION:
         return new Decision(p.getDecision().getTxId(), p.getDecision().getCommit());
