@@ -99,4 +99,36 @@ class AsyncHistoryClusterTest extends AbstractHistoryClusterTest {
     assertThat(store.failedAppends()).isPositive();
     assertThat(result(r2.history(Long.MAX_VALUE, 10))).extracting(ChatMessage::text).containsExactly("before", "during", "after");
   }
+
+  @Test
+  void aRoomLaneStaysResponsiveWhileTheStoreBlocksOnRoomRecords() {
+    InMemoryCluster c = cluster(2);
+    ControlledHistoryStore store = (ControlledHistoryStore) stores.get("n1");
+    store.blockRoomRecords();
+    result(c.node("n1").createRoom("general"));
+    awaitUntil("the admin is recording the new room", () -> store.blockedRoomRecordCalls() == 1);
+
+    // the store is stuck in saveRoom: the room still serves joins and sends on both nodes
+    Recorder alice = new Recorder();
+    Room atAdmin = room(c.node("n1"), "general");
+    result(atAdmin.join(UserId.of("alice"), alice));
+    result(room(c.node("n2"), "general").join(UserId.of("bob"), new Recorder()));
+    Sent sent = result(room(c.node("n2"), "general").send(UserId.of("bob"), "while blocked", "c-1"));
+    awaitUntil("delivered", () -> alice.texts().contains("while blocked"));
+    assertThat(store.isStored("general", sent.seq())).isTrue();
+    assertThat(store.rooms(NodeId.of("n1"))).isEmpty();
+
+    store.releaseRoomRecords();
+    awaitUntil("room recorded", () -> !store.rooms(NodeId.of("n1")).isEmpty());
+
+    // deletion: the store blocks in deleteRoom, the deletion completes and the room lane answers
+    store.blockRoomRecords();
+    result(atAdmin.delete());
+    awaitUntil("the admin is deleting the room's record", () -> store.blockedRoomRecordCalls() == 1);
+    assertThat(failure(atAdmin.info()).code()).isEqualTo(ErrorCode.UNKNOWN_ROOM);
+    result(c.node("n1").createRoom("random"));
+    store.releaseRoomRecords();
+    awaitUntil("deleted room forgotten, new room recorded",
+        () -> store.rooms(NodeId.of("n1")).stream().map(r -> r.room()).toList().equals(List.of("random")));
+  }
 }

@@ -9,15 +9,18 @@ import io.chatmesh.wire.Sequenced;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link HistoryStore} for engine tests: an {@link InMemoryHistoryStore} whose appends complete
  * later on another thread (like a JDBC store's group commit), and that can be told to fail appends
- * (nothing is stored then). {@link #isStored} lets a test check that an acked entry was durable
- * when it was acked. Thread-safe.
+ * (nothing is stored then), and whose room records ({@link #saveRoom}, {@link #deleteRoom}) can be
+ * made to block like a slow database ({@link #blockRoomRecords}). {@link #isStored} lets a test check
+ * that an acked entry was durable when it was acked. Thread-safe.
  */
 public final class ControlledHistoryStore implements HistoryStore {
   private final InMemoryHistoryStore delegate = InMemoryHistoryStore.create();
@@ -29,6 +32,38 @@ public final class ControlledHistoryStore implements HistoryStore {
   private volatile boolean failing;
   private final AtomicInteger appends = new AtomicInteger();
   private final AtomicInteger failed = new AtomicInteger();
+  private volatile CountDownLatch roomRecords = new CountDownLatch(0);
+  private final AtomicInteger blockedRoomRecords = new AtomicInteger();
+
+  /** From now on {@link #saveRoom} and {@link #deleteRoom} block until {@link #releaseRoomRecords}. */
+  public void blockRoomRecords() {
+    roomRecords = new CountDownLatch(1);
+  }
+
+  /** Lets blocked and later room-record calls through. */
+  public void releaseRoomRecords() {
+    roomRecords.countDown();
+  }
+
+  /** Room-record calls blocked right now. */
+  public int blockedRoomRecordCalls() {
+    return blockedRoomRecords.get();
+  }
+
+  private void awaitRoomRecords() {
+    CountDownLatch gate = roomRecords;
+    blockedRoomRecords.incrementAndGet();
+    try {
+      if (!gate.await(60, TimeUnit.SECONDS)) {
+        throw new ChatException(ErrorCode.UNAVAILABLE, "room record blocked for 60 s (test never released it)");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ChatException(ErrorCode.UNAVAILABLE, "interrupted while blocked");
+    } finally {
+      blockedRoomRecords.decrementAndGet();
+    }
+  }
 
   /** From now on appends fail with UNAVAILABLE (and store nothing) until {@code false}. */
   public void failing(boolean fail) {
@@ -52,6 +87,7 @@ public final class ControlledHistoryStore implements HistoryStore {
 
   @Override
   public void saveRoom(String room, NodeId admin, long epoch) {
+    awaitRoomRecords();
     delegate.saveRoom(room, admin, epoch);
   }
 
@@ -62,6 +98,7 @@ public final class ControlledHistoryStore implements HistoryStore {
 
   @Override
   public void deleteRoom(String room) {
+    awaitRoomRecords();
     delegate.deleteRoom(room);
   }
 
