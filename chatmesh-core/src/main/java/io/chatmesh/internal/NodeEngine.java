@@ -16,27 +16,8 @@ import io.chatmesh.twopc.TwoPhaseCommit;
 import io.chatmesh.twopc.TwoPhaseCommit.Kind;
 import io.chatmesh.twopc.TwoPhaseCommit.Outcome;
 import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
-import io.chatmesh.wire.Decision;
-import io.chatmesh.wire.DecisionQuery;
-import io.chatmesh.wire.DirectoryUpdate;
 import io.chatmesh.wire.Goodbye;
-import io.chatmesh.wire.Heartbeat;
-import io.chatmesh.wire.Hello;
-import io.chatmesh.wire.HistoryReply;
-import io.chatmesh.wire.HistoryRequest;
-import io.chatmesh.wire.InfoRequest;
-import io.chatmesh.wire.JoinRequest;
-import io.chatmesh.wire.LeaveRequest;
-import io.chatmesh.wire.Lost;
-import io.chatmesh.wire.Prepare;
-import io.chatmesh.wire.Reply;
-import io.chatmesh.wire.ResendRequest;
-import io.chatmesh.wire.RoomGone;
-import io.chatmesh.wire.RoomTail;
-import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
-import io.chatmesh.wire.SyncRequest;
-import io.chatmesh.wire.Vote;
 import io.chatmesh.wire.WireMessage;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,12 +27,9 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link TwoPhaseCommitEngine} with two participants, {@link NameRegistry} (unique room
  *       names) and {@link RoomDeletion};
  *   <li>{@link RoomState}: one per room with local state, each on its own lane;
- *   <li>{@link MessageRouter}: which lane handles which incoming message.
+ *   <li>{@link MessageRouter} with the table in {@link Routes}: which lane handles which incoming
+ *       message.
  * </ul>
  *
  * <p>Threads: node-wide state (membership, directory, two-phase commit) is owned by {@link
@@ -94,12 +73,10 @@ public final class NodeEngine implements ChatNode {
   /** Rooms with local state (administered here or with local members); each touched on its lane. */
   final ConcurrentHashMap<String, RoomState> rooms = new ConcurrentHashMap<>();
   private final Transport transport;
-  private final ExecutorService pool;
-  /** Runs history-store calls off the lanes (a JDBC store blocks): reads in parallel. */
-  private final ExecutorService readers;
-  /** Room records (save, delete) in the order the lanes issued them, on {@link #readers}. */
-  private final SerialExecutor storeWrites;
-  private final TwoPhaseCommitEngine twoPc;
+  private final EngineExecutors executors;
+  private final NodeLinks links;
+  final TwoPhaseCommitEngine twoPc;
+  private final NameRegistry names;
   private final MessageRouter router;
   private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicInteger state = new AtomicInteger(NEW);
@@ -115,56 +92,22 @@ public final class NodeEngine implements ChatNode {
     this.transport = settings.transport();
     this.history = settings.history();
     this.incarnation = LAST_INCARNATION.updateAndGet(prev -> Math.max(prev + 1, clock.millis() * 1000));
-    this.pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), threads(self + "-"));
-    this.readers = Executors.newFixedThreadPool(2, threads(self + "-history-"));
-    this.nodeLane = new SerialExecutor(self + "/node", pool);
-    this.storeWrites = new SerialExecutor(self + "/store", readers);
+    this.executors = new EngineExecutors(self);
+    this.nodeLane = executors.lane(self + "/node");
     this.requests = new PendingRequests(clock, settings.requestTimeout());
-    this.peers = new PeerMembership(settings, nodeLane, FailureDetector.timeout(settings.failureTimeout()), new Links(), new PeerEvents());
+    this.links = new NodeLinks(self, incarnation, transport, this::peerAddress, () -> state.get() == CLOSED, this::receive);
+    this.peers = new PeerMembership(settings, nodeLane, FailureDetector.timeout(settings.failureTimeout()), links, new PeerEvents());
     this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGoneAtAdmin);
     this.twoPc = new TwoPhaseCommitEngine(self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, peers::isAlive);
-    twoPc.register(Kind.RESERVE_NAME, new NameRegistry(directory::get, this::nameCommitted));
+    this.names = new NameRegistry(directory::get, this::nameCommitted);
+    twoPc.register(Kind.RESERVE_NAME, names);
     twoPc.register(Kind.DELETE_ROOM, new RoomDeletion(nodeLane, rooms, directory));
-    this.router = routes().build();
+    this.router = Routes.of(this);
   }
 
   /** Creates an unstarted node. */
   public static ChatNode create(NodeSettings settings) {
     return new NodeEngine(settings);
-  }
-
-  /** Which lane handles which message: the whole protocol at a glance. */
-  private MessageRouter.Builder routes() {
-    return MessageRouter.builder(self, nodeLane, rooms::get, this::send)
-        // liveness is recorded for every message in receive(); replies complete waiting requests
-        .onTransport(Heartbeat.class, (from, inc, m) -> {})
-        .onTransport(Reply.class, (from, inc, m) -> requests.onReply(m))
-        .onTransport(HistoryReply.class, (from, inc, m) -> requests.onReply(m.requestId(), m))
-        // node-wide state: the node lane
-        .onNodeLane(Hello.class, peers::onHello)
-        .onNodeLane(Goodbye.class, (from, inc, m) -> peers.onGoodbye(from, m))
-        .onNodeLane(DirectoryUpdate.class, (from, inc, m) -> directory.onUpdate(from, m))
-        .onNodeLane(Prepare.class, (from, inc, m) -> twoPc.onPrepare(from, m))
-        .onNodeLane(Vote.class, (from, inc, m) -> twoPc.onVote(from, m))
-        .onNodeLane(Decision.class, (from, inc, m) -> twoPc.onDecision(from, m))
-        .onNodeLane(DecisionQuery.class, (from, inc, m) -> twoPc.onDecisionQuery(from, m))
-        // requests to a room's admin: the room's lane
-        .onAdminRoom(SendRequest.class, SendRequest::room, SendRequest::requestId,
-            (rs, from, r) -> rs.adminSend(from, r, reply -> send(from, reply)))
-        .onAdminRoom(JoinRequest.class, JoinRequest::room, JoinRequest::requestId,
-            (rs, from, r) -> rs.adminJoin(from, r.user(), r.requestId(), reply -> send(from, reply)))
-        .onAdminRoom(LeaveRequest.class, LeaveRequest::room, LeaveRequest::requestId,
-            (rs, from, r) -> rs.adminLeave(from, r.user(), r.requestId(), reply -> send(from, reply)))
-        .onAdminRoom(InfoRequest.class, InfoRequest::room, InfoRequest::requestId,
-            (rs, from, r) -> send(from, rs.adminInfo(r.requestId())))
-        .onAdminRoom(SyncRequest.class, SyncRequest::room, SyncRequest::requestId, (rs, from, r) -> send(from, rs.adminSync(from, r)))
-        .onAdminRoom(HistoryRequest.class, HistoryRequest::room, HistoryRequest::requestId, (rs, from, r) -> rs.adminHistory(from, r))
-        .onAdminRoom(ResendRequest.class, ResendRequest::room, r -> -1, (rs, from, r) -> rs.adminResend(from, r))
-        // the admin's traffic to the members: the room's lane
-        .onMemberRoom(Sequenced.class, Sequenced::room, (rs, from, s) -> rs.memberDeliver(s))
-        .onMemberRoom(Lost.class, Lost::room, (rs, from, l) -> rs.memberLost(l))
-        .onMemberRoom(RoomTail.class, RoomTail::room, (rs, from, t) -> rs.memberTail(from, t))
-        .onMemberRoom(RoomGone.class, RoomGone::room, (rs, from, g) -> rs.memberGone(from, g.reason()));
   }
 
   /** The router, for tests. */
@@ -208,8 +151,7 @@ public final class NodeEngine implements ChatNode {
 
   private ChatException failStart(String what, RuntimeException e) {
     state.set(CLOSED);
-    pool.shutdownNow();
-    readers.shutdownNow();
+    executors.shutdownNow();
     history.close();
     return new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " " + what + ": " + e.getMessage(), e);
   }
@@ -227,27 +169,13 @@ public final class NodeEngine implements ChatNode {
     }
     requests.failAll(new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " is closed"));
     transport.close();
-    // the lanes finish first: what they hand to the store (room records) is still written
-    shutDown(pool);
-    shutDown(readers);
+    executors.shutdown();
     try {
       history.close(); // a JDBC store writes what is queued first
     } catch (RuntimeException e) {
       log.warn("node {}: closing the history store failed", self, e);
     }
     log.info("node {} closed", self);
-  }
-
-  private static void shutDown(ExecutorService executor) {
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
   }
 
   /**
@@ -275,27 +203,14 @@ public final class NodeEngine implements ChatNode {
     }
   }
 
-  /** Runs a history read on the reader executor (dropped once the node is closed). */
+  /** Runs a history read off the lanes (dropped once the node is closed). */
   void readHistory(Runnable task) {
-    try {
-      readers.execute(task);
-    } catch (RejectedExecutionException e) {
-      log.debug("{}: closed, history read dropped", self);
-    }
+    executors.readHistory(task);
   }
 
-  /**
-   * Runs a blocking history-store write ({@code saveRoom}, {@code deleteRoom}) off the lanes, after
-   * the writes issued before it; a failure is logged with {@code what}.
-   */
+  /** Runs a blocking history-store write off the lanes, after those issued before it. */
   void writeStore(String what, Runnable write) {
-    storeWrites.execute(() -> {
-      try {
-        write.run();
-      } catch (RuntimeException e) {
-        log.error("{}: could not {}", self, what, e);
-      }
-    });
+    executors.writeStore(what, write);
   }
 
   boolean running() {
@@ -395,22 +310,8 @@ public final class NodeEngine implements ChatNode {
     }
   }
 
-  /** Called from the admin room lane when its member count changes. */
-  void memberCountChanged(String room, int count) {
-    directory.memberCountChanged(room, count);
-  }
-
-  /** Called on the admin's room lane after a committed deletion. */
-  void roomDeleted(String room) {
-    directory.roomDeleted(room);
-  }
-
-  @Nullable RoomSummary directoryEntry(String room) {
-    return directory.get(room);
-  }
-
   RoomState roomState(String room, NodeId admin, long epoch) {
-    return rooms.computeIfAbsent(room, k -> new RoomState(this, k, admin, epoch, new SerialExecutor(self + "/" + k, pool)));
+    return rooms.computeIfAbsent(room, k -> new RoomState(this, k, admin, epoch, executors.lane(self + "/" + k)));
   }
 
   /** Drops a room's local state once it has neither admin role nor members here. */
@@ -457,13 +358,7 @@ public final class NodeEngine implements ChatNode {
         rs.lane.execute(() -> rs.onNodeUp(node));
       }
       twoPc.onNodeUp(node);
-      for (ClusterListener l : listeners) {
-        try {
-          l.onNodeUp(node);
-        } catch (RuntimeException e) {
-          log.warn("cluster listener failed", e);
-        }
-      }
+      tellListeners(l -> l.onNodeUp(node));
     }
 
     @Override
@@ -471,81 +366,49 @@ public final class NodeEngine implements ChatNode {
       log.warn("node {} declares {} dead: {}", self, node, reason);
       directory.nodeDown(node);
       requests.failAll(node, new ChatException(ErrorCode.UNAVAILABLE, reason));
+      names.onNodeDown(node);
       twoPc.onNodeDown(node);
       for (RoomState rs : rooms.values()) {
         rs.lane.execute(() -> rs.onNodeDown(node, reason));
       }
-      for (ClusterListener l : listeners) {
-        try {
-          l.onNodeDown(node);
-        } catch (RuntimeException e) {
-          log.warn("cluster listener failed", e);
-        }
-      }
+      tellListeners(l -> l.onNodeDown(node));
     }
 
     @Override
     public void greeted(NodeId node) {
       directory.greeted(node);
     }
+
+    private void tellListeners(Consumer<ClusterListener> call) {
+      for (ClusterListener l : listeners) {
+        try {
+          call.accept(l);
+        } catch (RuntimeException e) {
+          log.warn("cluster listener failed", e);
+        }
+      }
+    }
   }
 
   // ================================================================ transport
 
   void send(NodeId to, WireMessage message) {
-    if (to.equals(self)) {
-      receive(new Envelope(self, incarnation, message));
-      return;
-    }
-    String a = peers.address(to);
-    if (a == null) {
-      log.debug("{}: no address for {}, dropping {}", self, to, message.getClass().getSimpleName());
-      return;
-    }
-    if (state.get() == CLOSED && !(message instanceof Goodbye)) {
-      return;
-    }
-    transport.send(a, new Envelope(self, incarnation, message));
+    links.send(to, message);
   }
 
-  /**
-   * Whether the transport takes more traffic for {@code to} without congestion (see {@link
-   * Transport#isWritable}); this node and unknown nodes count as writable.
-   */
+  /** Whether the link to {@code to} takes more traffic without congestion. */
   boolean writable(NodeId to) {
-    if (to.equals(self)) {
-      return true;
-    }
-    String a = peers.address(to);
-    return a == null || transport.isWritable(a);
+    return links.writable(to);
+  }
+
+  private @Nullable String peerAddress(NodeId node) {
+    return peers.address(node);
   }
 
   private void receive(Envelope e) {
     if (state.get() == RUNNING && peers.accept(e.from(), e.incarnation())) {
       router.dispatch(e);
     }
-  }
-
-  /** How membership reaches its peers. */
-  private final class Links implements PeerMembership.Links {
-    @Override
-    public void send(NodeId to, WireMessage message) {
-      NodeEngine.this.send(to, message);
-    }
-
-    @Override
-    public void sendTo(String addr, WireMessage message) {
-      transport.send(addr, new Envelope(self, incarnation, message));
-    }
-  }
-
-  private static java.util.concurrent.ThreadFactory threads(String kind) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "chatmesh-" + kind + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   @Override

@@ -128,7 +128,7 @@ final class RoomHandle implements Room {
       out.completeExceptionally(e);
       return;
     }
-    RoomSummary s = engine.directoryEntry(name);
+    RoomSummary s = engine.directory.get(name);
     RoomState existing = engine.rooms.get(name);
     if (existing == null && (s == null || !s.admin().equals(admin))) {
       out.completeExceptionally(new ChatException(ErrorCode.UNKNOWN_ROOM, "room '" + name + "' does not exist"));

@@ -568,7 +568,7 @@ final class RoomState {
     memberNodes.merge(from, 1, Integer::sum);
     Sequenced e = sequence(EventKind.JOINED, user, "", null);
     members.put(user, new Member(user, from, e.seq()));
-    engine.memberCountChanged(name, members.size());
+    engine.directory.memberCountChanged(name, members.size());
     persist(e, null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
   }
 
@@ -1002,7 +1002,7 @@ final class RoomState {
   private void removeMember(UserId user, Member m) {
     members.remove(user);
     memberNodes.computeIfPresent(m.node, (k, v) -> v <= 1 ? null : v - 1);
-    engine.memberCountChanged(name, members.size());
+    engine.directory.memberCountChanged(name, members.size());
   }
 
   private Sequencer sequencer() {
@@ -1235,7 +1235,7 @@ final class RoomState {
     finish(new RoomEvent.RoomDeleted(name, "deleted by its admin node " + admin));
     if (isAdmin) {
       engine.writeStore("delete the history of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
-      engine.roomDeleted(name);
+      engine.directory.roomDeleted(name);
     }
   }
 
