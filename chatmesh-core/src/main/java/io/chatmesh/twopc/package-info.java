@@ -1,7 +1,12 @@
 /**
  * Two-phase commit, used to delete rooms and to reserve room names cluster-wide.
  *
- * <h2>The rules (each branch is tested in {@code TwoPhaseCommitTest} and {@code RoomDeletionTest})</h2>
+ * <p>The contract is {@link io.chatmesh.twopc.TwoPhaseCommit}; the engine's implementation maps it
+ * to and from its wire messages, so this package does not depend on the wire format. An ABORT vote
+ * carries an {@link io.chatmesh.ErrorCode} and a detail, which the caller gets back unchanged.
+ *
+ * <h2>The rules (tested through the cluster suite's creation and deletion tests and {@code
+ * NameReservationTest})</h2>
  *
  * <ol>
  *   <li>The coordinator sends PREPARE to every participant and waits at most the prepare timeout.
