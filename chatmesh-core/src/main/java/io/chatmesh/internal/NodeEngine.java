@@ -525,7 +525,7 @@ public final class NodeEngine implements ChatNode {
     } else {
       changes(detector.check(now));
     }
-    Heartbeat hb = new Heartbeat(now);
+    Heartbeat hb = new Heartbeat();
     for (NodeId peer : addresses.keySet()) {
       send(peer, hb);
     }
@@ -556,20 +556,11 @@ public final class NodeEngine implements ChatNode {
         peers.add(new Hello.Peer(p, a));
       }
     }
-    return new Hello(WireMessage.PROTOCOL_VERSION, address, reply, peers);
+    return new Hello(address, reply, peers);
   }
 
   private void onHello(NodeId from, long inc, Hello h) {
-    if (h.protocolVersion() != WireMessage.PROTOCOL_VERSION) {
-      String why =
-          "node " + self + " speaks chatmesh protocol " + WireMessage.PROTOCOL_VERSION + " but node " + from + " at "
-              + h.address() + " speaks " + h.protocolVersion() + "; refusing it";
-      log.error(why);
-      sendTo(h.address(), new Goodbye(why));
-      heard.remove(from);
-      changes(detector.down(from));
-      return;
-    }
+    // protocol versions are agreed by the transport when a link opens (proto/README.md)
     if (from.equals(self)) {
       return;
     }

@@ -109,7 +109,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
             .prepare(tx)
             .whenComplete((v, e) -> lane.execute(() -> onVote(self, id, e == null ? v : Vote.abort("INTERNAL: " + e))));
       } else {
-        send.accept(n, new Prepare(id, kind, room, prepareTimeout.toMillis()));
+        send.accept(n, new Prepare(id, kind, room));
       }
     }
   }
