@@ -132,20 +132,29 @@ class VersionHandshakeTest {
   void aCallerFromBeforeNegotiationSendingOnlyItsVersionIsAcceptedWhenTheServerSpeaksIt() throws Exception {
     List<Envelope> got = new CopyOnWriteArrayList<>();
     GrpcTransport b = transport(1, 2, got);
-    Metadata legacy = new Metadata();
-    legacy.put(GrpcTransport.VERSION_HEADER, "1");
-    RawLink link = RawLink.open(this, b, legacy);
+    RawLink link = open(b, GrpcTransport.VERSION_HEADER, "1");
     assertThat(link.accepted.get(10, TimeUnit.SECONDS).getProtocolVersion()).isEqualTo(1);
     assertThat(link.headers.get(10, TimeUnit.SECONDS).get(GrpcTransport.VERSION_HEADER)).isEqualTo("1");
     link.send(goodbye("n9", "hello from the past"));
     await().atMost(WAIT).until(() -> got.size() == 1);
     assertThat(got.get(0).message()).isEqualTo(new Goodbye("hello from the past"));
 
-    Metadata tooNew = new Metadata();
-    tooNew.put(GrpcTransport.VERSION_HEADER, "3");
-    Status s = RawLink.open(this, b, tooNew).closed.get(10, TimeUnit.SECONDS);
-    assertThat(s.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(s.getDescription()).contains("speaks protocol versions [3, 3]").contains("speaks versions [1, 2]");
+    assertThat(refusal(b, GrpcTransport.VERSION_HEADER, "3"))
+        .contains("speaks protocol versions [3, 3]")
+        .contains("speaks versions [1, 2]");
+  }
+
+  private RawLink open(GrpcTransport to, Metadata.Key<String> header, String value) {
+    Metadata h = new Metadata();
+    h.put(header, value);
+    return RawLink.open(this, to, h);
+  }
+
+  /** The description of the refusal of a link opened with {@code header: value}. */
+  private String refusal(GrpcTransport to, Metadata.Key<String> header, String value) throws Exception {
+    Status s = open(to, header, value).closed.get(10, TimeUnit.SECONDS);
+    assertThat(s.getCode()).as(value).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    return s.getDescription();
   }
 
   @Test
@@ -159,11 +168,7 @@ class VersionHandshakeTest {
         .isEqualTo(WireMessage.MIN_PROTOCOL_VERSION + "-" + WireMessage.PROTOCOL_VERSION);
 
     for (String bad : List.of("2-1", "x", "0-1", "1-")) {
-      Metadata h = new Metadata();
-      h.put(GrpcTransport.VERSIONS_HEADER, bad);
-      Status refused = RawLink.open(this, b, h).closed.get(10, TimeUnit.SECONDS);
-      assertThat(refused.getCode()).as(bad).isEqualTo(Status.Code.FAILED_PRECONDITION);
-      assertThat(refused.getDescription()).as(bad).contains("'" + bad + "' (unreadable)");
+      assertThat(refusal(b, GrpcTransport.VERSIONS_HEADER, bad)).as(bad).contains("'" + bad + "' (unreadable)");
     }
   }
 
@@ -171,9 +176,7 @@ class VersionHandshakeTest {
   void envelopesOfAnUnknownBodyTypeAreSkippedAndCountedAndTheLinkStaysUp() throws Exception {
     List<Envelope> got = new CopyOnWriteArrayList<>();
     GrpcTransport b = transport(1, 1, got);
-    Metadata h = new Metadata();
-    h.put(GrpcTransport.VERSIONS_HEADER, "1-2");
-    RawLink link = RawLink.open(this, b, h);
+    RawLink link = open(b, GrpcTransport.VERSIONS_HEADER, "1-2");
     assertThat(link.accepted.get(10, TimeUnit.SECONDS).getProtocolVersion()).isEqualTo(1);
     EnvelopeProto.Envelope reaction =
         EnvelopeProto.Envelope.newBuilder()

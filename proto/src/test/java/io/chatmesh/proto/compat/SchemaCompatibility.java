@@ -48,31 +48,28 @@ final class SchemaCompatibility {
     Index was = new Index(baseline);
     Index now = new Index(current);
     List<String> out = new ArrayList<>();
-    was.messages.forEach((name, m) -> {
-      DescriptorProto c = now.messages.get(name);
-      if (c == null) {
-        out.add("message " + name + " was removed (keep it; stop using it instead)");
-      } else {
-        compareMessage(name, m, c, out);
-      }
-    });
-    was.enums.forEach((name, e) -> {
-      EnumDescriptorProto c = now.enums.get(name);
-      if (c == null) {
-        out.add("enum " + name + " was removed (keep it; stop using it instead)");
-      } else {
-        compareEnum(name, e, c, out);
-      }
-    });
-    was.services.forEach((name, s) -> {
-      ServiceDescriptorProto c = now.services.get(name);
-      if (c == null) {
-        out.add("service " + name + " was removed");
-      } else {
-        compareService(name, s, c, out);
-      }
-    });
+    compareAll("message", was.messages, now.messages, SchemaCompatibility::compareMessage, out);
+    compareAll("enum", was.enums, now.enums, SchemaCompatibility::compareEnum, out);
+    compareAll("service", was.services, now.services, SchemaCompatibility::compareService, out);
     return out;
+  }
+
+  private interface Comparison<T> {
+    void compare(String name, T was, T now, List<String> out);
+  }
+
+  /** Every element of {@code was} must still exist in {@code now}, and compare well with it. */
+  private static <T> void compareAll(
+      String kind, Map<String, T> was, Map<String, T> now, Comparison<T> comparison, List<String> out) {
+    was.forEach(
+        (name, w) -> {
+          T c = now.get(name);
+          if (c == null) {
+            out.add(kind + " " + name + " was removed (keep it; stop using it instead)");
+          } else {
+            comparison.compare(name, w, c, out);
+          }
+        });
   }
 
   private static void compareMessage(String name, DescriptorProto was, DescriptorProto now, List<String> out) {
