@@ -21,6 +21,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,6 +158,51 @@ class VersionHandshakeTest {
     Status s = open(to, header, value).closed.get(10, TimeUnit.SECONDS);
     assertThat(s.getCode()).as(value).isEqualTo(Status.Code.FAILED_PRECONDITION);
     return s.getDescription();
+  }
+
+  @Test
+  void aCallerRefusesAServerThatPicksAVersionOutsideTheCallersRange() throws Exception {
+    // a broken server: accepts every link with version 7
+    io.grpc.Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(
+                new NodeLinkGrpc.NodeLinkImplBase() {
+                  @Override
+                  public StreamObserver<EnvelopeProto.EnvelopeBatch> link(StreamObserver<TransportProto.LinkEvent> out) {
+                    out.onNext(
+                        TransportProto.LinkEvent.newBuilder()
+                            .setAccepted(TransportProto.LinkAccepted.newBuilder().setProtocolVersion(7))
+                            .build());
+                    return new StreamObserver<>() {
+                      @Override
+                      public void onNext(EnvelopeProto.EnvelopeBatch value) {}
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {
+                        out.onCompleted();
+                      }
+                    };
+                  }
+                })
+            .build()
+            .start();
+    toClose.add(
+        () -> {
+          server.shutdownNow();
+          server.awaitTermination(5, TimeUnit.SECONDS);
+        });
+    String address = "127.0.0.1:" + server.getPort();
+    GrpcTransport a = transport(1, 1, new CopyOnWriteArrayList<>());
+    a.send(address, env(1));
+    await().atMost(WAIT).until(() -> a.linkError(address).isPresent());
+    assertThat(a.linkError(address).orElseThrow())
+        .contains("accepted the link with chatmesh protocol version 7, outside this node's protocol versions [1, 1]");
+    assertThat(a.linkProtocolVersion(address)).isEmpty();
+    assertThat(a.stats().linksOpened()).isZero();
+    assertThat(a.stats().envelopesSent()).isZero();
   }
 
   @Test
