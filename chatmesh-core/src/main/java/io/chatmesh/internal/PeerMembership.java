@@ -136,7 +136,7 @@ final class PeerMembership {
     } else {
       apply(detector.check(now));
     }
-    Heartbeat hb = new Heartbeat(now);
+    Heartbeat hb = new Heartbeat();
     for (NodeId peer : addresses.keySet()) {
       links.send(peer, hb);
     }
@@ -149,16 +149,7 @@ final class PeerMembership {
 
   void onHello(NodeId from, long incarnation, Hello h) {
     nodeLane.assertCurrent();
-    if (h.protocolVersion() != WireMessage.PROTOCOL_VERSION) {
-      String why =
-          "node " + self + " speaks chatmesh protocol " + WireMessage.PROTOCOL_VERSION + " but node " + from + " at "
-              + h.address() + " speaks " + h.protocolVersion() + "; refusing it";
-      log.error(why);
-      links.sendTo(h.address(), new Goodbye(why));
-      heard.remove(from);
-      apply(detector.down(from));
-      return;
-    }
+    // protocol versions are agreed by the transport when a link opens (proto/README.md)
     if (from.equals(self)) {
       return;
     }
@@ -204,7 +195,7 @@ final class PeerMembership {
         peers.add(new Hello.Peer(p, a));
       }
     }
-    return new Hello(WireMessage.PROTOCOL_VERSION, ownAddress, reply, peers);
+    return new Hello(ownAddress, reply, peers);
   }
 
   private void apply(List<Change> changes) {

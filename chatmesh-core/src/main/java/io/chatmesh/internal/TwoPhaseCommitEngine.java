@@ -113,7 +113,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
             .prepare(tx)
             .whenComplete((v, e) -> lane.execute(() -> onVote(self, id, e == null ? v : Vote.abort(ErrorCode.INTERNAL, String.valueOf(e)))));
       } else {
-        send.accept(n, new Prepare(id, toWire(kind), room, prepareTimeout.toMillis()));
+        send.accept(n, new Prepare(id, toWire(kind), room));
       }
     }
   }

@@ -6,13 +6,14 @@ import java.util.List;
 /**
  * Sent to seeds and to newly learned peers to announce a node; answered with a Hello whose
  * {@code reply} is true. Peers learned from {@code peers} are greeted in turn (discovery by gossip).
+ * The protocol version is not part of it: transports agree on one when a link opens (see {@link
+ * WireMessage#PROTOCOL_VERSION}).
  *
- * @param protocolVersion the sender's {@link WireMessage#PROTOCOL_VERSION}
  * @param address the address the sender listens on
  * @param reply true when this answers a Hello (so it is not answered again)
  * @param peers the live peers the sender knows, with their addresses
  */
-public record Hello(int protocolVersion, String address, boolean reply, List<Peer> peers) implements WireMessage {
+public record Hello(String address, boolean reply, List<Peer> peers) implements WireMessage {
   /** Copies the list. */
   public Hello {
     peers = List.copyOf(peers);

@@ -6,7 +6,5 @@ package io.chatmesh.wire;
  * @param txId unique transaction id (coordinator node id + counter)
  * @param kind what the transaction does
  * @param room the room (name) it concerns
- * @param timeoutMillis how long the coordinator waits for votes; a participant may drop a queued
- *     prepare after that
  */
-public record Prepare(String txId, TxKind kind, String room, long timeoutMillis) implements WireMessage {}
+public record Prepare(String txId, TxKind kind, String room) implements WireMessage {}

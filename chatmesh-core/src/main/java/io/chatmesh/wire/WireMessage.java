@@ -27,8 +27,17 @@ public sealed interface WireMessage
         HistoryReply {
 
   /**
-   * Version of the protocol this build speaks. A node refuses peers whose {@link Hello} carries
-   * another version, with a {@link Goodbye} that says why.
+   * The highest protocol version this build speaks. Two nodes agree on a version once per link,
+   * when it opens: the highest one in both nodes' ranges [{@link #MIN_PROTOCOL_VERSION},
+   * {@code PROTOCOL_VERSION}]; without a common version the link is refused with an error naming
+   * both ranges. Bump it (and keep the minimum) when a change needs both ends to know about it; see
+   * {@code proto/README.md}.
    */
   int PROTOCOL_VERSION = 1;
+
+  /**
+   * The lowest protocol version this build still speaks. Raise it only when the versions below it
+   * are no longer supported (their peers will be refused); see {@code proto/README.md}.
+   */
+  int MIN_PROTOCOL_VERSION = 1;
 }

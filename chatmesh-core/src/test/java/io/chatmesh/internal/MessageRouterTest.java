@@ -72,7 +72,7 @@ class MessageRouterTest {
             .onTransport(Heartbeat.class, (f, i, m) -> transportThread.add(Thread.currentThread().getName()))
             .build();
     router.dispatch(new Envelope(NodeId.of("n2"), 1, new Goodbye("bye")));
-    router.dispatch(new Envelope(NodeId.of("n2"), 1, new Heartbeat(0)));
+    router.dispatch(new Envelope(NodeId.of("n2"), 1, new Heartbeat()));
     assertThat(onNodeLane).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(true);
     assertThat(transportThread).containsExactly(Thread.currentThread().getName());
   }
@@ -97,7 +97,7 @@ class MessageRouterTest {
   @Test
   void aMessageWithoutAHandlerFailsLoudly() {
     MessageRouter router = builder().build();
-    assertThatThrownBy(() -> router.dispatch(new Envelope(NodeId.of("n2"), 1, new Heartbeat(0))))
+    assertThatThrownBy(() -> router.dispatch(new Envelope(NodeId.of("n2"), 1, new Heartbeat())))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no handler for io.chatmesh.wire.Heartbeat");
   }

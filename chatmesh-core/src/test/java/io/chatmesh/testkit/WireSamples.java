@@ -44,20 +44,19 @@ public final class WireSamples {
     UserId alice = UserId.of("alice");
     UserId bob = UserId.of("bob.B-2_x");
     return List.of(
-        new Hello(WireMessage.PROTOCOL_VERSION, "127.0.0.1:9091", false, List.of()),
-        new Hello(7, "[::1]:9092", true, List.of(new Hello.Peer(n2, "127.0.0.1:9092"), new Hello.Peer(n3, "h:1"))),
+        new Hello("127.0.0.1:9091", false, List.of()),
+        new Hello("[::1]:9092", true, List.of(new Hello.Peer(n2, "127.0.0.1:9092"), new Hello.Peer(n3, "h:1"))),
         new Goodbye("shutting down"),
         new Goodbye(""),
-        new Heartbeat(1_700_000_000_123L),
-        new Heartbeat(-1),
+        new Heartbeat(),
         new DirectoryUpdate(1, true, List.of(), List.of()),
         new DirectoryUpdate(
             Long.MAX_VALUE,
             false,
             List.of(new DirectoryUpdate.Entry("general", n2, 3, 17), new DirectoryUpdate.Entry("ünïcødé 🎉", n3, 0, 0)),
             List.of("gone-1", "gone-2")),
-        new Prepare("n1-42", TxKind.RESERVE_NAME, "general", 3000),
-        new Prepare("n1-43", TxKind.DELETE_ROOM, "random", Long.MAX_VALUE),
+        new Prepare("n1-42", TxKind.RESERVE_NAME, "general"),
+        new Prepare("n1-43", TxKind.DELETE_ROOM, "random"),
         new Vote("n1-42", true, null, ""),
         new Vote("n1-43", false, ErrorCode.ABORTED, "pending operations"),
         new Decision("n1-42", true),

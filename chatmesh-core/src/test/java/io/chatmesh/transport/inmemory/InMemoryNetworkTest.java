@@ -8,7 +8,7 @@ import io.chatmesh.ChatException;
 import io.chatmesh.NodeId;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
-import io.chatmesh.wire.Heartbeat;
+import io.chatmesh.wire.RoomTail;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -24,7 +24,7 @@ class InMemoryNetworkTest {
 
   InMemoryNetworkTest() {
     a.start(e -> {});
-    b.start(e -> atB.add(((Heartbeat) e.message()).sentAtMillis()));
+    b.start(e -> atB.add(((RoomTail) e.message()).lastSeq()));
   }
 
   @AfterEach
@@ -36,7 +36,7 @@ class InMemoryNetworkTest {
 
   private void sendAtoB(int from, int to) {
     for (int i = from; i < to; i++) {
-      a.send("b", new Envelope(NodeId.of("a"), 1, new Heartbeat(i)));
+      a.send("b", new Envelope(NodeId.of("a"), 1, new RoomTail("r", 1, i)));
     }
   }
 
@@ -67,7 +67,7 @@ class InMemoryNetworkTest {
     sendAtoB(0, 5);
     Transport b2 = net.transport("b");
     List<Long> atB2 = new CopyOnWriteArrayList<>();
-    b2.start(e -> atB2.add(((Heartbeat) e.message()).sentAtMillis()));
+    b2.start(e -> atB2.add(((RoomTail) e.message()).lastSeq()));
     sendAtoB(5, 8);
     await().atMost(Duration.ofSeconds(5)).until(() -> atB2.size() == 3);
     assertThat(atB2).containsExactly(5L, 6L, 7L);

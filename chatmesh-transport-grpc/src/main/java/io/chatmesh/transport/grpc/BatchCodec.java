@@ -11,7 +11,6 @@ import io.chatmesh.NodeId;
 import io.chatmesh.UserId;
 import io.chatmesh.proto.v1.EnvelopeProto;
 import io.chatmesh.proto.v1.LogProto;
-import io.chatmesh.proto.v1.MembershipProto;
 import io.chatmesh.proto.v1.RoomProto;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.wire.Heartbeat;
@@ -33,8 +32,14 @@ import org.jspecify.annotations.Nullable;
  * (Envelope header, SendRequest, Reply, Sequenced, Heartbeat, RoomTail, ResendRequest). Every other
  * body goes through the generated classes and {@link WireCodec}. The bytes are exactly the
  * {@code chatmesh/v1} schema (proto3: defaults omitted, {@code optional} presence kept, fields in
- * number order on encode; unknown fields skipped, any field order accepted on decode);
- * {@code BatchCodecTest} checks both directions against the generated classes.
+ * number order on encode; any field order accepted on decode); {@code BatchCodecTest} checks both
+ * directions against the generated classes.
+ *
+ * <p>Evolution (proto/README.md): unknown fields, at any level, are skipped by their wire type; an
+ * envelope whose body is of a type this build does not know (an unknown field numbered from the
+ * first body number up, and no known body) is skipped and reported to the decoder's {@link
+ * UnknownBodies} listener, the rest of the batch is decoded. Neither costs the known types anything:
+ * the checks sit on the paths unknown tags take anyway.
  *
  * <p>{@link #encodeRecord} is stateless and thread-safe. A {@link Decoder} holds small bounded
  * caches and is for one inbound stream (one thread at a time).
@@ -55,8 +60,6 @@ final class BatchCodec {
   private static final int ENV_SEQUENCED = EnvelopeProto.Envelope.SEQUENCED_FIELD_NUMBER;
   private static final int ENV_RESEND_REQUEST = EnvelopeProto.Envelope.RESEND_REQUEST_FIELD_NUMBER;
   private static final int ENV_ROOM_TAIL = EnvelopeProto.Envelope.ROOM_TAIL_FIELD_NUMBER;
-
-  private static final int HB_SENT_AT = MembershipProto.Heartbeat.SENT_AT_MILLIS_FIELD_NUMBER;
 
   private static final int SR_REQUEST_ID = RoomProto.SendRequest.REQUEST_ID_FIELD_NUMBER;
   private static final int SR_ROOM = RoomProto.SendRequest.ROOM_FIELD_NUMBER;
@@ -99,7 +102,6 @@ final class BatchCodec {
   private static final int T_ENV_SEQUENCED = ENV_SEQUENCED << 3 | LD;
   private static final int T_ENV_RESEND_REQUEST = ENV_RESEND_REQUEST << 3 | LD;
   private static final int T_ENV_ROOM_TAIL = ENV_ROOM_TAIL << 3 | LD;
-  private static final int T_HB_SENT_AT = HB_SENT_AT << 3 | VARINT;
   private static final int T_SR_REQUEST_ID = SR_REQUEST_ID << 3 | VARINT;
   private static final int T_SR_ROOM = SR_ROOM << 3 | LD;
   private static final int T_SR_USER = SR_USER << 3 | LD;
@@ -129,6 +131,19 @@ final class BatchCodec {
 
   /** Field numbers of the Envelope's {@code body} oneof, from the descriptor. */
   private static final boolean[] BODY_FIELDS = bodyFields();
+
+  /**
+   * The lowest body number: an unknown Envelope field from here up is a body type of a newer schema
+   * (envelope-level fields use the numbers below it, see envelope.proto).
+   */
+  static final int FIRST_BODY_FIELD = firstBodyField();
+
+  private static int firstBodyField() {
+    return EnvelopeProto.Envelope.getDescriptor().getOneofs().get(0).getFields().stream()
+        .mapToInt(FieldDescriptor::getNumber)
+        .min()
+        .orElseThrow();
+  }
 
   private static boolean[] bodyFields() {
     List<FieldDescriptor> fields = EnvelopeProto.Envelope.getDescriptor().getOneofs().get(0).getFields();
@@ -164,9 +179,9 @@ final class BatchCodec {
     } else if (m instanceof Reply x) {
       bodyField = ENV_REPLY;
       bodySize = replySize(x);
-    } else if (m instanceof Heartbeat x) {
+    } else if (m instanceof Heartbeat) {
       bodyField = ENV_HEARTBEAT;
-      bodySize = int64Size(HB_SENT_AT, x.sentAtMillis());
+      bodySize = 0; // no fields
     } else if (m instanceof RoomTail x) {
       bodyField = ENV_ROOM_TAIL;
       bodySize = stringSize(RT_ROOM, x.room()) + int64Size(RT_EPOCH, x.epoch()) + int64Size(RT_LAST_SEQ, x.lastSeq());
@@ -204,8 +219,6 @@ final class BatchCodec {
         writeString(o, SR_TEXT, x.text());
       } else if (m instanceof Reply x) {
         writeReply(o, x);
-      } else if (m instanceof Heartbeat x) {
-        writeInt64(o, HB_SENT_AT, x.sentAtMillis());
       } else if (m instanceof RoomTail x) {
         writeString(o, RT_ROOM, x.room());
         writeInt64(o, RT_EPOCH, x.epoch());
@@ -343,6 +356,15 @@ final class BatchCodec {
    * collision replaces the entry), so hostile input cannot make them grow.
    */
   static final class Decoder {
+    /** Told about every envelope skipped for an unknown body type. */
+    interface UnknownBodies {
+      /**
+       * An envelope from node {@code from} had no body this build knows, and an unknown field
+       * numbered {@code field} (at least {@link #FIRST_BODY_FIELD}). Called on the decoding thread.
+       */
+      void skipped(int field, String from);
+    }
+
     /** Values longer than this are not cached (ids are at most 64 characters). */
     static final int MAX_CACHED_BYTES = 127;
 
@@ -356,12 +378,25 @@ final class BatchCodec {
     private int base;
     /** A validation failure in the body, reported after the sender id (WireCodec's order). */
     private @Nullable ChatException deferred;
+    private final UnknownBodies unknownBodies;
+
+    /** A decoder that skips unknown body types silently. */
+    Decoder() {
+      this((field, from) -> {});
+    }
+
+    Decoder(UnknownBodies unknownBodies) {
+      this.unknownBodies = unknownBodies;
+    }
 
     /**
      * Decodes a whole batch.
      *
+     * <p>Envelopes with an unknown body type are left out and reported to the {@link
+     * UnknownBodies} listener.
+     *
      * @throws ChatException BAD_REQUEST naming the problem (invalid protobuf, an invalid id or enum,
-     *     an envelope without a body); nothing of the batch is returned then
+     *     an envelope without any body); nothing of the batch is returned then
      */
     List<Envelope> decode(byte[] bytes, int offset, int length) {
       buf = bytes;
@@ -378,7 +413,10 @@ final class BatchCodec {
             int size = in.readRawVarint32();
             int start = base + in.getTotalBytesRead();
             int old = in.pushLimit(size);
-            out.add(envelope(in, start, size));
+            Envelope e = envelope(in, start, size);
+            if (e != null) {
+              out.add(e);
+            }
             in.popLimit(old);
           } else if (!in.skipField(tag)) {
             break;
@@ -397,11 +435,13 @@ final class BatchCodec {
       return out;
     }
 
-    private Envelope envelope(CodedInputStream in, int start, int size) throws IOException {
+    /** The envelope, or null if its body is of an unknown type (reported, skipped). */
+    private @Nullable Envelope envelope(CodedInputStream in, int start, int size) throws IOException {
       Object from = "";
       long incarnation = 0;
       WireMessage body = null;
       int bodyTag = 0;
+      int unknownBody = 0;
       deferred = null;
       loop:
       while (true) {
@@ -433,8 +473,12 @@ final class BatchCodec {
             break;
           default:
             int field = WireFormat.getTagFieldNumber(tag);
-            if (WireFormat.getTagWireType(tag) == LD && field < BODY_FIELDS.length && BODY_FIELDS[field]) {
-              return generated(in, start, size); // another body type: the generated classes
+            if (field < BODY_FIELDS.length && BODY_FIELDS[field]) {
+              if (WireFormat.getTagWireType(tag) == LD) {
+                return generated(in, start, size); // another body type: the generated classes
+              }
+            } else if (field >= FIRST_BODY_FIELD) {
+              unknownBody = Math.max(unknownBody, field); // a body type of a newer schema
             }
             if (!in.skipField(tag)) {
               break loop;
@@ -446,6 +490,10 @@ final class BatchCodec {
       ChatException d = deferred;
       if (d != null) {
         throw d;
+      }
+      if (body == null && bodyTag == 0 && unknownBody != 0) {
+        unknownBodies.skipped(unknownBody, node.value());
+        return null;
       }
       if (body == null) {
         throw WireCodec.bad("envelope from '" + node.value() + "' has no body this node understands");
@@ -653,25 +701,18 @@ final class BatchCodec {
       }
     }
 
+    private static final Heartbeat HEARTBEAT = new Heartbeat();
+
+    /** Heartbeat has no fields (any are a newer schema's): skipped. */
     private static WireMessage heartbeat(CodedInputStream in) throws IOException {
-      long sentAt = 0;
-      loop:
       while (true) {
         int tag = in.readTag();
-        switch (tag) {
-          case 0:
-            break loop;
-          case T_HB_SENT_AT:
-            sentAt = in.readInt64();
-            break;
-          default:
-            if (!in.skipField(tag)) {
-              break loop;
-            }
+        if (tag == 0 || !in.skipField(tag)) {
+          break;
         }
       }
       in.checkLastTagWas(0);
-      return new Heartbeat(sentAt);
+      return HEARTBEAT;
     }
 
     private WireMessage roomTail(CodedInputStream in) throws IOException {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,11 +54,17 @@ import org.slf4j.LoggerFactory;
  * ({@link Builder#maxQueuedEnvelopes}, {@link Builder#maxQueuedBytes}); envelopes that do not fit are
  * dropped, logged and counted in {@link #stats()}. A failed or refused stream is reopened on demand
  * after an exponential backoff with jitter; envelopes queued meanwhile are kept (within the bounds)
- * and sent once the peer is back. At stream open the peers compare {@link
- * WireMessage#PROTOCOL_VERSION}s (header {@code chatmesh-protocol-version}); a mismatch is refused
- * with an error naming both versions, logged on both sides. Inbound gRPC messages larger than {@link
- * Builder#maxMessageSize} and malformed envelopes close that peer's stream with a log line naming the
- * peer; other peers are not affected.
+ * and sent once the peer is back.
+ *
+ * <p>Versions (the rules are in {@code proto/README.md}): a stream's opening is the one version
+ * handshake. Each side states the range of protocol versions it speaks, [{@link
+ * WireMessage#MIN_PROTOCOL_VERSION}, {@link WireMessage#PROTOCOL_VERSION}], and the stream speaks
+ * the highest version in both ({@link #linkProtocolVersion}); without a common version the stream
+ * is refused with an error naming both ranges, logged once per minute per peer on each side (not on
+ * every retry). Envelopes whose body type this build does not know (a newer peer's) are skipped and
+ * counted ({@link Stats#unknownMessagesSkipped}); unknown fields in known messages are ignored; the
+ * stream stays up. Inbound gRPC messages larger than {@link Builder#maxMessageSize} and malformed
+ * envelopes close that peer's stream with a log line naming the peer; other peers are not affected.
  *
  * <p>Thread-safety: all methods may be called from any thread; {@link #send} never blocks and never
  * throws. The receiver is called on this transport's server threads, one envelope at a time per
@@ -67,9 +75,10 @@ public final class GrpcTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(GrpcTransport.class);
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
-  /** Request and response header carrying the sender's protocol version, in decimal. */
-  static final Metadata.Key<String> VERSION_HEADER =
-      Metadata.Key.of("chatmesh-protocol-version", Metadata.ASCII_STRING_MARSHALLER);
+  /** See {@link VersionRange#VERSION_HEADER}. */
+  static final Metadata.Key<String> VERSION_HEADER = VersionRange.VERSION_HEADER;
+  /** See {@link VersionRange#VERSIONS_HEADER}. */
+  static final Metadata.Key<String> VERSIONS_HEADER = VersionRange.VERSIONS_HEADER;
   /** Request header carrying the address the caller listens on (for logs). */
   static final Metadata.Key<String> FROM_HEADER = Metadata.Key.of("chatmesh-from", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -87,6 +96,9 @@ public final class GrpcTransport implements Transport {
   private final Map<String, OutboundLink> links = new ConcurrentHashMap<>();
   private final Set<String> loggedBadAddresses = ConcurrentHashMap.newKeySet();
   final Counters counters = new Counters();
+  /** Repeating warnings (refused links, unknown message types): once per minute per key. */
+  final LogLimiter logLimiter = new LogLimiter(1, TimeUnit.MINUTES);
+  private final @Nullable Function<Envelope, byte[]> testEncoder;
 
   private volatile State state = State.NEW;
   private volatile String address = "";
@@ -109,7 +121,8 @@ public final class GrpcTransport implements Transport {
             b.jitter,
             b.closeGracePeriod,
             b.keepAliveTime,
-            b.protocolVersion);
+            b.versions);
+    this.testEncoder = b.testEncoder;
     this.advertised = b.advertisedAddress;
     this.ioThreads = b.ioThreads;
     this.threadPrefix = "chatmesh-grpc-" + INSTANCES.incrementAndGet() + "-";
@@ -220,7 +233,8 @@ public final class GrpcTransport implements Transport {
     }
     byte[] record;
     try {
-      record = encode(envelope);
+      Function<Envelope, byte[]> enc = testEncoder;
+      record = enc == null ? encode(envelope) : enc.apply(envelope);
     } catch (RuntimeException e) {
       counters.droppedUnroutable.incrementAndGet();
       log.error("cannot encode {} for {}", envelope, address, e);
@@ -397,6 +411,17 @@ public final class GrpcTransport implements Transport {
   }
 
   /**
+   * The protocol version agreed on the outbound link to {@code address} (the highest version both
+   * nodes speak), while that link is open; empty before it opened, while it is down, or if it was
+   * refused.
+   */
+  public OptionalInt linkProtocolVersion(String address) {
+    OutboundLink l = links.get(address);
+    int v = l == null ? 0 : l.protocolVersion();
+    return v == 0 ? OptionalInt.empty() : OptionalInt.of(v);
+  }
+
+  /**
    * The last error of the outbound link to {@code address} (for example a protocol version
    * refusal), if the link exists and has failed since it last opened.
    */
@@ -444,6 +469,8 @@ public final class GrpcTransport implements Transport {
    * @param envelopesSent envelopes written to streams
    * @param batchesSent gRPC messages written (each carries one or more envelopes)
    * @param envelopesReceived envelopes handed to the receiver
+   * @param unknownMessagesSkipped envelopes received with a body type this build does not know (sent
+   *     by a peer with a newer schema), skipped without closing the link
    * @param droppedQueueFull envelopes dropped because a destination's queue was full
    * @param droppedTooLarge envelopes dropped because they exceed the maximum message size
    * @param droppedUnroutable envelopes dropped for an unusable address or encoding failure
@@ -458,6 +485,7 @@ public final class GrpcTransport implements Transport {
       long envelopesSent,
       long batchesSent,
       long envelopesReceived,
+      long unknownMessagesSkipped,
       long droppedQueueFull,
       long droppedTooLarge,
       long droppedUnroutable,
@@ -471,6 +499,7 @@ public final class GrpcTransport implements Transport {
     final AtomicLong envelopesSent = new AtomicLong();
     final AtomicLong batchesSent = new AtomicLong();
     final AtomicLong envelopesReceived = new AtomicLong();
+    final AtomicLong unknownMessagesSkipped = new AtomicLong();
     final AtomicLong droppedQueueFull = new AtomicLong();
     final AtomicLong droppedTooLarge = new AtomicLong();
     final AtomicLong droppedUnroutable = new AtomicLong();
@@ -484,6 +513,7 @@ public final class GrpcTransport implements Transport {
           envelopesSent.get(),
           batchesSent.get(),
           envelopesReceived.get(),
+          unknownMessagesSkipped.get(),
           droppedQueueFull.get(),
           droppedTooLarge.get(),
           droppedUnroutable.get(),
@@ -507,7 +537,7 @@ public final class GrpcTransport implements Transport {
       double jitter,
       Duration closeGracePeriod,
       Duration keepAliveTime,
-      int protocolVersion) {}
+      VersionRange versions) {}
 
   // ------------------------------------------------------------------------------- builder
 
@@ -529,7 +559,8 @@ public final class GrpcTransport implements Transport {
     private Duration closeGracePeriod = Duration.ofSeconds(2);
     private Duration keepAliveTime = Duration.ofSeconds(20);
     private int ioThreads = 1;
-    private int protocolVersion = WireMessage.PROTOCOL_VERSION;
+    private VersionRange versions = new VersionRange(WireMessage.MIN_PROTOCOL_VERSION, WireMessage.PROTOCOL_VERSION);
+    private @Nullable Function<Envelope, byte[]> testEncoder;
 
     Builder(HostPort listen) {
       this.listen = listen;
@@ -628,9 +659,18 @@ public final class GrpcTransport implements Transport {
       return this;
     }
 
-    /** For tests: pretend to speak another protocol version. */
-    Builder protocolVersion(int v) {
-      this.protocolVersion = v;
+    /** For tests: pretend to speak another range of protocol versions. */
+    Builder protocolVersions(int min, int max) {
+      this.versions = new VersionRange(min, max);
+      return this;
+    }
+
+    /**
+     * For tests: encode envelopes with {@code encoder} (one or more EnvelopeBatch {@code envelopes}
+     * records per envelope) instead of {@link BatchCodec#encodeRecord}, e.g. to speak a newer schema.
+     */
+    Builder testEncoder(Function<Envelope, byte[]> encoder) {
+      this.testEncoder = encoder;
       return this;
     }
 

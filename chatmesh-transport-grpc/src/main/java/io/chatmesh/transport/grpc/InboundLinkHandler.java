@@ -16,11 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves inbound {@code NodeLink/Link} streams: checks the caller's protocol version, accepts,
- * then decodes each batch and hands its envelopes to the receiver in order. gRPC calls the
- * listener of one stream serially, so the receiver sees one envelope at a time per inbound link.
- * Bad input (malformed envelope, oversized message) closes only that stream, logged with the peer.
- * Thread-safe.
+ * Serves inbound {@code NodeLink/Link} streams: agrees a protocol version with the caller (the
+ * highest in both ranges, or a refusal naming both), accepts, then decodes each batch and hands its
+ * envelopes to the receiver in order. gRPC calls the listener of one stream serially, so the
+ * receiver sees one envelope at a time per inbound link. Envelopes with a body type this build
+ * does not know are skipped and counted. Bad input (malformed envelope, oversized message) closes
+ * only that stream, logged with the peer. Thread-safe.
  */
 final class InboundLinkHandler
     implements ServerCallHandler<LinkMethod.Batch, TransportProto.LinkEvent> {
@@ -38,22 +39,30 @@ final class InboundLinkHandler
     SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String claimed = headers.get(GrpcTransport.FROM_HEADER);
     String peer = ConnectionLogger.describe(claimed, remote);
-    int mine = owner.settings.protocolVersion();
-    String theirs = headers.get(GrpcTransport.VERSION_HEADER);
-    if (theirs == null || !theirs.equals(Integer.toString(mine))) {
+    VersionRange mine = owner.settings.versions();
+    VersionRange theirs = VersionRange.fromHeaders(headers);
+    int agreed = theirs == null ? 0 : mine.highestCommon(theirs);
+    if (agreed == 0) {
+      String stated = theirs != null ? theirs.toString() : stated(headers);
       String msg =
           "incompatible chatmesh protocol: peer "
               + peer
-              + " speaks protocol version "
-              + (theirs == null ? "(none sent)" : theirs)
+              + " speaks protocol versions "
+              + stated
               + ", this node ("
               + owner.localAddress()
-              + ") speaks version "
-              + mine;
-      log.warn("refusing inbound link: {}", msg);
+              + ") speaks versions "
+              + mine
+              + ": no common version";
+      if (owner.logLimiter.shouldLog("inbound refused " + claimed + " " + stated)) {
+        log.warn("refusing inbound link: {} (logged once a minute while it lasts)", msg);
+      } else {
+        log.debug("refusing inbound link again: {}", msg);
+      }
       owner.counters.inboundStreamsRejected.incrementAndGet();
       Metadata trailers = new Metadata();
-      trailers.put(GrpcTransport.VERSION_HEADER, Integer.toString(mine));
+      trailers.put(GrpcTransport.VERSIONS_HEADER, mine.header());
+      trailers.put(GrpcTransport.VERSION_HEADER, Integer.toString(mine.max()));
       call.close(Status.FAILED_PRECONDITION.withDescription(msg), trailers);
       return new ServerCall.Listener<>() {};
     }
@@ -62,28 +71,51 @@ final class InboundLinkHandler
       return new ServerCall.Listener<>() {};
     }
     Metadata responseHeaders = new Metadata();
-    responseHeaders.put(GrpcTransport.VERSION_HEADER, Integer.toString(mine));
+    responseHeaders.put(GrpcTransport.VERSION_HEADER, Integer.toString(agreed));
     call.sendHeaders(responseHeaders);
     call.sendMessage(
         TransportProto.LinkEvent.newBuilder()
-            .setAccepted(
-                TransportProto.LinkAccepted.newBuilder().setProtocolVersion(mine).setAddress(owner.localAddress()))
+            .setAccepted(TransportProto.LinkAccepted.newBuilder().setProtocolVersion(agreed))
             .build());
     call.request(1);
-    log.debug("inbound link from {} accepted", peer);
+    log.debug("inbound link from {} accepted, protocol version {} (theirs {}, mine {})", peer, agreed, theirs, mine);
     return new Inbound(call, peer);
+  }
+
+  /** What a caller without a usable range sent, for the refusal message. */
+  private static String stated(Metadata headers) {
+    String range = headers.get(GrpcTransport.VERSIONS_HEADER);
+    String single = headers.get(GrpcTransport.VERSION_HEADER);
+    if (range == null && single == null) {
+      return "(none sent)";
+    }
+    return "'" + (range != null ? range : single) + "' (unreadable)";
+  }
+
+  /** Counts a skipped envelope of an unknown body type; debug-logs each type once a minute. */
+  private void unknownBody(int field, String from, String peer) {
+    owner.counters.unknownMessagesSkipped.incrementAndGet();
+    if (log.isDebugEnabled() && owner.logLimiter.shouldLog("unknown body " + field)) {
+      log.debug(
+          "skipping envelopes with an unknown body type (Envelope field {}), first from node {} ({}); a newer peer's"
+              + " message, counted in stats().unknownMessagesSkipped (logged once a minute per type)",
+          field,
+          from,
+          peer);
+    }
   }
 
   private final class Inbound extends ServerCall.Listener<LinkMethod.Batch> {
     private final ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call;
     private final String peer;
-    private final BatchCodec.Decoder decoder = new BatchCodec.Decoder();
+    private final BatchCodec.Decoder decoder;
     private boolean closed;
     private @Nullable String node;
 
     Inbound(ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call, String peer) {
       this.call = call;
       this.peer = peer;
+      this.decoder = new BatchCodec.Decoder((field, from) -> unknownBody(field, from, peer));
     }
 
     @Override

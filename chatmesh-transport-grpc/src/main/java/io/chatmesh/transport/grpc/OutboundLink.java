@@ -63,6 +63,8 @@ final class OutboundLink {
   /** Above the high-water mark (half the bound) until drained below the low-water mark (a quarter). */
   private volatile boolean congested;
   private volatile @Nullable String lastError;
+  /** The protocol version agreed for the open stream; 0 while none is open. */
+  private volatile int protocolVersion;
 
   // ---- state owned by run() (one thread at a time)
   private @Nullable ManagedChannel channel;
@@ -145,6 +147,11 @@ final class OutboundLink {
 
   @Nullable String lastError() {
     return lastError;
+  }
+
+  /** The version agreed for the open stream, 0 if none is open. */
+  int protocolVersion() {
+    return protocolVersion;
   }
 
   /** Completes when the queue is empty, or at once if the link is not open (nothing to wait for). */
@@ -361,7 +368,10 @@ final class OutboundLink {
         ch.newCall(LinkMethod.LINK, CallOptions.DEFAULT);
     call = c;
     Metadata headers = new Metadata();
-    headers.put(GrpcTransport.VERSION_HEADER, Integer.toString(settings.protocolVersion()));
+    VersionRange versions = settings.versions();
+    headers.put(GrpcTransport.VERSIONS_HEADER, versions.header());
+    // for servers from before version negotiation, which compare it with their only version
+    headers.put(GrpcTransport.VERSION_HEADER, Integer.toString(versions.min()));
     headers.put(GrpcTransport.FROM_HEADER, owner.localAddress());
     c.start(new Listener(gen), headers);
     c.request(1);
@@ -429,19 +439,22 @@ final class OutboundLink {
     if (gen != generation || call == null) {
       return;
     }
-    if (a.getProtocolVersion() != settings.protocolVersion()) {
+    int agreed = a.getProtocolVersion();
+    if (!settings.versions().contains(agreed)) {
+      // the server broke the handshake rule (it must pick a version in both ranges)
       String msg =
           "peer "
               + address
-              + " speaks chatmesh protocol version "
-              + a.getProtocolVersion()
-              + ", this node speaks version "
-              + settings.protocolVersion();
+              + " accepted the link with chatmesh protocol version "
+              + agreed
+              + ", outside this node's protocol versions "
+              + settings.versions();
       log.error("refusing link: {}", msg);
       call.cancel(msg, null);
       return;
     }
     accepted = true;
+    protocolVersion = agreed;
     lastError = null;
     if (failures > 0) {
       log.info("link to {} open again after {} failed attempt(s)", address, failures);
@@ -459,18 +472,18 @@ final class OutboundLink {
     boolean wasOpen = accepted;
     call = null;
     accepted = false;
+    protocolVersion = 0;
     if (shutdown) {
       return;
     }
     failures++;
     long delay = backoffNanos(failures);
     nextAttemptNanos = System.nanoTime() + delay;
-    String theirs = trailers.get(GrpcTransport.VERSION_HEADER);
     boolean versionRefused =
-        status.getCode() == Status.Code.FAILED_PRECONDITION && theirs != null
+        status.getCode() == Status.Code.FAILED_PRECONDITION
+                && (trailers.containsKey(GrpcTransport.VERSIONS_HEADER) || trailers.containsKey(GrpcTransport.VERSION_HEADER))
             || String.valueOf(status.getDescription()).contains("protocol version");
     String reason = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
-    boolean repeated = reason.equals(lastError);
     lastError = reason;
     if (versionRefused) {
       // the peer will not change its version soon: wait the longest backoff, log once per reason
@@ -480,13 +493,14 @@ final class OutboundLink {
       queuedBytes.set(0);
       queue.clear();
       owner.counters.droppedRejected.addAndGet(dropped);
-      if (repeated) {
+      if (!owner.logLimiter.shouldLog("outbound refused " + address)) {
         log.debug("link to {} refused again: {} (dropped {} queued envelopes)", address, reason, dropped);
         completeFlush();
         return;
       }
       log.error(
-          "link to {} refused, incompatible protocol: {} (dropped {} queued envelopes; retrying in {} ms)",
+          "link to {} refused, incompatible protocol: {} (dropped {} queued envelopes; retrying every {} ms, logged"
+              + " once a minute while it lasts)",
           address,
           reason,
           dropped,

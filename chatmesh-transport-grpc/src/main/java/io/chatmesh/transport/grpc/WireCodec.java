@@ -56,7 +56,8 @@ final class WireCodec {
     if (m instanceof Hello x) {
       MembershipProto.Hello.Builder h =
           MembershipProto.Hello.newBuilder()
-              .setProtocolVersion(x.protocolVersion())
+              // legacy field: builds from before version negotiation require it to equal their version
+              .setProtocolVersion(WireMessage.MIN_PROTOCOL_VERSION)
               .setAddress(x.address())
               .setReply(x.reply());
       for (Hello.Peer p : x.peers()) {
@@ -65,8 +66,8 @@ final class WireCodec {
       b.setHello(h);
     } else if (m instanceof Goodbye x) {
       b.setGoodbye(MembershipProto.Goodbye.newBuilder().setReason(x.reason()));
-    } else if (m instanceof Heartbeat x) {
-      b.setHeartbeat(MembershipProto.Heartbeat.newBuilder().setSentAtMillis(x.sentAtMillis()));
+    } else if (m instanceof Heartbeat) {
+      b.setHeartbeat(MembershipProto.Heartbeat.getDefaultInstance());
     } else if (m instanceof DirectoryUpdate x) {
       DirectoryProto.DirectoryUpdate.Builder d =
           DirectoryProto.DirectoryUpdate.newBuilder().setVersion(x.version()).setFull(x.full()).addAllRemoved(x.removed());
@@ -84,8 +85,7 @@ final class WireCodec {
           TwoPhaseCommitProto.Prepare.newBuilder()
               .setTxId(x.txId())
               .setKind(txKind(x.kind()))
-              .setRoom(x.room())
-              .setTimeoutMillis(x.timeoutMillis()));
+              .setRoom(x.room()));
     } else if (m instanceof Vote x) {
       TwoPhaseCommitProto.Vote.Builder v = TwoPhaseCommitProto.Vote.newBuilder().setTxId(x.txId()).setReady(x.ready()).setReason(x.reason());
       ErrorCode error = x.error();
@@ -241,12 +241,12 @@ final class WireCodec {
         for (MembershipProto.Hello.Peer peer : x.getPeersList()) {
           peers.add(new Hello.Peer(node(peer.getNode(), "hello.peers.node"), peer.getAddress()));
         }
-        return new Hello(x.getProtocolVersion(), x.getAddress(), x.getReply(), peers);
+        return new Hello(x.getAddress(), x.getReply(), peers); // protocol_version: legacy, not read
       }
       case GOODBYE:
         return new Goodbye(p.getGoodbye().getReason());
       case HEARTBEAT:
-        return new Heartbeat(p.getHeartbeat().getSentAtMillis());
+        return new Heartbeat();
       case DIRECTORY_UPDATE: {
         DirectoryProto.DirectoryUpdate x = p.getDirectoryUpdate();
         List<DirectoryUpdate.Entry> rooms = new ArrayList<>(x.getRoomsCount());
@@ -259,7 +259,7 @@ final class WireCodec {
       }
       case PREPARE: {
         TwoPhaseCommitProto.Prepare x = p.getPrepare();
-        return new Prepare(x.getTxId(), txKind(x.getKind()), x.getRoom(), x.getTimeoutMillis());
+        return new Prepare(x.getTxId(), txKind(x.getKind()), x.getRoom());
       }
       case VOTE: {
         TwoPhaseCommitProto.Vote x = p.getVote();
@@ -337,7 +337,8 @@ final class WireCodec {
       }
       case BODY_NOT_SET:
       default:
-        // an unknown oneof field number (a newer peer) also lands here
+        // an unknown body type (a newer peer) also lands here; BatchCodec.Decoder skips those
+        // before they get here
         throw bad("envelope from '" + p.getFrom() + "' has no body this node understands");
     }
   }

@@ -193,43 +193,6 @@ class GrpcTransportTest {
   }
 
   @Test
-  void refusesAPeerWithAnotherProtocolVersionNamingBothVersions() {
-    List<Envelope> got = new CopyOnWriteArrayList<>();
-    GrpcTransport b = transport(got);
-    int future = WireMessage.PROTOCOL_VERSION + 1;
-    GrpcTransport newer =
-        transport(GrpcTransport.builder("127.0.0.1:0").protocolVersion(future), new CopyOnWriteArrayList<>());
-    try (LogCapture logs = new LogCapture()) {
-      newer.send(b.address(), env(1));
-      await().atMost(WAIT).until(() -> newer.linkError(b.address()).isPresent());
-      String error = newer.linkError(b.address()).orElseThrow();
-      assertThat(error)
-          .contains("FAILED_PRECONDITION")
-          .contains("protocol version " + future)
-          .contains("speaks version " + WireMessage.PROTOCOL_VERSION);
-      await().atMost(WAIT).until(() -> logs.text().contains("refusing inbound link"));
-      assertThat(logs.text()).contains("incompatible chatmesh protocol: peer " + newer.address());
-    }
-    assertThat(b.stats().inboundStreamsRejected()).isPositive();
-    assertThat(newer.stats().droppedRejected()).isPositive();
-    assertThat(got).isEmpty();
-  }
-
-  @Test
-  void refusesALinkWithoutVersionHeader() throws Exception {
-    GrpcTransport b = transport(new CopyOnWriteArrayList<>());
-    ManagedChannel ch = rawChannel(b);
-    CompletableFuture<Status> closed = new CompletableFuture<>();
-    ClientCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call =
-        ch.newCall(NodeLinkGrpc.getLinkMethod(), CallOptions.DEFAULT);
-    call.start(listener(closed), new Metadata());
-    call.request(1);
-    Status s = closed.get(10, TimeUnit.SECONDS);
-    assertThat(s.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(s.getDescription()).contains("(none sent)").contains("speaks version " + WireMessage.PROTOCOL_VERSION);
-  }
-
-  @Test
   void anOversizedMessageClosesOnlyThatPeersStreamWithALogLineNamingIt() {
     List<Envelope> got = new CopyOnWriteArrayList<>();
     GrpcTransport b = transport(GrpcTransport.builder("127.0.0.1:0").maxMessageSize(64 << 10), got);
@@ -267,7 +230,7 @@ class GrpcTransportTest {
     ClientCall<EnvelopeProto.EnvelopeBatch, TransportProto.LinkEvent> call =
         ch.newCall(NodeLinkGrpc.getLinkMethod(), CallOptions.DEFAULT);
     Metadata h = new Metadata();
-    h.put(GrpcTransport.VERSION_HEADER, Integer.toString(WireMessage.PROTOCOL_VERSION));
+    h.put(GrpcTransport.VERSIONS_HEADER, WireMessage.MIN_PROTOCOL_VERSION + "-" + WireMessage.PROTOCOL_VERSION);
     h.put(GrpcTransport.FROM_HEADER, "127.0.0.1:6666");
     try (LogCapture logs = new LogCapture()) {
       call.start(listener(closed), h);

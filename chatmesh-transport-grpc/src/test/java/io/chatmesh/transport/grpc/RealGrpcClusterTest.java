@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.Timeout;
  * Real chat nodes on real gRPC in one JVM with the system clock (no manual time): rooms on
  * different nodes, sends from every node in one identical order everywhere; then one node's
  * transport is killed abruptly (server and channels shut down at once, no goodbye), the others
- * detect it and tell their users; then it restarts on the same port and rejoins.
+ * detect it and tell their users; then it restarts on the same port and rejoins. And a rolling
+ * upgrade in progress: one node of the next schema version among nodes of this one.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RealGrpcClusterTest {
@@ -44,10 +46,16 @@ class RealGrpcClusterTest {
   }
 
   private ChatNode start(String name, String listen) {
+    return start(name, listen, b -> b);
+  }
+
+  private ChatNode start(String name, String listen, UnaryOperator<GrpcTransport.Builder> tuning) {
     GrpcTransport t =
-        GrpcTransport.builder(listen)
-            .backoff(Duration.ofMillis(20), Duration.ofMillis(250), 0.2)
-            .closeGracePeriod(Duration.ofMillis(500))
+        tuning
+            .apply(
+                GrpcTransport.builder(listen)
+                    .backoff(Duration.ofMillis(20), Duration.ofMillis(250), 0.2)
+                    .closeGracePeriod(Duration.ofMillis(500)))
             .build();
     List<String> seeds = new ArrayList<>();
     nodes.forEach((n, node) -> {
@@ -204,5 +212,60 @@ class RealGrpcClusterTest {
       waitFor(n + " hears n2 again").until(() -> x.texts().contains("back"));
     }
     waitFor("n2 hears itself").until(() -> again.texts().contains("back"));
+  }
+
+  /**
+   * One node speaks the next protocol version (range [min, current + 1]) and its schema: a new
+   * envelope body type before every envelope, new fields in every message and on the envelope
+   * ({@link NextVersionWire}). The others speak this build's range. The links agree on the current
+   * version, every message sent through every node reaches every node in one order, and the old
+   * nodes skip and count the new body type without closing a link.
+   */
+  @Test
+  void aNodeOfTheNextSchemaVersionKeepsChattingWithTheOthers() {
+    int min = io.chatmesh.wire.WireMessage.MIN_PROTOCOL_VERSION;
+    int current = io.chatmesh.wire.WireMessage.PROTOCOL_VERSION;
+    start("n1", "127.0.0.1:0", b -> b.protocolVersions(min, current + 1).testEncoder(NextVersionWire::encode));
+    start("n2", "127.0.0.1:0", b -> b.protocolVersions(min, current));
+    start("n3", "127.0.0.1:0", b -> b.protocolVersions(min, current));
+    List<String> names = List.of("n1", "n2", "n3");
+    awaitConnected(Set.copyOf(names));
+
+    // a room administered by the next-version node and one administered by an old node
+    List<String> rooms = List.of("next-admin", "old-admin");
+    get(nodes.get("n1").createRoom("next-admin"));
+    get(nodes.get("n2").createRoom("old-admin"));
+    Map<String, Map<String, Recorder>> rec = new LinkedHashMap<>();
+    for (String r : rooms) {
+      for (String n : names) {
+        Recorder recorder = new Recorder();
+        get(room(n, r).join(UserId.of("u-" + n), recorder));
+        rec.computeIfAbsent(r, k -> new LinkedHashMap<>()).put(n, recorder);
+      }
+    }
+    for (String r : rooms) {
+      for (String n : names) {
+        get(room(n, r).send(UserId.of("u-" + n), "from " + n + " in " + r));
+      }
+    }
+    for (String r : rooms) {
+      Map<String, Recorder> byNode = rec.get(r);
+      waitFor(r + " delivered everywhere")
+          .until(() -> byNode.values().stream().allMatch(x -> x.messages().size() == names.size()));
+      List<String> reference = byNode.get("n1").texts();
+      assertThat(reference).containsExactlyInAnyOrder("from n1 in " + r, "from n2 in " + r, "from n3 in " + r);
+      byNode.forEach((n, x) -> assertThat(x.texts()).as(r + " on " + n).isEqualTo(reference));
+    }
+
+    GrpcTransport next = transports.get("n1");
+    for (String old : List.of("n2", "n3")) {
+      GrpcTransport t = transports.get(old);
+      assertThat(next.linkProtocolVersion(addresses.get(old))).as("n1 -> " + old).hasValue(current);
+      assertThat(t.linkProtocolVersion(addresses.get("n1"))).as(old + " -> n1").hasValue(current);
+      assertThat(t.stats().unknownMessagesSkipped()).as(old + " skipped reactions").isPositive();
+      assertThat(t.stats().inboundStreamsRejected()).as(old + " closed no stream").isZero();
+    }
+    assertThat(next.stats().unknownMessagesSkipped()).as("the old nodes send nothing unknown").isZero();
+    assertThat(next.stats().inboundStreamsRejected()).isZero();
   }
 }

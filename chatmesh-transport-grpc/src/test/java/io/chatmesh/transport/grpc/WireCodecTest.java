@@ -62,6 +62,20 @@ class WireCodecTest {
   }
 
   @Test
+  void helloStillCarriesTheVersionBuildsBeforeNegotiationCheckAndRemovedFieldsAreNotSent() {
+    NodeId n1 = NodeId.of("n1");
+    EnvelopeProto.Envelope hello = WireCodec.encode(new Envelope(n1, 1, new io.chatmesh.wire.Hello("h:1", false, List.of())));
+    // those builds refuse a Hello whose protocol_version is not theirs (1)
+    assertThat(hello.getHello().getProtocolVersion()).isEqualTo(WireMessage.MIN_PROTOCOL_VERSION).isEqualTo(1);
+    assertThat(WireCodec.encode(new Envelope(n1, 1, new io.chatmesh.wire.Heartbeat())).getHeartbeat().getSerializedSize())
+        .isZero();
+    EnvelopeProto.Envelope prepare =
+        WireCodec.encode(new Envelope(n1, 1, new io.chatmesh.wire.Prepare("t", io.chatmesh.wire.TxKind.DELETE_ROOM, "r")));
+    assertThat(prepare.getPrepare().getUnknownFields().asMap()).isEmpty();
+    assertThat(prepare.getPrepare().getAllFields()).hasSize(3);
+  }
+
+  @Test
   void everyErrorCodeHasItsOwnWireValue() {
     Set<RoomProto.ErrorCode> values =
         Arrays.stream(ErrorCode.values()).map(WireCodec::errorCode).collect(Collectors.toSet());
