@@ -13,8 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo's usage text has one source, {@code demo-usage.txt}: the program prints it, {@code
- * demo.sh --help} prints the same file at once without building, and it names every option the
- * program accepts.
+ * demo.sh --help} prints the same file at once without building, it names every option the
+ * program accepts, and README.md shows it unchanged.
  */
 class DemoUsageTest {
   private static final Path SCRIPT = Path.of("..", "demo.sh").toAbsolutePath().normalize();
@@ -24,6 +24,12 @@ class DemoUsageTest {
     for (String option : Demo.OPTIONS) {
       assertThat(Demo.USAGE).as("usage text names --" + option).contains("--" + option + " ");
     }
+  }
+
+  @Test
+  void readmeShowsTheUsageTextAsItIs() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    assertThat(readme).as("README.md's copy of demo-usage.txt").contains(Demo.USAGE);
   }
 
   @Test
