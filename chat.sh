@@ -4,7 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 if [[ ! -d examples/target/lib ]]; then
+  for arg in "$@"; do
+    case "$arg" in # not built yet: answer --help from this script's header instead of building first
+      -h | --help) sed -n '2,3s/^# \{0,1\}//p' "$(basename "$0")"; exit 0 ;;
+    esac
+  done
   echo "building chatmesh (mvn -DskipTests package) ..." >&2
-  mvn -B -q -DskipTests -pl examples -am package
+  MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" mvn -B -q -Dstyle.color=never -DskipTests -pl examples -am package
 fi
 exec java -cp "examples/target/classes:examples/target/lib/*" io.chatmesh.examples.ChatCli "$@"

@@ -2,7 +2,8 @@
 # Throwaway PostgreSQL server for tests, the same for CI and developers.
 #
 #   eval "$(.ci/postgres.sh start)"   # installs Debian's postgresql if missing, starts a cluster in a
-#                                     # temp dir on a free 127.0.0.1 port as a non-root user, and
+#                                     # temp dir on a free 127.0.0.1 port outside the
+#                                     # ephemeral range, as a non-root user, and
 #                                     # prints: export CHATMESH_PG_URL=...; export CHATMESH_PG_DIR=...
 #   mvn -B -q -pl chatmesh-history-jdbc -am verify
 #   .ci/postgres.sh stop              # stops the cluster in $CHATMESH_PG_DIR (or the dir given) and
@@ -23,7 +24,40 @@ as_owner() { # run a command as the cluster's owner
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# A TCP port for the server, chosen where the kernel never hands out ports by itself: outside the
+# ephemeral range (/proc/sys/net/ipv4/ip_local_port_range, which outgoing connections and port-0
+# binds draw from, so a port picked inside it can be taken between the pick and the bind), and not
+# used by any socket in any state (listening or connected, from /proc/net/tcp and tcp6). The window
+# is the 10,000 ports just below the ephemeral range (or just above it when there is no room below);
+# the scan starts at a random place in it so that two concurrent starts rarely meet. One pick, no
+# retries: if the server still cannot bind it, that is reported as the failure it is.
+pick_port() {
+  local lo hi from to
+  read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+  if (( lo - 10000 >= 1024 )); then
+    from=$(( lo - 10000 )); to=$(( lo - 1 ))
+  elif (( hi + 10000 <= 65535 )); then
+    from=$(( hi + 1 )); to=$(( hi + 10000 ))
+  else
+    log "no room for 10,000 ports outside the ephemeral range $lo-$hi"; return 1
+  fi
+  local -A used=()
+  local sl local_address rest
+  for f in /proc/net/tcp /proc/net/tcp6; do
+    [[ -r "$f" ]] || continue
+    while read -r sl local_address rest; do
+      [[ "$sl" == sl ]] && continue
+      used[$(( 16#${local_address##*:} ))]=1
+    done <"$f"
+  done
+  local size=$(( to - from + 1 )) start i port
+  start=$(( (RANDOM * 32768 + RANDOM) % size ))
+  for (( i = 0; i < size; i++ )); do
+    port=$(( from + (start + i) % size ))
+    if [[ -z "${used[$port]:-}" ]]; then echo "$port"; return 0; fi
+  done
+  log "every port in $from-$to is in use"; return 1
+}
 
 start() {
   local bindir
@@ -50,17 +84,11 @@ start() {
   as_owner "$bindir/initdb" -D "$dir/data" -A trust -U chatmesh -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; rm -rf "$dir"; exit 1; }
 
-  local port="" attempt
-  for attempt in 1 2 3 4 5 6 7 8 9 10; do
-    local candidate=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-    port_free "$candidate" || continue
-    if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $candidate -k $dir -c listen_addresses=127.0.0.1 -c max_connections=60" start >&2; then
-      port=$candidate; break
-    fi
-    log "could not start on port $candidate (attempt $attempt), trying another"
-  done
-  if [[ -z "$port" ]]; then
+  local port
+  port=$(pick_port) || { rm -rf "$dir"; exit 1; }
+  if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=60" start >&2; then
+    log "PostgreSQL did not start on 127.0.0.1:$port; its log:"
     cat "$dir/server.log" >&2 || true; rm -rf "$dir"; exit 1
   fi
   as_owner "$bindir/psql" -h 127.0.0.1 -p "$port" -U chatmesh -d postgres -v ON_ERROR_STOP=1 -q \

@@ -363,7 +363,6 @@ public final class NodeEngine implements ChatNode {
 
     @Override
     public void nodeDown(NodeId node, String reason) {
-      log.warn("node {} declares {} dead: {}", self, node, reason);
       directory.nodeDown(node);
       requests.failAll(node, new ChatException(ErrorCode.UNAVAILABLE, reason));
       names.onNodeDown(node);

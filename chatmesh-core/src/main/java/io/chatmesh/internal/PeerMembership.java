@@ -176,7 +176,9 @@ final class PeerMembership {
     List<Change> changes = detector.down(from);
     publish();
     for (Change c : changes) {
-      events.nodeDown(c.node(), "node " + c.node() + " said goodbye: " + g.reason());
+      String why = "node " + c.node() + " said goodbye: " + g.reason();
+      log.info("node {} declares {} dead: {}", self, c.node(), why); // a clean leave
+      events.nodeDown(c.node(), why);
     }
   }
 
@@ -206,9 +208,15 @@ final class PeerMembership {
     for (Change c : changes) {
       switch (c.kind()) {
         case UP -> events.nodeUp(c.node());
-        case DOWN -> events.nodeDown(c.node(), "node " + c.node() + " stopped answering heartbeats");
+        case DOWN -> {
+          String why = "node " + c.node() + " stopped answering heartbeats";
+          log.warn("node {} declares {} dead: {}", self, c.node(), why);
+          events.nodeDown(c.node(), why);
+        }
         case RESTARTED -> {
-          events.nodeDown(c.node(), "node " + c.node() + " restarted");
+          String why = "node " + c.node() + " restarted";
+          log.info("node {} declares {} dead: {}", self, c.node(), why);
+          events.nodeDown(c.node(), why);
           events.nodeUp(c.node());
         }
       }

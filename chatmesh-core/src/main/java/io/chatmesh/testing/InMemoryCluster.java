@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * try (InMemoryCluster cluster = InMemoryCluster.builder().nodes(3).build().start()) {
- *   cluster.awaitConnected();
+ *   await().until(cluster::connected);   // Awaitility, or any polling: every node sees every other
  *   Room room = cluster.node("n1").createRoom("general").join();
  *   ...
  *   cluster.crash("n2");      // abrupt: no goodbye

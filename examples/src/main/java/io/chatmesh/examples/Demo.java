@@ -2,10 +2,13 @@ package io.chatmesh.examples;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,27 +32,29 @@ import org.jspecify.annotations.Nullable;
  * Ctrl-C closes every gateway and node cleanly. Run with {@code --help} for every option.
  */
 public final class Demo {
-  private static final String USAGE = """
-      usage: demo [options]
-        (no --node)            start a whole cluster in this process (default 3 nodes)
-          --nodes N            how many nodes (1..26), default 3
-          --grpc-base PORT     gRPC port of n1; n2 gets the next one, ...   default 9091
-          --ws-base PORT       WebSocket port of n1; n2 gets the next one, ... default 8081
-        --node ID              run ONE node with this id (e.g. n2), for a real deployment
-          --grpc-port PORT     its gRPC port, default 9091
-          --ws-port PORT       its WebSocket/HTTP port, default 8081
-          --peers H:P,H:P      gRPC addresses of other nodes to greet (any subset is enough)
-          --room NAME          room this node creates at start (default room-a for n1, room-b for n2, ...;
-                               'none' for no room)
-        --host HOST            address to bind and advertise, default 127.0.0.1
-        --failure-timeout-ms N silence after which a node is declared dead, default 3000
-        --history URL          keep room history durably: h2:DIR (embedded H2; a whole cluster uses
-                               DIR/<node> per node) or postgresql://[user[:pw]@]host[:port]/db;
-                               default: in memory (recent 10,000 entries per room, lost on exit)
-        --help                 this text
-      """;
+  /**
+   * The usage text, kept in {@code demo-usage.txt} next to this class so that {@code demo.sh --help}
+   * prints the same file without building anything.
+   */
+  static final String USAGE = usage();
+
+  /** Every option {@link #parse} accepts, without its leading {@code --}. */
+  static final List<String> OPTIONS = List.of(
+      "nodes", "grpc-base", "ws-base", "node", "grpc-port", "ws-port", "peers", "room", "host",
+      "failure-timeout-ms", "history", "help");
 
   private Demo() {}
+
+  private static String usage() {
+    try (InputStream in = Demo.class.getResourceAsStream("demo-usage.txt")) {
+      if (in == null) {
+        throw new IllegalStateException("demo-usage.txt is missing from the class path");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read demo-usage.txt", e);
+    }
+  }
 
   /** Runs the demo; see the class documentation. */
   public static void main(String[] args) throws Exception {
@@ -211,12 +216,13 @@ public final class Demo {
   }
 
   static Map<String, String> parse(String[] args) {
-    List<String> known = Arrays.asList(
-        "nodes", "grpc-base", "ws-base", "node", "grpc-port", "ws-port", "peers", "room", "host",
-        "failure-timeout-ms", "history", "help");
     Map<String, String> out = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
+      if (a.equals("-h")) {
+        out.put("help", "true");
+        continue;
+      }
       if (!a.startsWith("--")) {
         throw new IllegalArgumentException("unexpected argument '" + a + "'");
       }
@@ -227,7 +233,7 @@ public final class Demo {
         value = key.substring(eq + 1);
         key = key.substring(0, eq);
       }
-      if (!known.contains(key)) {
+      if (!OPTIONS.contains(key)) {
         throw new IllegalArgumentException("unknown option --" + key);
       }
       if (key.equals("help")) {

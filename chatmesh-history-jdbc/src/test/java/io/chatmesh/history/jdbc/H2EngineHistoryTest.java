@@ -25,8 +25,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +83,61 @@ class H2EngineHistoryTest extends AbstractHistoryClusterTest {
     Sent next = result(again.send(UserId.of("bob"), "after restart", "c-new"));
     assertThat(next.seq()).isEqualTo(lastBefore + 2);
     assertThat(next.duplicate()).isFalse();
+  }
+
+  /**
+   * What the twopc package documentation says of a durable store: the coordinator's decision log
+   * is in memory, so a restarted admin answers ROLLBACK about a deletion it had not decided before
+   * its crash, and the room it restores from the store stays, on every node.
+   */
+  @Test
+  void aDeletionUndecidedWhenTheAdminCrashedIsRolledBackAndTheRestoredRoomStays() {
+    InMemoryCluster c = cluster(3);
+    InMemoryNetwork net = Objects.requireNonNull(c.network());
+    result(c.node("n1").createRoom("general"));
+    Recorder r2 = new Recorder();
+    Recorder r3 = new Recorder();
+    result(room(c.node("n2"), "general").join(user("u2"), r2));
+    result(room(c.node("n3"), "general").join(user("u3"), r3));
+    AtomicInteger votesToAdmin = new AtomicInteger();
+    net.filter((from, to, env) -> { // the votes never reach n1: it crashes undecided, n2 and n3 in doubt
+      if (env.message() instanceof io.chatmesh.wire.Vote && to.equals(c.node("n1").address())) {
+        votesToAdmin.incrementAndGet();
+        return false;
+      }
+      return true;
+    });
+    room(c.node("n1"), "general").delete();
+    awaitUntil("both participants voted", () -> votesToAdmin.get() >= 2);
+    c.crash("n1");
+    awaitUntil("n2 told the room is unavailable", () -> !r2.of(RoomEvent.RoomUnavailable.class).isEmpty());
+    awaitUntil("n3 told the room is unavailable", () -> !r3.of(RoomEvent.RoomUnavailable.class).isEmpty());
+    net.filter(null);
+
+    c.restart("n1");
+    awaitUntil("n1 back", c::connected);
+    awaitUntil("n2 told the room is available", () -> !r2.of(RoomEvent.RoomAvailable.class).isEmpty());
+    awaitUntil("n3 told the room is available", () -> !r3.of(RoomEvent.RoomAvailable.class).isEmpty());
+    assertThat(r2.of(RoomEvent.RoomDeleted.class)).isEmpty();
+    assertThat(r3.of(RoomEvent.RoomDeleted.class)).isEmpty();
+    for (String n : List.of("n1", "n2", "n3")) {
+      assertThat(c.node(n).room("general")).as("room on " + n).isPresent();
+    }
+    // the in-doubt participants get ROLLBACK: the room takes joins and sends again, on every node
+    Recorder again = new Recorder();
+    awaitUntil("u2 told the restarted admin removed it", () -> r2.of(RoomEvent.MemberLeft.class).stream()
+        .anyMatch(l -> l.reason() == RoomEvent.LeaveReason.REMOVED));
+    // n2 refuses the join ("being deleted") until its in-doubt query is answered with ROLLBACK
+    AtomicReference<CompletableFuture<Joined>> join = new AtomicReference<>(CompletableFuture.failedFuture(new Exception()));
+    awaitUntil("n2 got ROLLBACK and u2 joins again", () -> {
+      if (join.get().isCompletedExceptionally()) {
+        join.set(room(c.node("n2"), "general").join(user("u2"), again));
+      }
+      return join.get().isDone() && !join.get().isCompletedExceptionally();
+    });
+    result(room(c.node("n3"), "general").join(user("u3b"), new Recorder()));
+    result(room(c.node("n3"), "general").send(user("u3b"), "after the rolled-back deletion"));
+    awaitUntil("u2 hears it", () -> again.texts().contains("after the rolled-back deletion"));
   }
 
   /**

@@ -168,10 +168,13 @@ class GrpcTransportTest {
     GrpcTransport a = transport(GrpcTransport.builder("127.0.0.1:0").maxQueuedEnvelopes(bound), new ArrayList<>());
     int n = 3000; // 3000 x 10 KB = 30 MB offered, far beyond HTTP/2 windows and the queue bound
     assertThat(a.isWritable(slow.address())).as("writable before anything is queued").isTrue();
-    for (int i = 0; i < n; i++) {
-      a.send(slow.address(), env(i, 10_000));
+    try (LogCapture logs = new LogCapture("outbound queue to " + slow.address() + " is full")) {
+      for (int i = 0; i < n; i++) {
+        a.send(slow.address(), env(i, 10_000));
+      }
+      await().atMost(WAIT).until(() -> a.stats().droppedQueueFull() > 0);
+      await().atMost(WAIT).until(() -> logs.text().contains("outbound queue to " + slow.address() + " is full"));
     }
-    await().atMost(WAIT).until(() -> a.stats().droppedQueueFull() > 0);
     assertThat(a.isWritable(slow.address())).as("not writable while the queue is above half its bound").isFalse();
     GrpcTransport.Stats s = a.stats();
     assertThat(s.queued()).isLessThanOrEqualTo(bound);
@@ -200,7 +203,7 @@ class GrpcTransportTest {
     GrpcTransport good = transport(new CopyOnWriteArrayList<>());
     good.send(b.address(), env(1));
     await().atMost(WAIT).until(() -> got.size() == 1);
-    try (LogCapture logs = new LogCapture()) {
+    try (LogCapture logs = new LogCapture("closed inbound link from " + big.address(), "gRPC message exceeds maximum size")) {
       big.send(b.address(), new Envelope(NodeId.of("big"), 1, new SendRequest(0, "r", UserId.of("u"), "c", "y".repeat(200_000))));
       await()
           .atMost(WAIT)
@@ -232,7 +235,7 @@ class GrpcTransportTest {
     Metadata h = new Metadata();
     h.put(GrpcTransport.VERSIONS_HEADER, WireMessage.MIN_PROTOCOL_VERSION + "-" + WireMessage.PROTOCOL_VERSION);
     h.put(GrpcTransport.FROM_HEADER, "127.0.0.1:6666");
-    try (LogCapture logs = new LogCapture()) {
+    try (LogCapture logs = new LogCapture("closing inbound link from 127.0.0.1:6666")) {
       call.start(listener(closed), h);
       call.request(10);
       call.sendMessage(
@@ -263,7 +266,7 @@ class GrpcTransportTest {
     GrpcTransport good = transport(new CopyOnWriteArrayList<>());
     good.send(b.address(), env(0));
     await().atMost(WAIT).until(() -> got.size() == 1);
-    try (LogCapture logs = new LogCapture()) {
+    try (LogCapture logs = new LogCapture("disconnected 127.0.0.1:", "Transport failed")) {
       for (int round = 0; round < 3; round++) {
         try (Socket s = new Socket()) {
           s.connect(new InetSocketAddress("127.0.0.1", port(b)), 5_000);

@@ -98,7 +98,7 @@ class VersionHandshakeTest {
     List<Envelope> got = new CopyOnWriteArrayList<>();
     GrpcTransport old = transport(1, 1, got);
     GrpcTransport newer = transport(2, 3, new CopyOnWriteArrayList<>());
-    try (LogCapture logs = new LogCapture()) {
+    try (LogCapture logs = new LogCapture("refusing inbound link: incompatible chatmesh protocol", "refused, incompatible protocol")) {
       // keep sending so the link is retried (a refusal drops what was queued)
       await()
           .atMost(WAIT)
