@@ -1,8 +1,9 @@
 package io.chatmesh;
 
 import io.chatmesh.history.InMemoryHistoryStore;
-import io.chatmesh.internal.NodeEngine;
-import io.chatmesh.internal.NodeSettings;
+import io.chatmesh.membership.FailureDetector;
+import io.chatmesh.sequencer.Sequencer;
+import io.chatmesh.spi.engine.NodeConfig;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.spi.transport.Transports;
@@ -10,7 +11,6 @@ import io.chatmesh.time.ChatClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -101,6 +101,8 @@ public interface ChatNode extends AutoCloseable {
     private int dedupWindow = 10_000;
     private @Nullable HistoryStore history;
     private int historyInMemoryLimit = InMemoryHistoryStore.DEFAULT_MAX_ENTRIES_PER_ROOM;
+    private Sequencer.Factory sequencers = Sequencer::create;
+    private FailureDetector.Factory failureDetectors = FailureDetector::timeout;
 
     Builder() {}
 
@@ -222,6 +224,29 @@ public interface ChatNode extends AutoCloseable {
     }
 
     /**
+     * How the rooms this node administers assign sequence numbers and deduplicate retries: the
+     * factory is called each time the node becomes a room's administrator (creating it, or
+     * restoring it after a restart). Default {@link Sequencer#create}. See {@link Sequencer} for
+     * what an implementation must guarantee: a sequencer that reuses or skips numbers loses
+     * messages.
+     */
+    public Builder sequencer(Sequencer.Factory factory) {
+      this.sequencers = require(factory, "sequencer");
+      return this;
+    }
+
+    /**
+     * How this node decides which peers are alive: the factory is called once, by {@link
+     * #build()}, with the {@link #failureTimeout(Duration) failure timeout}. Default {@link
+     * FailureDetector#timeout}. See {@link FailureDetector} for what an implementation must
+     * guarantee.
+     */
+    public Builder failureDetector(FailureDetector.Factory factory) {
+      this.failureDetectors = require(factory, "failureDetector");
+      return this;
+    }
+
+    /**
      * Builds the (unstarted) node.
      *
      * @throws ChatException BAD_REQUEST if the node id or transport is missing or timeouts conflict
@@ -239,20 +264,23 @@ public interface ChatNode extends AutoCloseable {
             ErrorCode.BAD_REQUEST,
             "failureTimeout (" + failureTimeout + ") must be at least twice heartbeatInterval (" + heartbeatInterval + ")");
       }
-      return NodeEngine.create(
-          new NodeSettings(
-              nodeId,
-              transport,
-              List.copyOf(seeds),
-              clock,
-              heartbeatInterval,
-              failureTimeout,
-              requestTimeout,
-              prepareTimeout,
-              maxTextLength,
-              resendBufferSize,
-              dedupWindow,
-              history != null ? history : InMemoryHistoryStore.bounded(historyInMemoryLimit)));
+      return Engines.provider()
+          .create(
+              new NodeConfig(
+                  nodeId,
+                  transport,
+                  seeds,
+                  clock,
+                  heartbeatInterval,
+                  failureTimeout,
+                  requestTimeout,
+                  prepareTimeout,
+                  maxTextLength,
+                  resendBufferSize,
+                  dedupWindow,
+                  history != null ? history : InMemoryHistoryStore.bounded(historyInMemoryLimit),
+                  sequencers,
+                  failureDetectors));
     }
 
     private static <T> T require(@Nullable T value, String what) {
@@ -263,7 +291,7 @@ public interface ChatNode extends AutoCloseable {
     }
 
     private static Duration positive(@Nullable Duration d, String what) {
-      Objects.requireNonNull(require(d, what));
+      require(d, what);
       if (d.isNegative() || d.isZero()) {
         throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be positive, was " + d);
       }

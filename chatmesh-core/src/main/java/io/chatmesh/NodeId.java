@@ -12,7 +12,7 @@ public record NodeId(String value) implements Comparable<NodeId> {
    *     has characters outside {@code [A-Za-z0-9._-]}
    */
   public NodeId {
-    value = io.chatmesh.internal.Names.checkIdentifier("node id", value);
+    value = Identifiers.check("node id", value);
   }
 
   /** Same as the constructor; reads well at call sites: {@code NodeId.of("n1")}. */

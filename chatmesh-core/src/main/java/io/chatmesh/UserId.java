@@ -12,7 +12,7 @@ public record UserId(String value) implements Comparable<UserId> {
    *     has characters outside {@code [A-Za-z0-9._-]}
    */
   public UserId {
-    value = io.chatmesh.internal.Names.checkIdentifier("user id", value);
+    value = Identifiers.check("user id", value);
   }
 
   /** Same as the constructor: {@code UserId.of("alice")}. */

@@ -3,7 +3,7 @@ package io.chatmesh.history;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
-import io.chatmesh.wire.Sequenced;
+import io.chatmesh.spi.history.HistoryEntry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,29 +53,19 @@ public final class HistoryValidation {
   }
 
   /**
-   * Checks entries for {@code append}: list and elements not null, room not blank, seq at least 1,
-   * epoch not negative, and each room's entries in strictly ascending seq. Returns an immutable
-   * copy.
+   * Checks entries for {@code append}: list and elements not null, and each room's entries in
+   * strictly ascending seq (each {@link HistoryEntry} checked its own fields when it was built).
+   * Returns an immutable copy.
    */
-  public static List<Sequenced> entries(@Nullable List<Sequenced> entries) {
+  public static List<HistoryEntry> entries(@Nullable List<HistoryEntry> entries) {
     if (entries == null) {
       throw bad("entries must not be null");
     }
     Map<String, Long> lastSeq = new HashMap<>();
     for (int i = 0; i < entries.size(); i++) {
-      Sequenced e = entries.get(i);
+      HistoryEntry e = entries.get(i);
       if (e == null) {
         throw bad("entries[" + i + "] must not be null");
-      }
-      room(e.room());
-      if (e.seq() < 1) {
-        throw bad("entries[" + i + "] of room '" + e.room() + "' has seq " + e.seq() + "; seq starts at 1");
-      }
-      if (e.epoch() < 0) {
-        throw bad("entries[" + i + "] of room '" + e.room() + "' has negative epoch " + e.epoch());
-      }
-      if (e.kind() == null || e.user() == null || e.text() == null) {
-        throw bad("entries[" + i + "] of room '" + e.room() + "' has a null kind, user or text");
       }
       Long previous = lastSeq.put(e.room(), e.seq());
       if (previous != null && previous >= e.seq()) {

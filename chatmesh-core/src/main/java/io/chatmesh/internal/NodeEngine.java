@@ -138,7 +138,7 @@ public final class NodeEngine implements ChatNode {
     this.history = settings.history();
     this.nodeLane = new SerialExecutor(self + "/node", pool);
     this.requests = new PendingRequests(clock, settings.requestTimeout());
-    this.detector = FailureDetector.timeout(settings.failureTimeout());
+    this.detector = settings.failureDetectors().create(settings.failureTimeout());
     this.pauseGuard =
         new PauseGuard(Math.max(settings.heartbeatInterval().toMillis() * 3, settings.failureTimeout().toMillis() / 2));
     this.twoPc =
@@ -248,7 +248,8 @@ public final class NodeEngine implements ChatNode {
     for (HistoryStore.StoredRoom sr : history.rooms(self)) {
       String room = sr.room();
       long last = history.lastPosition(room).map(HistoryStore.Position::seq).orElse(0L);
-      List<Sequenced> recent = last == 0 ? List.of() : history.readBefore(room, Long.MAX_VALUE, settings.dedupWindow());
+      List<Sequenced> recent =
+          last == 0 ? List.of() : HistoryEntries.fromStored(history.readBefore(room, Long.MAX_VALUE, settings.dedupWindow()));
       RoomState rs = roomState(room, self, sr.epoch());
       rs.lane.execute(() -> rs.restoreAdmin(last, recent));
       ownRooms.add(room);

@@ -1,6 +1,8 @@
 package io.chatmesh.internal;
 
 import io.chatmesh.NodeId;
+import io.chatmesh.membership.FailureDetector;
+import io.chatmesh.sequencer.Sequencer;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.time.ChatClock;
@@ -8,7 +10,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Validated configuration handed from {@link io.chatmesh.ChatNode.Builder} to the engine. Internal;
+ * Validated configuration handed from {@link io.chatmesh.ChatNode.Builder} (through {@link
+ * CoreEngineProvider}) to the engine. Internal;
  * immutable. The node owns {@code history} and closes it.
  */
 public record NodeSettings(
@@ -23,4 +26,6 @@ public record NodeSettings(
     int maxTextLength,
     int resendBufferSize,
     int dedupWindow,
-    HistoryStore history) {}
+    HistoryStore history,
+    Sequencer.Factory sequencers,
+    FailureDetector.Factory failureDetectors) {}

@@ -156,7 +156,7 @@ final class RoomState {
   void becomeAdmin() {
     if (!isAdmin) {
       isAdmin = true;
-      sequencer = Sequencer.create(epoch, 0, engine.settings.dedupWindow());
+      sequencer = engine.settings.sequencers().create(epoch, 0, engine.settings.dedupWindow());
       try {
         engine.history.saveRoom(name, engine.self, epoch);
       } catch (RuntimeException e) {
@@ -173,7 +173,7 @@ final class RoomState {
    */
   void restoreAdmin(long lastSeq, List<Sequenced> recent) {
     isAdmin = true;
-    Sequencer s = Sequencer.create(epoch, lastSeq, engine.settings.dedupWindow());
+    Sequencer s = engine.settings.sequencers().create(epoch, lastSeq, engine.settings.dedupWindow());
     for (Sequenced e : recent) {
       if (e.clientMessageId() != null) {
         s.remember(e.user(), e.clientMessageId(), e.seq());
@@ -719,7 +719,8 @@ final class RoomState {
     long lo = after;
     long hi = before;
     for (int page = 0; page < 50 && out.size() < limit && hi - lo > 1; page++) {
-      List<Sequenced> got = newest ? engine.history.readBefore(name, hi, limit) : engine.history.readAfter(name, lo, limit);
+      List<Sequenced> got =
+          HistoryEntries.fromStored(newest ? engine.history.readBefore(name, hi, limit) : engine.history.readAfter(name, lo, limit));
       if (got.isEmpty()) {
         break;
       }
@@ -853,7 +854,7 @@ final class RoomState {
 
   private CompletableFuture<Void> append(List<Sequenced> entries) {
     try {
-      return engine.history.append(entries);
+      return engine.history.append(HistoryEntries.toStored(entries));
     } catch (RuntimeException ex) {
       return CompletableFuture.failedFuture(ex);
     }

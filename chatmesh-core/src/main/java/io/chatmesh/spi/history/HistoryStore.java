@@ -1,7 +1,6 @@
 package io.chatmesh.spi.history;
 
 import io.chatmesh.NodeId;
-import io.chatmesh.wire.Sequenced;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -48,16 +47,16 @@ public interface HistoryStore extends AutoCloseable {
    * are durable as far as this store promises (in memory: at once). Appending an entry whose {@code
    * (room, epoch, seq)} is already stored is a no-op, so retries are safe.
    */
-  CompletableFuture<Void> append(List<Sequenced> entries);
+  CompletableFuture<Void> append(List<HistoryEntry> entries);
 
   /** Up to {@code limit} entries of {@code room} with seq greater than {@code afterSeq}, ascending. */
-  List<Sequenced> readAfter(String room, long afterSeq, int limit);
+  List<HistoryEntry> readAfter(String room, long afterSeq, int limit);
 
   /**
    * Up to {@code limit} entries of {@code room} with seq less than {@code beforeSeq}, ascending:
    * the newest {@code limit} entries before {@code beforeSeq}, so pages go backwards.
    */
-  List<Sequenced> readBefore(String room, long beforeSeq, int limit);
+  List<HistoryEntry> readBefore(String room, long beforeSeq, int limit);
 
   /** The newest stored entry's position, or empty for a room with no stored entries. */
   Optional<Position> lastPosition(String room);

@@ -7,9 +7,8 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.UserId;
 import io.chatmesh.history.HistoryValidation;
+import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
-import io.chatmesh.wire.EventKind;
-import io.chatmesh.wire.Sequenced;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -198,8 +197,8 @@ public final class JdbcHistoryStore implements HistoryStore {
    * (database unreachable after retries, backlog full, store closed) or NOT_ADMIN.
    */
   @Override
-  public CompletableFuture<Void> append(List<Sequenced> entries) {
-    List<Sequenced> checked;
+  public CompletableFuture<Void> append(List<HistoryEntry> entries) {
+    List<HistoryEntry> checked;
     try {
       checked = HistoryValidation.entries(entries);
     } catch (ChatException e) {
@@ -209,7 +208,7 @@ public final class JdbcHistoryStore implements HistoryStore {
   }
 
   @Override
-  public List<Sequenced> readAfter(String room, long afterSeq, int limit) {
+  public List<HistoryEntry> readAfter(String room, long afterSeq, int limit) {
     HistoryValidation.room(room);
     HistoryValidation.limit(limit);
     checkOpen();
@@ -217,21 +216,21 @@ public final class JdbcHistoryStore implements HistoryStore {
   }
 
   @Override
-  public List<Sequenced> readBefore(String room, long beforeSeq, int limit) {
+  public List<HistoryEntry> readBefore(String room, long beforeSeq, int limit) {
     HistoryValidation.room(room);
     HistoryValidation.limit(limit);
     checkOpen();
-    List<Sequenced> newestFirst =
+    List<HistoryEntry> newestFirst =
         new ArrayList<>(read("reading history of '" + room + "'", Sql.READ_BEFORE, room, beforeSeq, limit));
     Collections.reverse(newestFirst);
     return List.copyOf(newestFirst);
   }
 
-  private List<Sequenced> read(String what, String sql, String room, long seq, int limit) {
+  private List<HistoryEntry> read(String what, String sql, String room, long seq, int limit) {
     return db.autoCommit(
         what,
         c -> {
-          List<Sequenced> out = new ArrayList<>(Math.min(limit, 1024));
+          List<HistoryEntry> out = new ArrayList<>(Math.min(limit, 1024));
           try (PreparedStatement ps = db.prepare(c, sql)) {
             ps.setString(1, room);
             ps.setLong(2, seq);
@@ -246,16 +245,9 @@ public final class JdbcHistoryStore implements HistoryStore {
         });
   }
 
-  private static Sequenced row(ResultSet rs) throws SQLException {
-    String kind = rs.getString(4);
-    EventKind k;
-    try {
-      k = EventKind.valueOf(kind);
-    } catch (IllegalArgumentException e) {
-      throw new ChatException(
-          ErrorCode.INTERNAL, "stored history entry has unknown kind '" + kind + "' (written by a newer chatmesh?)", e);
-    }
-    return new Sequenced(
+  private static HistoryEntry row(ResultSet rs) throws SQLException {
+    HistoryEntry.Kind k = KindColumn.fromColumn(rs.getString(4));
+    return new HistoryEntry(
         rs.getString(1),
         rs.getLong(2),
         rs.getLong(3),
