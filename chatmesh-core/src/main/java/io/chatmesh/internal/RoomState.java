@@ -11,7 +11,6 @@ import io.chatmesh.RoomInfo;
 import io.chatmesh.RoomListener;
 import io.chatmesh.Sent;
 import io.chatmesh.UserId;
-import io.chatmesh.sequencer.InOrderDelivery;
 import io.chatmesh.sequencer.Sequencer;
 import io.chatmesh.twopc.TwoPhaseCommit;
 import io.chatmesh.twopc.TwoPhaseCommit.Transaction;

@@ -167,7 +167,10 @@ public final class InMemoryCluster implements AutoCloseable {
     }
   }
 
-  /** Configures an {@link InMemoryCluster}. Not thread-safe. */
+  /**
+   * Configures an {@link InMemoryCluster}. Not thread-safe. Invalid values fail with {@link
+   * ChatException} {@link ErrorCode#BAD_REQUEST} naming the setting.
+   */
   public static final class Builder {
     private int size = 3;
     private ChatClock clock = ChatClock.system();
@@ -190,7 +193,7 @@ public final class InMemoryCluster implements AutoCloseable {
 
     /** The clock shared by every node (e.g. a {@link io.chatmesh.time.ManualClock}). */
     public Builder clock(ChatClock clock) {
-      this.clock = clock;
+      this.clock = require(clock, "clock");
       return this;
     }
 
@@ -202,7 +205,7 @@ public final class InMemoryCluster implements AutoCloseable {
 
     /** Applied to every node's builder before it is built (timeouts, limits). */
     public Builder configure(Consumer<ChatNode.Builder> customizer) {
-      this.customizer = customizer;
+      this.customizer = require(customizer, "configure");
       return this;
     }
 
@@ -211,7 +214,7 @@ public final class InMemoryCluster implements AutoCloseable {
      * {@link InMemoryCluster#restart}; e.g. to give one node a file-backed history store.
      */
     public Builder configureNode(java.util.function.BiConsumer<String, ChatNode.Builder> customizer) {
-      this.nodeCustomizer = customizer;
+      this.nodeCustomizer = require(customizer, "configureNode");
       return this;
     }
 
@@ -220,14 +223,21 @@ public final class InMemoryCluster implements AutoCloseable {
      * must map to the same address for restarts), {@code crash} kills a node's transport abruptly.
      */
     public Builder transports(Function<String, Transport> factory, Consumer<String> crash) {
-      this.transports = factory;
-      this.crasher = crash;
+      this.transports = require(factory, "transports factory");
+      this.crasher = require(crash, "transports crash");
       return this;
     }
 
     /** Builds the (unstarted) cluster. */
     public InMemoryCluster build() {
       return new InMemoryCluster(this);
+    }
+
+    private static <T> T require(@Nullable T value, String what) {
+      if (value == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must not be null");
+      }
+      return value;
     }
   }
 }

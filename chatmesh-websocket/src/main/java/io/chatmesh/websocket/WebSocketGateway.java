@@ -27,7 +27,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -386,7 +385,10 @@ public final class WebSocketGateway implements AutoCloseable {
 
     /** Checks the {@code user} and {@code token} of each {@code hello}. Default: accept everyone. */
     public Builder authenticator(Authenticator authenticator) {
-      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      if (authenticator == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "authenticator must not be null");
+      }
+      this.authenticator = authenticator;
       return this;
     }
 

@@ -21,11 +21,19 @@ public record Faults(double dropRate, double duplicateRate, double reorderRate, 
   /** No faults. */
   public static final Faults NONE = new Faults(0, 0, 0, Duration.ZERO, Duration.ZERO);
 
-  /** Validates rates in [0, 1) and non-negative durations. */
+  /**
+   * Checks the values.
+   *
+   * @throws ChatException BAD_REQUEST naming the value if a rate is outside [0, 1) or a duration is
+   *     null or negative
+   */
   public Faults {
     rate(dropRate, "dropRate");
     rate(duplicateRate, "duplicateRate");
     rate(reorderRate, "reorderRate");
+    if (maxDelay == null || delay == null) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "maxDelay and delay must not be null");
+    }
     if (maxDelay.isNegative() || delay.isNegative()) {
       throw new ChatException(ErrorCode.BAD_REQUEST, "delays must not be negative");
     }
@@ -42,7 +50,10 @@ public record Faults(double dropRate, double duplicateRate, double reorderRate, 
     }
   }
 
-  /** Builds {@link Faults}. Not thread-safe. */
+  /**
+   * Builds {@link Faults}. Not thread-safe. Values are checked by {@link #build()}, which throws
+   * {@link ChatException} BAD_REQUEST naming the invalid one.
+   */
   public static final class Builder {
     private double drop;
     private double duplicate;

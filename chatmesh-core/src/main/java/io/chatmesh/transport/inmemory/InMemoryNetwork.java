@@ -10,7 +10,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -74,16 +73,26 @@ public final class InMemoryNetwork implements AutoCloseable {
    * A new transport listening on {@code address}. If a transport with that address was crashed or
    * closed, the new one replaces it (a restarted node).
    *
-   * @throws ChatException BAD_REQUEST if a live transport already has the address
+   * @throws ChatException BAD_REQUEST if the address is null or blank, or a live transport already
+   *     has it
    */
   public Transport transport(String address) {
-    Objects.requireNonNull(address, "address");
+    if (address == null || address.isBlank()) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "address must not be null or blank");
+    }
     return new InMemoryTransport(this, address);
   }
 
-  /** Applies random faults to every later envelope between two different nodes. */
+  /**
+   * Applies random faults to every later envelope between two different nodes.
+   *
+   * @throws ChatException BAD_REQUEST if {@code faults} is null (use {@link Faults#NONE})
+   */
   public void faults(Faults faults) {
-    this.faults = Objects.requireNonNull(faults, "faults");
+    if (faults == null) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "faults must not be null (use Faults.NONE)");
+    }
+    this.faults = faults;
   }
 
   /** Installs a filter consulted for every envelope (null removes it). */

@@ -607,8 +607,7 @@ public final class GrpcTransport implements Transport {
 
     /** How long {@link GrpcTransport#close()} waits for queued envelopes to go out. Default 2 s. */
     public Builder closeGracePeriod(Duration d) {
-      Objects.requireNonNull(d, "closeGracePeriod");
-      if (d.isNegative()) {
+      if (d == null || d.isNegative()) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "closeGracePeriod must not be negative, was " + d);
       }
       this.closeGracePeriod = d;
