@@ -39,7 +39,11 @@ public final class InMemoryHistoryStore implements HistoryStore {
     this.maxEntriesPerRoom = maxEntriesPerRoom;
   }
 
-  /** A store keeping {@value #DEFAULT_MAX_ENTRIES_PER_ROOM} entries per room. */
+  /**
+   * A store keeping {@value #DEFAULT_MAX_ENTRIES_PER_ROOM} entries per room.
+   *
+   * @return a new, empty store
+   */
   public static InMemoryHistoryStore create() {
     return new InMemoryHistoryStore(DEFAULT_MAX_ENTRIES_PER_ROOM);
   }
@@ -48,6 +52,8 @@ public final class InMemoryHistoryStore implements HistoryStore {
    * A store keeping the newest {@code maxEntriesPerRoom} entries of each room.
    *
    * @throws ChatException BAD_REQUEST if {@code maxEntriesPerRoom} is below 1
+   * @param maxEntriesPerRoom how many entries each room keeps, at least 1
+   * @return a new, empty store
    */
   public static InMemoryHistoryStore bounded(int maxEntriesPerRoom) {
     if (maxEntriesPerRoom < 1) {
@@ -57,7 +63,11 @@ public final class InMemoryHistoryStore implements HistoryStore {
     return new InMemoryHistoryStore(maxEntriesPerRoom);
   }
 
-  /** How many entries each room keeps. */
+  /**
+   * How many entries each room keeps.
+   *
+   * @return the per-room bound
+   */
   public int maxEntriesPerRoom() {
     return maxEntriesPerRoom;
   }

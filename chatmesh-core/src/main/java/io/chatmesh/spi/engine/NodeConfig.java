@@ -46,7 +46,24 @@ public record NodeConfig(
     Sequencer.Factory sequencers,
     FailureDetector.Factory failureDetectors) {
 
-  /** Copies the seed list. */
+  /**
+   * Copies the seed list.
+   *
+   * @param nodeId this node's id
+   * @param transport the transport
+   * @param seeds addresses to greet on start
+   * @param clock the clock for every timeout and timer
+   * @param heartbeatInterval how often heartbeats are sent
+   * @param failureTimeout silence after which a peer is declared dead
+   * @param requestTimeout deadline of every request to another node
+   * @param prepareTimeout how long a two-phase commit coordinator waits for votes
+   * @param maxTextLength longest accepted text, in characters
+   * @param resendBufferSize log entries per room kept to resend
+   * @param dedupWindow client message ids per room remembered to deduplicate retries
+   * @param history where administered rooms keep their logs
+   * @param sequencers creates each administered room's sequencer
+   * @param failureDetectors creates the node's failure detector
+   */
   public NodeConfig {
     seeds = List.copyOf(seeds);
   }

@@ -37,6 +37,15 @@ public record HistoryEntry(
    * @throws ChatException {@link ErrorCode#BAD_REQUEST} if {@code room}, {@code kind}, {@code user}
    *     or {@code text} is null, the room is blank, {@code seq} is below 1 or {@code epoch} is
    *     negative
+   * @param room the room, not blank
+   * @param epoch the admin epoch that assigned the entry, not negative
+   * @param seq the entry's position in the room's log, starting at 1
+   * @param kind what happened
+   * @param user who did it
+   * @param text the text of a {@link Kind#MESSAGE}, empty for the other kinds
+   * @param clientMessageId the sender's deduplication id of a message, or null
+   * @param timestamp the admin's clock, in milliseconds since the epoch, when the entry was
+   *     sequenced
    */
   public HistoryEntry {
     if (room == null) {
