@@ -33,7 +33,7 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importCore() {
-    core = Boundaries.mainClassesOf("io.chatmesh");
+    core = Boundaries.mainClassesOfThisModule();
   }
 
   @Test

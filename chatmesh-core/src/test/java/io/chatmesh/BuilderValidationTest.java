@@ -1,10 +1,10 @@
 package io.chatmesh;
 
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.testing.InMemoryCluster;
+import io.chatmesh.testkit.BadRequests;
 import io.chatmesh.transport.inmemory.Faults;
 import io.chatmesh.transport.inmemory.InMemoryNetwork;
 import java.time.Duration;
@@ -90,10 +90,6 @@ class BuilderValidationTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidInput")
   void isABadRequestNamingTheSetting(String what, ThrowingCallable call, String detail) {
-    assertThatThrownBy(call)
-        .isInstanceOfSatisfying(
-            ChatException.class,
-            e -> org.assertj.core.api.Assertions.assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST))
-        .hasMessageContaining(detail);
+    BadRequests.assertBadRequest(call, detail);
   }
 }

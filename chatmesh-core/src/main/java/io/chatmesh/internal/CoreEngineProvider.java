@@ -14,22 +14,7 @@ public final class CoreEngineProvider implements EngineProvider {
   public CoreEngineProvider() {}
 
   @Override
-  public ChatNode create(NodeConfig c) {
-    return NodeEngine.create(
-        new NodeSettings(
-            c.nodeId(),
-            c.transport(),
-            c.seeds(),
-            c.clock(),
-            c.heartbeatInterval(),
-            c.failureTimeout(),
-            c.requestTimeout(),
-            c.prepareTimeout(),
-            c.maxTextLength(),
-            c.resendBufferSize(),
-            c.dedupWindow(),
-            c.history(),
-            c.sequencers(),
-            c.failureDetectors()));
+  public ChatNode create(NodeConfig config) {
+    return NodeEngine.create(config);
   }
 }

@@ -9,6 +9,7 @@ import io.chatmesh.Room;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.membership.FailureDetector;
 import io.chatmesh.membership.FailureDetector.Change;
+import io.chatmesh.spi.engine.NodeConfig;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
@@ -71,7 +72,7 @@ public final class NodeEngine implements ChatNode {
   private static final AtomicLong LAST_INCARNATION = new AtomicLong();
   private static final int DIRECTORY_SYNC_TICKS = 10;
 
-  final NodeSettings settings;
+  final NodeConfig settings;
   final NodeId self;
   final long incarnation;
   final ChatClock clock;
@@ -110,7 +111,7 @@ public final class NodeEngine implements ChatNode {
   private static final int RUNNING = 1;
   private static final int CLOSED = 2;
 
-  private NodeEngine(NodeSettings settings) {
+  private NodeEngine(NodeConfig settings) {
     this.settings = settings;
     this.self = settings.nodeId();
     this.clock = settings.clock();
@@ -155,7 +156,7 @@ public final class NodeEngine implements ChatNode {
   }
 
   /** Creates an unstarted node. */
-  public static ChatNode create(NodeSettings settings) {
+  public static ChatNode create(NodeConfig settings) {
     return new NodeEngine(settings);
   }
 

@@ -2,10 +2,12 @@ package io.chatmesh.testkit;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.ArchConfiguration;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The package rules every chatmesh module outside core follows, for its own small boundary test:
@@ -22,9 +24,18 @@ public final class Boundaries {
 
   private Boundaries() {}
 
-  /** The production classes (no test classes) of the given packages, from the class path. */
-  public static JavaClasses mainClassesOf(String... packages) {
-    return new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(packages);
+  /**
+   * The production classes of the module under test ({@code target/classes}, the working directory
+   * being the module's, as under Maven). Classes they use from elsewhere are known by name only,
+   * not read from their jars: the rules look at package names.
+   */
+  public static JavaClasses mainClassesOfThisModule() {
+    ArchConfiguration.get().setResolveMissingDependenciesFromClassPath(false);
+    Path classes = Path.of("target", "classes");
+    if (!Files.isDirectory(classes)) {
+      throw new IllegalStateException("no " + classes.toAbsolutePath() + ": run the test from the module directory (Maven does)");
+    }
+    return new ClassFileImporter().importPath(classes);
   }
 
   /** Nothing may depend on the engine. */

@@ -1,11 +1,8 @@
 package io.chatmesh.websocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import io.chatmesh.ChatException;
-import io.chatmesh.ErrorCode;
+import io.chatmesh.testkit.BadRequests;
 import java.time.Duration;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -35,8 +32,6 @@ class GatewayBuilderTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidInput")
   void isABadRequestNamingTheSetting(String what, ThrowingCallable call, String detail) {
-    assertThatThrownBy(call)
-        .isInstanceOfSatisfying(ChatException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST))
-        .hasMessageContaining(detail);
+    BadRequests.assertBadRequest(call, detail);
   }
 }

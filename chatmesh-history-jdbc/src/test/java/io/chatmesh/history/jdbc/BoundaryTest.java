@@ -1,29 +1,11 @@
 package io.chatmesh.history.jdbc;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import io.chatmesh.testkit.Boundaries;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import io.chatmesh.testkit.AbstractBoundaryTest;
 
-/**
- * This module uses chatmesh-core through its public packages and SPIs: neither the engine ({@code
- * io.chatmesh.internal}) nor the wire model ({@code io.chatmesh.wire}).
- */
-class BoundaryTest {
-  private static JavaClasses classes;
-
-  @BeforeAll
-  static void importModule() {
-    classes = Boundaries.mainClassesOf("io.chatmesh.history.jdbc");
-  }
-
-  @Test
-  void doesNotUseTheEngine() {
-    Boundaries.noInternal().check(classes);
-  }
-
-  @Test
-  void doesNotUseTheWireModel() {
-    Boundaries.noWire().check(classes);
+/** The package rules of {@link AbstractBoundaryTest} for this module. */
+class BoundaryTest extends AbstractBoundaryTest {
+  @Override
+  protected String modulePackage() {
+    return "io.chatmesh.history.jdbc";
   }
 }

@@ -1,24 +1,16 @@
 package io.chatmesh.transport.grpc;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import io.chatmesh.testkit.Boundaries;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import io.chatmesh.testkit.AbstractBoundaryTest;
 
-/**
- * This module uses chatmesh-core through its public packages and SPIs, not the engine ({@code
- * io.chatmesh.internal}); it may use the wire model, since encoding it is what a transport does.
- */
-class BoundaryTest {
-  private static JavaClasses classes;
-
-  @BeforeAll
-  static void importModule() {
-    classes = Boundaries.mainClassesOf("io.chatmesh.transport.grpc");
+/** The package rules of {@link AbstractBoundaryTest} for this module. */
+class BoundaryTest extends AbstractBoundaryTest {
+  @Override
+  protected String modulePackage() {
+    return "io.chatmesh.transport.grpc";
   }
 
-  @Test
-  void doesNotUseTheEngine() {
-    Boundaries.noInternal().check(classes);
+  @Override
+  protected boolean isTransport() {
+    return true;
   }
 }
