@@ -1,8 +1,9 @@
 package io.chatmesh;
 
 import io.chatmesh.history.InMemoryHistoryStore;
-import io.chatmesh.internal.NodeEngine;
-import io.chatmesh.internal.NodeSettings;
+import io.chatmesh.membership.FailureDetector;
+import io.chatmesh.sequencer.Sequencer;
+import io.chatmesh.spi.engine.NodeConfig;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.spi.transport.Transports;
@@ -10,7 +11,6 @@ import io.chatmesh.time.ChatClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -41,21 +41,34 @@ import org.jspecify.annotations.Nullable;
  */
 public interface ChatNode extends AutoCloseable {
 
-  /** A builder with the defaults documented on each setter. */
+  /**
+   * A builder with the defaults documented on each setter.
+   *
+   * @return a new builder
+   */
   static Builder builder() {
     return new Builder();
   }
 
-  /** This node's id. */
+  /**
+   * This node's id.
+   *
+   * @return the id given to the builder
+   */
   NodeId id();
 
-  /** The address peers reach this node at; known after {@link #start()}. */
+  /**
+   * The address peers reach this node at; known after {@link #start()}.
+   *
+   * @return the transport's address, e.g. {@code 127.0.0.1:9091}
+   */
   String address();
 
   /**
    * Binds the transport, greets the seeds and starts heartbeats. Returns this node.
    *
    * @throws ChatException UNAVAILABLE if the transport cannot start; BAD_REQUEST if already started
+   * @return this node
    */
   ChatNode start();
 
@@ -68,19 +81,37 @@ public interface ChatNode extends AutoCloseable {
    * two-phase commit), so two nodes racing for one name end with exactly one room.
    *
    * @return the room; fails with BAD_REQUEST (invalid name), ROOM_EXISTS, or TIMEOUT
+   * @param name the room name: 1 to 64 characters from {@code [A-Za-z0-9._-]}
    */
   CompletableFuture<Room> createRoom(String name);
 
-  /** A handle to the room of that name if the cluster directory knows it. */
+  /**
+   * A handle to the room of that name if the cluster directory knows it.
+   *
+   * @param name the room name
+   * @return the room, or empty if the directory has no room of that name
+   */
   Optional<Room> room(String name);
 
-  /** Every room in the cluster as this node knows it, sorted by name. */
+  /**
+   * Every room in the cluster as this node knows it, sorted by name.
+   *
+   * @return a snapshot of the directory
+   */
   List<RoomSummary> rooms();
 
-  /** Peers currently considered alive (not including this node). */
+  /**
+   * Peers currently considered alive (not including this node).
+   *
+   * @return a snapshot of the live peers
+   */
   Set<NodeId> liveNodes();
 
-  /** Registers a listener for peers going up and down. */
+  /**
+   * Registers a listener for peers going up and down.
+   *
+   * @param listener called on a chatmesh thread, one call at a time; must not block
+   */
   void addClusterListener(ClusterListener listener);
 
   /**
@@ -101,22 +132,39 @@ public interface ChatNode extends AutoCloseable {
     private int dedupWindow = 10_000;
     private @Nullable HistoryStore history;
     private int historyInMemoryLimit = InMemoryHistoryStore.DEFAULT_MAX_ENTRIES_PER_ROOM;
+    private Sequencer.Factory sequencers = Sequencer::create;
+    private FailureDetector.Factory failureDetectors = FailureDetector::timeout;
 
     Builder() {}
 
-    /** This node's id; required, unique in the cluster. */
+    /**
+     * This node's id; required, unique in the cluster.
+     *
+     * @param id the node id, 1 to 64 characters from {@code [A-Za-z0-9._-]}
+     * @return this builder
+     */
     public Builder nodeId(String id) {
       this.nodeId = NodeId.of(id);
       return this;
     }
 
-    /** This node's id; required, unique in the cluster. */
+    /**
+     * This node's id; required, unique in the cluster.
+     *
+     * @param id the node id
+     * @return this builder
+     */
     public Builder nodeId(NodeId id) {
       this.nodeId = require(id, "nodeId");
       return this;
     }
 
-    /** The transport to use (e.g. from {@code InMemoryNetwork}); the node owns and closes it. */
+    /**
+     * The transport to use (e.g. from {@code InMemoryNetwork}); the node owns and closes it.
+     *
+     * @param transport an unstarted transport
+     * @return this builder
+     */
     public Builder transport(Transport transport) {
       this.transport = require(transport, "transport");
       return this;
@@ -125,13 +173,22 @@ public interface ChatNode extends AutoCloseable {
     /**
      * Picks a transport by provider name through {@link java.util.ServiceLoader}, e.g. {@code
      * transport("grpc", "127.0.0.1:9091")}.
+     *
+     * @param name the provider's name, e.g. {@code grpc}
+     * @param listenAddress where the transport listens, {@code host:port} (port 0 for a free port)
+     * @return this builder
      */
     public Builder transport(String name, String listenAddress) {
       this.transport = Transports.create(require(name, "transport name"), require(listenAddress, "listenAddress"));
       return this;
     }
 
-    /** Addresses of nodes to greet on start; others are learned from them. Default none. */
+    /**
+     * Addresses of nodes to greet on start; others are learned from them. Default none.
+     *
+     * @param addresses the seeds' transport addresses
+     * @return this builder
+     */
     public Builder seeds(String... addresses) {
       for (String a : require(addresses, "seeds")) {
         if (a == null || a.isBlank()) {
@@ -142,54 +199,99 @@ public interface ChatNode extends AutoCloseable {
       return this;
     }
 
-    /** Addresses of nodes to greet on start. */
+    /**
+     * Addresses of nodes to greet on start.
+     *
+     * @param addresses the seeds' transport addresses
+     * @return this builder
+     */
     public Builder seeds(List<String> addresses) {
       return seeds(require(addresses, "seeds").toArray(new String[0]));
     }
 
-    /** The clock for every timeout and timer. Default {@link ChatClock#system()}. */
+    /**
+     * The clock for every timeout and timer. Default {@link ChatClock#system()}.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
     public Builder clock(ChatClock clock) {
       this.clock = require(clock, "clock");
       return this;
     }
 
-    /** How often heartbeats are sent. Default 500 ms. */
+    /**
+     * How often heartbeats are sent. Default 500 ms.
+     *
+     * @param d the interval, positive
+     * @return this builder
+     */
     public Builder heartbeatInterval(Duration d) {
       this.heartbeatInterval = positive(d, "heartbeatInterval");
       return this;
     }
 
-    /** Silence after which a peer is declared dead. Default 3 s; must exceed the heartbeat interval. */
+    /**
+     * Silence after which a peer is declared dead. Default 3 s; must exceed the heartbeat interval.
+     *
+     * @param d the timeout, at least twice the heartbeat interval
+     * @return this builder
+     */
     public Builder failureTimeout(Duration d) {
       this.failureTimeout = positive(d, "failureTimeout");
       return this;
     }
 
-    /** Deadline of every request to another node (join, send, leave, info). Default 5 s. */
+    /**
+     * Deadline of every request to another node (join, send, leave, info). Default 5 s.
+     *
+     * @param d the timeout, positive
+     * @return this builder
+     */
     public Builder requestTimeout(Duration d) {
       this.requestTimeout = positive(d, "requestTimeout");
       return this;
     }
 
-    /** How long a two-phase commit coordinator waits for votes (no vote = ABORT). Default 3 s. */
+    /**
+     * How long a two-phase commit coordinator waits for votes (no vote = ABORT). Default 3 s.
+     *
+     * @param d the timeout, positive
+     * @return this builder
+     */
     public Builder prepareTimeout(Duration d) {
       this.prepareTimeout = positive(d, "prepareTimeout");
       return this;
     }
 
-    /** Longest accepted text, in characters. Default 4096. */
+    /**
+     * Longest accepted text, in characters. Default 4096.
+     *
+     * @param chars the limit, positive
+     * @return this builder
+     */
     public Builder maxTextLength(int chars) {
       this.maxTextLength = positive(chars, "maxTextLength");
       return this;
     }
 
-    /** Log entries per room the admin keeps to resend to nodes that missed them. Default 10,000. */
+    /**
+     * Log entries per room the admin keeps to resend to nodes that missed them. Default 10,000.
+     *
+     * @param entries the buffer size, positive
+     * @return this builder
+     */
     public Builder resendBufferSize(int entries) {
       this.resendBufferSize = positive(entries, "resendBufferSize");
       return this;
     }
 
-    /** Client message ids per room remembered to deduplicate retries. Default 10,000. */
+    /**
+     * Client message ids per room remembered to deduplicate retries. Default 10,000.
+     *
+     * @param entries the window size, positive
+     * @return this builder
+     */
     public Builder dedupWindow(int entries) {
       this.dedupWindow = positive(entries, "dedupWindow");
       return this;
@@ -205,6 +307,9 @@ public interface ChatNode extends AutoCloseable {
      * <p>Durability rule: the admin acknowledges a send (and a join or leave) only after the
      * store's append future completed, so every acknowledged message is in the store as far as the
      * store promises durability; members receive an entry only after it is durable, too.
+     *
+     * @param store the store; the node closes it
+     * @return this builder
      */
     public Builder history(HistoryStore store) {
       this.history = require(store, "history");
@@ -215,6 +320,9 @@ public interface ChatNode extends AutoCloseable {
      * Entries per room kept by the default in-memory history store (ignored when {@link
      * #history(HistoryStore)} is set). Default 10,000; older entries are trimmed, and a join or
      * resume that needs them is told {@code recovered = false}.
+     *
+     * @param entries the limit, positive
+     * @return this builder
      */
     public Builder historyInMemoryLimit(int entries) {
       this.historyInMemoryLimit = positive(entries, "historyInMemoryLimit");
@@ -222,9 +330,39 @@ public interface ChatNode extends AutoCloseable {
     }
 
     /**
+     * How the rooms this node administers assign sequence numbers and deduplicate retries: the
+     * factory is called each time the node becomes a room's administrator (creating it, or
+     * restoring it after a restart). Default {@link Sequencer#create}. See {@link Sequencer} for
+     * what an implementation must guarantee: a sequencer that reuses or skips numbers loses
+     * messages.
+     *
+     * @param factory makes one sequencer per administered room
+     * @return this builder
+     */
+    public Builder sequencer(Sequencer.Factory factory) {
+      this.sequencers = require(factory, "sequencer");
+      return this;
+    }
+
+    /**
+     * How this node decides which peers are alive: the factory is called once, by {@link
+     * #build()}, with the {@link #failureTimeout(Duration) failure timeout}. Default {@link
+     * FailureDetector#timeout}. See {@link FailureDetector} for what an implementation must
+     * guarantee.
+     *
+     * @param factory makes the node's detector from the failure timeout
+     * @return this builder
+     */
+    public Builder failureDetector(FailureDetector.Factory factory) {
+      this.failureDetectors = require(factory, "failureDetector");
+      return this;
+    }
+
+    /**
      * Builds the (unstarted) node.
      *
      * @throws ChatException BAD_REQUEST if the node id or transport is missing or timeouts conflict
+     * @return a node that is not started yet
      */
     public ChatNode build() {
       if (nodeId == null) {
@@ -239,20 +377,23 @@ public interface ChatNode extends AutoCloseable {
             ErrorCode.BAD_REQUEST,
             "failureTimeout (" + failureTimeout + ") must be at least twice heartbeatInterval (" + heartbeatInterval + ")");
       }
-      return NodeEngine.create(
-          new NodeSettings(
-              nodeId,
-              transport,
-              List.copyOf(seeds),
-              clock,
-              heartbeatInterval,
-              failureTimeout,
-              requestTimeout,
-              prepareTimeout,
-              maxTextLength,
-              resendBufferSize,
-              dedupWindow,
-              history != null ? history : InMemoryHistoryStore.bounded(historyInMemoryLimit)));
+      return Engines.provider()
+          .create(
+              new NodeConfig(
+                  nodeId,
+                  transport,
+                  seeds,
+                  clock,
+                  heartbeatInterval,
+                  failureTimeout,
+                  requestTimeout,
+                  prepareTimeout,
+                  maxTextLength,
+                  resendBufferSize,
+                  dedupWindow,
+                  history != null ? history : InMemoryHistoryStore.bounded(historyInMemoryLimit),
+                  sequencers,
+                  failureDetectors));
     }
 
     private static <T> T require(@Nullable T value, String what) {
@@ -263,7 +404,7 @@ public interface ChatNode extends AutoCloseable {
     }
 
     private static Duration positive(@Nullable Duration d, String what) {
-      Objects.requireNonNull(require(d, what));
+      require(d, what);
       if (d.isNegative() || d.isZero()) {
         throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be positive, was " + d);
       }

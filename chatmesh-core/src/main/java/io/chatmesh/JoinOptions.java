@@ -47,7 +47,11 @@ public final class JoinOptions {
     this.count = count;
   }
 
-  /** No history: the member sees events from its own join on. */
+  /**
+   * No history: the member sees events from its own join on.
+   *
+   * @return the options for a join without history
+   */
   public static JoinOptions none() {
     return NONE;
   }
@@ -57,6 +61,8 @@ public final class JoinOptions {
    * #MAX_ENTRIES}), then the live stream.
    *
    * @throws ChatException BAD_REQUEST if {@code seq} is negative
+   * @param seq the last seq the member has, 0 for the whole stored log
+   * @return the options
    */
   public static JoinOptions since(long seq) {
     if (seq < 0) {
@@ -69,6 +75,8 @@ public final class JoinOptions {
    * The newest {@code entries} log entries before the join, then the live stream.
    *
    * @throws ChatException BAD_REQUEST unless 1 &lt;= entries &lt;= {@link #MAX_ENTRIES}
+   * @param entries how many entries, 1 to {@link #MAX_ENTRIES}
+   * @return the options
    */
   public static JoinOptions last(int entries) {
     if (entries < 1 || entries > MAX_ENTRIES) {
@@ -85,6 +93,9 @@ public final class JoinOptions {
    * {@code recovered = false}, with no history.
    *
    * @throws ChatException BAD_REQUEST if {@code epoch} is below 1 or {@code seq} negative
+   * @param epoch the epoch of the last entry the client saw, at least 1
+   * @param seq the seq of that entry, 0 or more
+   * @return the options
    */
   public static JoinOptions resume(long epoch, long seq) {
     if (epoch < 1 || seq < 0) {
@@ -93,22 +104,38 @@ public final class JoinOptions {
     return new JoinOptions(Mode.RESUME, epoch, seq, 0);
   }
 
-  /** The kind of history asked for. */
+  /**
+   * The kind of history asked for.
+   *
+   * @return the mode
+   */
   public Mode mode() {
     return mode;
   }
 
-  /** The epoch of {@link Mode#RESUME}, 0 otherwise. */
+  /**
+   * The epoch of {@link Mode#RESUME}, 0 otherwise.
+   *
+   * @return the epoch, or 0
+   */
   public long epoch() {
     return epoch;
   }
 
-  /** The last seen seq of {@link Mode#SINCE} and {@link Mode#RESUME}, 0 otherwise. */
+  /**
+   * The last seen seq of {@link Mode#SINCE} and {@link Mode#RESUME}, 0 otherwise.
+   *
+   * @return the seq, or 0
+   */
   public long seq() {
     return seq;
   }
 
-  /** The entry count of {@link Mode#LAST}, 0 otherwise. */
+  /**
+   * The entry count of {@link Mode#LAST}, 0 otherwise.
+   *
+   * @return the count, or 0
+   */
   public int count() {
     return count;
   }

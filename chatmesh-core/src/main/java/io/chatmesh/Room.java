@@ -16,10 +16,18 @@ import org.jspecify.annotations.Nullable;
  */
 public interface Room {
 
-  /** The room's name, unique in the cluster. */
+  /**
+   * The room's name, unique in the cluster.
+   *
+   * @return the name
+   */
   String name();
 
-  /** The node that administers this room. */
+  /**
+   * The node that administers this room.
+   *
+   * @return the admin node's id
+   */
   NodeId admin();
 
   /**
@@ -28,6 +36,8 @@ public interface Room {
    *
    * @return the join's place in the log and the members; fails with ALREADY_MEMBER if the user is a
    *     member through another node, UNKNOWN_ROOM, UNAVAILABLE or TIMEOUT
+   * @param user the user, connected through this node
+   * @param listener receives the user's events, one at a time, in seq order
    */
   default CompletableFuture<Joined> join(UserId user, RoomListener listener) {
     return join(user, listener, JoinOptions.none());
@@ -41,13 +51,27 @@ public interface Room {
    * could be delivered.
    *
    * @return fails like {@link #join(UserId, RoomListener)}, and with BAD_REQUEST for null options
+   * @param user the user, connected through this node
+   * @param listener receives the history and then the user's events, one at a time, in seq order
+   * @param options which history to deliver first
    */
   CompletableFuture<Joined> join(UserId user, RoomListener listener, JoinOptions options);
 
-  /** Removes a user who joined through this node; fails with NOT_MEMBER if it is not a member here. */
+  /**
+   * Removes a user who joined through this node; fails with NOT_MEMBER if it is not a member here.
+   *
+   * @param user the member to remove
+   * @return completes when the leave is in the room's log
+   */
   CompletableFuture<Void> leave(UserId user);
 
-  /** Sends a text; same as {@code send(user, text, null)}. */
+  /**
+   * Sends a text; same as {@code send(user, text, null)}.
+   *
+   * @param user the sender, a member through this node
+   * @param text the text, at most the node's {@code maxTextLength} characters
+   * @return the message's place in the log
+   */
   CompletableFuture<Sent> send(UserId user, String text);
 
   /**
@@ -65,6 +89,9 @@ public interface Room {
    *
    * @return fails with BAD_REQUEST (blank text), TOO_LARGE, NOT_MEMBER, UNKNOWN_ROOM, UNAVAILABLE
    *     or TIMEOUT
+   * @param user the sender, a member through this node
+   * @param text the text, at most the node's {@code maxTextLength} characters
+   * @param clientMessageId the sender's id for this message, so a retry is sequenced once; or null
    */
   CompletableFuture<Sent> send(UserId user, String text, @Nullable String clientMessageId);
 
@@ -77,10 +104,16 @@ public interface Room {
    *
    * @return fails with BAD_REQUEST (beforeSeq below 1, limit outside 1..1000), UNKNOWN_ROOM,
    *     UNAVAILABLE (admin unreachable, store failing) or TIMEOUT
+   * @param beforeSeq return messages with a smaller seq
+   * @param limit the most messages to return, 1 to 1000
    */
   CompletableFuture<List<ChatMessage>> history(long beforeSeq, int limit);
 
-  /** A consistent snapshot of the room from its administrator. */
+  /**
+   * A consistent snapshot of the room from its administrator.
+   *
+   * @return the room's administrator, epoch, last seq and members
+   */
   CompletableFuture<RoomInfo> info();
 
   /**
@@ -88,6 +121,8 @@ public interface Room {
    * node (NOT_ADMIN otherwise). Completes when every node with members has committed; fails with
    * ABORTED if any of them voted ABORT or did not answer in time, in which case the room is intact
    * everywhere.
+   *
+   * @return completes when the room is deleted everywhere
    */
   CompletableFuture<Void> delete();
 }

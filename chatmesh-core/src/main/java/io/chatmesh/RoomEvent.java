@@ -15,7 +15,11 @@ public sealed interface RoomEvent
         RoomEvent.RoomAvailable,
         RoomEvent.RoomDeleted {
 
-  /** The room this event belongs to. */
+  /**
+   * The room this event belongs to.
+   *
+   * @return the room name
+   */
   String room();
 
   /** A user joined; sequenced in the room's log at {@code seq}. */

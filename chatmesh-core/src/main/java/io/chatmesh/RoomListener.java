@@ -8,6 +8,10 @@ package io.chatmesh;
  */
 @FunctionalInterface
 public interface RoomListener {
-  /** Called for each event, in order. */
+  /**
+   * Called for each event, in order.
+   *
+   * @param event the event
+   */
   void onEvent(RoomEvent event);
 }

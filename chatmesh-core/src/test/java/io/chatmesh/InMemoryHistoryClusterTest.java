@@ -3,9 +3,8 @@ package io.chatmesh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatmesh.history.InMemoryHistoryStore;
+import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
-import io.chatmesh.wire.EventKind;
-import io.chatmesh.wire.Sequenced;
 import java.util.List;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.AbstractHistoryClusterTest;
@@ -65,10 +64,10 @@ class InMemoryHistoryClusterTest extends AbstractHistoryClusterTest {
     for (int i = 0; i < 5; i++) {
       result(r2.send(UserId.of("alice"), "m" + i, "c" + i)); // a new, equal UserId per call, as if decoded from the wire
     }
-    List<Sequenced> log = adminStore.readAfter("shared", 0, 100);
+    List<HistoryEntry> log = adminStore.readAfter("shared", 0, 100);
     assertThat(log).hasSize(6);
-    assertThat(log.get(0).kind()).isEqualTo(EventKind.JOINED);
-    for (Sequenced e : log) {
+    assertThat(log.get(0).kind()).isEqualTo(HistoryEntry.Kind.JOINED);
+    for (HistoryEntry e : log) {
       assertThat(e.user()).isEqualTo(UserId.of("alice")).isSameAs(log.get(0).user());
     }
   }

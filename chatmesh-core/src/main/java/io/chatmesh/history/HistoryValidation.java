@@ -3,7 +3,7 @@ package io.chatmesh.history;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
-import io.chatmesh.wire.Sequenced;
+import io.chatmesh.spi.history.HistoryEntry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +17,12 @@ import org.jspecify.annotations.Nullable;
 public final class HistoryValidation {
   private HistoryValidation() {}
 
-  /** Checks a room name: not null, not blank. Returns it. */
+  /**
+   * Checks a room name: not null, not blank. Returns it.
+   *
+   * @param room the room name
+   * @return {@code room}
+   */
   public static String room(@Nullable String room) {
     if (room == null) {
       throw bad("room must not be null");
@@ -28,7 +33,12 @@ public final class HistoryValidation {
     return room;
   }
 
-  /** Checks an admin node id: not null. Returns it. */
+  /**
+   * Checks an admin node id: not null. Returns it.
+   *
+   * @param admin the node id
+   * @return {@code admin}
+   */
   public static NodeId admin(@Nullable NodeId admin) {
     if (admin == null) {
       throw bad("admin must not be null");
@@ -36,7 +46,12 @@ public final class HistoryValidation {
     return admin;
   }
 
-  /** Checks an epoch: not negative. Returns it. */
+  /**
+   * Checks an epoch: not negative. Returns it.
+   *
+   * @param epoch the epoch
+   * @return {@code epoch}
+   */
   public static long epoch(long epoch) {
     if (epoch < 0) {
       throw bad("epoch must not be negative, was " + epoch);
@@ -44,7 +59,12 @@ public final class HistoryValidation {
     return epoch;
   }
 
-  /** Checks a read limit: at least 1. Returns it. */
+  /**
+   * Checks a read limit: at least 1. Returns it.
+   *
+   * @param limit the most entries to read
+   * @return {@code limit}
+   */
   public static int limit(int limit) {
     if (limit < 1) {
       throw bad("limit must be at least 1, was " + limit);
@@ -53,29 +73,22 @@ public final class HistoryValidation {
   }
 
   /**
-   * Checks entries for {@code append}: list and elements not null, room not blank, seq at least 1,
-   * epoch not negative, and each room's entries in strictly ascending seq. Returns an immutable
-   * copy.
+   * Checks entries for {@code append}: list and elements not null, and each room's entries in
+   * strictly ascending seq (each {@link HistoryEntry} checked its own fields when it was built).
+   * Returns an immutable copy.
+   *
+   * @param entries the entries of one {@code append}
+   * @return an immutable copy of {@code entries}
    */
-  public static List<Sequenced> entries(@Nullable List<Sequenced> entries) {
+  public static List<HistoryEntry> entries(@Nullable List<HistoryEntry> entries) {
     if (entries == null) {
       throw bad("entries must not be null");
     }
     Map<String, Long> lastSeq = new HashMap<>();
     for (int i = 0; i < entries.size(); i++) {
-      Sequenced e = entries.get(i);
+      HistoryEntry e = entries.get(i);
       if (e == null) {
         throw bad("entries[" + i + "] must not be null");
-      }
-      room(e.room());
-      if (e.seq() < 1) {
-        throw bad("entries[" + i + "] of room '" + e.room() + "' has seq " + e.seq() + "; seq starts at 1");
-      }
-      if (e.epoch() < 0) {
-        throw bad("entries[" + i + "] of room '" + e.room() + "' has negative epoch " + e.epoch());
-      }
-      if (e.kind() == null || e.user() == null || e.text() == null) {
-        throw bad("entries[" + i + "] of room '" + e.room() + "' has a null kind, user or text");
       }
       Long previous = lastSeq.put(e.room(), e.seq());
       if (previous != null && previous >= e.seq()) {

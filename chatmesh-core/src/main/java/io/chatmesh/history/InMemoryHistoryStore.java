@@ -3,8 +3,8 @@ package io.chatmesh.history;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
+import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
-import io.chatmesh.wire.Sequenced;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -39,7 +39,11 @@ public final class InMemoryHistoryStore implements HistoryStore {
     this.maxEntriesPerRoom = maxEntriesPerRoom;
   }
 
-  /** A store keeping {@value #DEFAULT_MAX_ENTRIES_PER_ROOM} entries per room. */
+  /**
+   * A store keeping {@value #DEFAULT_MAX_ENTRIES_PER_ROOM} entries per room.
+   *
+   * @return a new, empty store
+   */
   public static InMemoryHistoryStore create() {
     return new InMemoryHistoryStore(DEFAULT_MAX_ENTRIES_PER_ROOM);
   }
@@ -48,6 +52,8 @@ public final class InMemoryHistoryStore implements HistoryStore {
    * A store keeping the newest {@code maxEntriesPerRoom} entries of each room.
    *
    * @throws ChatException BAD_REQUEST if {@code maxEntriesPerRoom} is below 1
+   * @param maxEntriesPerRoom how many entries each room keeps, at least 1
+   * @return a new, empty store
    */
   public static InMemoryHistoryStore bounded(int maxEntriesPerRoom) {
     if (maxEntriesPerRoom < 1) {
@@ -57,7 +63,11 @@ public final class InMemoryHistoryStore implements HistoryStore {
     return new InMemoryHistoryStore(maxEntriesPerRoom);
   }
 
-  /** How many entries each room keeps. */
+  /**
+   * How many entries each room keeps.
+   *
+   * @return the per-room bound
+   */
   public int maxEntriesPerRoom() {
     return maxEntriesPerRoom;
   }
@@ -93,8 +103,8 @@ public final class InMemoryHistoryStore implements HistoryStore {
   }
 
   @Override
-  public CompletableFuture<Void> append(List<Sequenced> entries) {
-    List<Sequenced> checked;
+  public CompletableFuture<Void> append(List<HistoryEntry> entries) {
+    List<HistoryEntry> checked;
     try {
       checked = HistoryValidation.entries(entries);
       checkOpen();
@@ -102,7 +112,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
       return CompletableFuture.failedFuture(e);
     }
     List<String> conflicts = new ArrayList<>();
-    for (Sequenced e : checked) {
+    for (HistoryEntry e : checked) {
       String conflict = logs.computeIfAbsent(e.room(), r -> new RoomLog()).add(e, maxEntriesPerRoom);
       if (conflict != null) {
         conflicts.add(conflict);
@@ -116,7 +126,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
   }
 
   @Override
-  public List<Sequenced> readAfter(String room, long afterSeq, int limit) {
+  public List<HistoryEntry> readAfter(String room, long afterSeq, int limit) {
     HistoryValidation.room(room);
     HistoryValidation.limit(limit);
     checkOpen();
@@ -125,7 +135,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
   }
 
   @Override
-  public List<Sequenced> readBefore(String room, long beforeSeq, int limit) {
+  public List<HistoryEntry> readBefore(String room, long beforeSeq, int limit) {
     HistoryValidation.room(room);
     HistoryValidation.limit(limit);
     checkOpen();
@@ -175,16 +185,16 @@ public final class InMemoryHistoryStore implements HistoryStore {
    * (rare: only a store driven by something else than one admin does that).
    */
   private static final class RoomLog {
-    private Sequenced[] ring = new Sequenced[16];
+    private HistoryEntry[] ring = new HistoryEntry[16];
     private int head;
     private int size;
 
-    private Sequenced at(int i) {
+    private HistoryEntry at(int i) {
       int p = head + i;
       return ring[p >= ring.length ? p - ring.length : p];
     }
 
-    private void set(int i, Sequenced e) {
+    private void set(int i, HistoryEntry e) {
       int p = head + i;
       ring[p >= ring.length ? p - ring.length : p] = e;
     }
@@ -205,10 +215,10 @@ public final class InMemoryHistoryStore implements HistoryStore {
     }
 
     /** Adds the entry unless its seq is stored; returns a conflict description or null. */
-    synchronized String add(Sequenced e, int max) {
+    synchronized String add(HistoryEntry e, int max) {
       int k = size == 0 || at(size - 1).seq() < e.seq() ? size : lowerBound(e.seq());
       if (k < size) {
-        Sequenced stored = at(k);
+        HistoryEntry stored = at(k);
         if (stored.seq() == e.seq()) {
           return stored.epoch() == e.epoch()
               ? null
@@ -241,7 +251,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
     }
 
     private void grow(int max) {
-      Sequenced[] bigger = new Sequenced[(int) Math.max(size + 1, Math.min(max, 2L * ring.length))];
+      HistoryEntry[] bigger = new HistoryEntry[(int) Math.max(size + 1, Math.min(max, 2L * ring.length))];
       for (int i = 0; i < size; i++) {
         bigger[i] = at(i);
       }
@@ -249,22 +259,22 @@ public final class InMemoryHistoryStore implements HistoryStore {
       head = 0;
     }
 
-    synchronized List<Sequenced> after(long afterSeq, int limit) {
+    synchronized List<HistoryEntry> after(long afterSeq, int limit) {
       int from = size == 0 || afterSeq == Long.MAX_VALUE ? size : lowerBound(afterSeq + 1);
       int to = (int) Math.min(size, (long) from + limit);
       return copy(from, to);
     }
 
-    synchronized List<Sequenced> before(long beforeSeq, int limit) {
+    synchronized List<HistoryEntry> before(long beforeSeq, int limit) {
       int to = lowerBound(beforeSeq);
       return copy(Math.max(0, to - limit), to);
     }
 
-    private List<Sequenced> copy(int from, int to) {
+    private List<HistoryEntry> copy(int from, int to) {
       if (from >= to) {
         return List.of();
       }
-      Sequenced[] out = new Sequenced[to - from];
+      HistoryEntry[] out = new HistoryEntry[to - from];
       for (int i = from; i < to; i++) {
         out[i - from] = at(i);
       }
@@ -275,7 +285,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
       if (size == 0) {
         return Optional.empty();
       }
-      Sequenced e = at(size - 1);
+      HistoryEntry e = at(size - 1);
       return Optional.of(new Position(e.epoch(), e.seq()));
     }
 

@@ -8,6 +8,7 @@ import io.chatmesh.NodeId;
 import io.chatmesh.Room;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.membership.FailureDetector;
+import io.chatmesh.spi.engine.NodeConfig;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
@@ -61,7 +62,7 @@ public final class NodeEngine implements ChatNode {
   private static final int RUNNING = 1;
   private static final int CLOSED = 2;
 
-  final NodeSettings settings;
+  final NodeConfig settings;
   final NodeId self;
   final long incarnation;
   final ChatClock clock;
@@ -85,7 +86,7 @@ public final class NodeEngine implements ChatNode {
   private volatile ChatClock.Cancellable ticker = () -> {};
   private long ticks;
 
-  private NodeEngine(NodeSettings settings) {
+  private NodeEngine(NodeConfig settings) {
     this.settings = settings;
     this.self = settings.nodeId();
     this.clock = settings.clock();
@@ -96,7 +97,7 @@ public final class NodeEngine implements ChatNode {
     this.nodeLane = executors.lane(self + "/node");
     this.requests = new PendingRequests(clock, settings.requestTimeout());
     this.links = new NodeLinks(self, incarnation, transport, this::peerAddress, () -> state.get() == CLOSED, this::receive);
-    this.peers = new PeerMembership(settings, nodeLane, FailureDetector.timeout(settings.failureTimeout()), links, new PeerEvents());
+    this.peers = new PeerMembership(settings, nodeLane, settings.failureDetectors().create(settings.failureTimeout()), links, new PeerEvents());
     this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGoneAtAdmin);
     this.twoPc = new TwoPhaseCommitEngine(self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, peers::isAlive);
     this.names = new NameRegistry(directory::get, this::nameCommitted);
@@ -106,7 +107,7 @@ public final class NodeEngine implements ChatNode {
   }
 
   /** Creates an unstarted node. */
-  public static ChatNode create(NodeSettings settings) {
+  public static ChatNode create(NodeConfig settings) {
     return new NodeEngine(settings);
   }
 
@@ -190,7 +191,8 @@ public final class NodeEngine implements ChatNode {
     for (HistoryStore.StoredRoom sr : history.rooms(self)) {
       String room = sr.room();
       long last = history.lastPosition(room).map(HistoryStore.Position::seq).orElse(0L);
-      List<Sequenced> recent = last == 0 ? List.of() : history.readBefore(room, Long.MAX_VALUE, settings.dedupWindow());
+      List<Sequenced> recent =
+          last == 0 ? List.of() : HistoryEntries.fromStored(history.readBefore(room, Long.MAX_VALUE, settings.dedupWindow()));
       restore.add(() -> {
         RoomState rs = roomState(room, self, sr.epoch());
         rs.lane.execute(() -> rs.restoreAdmin(last, recent));

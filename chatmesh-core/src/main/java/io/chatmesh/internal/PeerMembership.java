@@ -2,6 +2,7 @@ package io.chatmesh.internal;
 
 import io.chatmesh.NodeId;
 import io.chatmesh.membership.FailureDetector;
+import io.chatmesh.spi.engine.NodeConfig;
 import io.chatmesh.membership.FailureDetector.Change;
 import io.chatmesh.time.ChatClock;
 import io.chatmesh.wire.Goodbye;
@@ -68,7 +69,7 @@ final class PeerMembership {
   private volatile String ownAddress = "";
 
   PeerMembership(
-      NodeSettings settings, SerialExecutor nodeLane, FailureDetector detector, Links links, Events events) {
+      NodeConfig settings, SerialExecutor nodeLane, FailureDetector detector, Links links, Events events) {
     this.self = settings.nodeId();
     this.clock = settings.clock();
     this.seeds = settings.seeds();

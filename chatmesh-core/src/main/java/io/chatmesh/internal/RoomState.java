@@ -11,7 +11,6 @@ import io.chatmesh.RoomInfo;
 import io.chatmesh.RoomListener;
 import io.chatmesh.Sent;
 import io.chatmesh.UserId;
-import io.chatmesh.sequencer.InOrderDelivery;
 import io.chatmesh.sequencer.Sequencer;
 import io.chatmesh.twopc.TwoPhaseCommit;
 import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
@@ -157,7 +156,7 @@ final class RoomState {
     lane.assertCurrent();
     if (!isAdmin) {
       isAdmin = true;
-      sequencer = Sequencer.create(epoch, 0, engine.settings.dedupWindow());
+      sequencer = engine.settings.sequencers().create(epoch, 0, engine.settings.dedupWindow());
       // off the lane: a JDBC store blocks
       engine.writeStore(
           "record room '" + name + "' in the history store; it will not be restored after a restart",
@@ -174,7 +173,7 @@ final class RoomState {
   void restoreAdmin(long lastSeq, List<Sequenced> recent) {
     lane.assertCurrent();
     isAdmin = true;
-    Sequencer s = Sequencer.create(epoch, lastSeq, engine.settings.dedupWindow());
+    Sequencer s = engine.settings.sequencers().create(epoch, lastSeq, engine.settings.dedupWindow());
     for (Sequenced e : recent) {
       if (e.clientMessageId() != null) {
         s.remember(e.user(), e.clientMessageId(), e.seq());
@@ -726,7 +725,8 @@ final class RoomState {
     long lo = after;
     long hi = before;
     for (int page = 0; page < 50 && out.size() < limit && hi - lo > 1; page++) {
-      List<Sequenced> got = newest ? engine.history.readBefore(name, hi, limit) : engine.history.readAfter(name, lo, limit);
+      List<Sequenced> got =
+          HistoryEntries.fromStored(newest ? engine.history.readBefore(name, hi, limit) : engine.history.readAfter(name, lo, limit));
       if (got.isEmpty()) {
         break;
       }
@@ -862,7 +862,7 @@ final class RoomState {
 
   private CompletableFuture<Void> append(List<Sequenced> entries) {
     try {
-      return engine.history.append(entries);
+      return engine.history.append(HistoryEntries.toStored(entries));
     } catch (RuntimeException ex) {
       return CompletableFuture.failedFuture(ex);
     }

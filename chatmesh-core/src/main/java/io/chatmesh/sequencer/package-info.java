@@ -1,7 +1,7 @@
 /**
- * Ordering: the admin-side {@link io.chatmesh.sequencer.Sequencer} that assigns {@code (epoch,
- * seq)} and deduplicates client retries, and the member-side {@link
- * io.chatmesh.sequencer.InOrderDelivery} that releases entries strictly in sequence and detects gaps.
+ * Ordering on a room's administrator: the {@link io.chatmesh.sequencer.Sequencer} that assigns
+ * {@code (epoch, seq)} and deduplicates client retries. Pluggable through {@code
+ * ChatNode.Builder.sequencer(...)}; {@link io.chatmesh.sequencer.Sequencer#create} is the default.
  */
 @NullMarked
 package io.chatmesh.sequencer;

@@ -57,12 +57,20 @@ public final class InMemoryCluster implements AutoCloseable {
     }
   }
 
-  /** A builder: 3 nodes, system clock, in-memory network. */
+  /**
+   * A builder: 3 nodes, system clock, in-memory network.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Starts every node (the first one first, so the others can use it as seed). */
+  /**
+   * Starts every node (the first one first, so the others can use it as seed).
+   *
+   * @return this cluster
+   */
   public InMemoryCluster start() {
     for (int i = 1; i <= config.size; i++) {
       startNode("n" + i);
@@ -70,7 +78,12 @@ public final class InMemoryCluster implements AutoCloseable {
     return this;
   }
 
-  /** Starts one more node named {@code name} (e.g. {@code n4}), seeded with the running nodes. */
+  /**
+   * Starts one more node named {@code name} (e.g. {@code n4}), seeded with the running nodes.
+   *
+   * @param name the new node's id
+   * @return the started node
+   */
   public ChatNode addNode(String name) {
     if (nodes.containsKey(name) && !crashed.contains(name)) {
       throw new ChatException(ErrorCode.BAD_REQUEST, "node " + name + " is already running");
@@ -94,7 +107,12 @@ public final class InMemoryCluster implements AutoCloseable {
     return node;
   }
 
-  /** The running node named {@code name}. */
+  /**
+   * The running node named {@code name}.
+   *
+   * @param name the node's id
+   * @return the node
+   */
   public ChatNode node(String name) {
     ChatNode n = nodes.get(name);
     if (n == null) {
@@ -103,7 +121,11 @@ public final class InMemoryCluster implements AutoCloseable {
     return n;
   }
 
-  /** All nodes that are not crashed, in start order. */
+  /**
+   * All nodes that are not crashed, in start order.
+   *
+   * @return the running nodes
+   */
   public List<ChatNode> nodes() {
     List<ChatNode> out = new ArrayList<>();
     nodes.forEach((k, v) -> {
@@ -114,12 +136,20 @@ public final class InMemoryCluster implements AutoCloseable {
     return out;
   }
 
-  /** The in-memory network, or null when the cluster runs over another transport. */
+  /**
+   * The in-memory network, or null when the cluster runs over another transport.
+   *
+   * @return the network, or null
+   */
   public @Nullable InMemoryNetwork network() {
     return network;
   }
 
-  /** True when every running node sees every other running node alive. */
+  /**
+   * True when every running node sees every other running node alive.
+   *
+   * @return whether the running nodes form one cluster
+   */
   public boolean connected() {
     List<ChatNode> running = nodes();
     for (ChatNode n : running) {
@@ -139,6 +169,8 @@ public final class InMemoryCluster implements AutoCloseable {
   /**
    * Kills a node abruptly (its transport stops in both directions, no goodbye). The node object is
    * closed later by {@link #restart} or {@link #close}.
+   *
+   * @param name the node's id
    */
   public void crash(String name) {
     node(name);
@@ -146,7 +178,12 @@ public final class InMemoryCluster implements AutoCloseable {
     crashed.add(name);
   }
 
-  /** Replaces a (crashed or running) node by a fresh one with the same id and address. */
+  /**
+   * Replaces a (crashed or running) node by a fresh one with the same id and address.
+   *
+   * @param name the node's id
+   * @return the new, started node
+   */
   public ChatNode restart(String name) {
     ChatNode old = node(name);
     if (!crashed.contains(name)) {
@@ -167,7 +204,10 @@ public final class InMemoryCluster implements AutoCloseable {
     }
   }
 
-  /** Configures an {@link InMemoryCluster}. Not thread-safe. */
+  /**
+   * Configures an {@link InMemoryCluster}. Not thread-safe. Invalid values fail with {@link
+   * ChatException} {@link ErrorCode#BAD_REQUEST} naming the setting.
+   */
   public static final class Builder {
     private int size = 3;
     private ChatClock clock = ChatClock.system();
@@ -179,7 +219,12 @@ public final class InMemoryCluster implements AutoCloseable {
 
     Builder() {}
 
-    /** Number of nodes started by {@link InMemoryCluster#start()}. Default 3. */
+    /**
+     * Number of nodes started by {@link InMemoryCluster#start()}. Default 3.
+     *
+     * @param count how many nodes, at least 1
+     * @return this builder
+     */
     public Builder nodes(int count) {
       if (count < 1) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "a cluster needs at least one node, not " + count);
@@ -188,46 +233,79 @@ public final class InMemoryCluster implements AutoCloseable {
       return this;
     }
 
-    /** The clock shared by every node (e.g. a {@link io.chatmesh.time.ManualClock}). */
+    /**
+     * The clock shared by every node (e.g. a {@link io.chatmesh.time.ManualClock}).
+     *
+     * @param clock the clock
+     * @return this builder
+     */
     public Builder clock(ChatClock clock) {
-      this.clock = clock;
+      this.clock = require(clock, "clock");
       return this;
     }
 
-    /** Seed for the in-memory network's random faults. */
+    /**
+     * Seed for the in-memory network's random faults.
+     *
+     * @param seed the random seed
+     * @return this builder
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
     }
 
-    /** Applied to every node's builder before it is built (timeouts, limits). */
+    /**
+     * Applied to every node's builder before it is built (timeouts, limits).
+     *
+     * @param customizer changes a node's builder
+     * @return this builder
+     */
     public Builder configure(Consumer<ChatNode.Builder> customizer) {
-      this.customizer = customizer;
+      this.customizer = require(customizer, "configure");
       return this;
     }
 
     /**
      * Applied to each node's builder (after {@link #configure}) with the node's name, also on
      * {@link InMemoryCluster#restart}; e.g. to give one node a file-backed history store.
+     *
+     * @param customizer changes the builder of the named node
+     * @return this builder
      */
     public Builder configureNode(java.util.function.BiConsumer<String, ChatNode.Builder> customizer) {
-      this.nodeCustomizer = customizer;
+      this.nodeCustomizer = require(customizer, "configureNode");
       return this;
     }
 
     /**
      * Uses another transport: {@code factory} makes a transport for a node name (the same name
      * must map to the same address for restarts), {@code crash} kills a node's transport abruptly.
+     *
+     * @param factory makes a node's transport from its name
+     * @param crash kills the transport of the named node
+     * @return this builder
      */
     public Builder transports(Function<String, Transport> factory, Consumer<String> crash) {
-      this.transports = factory;
-      this.crasher = crash;
+      this.transports = require(factory, "transports factory");
+      this.crasher = require(crash, "transports crash");
       return this;
     }
 
-    /** Builds the (unstarted) cluster. */
+    /**
+     * Builds the (unstarted) cluster.
+     *
+     * @return a cluster whose nodes are not started yet
+     */
     public InMemoryCluster build() {
       return new InMemoryCluster(this);
+    }
+
+    private static <T> T require(@Nullable T value, String what) {
+      if (value == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must not be null");
+      }
+      return value;
     }
   }
 }

@@ -8,10 +8,20 @@ import java.time.Duration;
  */
 public interface ChatClock {
 
-  /** Milliseconds since the Unix epoch. */
+  /**
+   * Milliseconds since the Unix epoch.
+   *
+   * @return the current time
+   */
   long millis();
 
-  /** Runs {@code task} once after {@code delay}; the returned handle cancels it if not yet run. */
+  /**
+   * Runs {@code task} once after {@code delay}; the returned handle cancels it if not yet run.
+   *
+   * @param delay how long to wait
+   * @param task what to run, on a clock thread; must not block
+   * @return a handle that cancels the task
+   */
   Cancellable schedule(Duration delay, Runnable task);
 
   /** A scheduled task that can be cancelled. */
@@ -21,7 +31,11 @@ public interface ChatClock {
     void cancel();
   }
 
-  /** The wall clock with one shared daemon timer thread. */
+  /**
+   * The wall clock with one shared daemon timer thread.
+   *
+   * @return the shared system clock
+   */
   static ChatClock system() {
     return SystemClock.INSTANCE;
   }

@@ -18,7 +18,11 @@ public final class ManualClock implements ChatClock {
   private long now;
   private long order;
 
-  /** Starts at {@code startMillis} since the epoch. */
+  /**
+   * Starts at {@code startMillis} since the epoch.
+   *
+   * @param startMillis the initial time
+   */
   public ManualClock(long startMillis) {
     this.now = startMillis;
   }
@@ -50,6 +54,8 @@ public final class ManualClock implements ChatClock {
   /**
    * Moves time forward by {@code amount}, running every task that falls due on the way (including
    * tasks those tasks schedule within the window), each at its own due time.
+   *
+   * @param amount how far to move, not negative
    */
   public void advance(Duration amount) {
     long target;
@@ -76,7 +82,11 @@ public final class ManualClock implements ChatClock {
     }
   }
 
-  /** Number of tasks waiting; useful to assert that nothing is left scheduled after close. */
+  /**
+   * Number of tasks waiting; useful to assert that nothing is left scheduled after close.
+   *
+   * @return the number of scheduled tasks not yet run or cancelled
+   */
   public synchronized int pendingTasks() {
     return tasks.size();
   }

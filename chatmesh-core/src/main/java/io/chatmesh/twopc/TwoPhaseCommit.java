@@ -53,7 +53,14 @@ public interface TwoPhaseCommit {
    * @param detail human-readable reason; empty for READY
    */
   record Vote(boolean ready, @Nullable ErrorCode code, String detail) {
-    /** Checks that READY has no code and ABORT has one. */
+    /**
+     * Checks that READY has no code and ABORT has one.
+     *
+     * @param ready true for READY
+     * @param code the ABORT vote's code; null exactly for READY
+     * @param detail human-readable reason; empty for READY
+     * @throws IllegalArgumentException if {@code ready} and {@code code} disagree
+     */
     public Vote {
       Objects.requireNonNull(detail, "detail");
       if (ready != (code == null)) {
@@ -61,12 +68,22 @@ public interface TwoPhaseCommit {
       }
     }
 
-    /** A READY vote. */
+    /**
+     * A READY vote.
+     *
+     * @return READY, with no code and an empty detail
+     */
     public static Vote readyVote() {
       return new Vote(true, null, "");
     }
 
-    /** ABORT, saying why. */
+    /**
+     * ABORT, saying why.
+     *
+     * @param code why, as an error code the caller gets back
+     * @param detail why, for people
+     * @return an ABORT vote
+     */
     public static Vote abort(ErrorCode code, String detail) {
       return new Vote(false, Objects.requireNonNull(code, "code"), detail);
     }
@@ -86,6 +103,12 @@ public interface TwoPhaseCommit {
      * Runs one transaction over {@code participants} (which may include the coordinator's own
      * node). Completes with the outcome and the first ABORT reason, never exceptionally for a
      * participant's failure.
+     *
+     * @param kind what the transaction does
+     * @param room the room (name) it concerns
+     * @param participants the nodes that vote
+     * @return the result, once every participant voted, the prepare timeout passed, or a
+     *     participant was declared dead
      */
     CompletableFuture<Result> execute(Kind kind, String room, Set<NodeId> participants);
   }
@@ -99,7 +122,11 @@ public interface TwoPhaseCommit {
    * @param reason the first ABORT vote's detail, or what the coordinator saw; empty when committed
    */
   record Result(Outcome outcome, @Nullable ErrorCode code, String reason) {
-    /** A committed result. */
+    /**
+     * A committed result.
+     *
+     * @return COMMITTED, with no code and an empty reason
+     */
     public static Result committed() {
       return new Result(Outcome.COMMITTED, null, "");
     }
@@ -107,6 +134,10 @@ public interface TwoPhaseCommit {
     /**
      * The failure a rolled-back transaction means to the caller: the ABORT vote's code and detail,
      * or {@code fallback} with {@code context} when no participant gave a code.
+     *
+     * @param fallback the code to use when no participant gave one
+     * @param context what was being done, prefixed to the reason
+     * @return the exception to complete the caller's future with
      */
     public ChatException failure(ErrorCode fallback, String context) {
       return code != null ? new ChatException(code, reason) : new ChatException(fallback, context + ": " + reason);
@@ -115,13 +146,26 @@ public interface TwoPhaseCommit {
 
   /** A resource manager that takes part in transactions of one {@link Kind}. */
   interface Participant {
-    /** Votes; after READY the resource is held until commit or rollback. */
+    /**
+     * Votes; after READY the resource is held until commit or rollback.
+     *
+     * @param tx the transaction
+     * @return the vote, possibly completed later
+     */
     CompletionStage<Vote> prepare(Transaction tx);
 
-    /** Applies the transaction. */
+    /**
+     * Applies the transaction.
+     *
+     * @param tx the transaction
+     */
     void commit(Transaction tx);
 
-    /** Releases what prepare held. Also called for transactions never prepared here (no-op). */
+    /**
+     * Releases what prepare held. Also called for transactions never prepared here (no-op).
+     *
+     * @param tx the transaction
+     */
     void rollback(Transaction tx);
   }
 }

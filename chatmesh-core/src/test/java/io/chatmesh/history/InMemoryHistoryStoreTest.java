@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.testkit.AbstractHistoryStoreTest;
-import io.chatmesh.wire.Sequenced;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +67,7 @@ class InMemoryHistoryStoreTest extends AbstractHistoryStoreTest {
   @Test
   void keepsTheStoredEntryInstanceWithoutCopies() {
     String r = room("same");
-    Sequenced e = entry(r, 1, 1);
+    HistoryEntry e = entry(r, 1, 1);
     store.append(List.of(e)).join();
     assertThat(store.readAfter(r, 0, 1).get(0)).isSameAs(e);
   }
@@ -86,7 +86,7 @@ class InMemoryHistoryStoreTest extends AbstractHistoryStoreTest {
     for (int bound : new int[] {1, 2, 7, 16, 17, 40}) {
       try (InMemoryHistoryStore s = InMemoryHistoryStore.bounded(bound)) {
         String r = room("rnd" + bound);
-        TreeMap<Long, Sequenced> model = new TreeMap<>();
+        TreeMap<Long, HistoryEntry> model = new TreeMap<>();
         long top = 0;
         for (int op = 0; op < 3_000; op++) {
           String at = "seed " + seed + " bound " + bound + " op " + op;
@@ -94,8 +94,8 @@ class InMemoryHistoryStoreTest extends AbstractHistoryStoreTest {
           if (what < 5) {
             long seq = rnd.nextInt(8) == 0 ? Math.max(1, top - rnd.nextInt(bound * 2 + 2)) : ++top;
             long epoch = rnd.nextInt(10) == 0 ? 2 : 1;
-            Sequenced e = entry(r, epoch, seq);
-            Sequenced stored = model.putIfAbsent(seq, e);
+            HistoryEntry e = entry(r, epoch, seq);
+            HistoryEntry stored = model.putIfAbsent(seq, e);
             boolean conflict = stored != null && stored.epoch() != epoch;
             while (model.size() > bound) {
               model.pollFirstEntry();
@@ -113,7 +113,7 @@ class InMemoryHistoryStoreTest extends AbstractHistoryStoreTest {
             int limit = rnd.nextInt(1, bound + 3);
             assertThat(s.readAfter(r, pivot, limit)).as(at + " readAfter " + pivot + " " + limit)
                 .containsExactlyElementsOf(first(model.tailMap(pivot, false), limit));
-            List<Sequenced> before = new ArrayList<>(model.headMap(pivot, false).descendingMap().values());
+            List<HistoryEntry> before = new ArrayList<>(model.headMap(pivot, false).descendingMap().values());
             before = new ArrayList<>(before.subList(0, Math.min(limit, before.size())));
             java.util.Collections.reverse(before);
             assertThat(s.readBefore(r, pivot, limit)).as(at + " readBefore " + pivot + " " + limit)
@@ -127,7 +127,7 @@ class InMemoryHistoryStoreTest extends AbstractHistoryStoreTest {
     }
   }
 
-  private static List<Sequenced> first(Map<Long, Sequenced> m, int limit) {
+  private static List<HistoryEntry> first(Map<Long, HistoryEntry> m, int limit) {
     return m.values().stream().limit(limit).toList();
   }
 }

@@ -8,11 +8,10 @@ import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.UserId;
+import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.history.HistoryStore.Position;
 import io.chatmesh.spi.history.HistoryStore.StoredRoom;
-import io.chatmesh.wire.EventKind;
-import io.chatmesh.wire.Sequenced;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -81,17 +80,17 @@ public abstract class AbstractHistoryStoreTest {
   }
 
   /** A MESSAGE entry with text "m{seq}" from alice. */
-  protected static Sequenced entry(String room, long epoch, long seq) {
-    return new Sequenced(room, epoch, seq, EventKind.MESSAGE, UserId.of("alice"), "m" + seq, "c" + seq, 1_000 + seq);
+  protected static HistoryEntry entry(String room, long epoch, long seq) {
+    return new HistoryEntry(room, epoch, seq, HistoryEntry.Kind.MESSAGE, UserId.of("alice"), "m" + seq, "c" + seq, 1_000 + seq);
   }
 
   /** Entries {@code from..to} (inclusive) of one room and epoch. */
-  protected static List<Sequenced> entries(String room, long epoch, long from, long to) {
+  protected static List<HistoryEntry> entries(String room, long epoch, long from, long to) {
     return LongStream.rangeClosed(from, to).mapToObj(s -> entry(room, epoch, s)).toList();
   }
 
   /** Appends and waits (bounded) for the entries to be durable. */
-  protected void appendNow(List<Sequenced> entries) {
+  protected void appendNow(List<HistoryEntry> entries) {
     try {
       store.append(entries).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -99,8 +98,8 @@ public abstract class AbstractHistoryStoreTest {
     }
   }
 
-  private static List<Long> seqs(List<Sequenced> entries) {
-    return entries.stream().map(Sequenced::seq).toList();
+  private static List<Long> seqs(List<HistoryEntry> entries) {
+    return entries.stream().map(HistoryEntry::seq).toList();
   }
 
   private static List<Long> range(long from, long to) {
@@ -120,13 +119,13 @@ public abstract class AbstractHistoryStoreTest {
   @Test
   void entriesRoundTripEveryField() {
     String r = room("fields");
-    List<Sequenced> written =
+    List<HistoryEntry> written =
         List.of(
-            new Sequenced(r, 3, 1, EventKind.JOINED, UserId.of("bob"), "", null, 1_700_000_000_000L),
-            new Sequenced(r, 3, 2, EventKind.MESSAGE, UserId.of("bob"), "héllo, wörld ✓ 🎉 'quoted' \"x\"\n", "cid-1", 1_700_000_000_001L),
-            new Sequenced(r, 3, 3, EventKind.LEFT, UserId.of("bob"), "", null, 1_700_000_000_002L),
-            new Sequenced(r, 3, 4, EventKind.NODE_FAILED, UserId.of("carol"), "", null, 1_700_000_000_003L),
-            new Sequenced(r, 3, 5, EventKind.MESSAGE, UserId.of("dave"), "x".repeat(4096), "c".repeat(64), 0));
+            new HistoryEntry(r, 3, 1, HistoryEntry.Kind.JOINED, UserId.of("bob"), "", null, 1_700_000_000_000L),
+            new HistoryEntry(r, 3, 2, HistoryEntry.Kind.MESSAGE, UserId.of("bob"), "héllo, wörld ✓ 🎉 'quoted' \"x\"\n", "cid-1", 1_700_000_000_001L),
+            new HistoryEntry(r, 3, 3, HistoryEntry.Kind.LEFT, UserId.of("bob"), "", null, 1_700_000_000_002L),
+            new HistoryEntry(r, 3, 4, HistoryEntry.Kind.NODE_FAILED, UserId.of("carol"), "", null, 1_700_000_000_003L),
+            new HistoryEntry(r, 3, 5, HistoryEntry.Kind.MESSAGE, UserId.of("dave"), "x".repeat(4096), "c".repeat(64), 0));
     appendNow(written);
     assertThat(store.readAfter(r, 0, 100)).containsExactlyElementsOf(written);
   }
@@ -159,7 +158,7 @@ public abstract class AbstractHistoryStoreTest {
     long before = Long.MAX_VALUE;
     int pages = 0;
     while (true) {
-      List<Sequenced> page = store.readBefore(r, before, 4);
+      List<HistoryEntry> page = store.readBefore(r, before, 4);
       if (page.isEmpty()) {
         break;
       }

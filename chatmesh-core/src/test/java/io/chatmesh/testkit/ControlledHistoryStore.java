@@ -4,8 +4,8 @@ import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.history.InMemoryHistoryStore;
+import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
-import io.chatmesh.wire.Sequenced;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -103,7 +103,7 @@ public final class ControlledHistoryStore implements HistoryStore {
   }
 
   @Override
-  public CompletableFuture<Void> append(List<Sequenced> entries) {
+  public CompletableFuture<Void> append(List<HistoryEntry> entries) {
     appends.incrementAndGet();
     CompletableFuture<Void> f = new CompletableFuture<>();
     completer.execute(() -> {
@@ -124,12 +124,12 @@ public final class ControlledHistoryStore implements HistoryStore {
   }
 
   @Override
-  public List<Sequenced> readAfter(String room, long afterSeq, int limit) {
+  public List<HistoryEntry> readAfter(String room, long afterSeq, int limit) {
     return delegate.readAfter(room, afterSeq, limit);
   }
 
   @Override
-  public List<Sequenced> readBefore(String room, long beforeSeq, int limit) {
+  public List<HistoryEntry> readBefore(String room, long beforeSeq, int limit) {
     return delegate.readBefore(room, beforeSeq, limit);
   }
 

@@ -27,7 +27,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -80,7 +79,12 @@ public final class WebSocketGateway implements AutoCloseable {
     this.settings = settings;
   }
 
-  /** A builder for a gateway in front of {@code node}. */
+  /**
+   * A builder for a gateway in front of {@code node}.
+   *
+   * @param node the node the gateway's clients use
+   * @return a new builder
+   */
   public static Builder builder(ChatNode node) {
     return new Builder(node);
   }
@@ -90,6 +94,7 @@ public final class WebSocketGateway implements AutoCloseable {
    *
    * @throws ChatException UNAVAILABLE if the address cannot be bound; BAD_REQUEST if already
    *     started or closed
+   * @return this gateway
    */
   public WebSocketGateway start() {
     synchronized (lifecycle) {
@@ -130,19 +135,31 @@ public final class WebSocketGateway implements AutoCloseable {
     }
   }
 
-  /** The bound port (useful when the configured port was 0); -1 before {@link #start()}. */
+  /**
+   * The bound port (useful when the configured port was 0); -1 before {@link #start()}.
+   *
+   * @return the port, or -1
+   */
   public int port() {
     synchronized (lifecycle) {
       return boundPort;
     }
   }
 
-  /** The host or address the gateway binds to. */
+  /**
+   * The host or address the gateway binds to.
+   *
+   * @return the host
+   */
   public String host() {
     return settings.host;
   }
 
-  /** The number of currently open WebSocket and HTTP connections. */
+  /**
+   * The number of currently open WebSocket and HTTP connections.
+   *
+   * @return the count
+   */
   public int connectionCount() {
     return clients.size();
   }
@@ -297,7 +314,12 @@ public final class WebSocketGateway implements AutoCloseable {
       this.node = node;
     }
 
-    /** Address to bind: {@code 127.0.0.1} (default, local only) or {@code 0.0.0.0} (all interfaces). */
+    /**
+     * Address to bind: {@code 127.0.0.1} (default, local only) or {@code 0.0.0.0} (all interfaces).
+     *
+     * @param host the address to bind
+     * @return this builder
+     */
     public Builder host(String host) {
       if (host == null || host.isBlank()) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "host must not be null or blank");
@@ -306,7 +328,12 @@ public final class WebSocketGateway implements AutoCloseable {
       return this;
     }
 
-    /** TCP port; 0 picks a free port (read it with {@link WebSocketGateway#port()}). Default 8080. */
+    /**
+     * TCP port; 0 picks a free port (read it with {@link WebSocketGateway#port()}). Default 8080.
+     *
+     * @param port 0 to 65535
+     * @return this builder
+     */
     public Builder port(int port) {
       if (port < 0 || port > 65535) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "port must be 0..65535, was " + port);
@@ -319,6 +346,9 @@ public final class WebSocketGateway implements AutoCloseable {
      * Largest accepted WebSocket message (after reassembling fragments), in bytes. A larger one is
      * answered with an {@code error} frame {@code TOO_LARGE} and the connection is closed with
      * code 1009. Default 65536 (64 KiB); at least 256.
+     *
+     * @param bytes the limit, at least 256
+     * @return this builder
      */
     public Builder maxFrameBytes(int bytes) {
       if (bytes < 256) {
@@ -332,6 +362,9 @@ public final class WebSocketGateway implements AutoCloseable {
      * Requests one connection may make per second (token bucket with that rate and burst). Extra
      * requests get an {@code error} frame {@code RATE_LIMITED}; the connection stays open. Default
      * 50.
+     *
+     * @param requests the rate, positive
+     * @return this builder
      */
     public Builder maxRequestsPerSecond(int requests) {
       if (requests <= 0) {
@@ -345,6 +378,9 @@ public final class WebSocketGateway implements AutoCloseable {
      * Bytes of frames queued for one client but not yet written to its socket. A client that reads
      * too slowly to keep below this is disconnected (close code 1008, logged), so a slow reader
      * can never make the node's memory grow without limit. Default 4 MiB.
+     *
+     * @param bytes the bound, at least 1024
+     * @return this builder
      */
     public Builder maxOutboundBytes(long bytes) {
       if (bytes < 1024) {
@@ -354,7 +390,12 @@ public final class WebSocketGateway implements AutoCloseable {
       return this;
     }
 
-    /** Like {@link #maxOutboundBytes} but counting frames. Default 10,000. */
+    /**
+     * Like {@link #maxOutboundBytes} but counting frames. Default 10,000.
+     *
+     * @param frames the bound, positive
+     * @return this builder
+     */
     public Builder maxOutboundFrames(int frames) {
       if (frames <= 0) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "maxOutboundFrames must be positive, was " + frames);
@@ -366,6 +407,9 @@ public final class WebSocketGateway implements AutoCloseable {
     /**
      * A connection that sends nothing (not even a pong) for this long is closed. The gateway pings
      * a quiet connection after half of it. Default 60 s.
+     *
+     * @param timeout the timeout, at least 2 ms
+     * @return this builder
      */
     public Builder idleTimeout(Duration timeout) {
       if (timeout == null || timeout.isNegative() || timeout.toMillis() < 2) {
@@ -375,7 +419,12 @@ public final class WebSocketGateway implements AutoCloseable {
       return this;
     }
 
-    /** Netty I/O threads serving client connections. Default 2. */
+    /**
+     * Netty I/O threads serving client connections. Default 2.
+     *
+     * @param threads the number of threads, positive
+     * @return this builder
+     */
     public Builder workerThreads(int threads) {
       if (threads <= 0) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "workerThreads must be positive, was " + threads);
@@ -384,9 +433,17 @@ public final class WebSocketGateway implements AutoCloseable {
       return this;
     }
 
-    /** Checks the {@code user} and {@code token} of each {@code hello}. Default: accept everyone. */
+    /**
+     * Checks the {@code user} and {@code token} of each {@code hello}. Default: accept everyone.
+     *
+     * @param authenticator the authenticator
+     * @return this builder
+     */
     public Builder authenticator(Authenticator authenticator) {
-      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      if (authenticator == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "authenticator must not be null");
+      }
+      this.authenticator = authenticator;
       return this;
     }
 
@@ -396,7 +453,11 @@ public final class WebSocketGateway implements AutoCloseable {
       return this;
     }
 
-    /** Builds the (unstarted) gateway. */
+    /**
+     * Builds the (unstarted) gateway.
+     *
+     * @return a gateway that is not started yet
+     */
     public WebSocketGateway build() {
       return new WebSocketGateway(new Settings(this));
     }

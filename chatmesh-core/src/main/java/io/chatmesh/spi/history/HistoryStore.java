@@ -1,7 +1,6 @@
 package io.chatmesh.spi.history;
 
 import io.chatmesh.NodeId;
-import io.chatmesh.wire.Sequenced;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -34,35 +33,74 @@ public interface HistoryStore extends AutoCloseable {
   /**
    * Records that {@code admin} administers {@code room} at {@code epoch} (idempotent). A call with
    * an epoch older than the one recorded is ignored, so a stale admin cannot take a room back.
+   *
+   * @param room the room name
+   * @param admin its administrator
+   * @param epoch the admin's epoch, not negative
    */
   void saveRoom(String room, NodeId admin, long epoch);
 
-  /** Rooms recorded for {@code admin}, sorted by name, to restore them after a restart. */
+  /**
+   * Rooms recorded for {@code admin}, sorted by name, to restore them after a restart.
+   *
+   * @param admin the node id
+   * @return the rooms, sorted by name
+   */
   List<StoredRoom> rooms(NodeId admin);
 
-  /** Forgets a deleted room and its log. */
+  /**
+   * Forgets a deleted room and its log.
+   *
+   * @param room the room name
+   */
   void deleteRoom(String room);
 
   /**
    * Appends entries (ascending seq per room, any number of rooms). The future completes when they
    * are durable as far as this store promises (in memory: at once). Appending an entry whose {@code
    * (room, epoch, seq)} is already stored is a no-op, so retries are safe.
+   *
+   * @param entries the entries, each room's in ascending seq
+   * @return completes when the entries are durable; fails with NOT_ADMIN for an entry at a seq
+   *     another epoch holds
    */
-  CompletableFuture<Void> append(List<Sequenced> entries);
+  CompletableFuture<Void> append(List<HistoryEntry> entries);
 
-  /** Up to {@code limit} entries of {@code room} with seq greater than {@code afterSeq}, ascending. */
-  List<Sequenced> readAfter(String room, long afterSeq, int limit);
+  /**
+   * Up to {@code limit} entries of {@code room} with seq greater than {@code afterSeq}, ascending.
+   *
+   * @param room the room name
+   * @param afterSeq return entries with a greater seq (0 for the oldest)
+   * @param limit the most entries to return, at least 1
+   * @return the entries, ascending by seq
+   */
+  List<HistoryEntry> readAfter(String room, long afterSeq, int limit);
 
   /**
    * Up to {@code limit} entries of {@code room} with seq less than {@code beforeSeq}, ascending:
    * the newest {@code limit} entries before {@code beforeSeq}, so pages go backwards.
+   *
+   * @param room the room name
+   * @param beforeSeq return entries with a smaller seq ({@code Long.MAX_VALUE} for the newest)
+   * @param limit the most entries to return, at least 1
+   * @return the entries, ascending by seq
    */
-  List<Sequenced> readBefore(String room, long beforeSeq, int limit);
+  List<HistoryEntry> readBefore(String room, long beforeSeq, int limit);
 
-  /** The newest stored entry's position, or empty for a room with no stored entries. */
+  /**
+   * The newest stored entry's position, or empty for a room with no stored entries.
+   *
+   * @param room the room name
+   * @return the newest entry's epoch and seq, or empty
+   */
   Optional<Position> lastPosition(String room);
 
-  /** The oldest seq still stored for {@code room} (0 if none); older entries were trimmed. */
+  /**
+   * The oldest seq still stored for {@code room} (0 if none); older entries were trimmed.
+   *
+   * @param room the room name
+   * @return the oldest stored seq, or 0
+   */
   long oldestSeq(String room);
 
   /** Releases resources; idempotent. */

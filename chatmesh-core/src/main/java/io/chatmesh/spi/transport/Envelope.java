@@ -13,7 +13,13 @@ import java.util.Objects;
  * @param message the payload
  */
 public record Envelope(NodeId from, long incarnation, WireMessage message) {
-  /** Checks that no component is null. */
+  /**
+   * Checks that no component is null.
+   *
+   * @param from the sending node
+   * @param incarnation the sender's incarnation number, unique per start of a node
+   * @param message the payload
+   */
   public Envelope {
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(message, "message");

@@ -24,10 +24,17 @@ public interface Transport extends AutoCloseable {
    * {@code 127.0.0.1:9091}, or the bound port when the configured port was 0).
    *
    * @throws io.chatmesh.ChatException UNAVAILABLE if the address cannot be bound
+   * @param receiver gets every inbound envelope
+   * @return the address peers reach this node at
    */
   String start(Receiver receiver);
 
-  /** Queues an envelope for {@code address}; returns immediately. */
+  /**
+   * Queues an envelope for {@code address}; returns immediately.
+   *
+   * @param address the destination's transport address
+   * @param envelope what to send
+   */
   void send(String address, Envelope envelope);
 
   /**
@@ -37,6 +44,9 @@ public interface Transport extends AutoCloseable {
    * control: a room's admin holds new messages while a member node's link is not writable, instead
    * of queueing into a bound where envelopes would be dropped. Must be cheap and non-blocking; the
    * default, for transports without a bound, always says {@code true}.
+   *
+   * @param address the destination's transport address
+   * @return false while sends to {@code address} should wait
    */
   default boolean isWritable(String address) {
     return true;
@@ -49,7 +59,11 @@ public interface Transport extends AutoCloseable {
   /** Receives inbound envelopes. */
   @FunctionalInterface
   interface Receiver {
-    /** Called for each inbound envelope; must not block. */
+    /**
+     * Called for each inbound envelope; must not block.
+     *
+     * @param envelope the envelope received
+     */
     void receive(Envelope envelope);
   }
 }

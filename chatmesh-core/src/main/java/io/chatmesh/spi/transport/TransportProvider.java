@@ -7,12 +7,19 @@ package io.chatmesh.spi.transport;
  */
 public interface TransportProvider {
 
-  /** The name users pick it by, e.g. {@code grpc}. */
+  /**
+   * The name users pick it by, e.g. {@code grpc}.
+   *
+   * @return the provider's name
+   */
   String name();
 
   /**
    * Creates an unstarted transport that will listen on {@code listenAddress} ({@code host:port},
    * port 0 for an ephemeral port).
+   *
+   * @param listenAddress {@code host:port} to listen on
+   * @return a new, unstarted transport
    */
   Transport create(String listenAddress);
 }

@@ -15,6 +15,9 @@ public final class Transports {
    *
    * @throws ChatException BAD_REQUEST naming the providers found and the artifact to add when no
    *     provider has that name (e.g. {@code grpc} needs {@code io.chatmesh:chatmesh-transport-grpc})
+   * @param name the provider's name, e.g. {@code grpc}
+   * @param listenAddress {@code host:port} to listen on
+   * @return a new, unstarted transport
    */
   public static Transport create(String name, String listenAddress) {
     List<String> seen = new ArrayList<>();

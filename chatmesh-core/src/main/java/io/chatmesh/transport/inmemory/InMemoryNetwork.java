@@ -10,7 +10,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,7 +57,11 @@ public final class InMemoryNetwork implements AutoCloseable {
     this(System.nanoTime());
   }
 
-  /** A network whose random faults are reproducible for {@code seed}. */
+  /**
+   * A network whose random faults are reproducible for {@code seed}.
+   *
+   * @param seed the random seed
+   */
   public InMemoryNetwork(long seed) {
     this.random = new Random(seed);
     this.delayer =
@@ -74,19 +77,36 @@ public final class InMemoryNetwork implements AutoCloseable {
    * A new transport listening on {@code address}. If a transport with that address was crashed or
    * closed, the new one replaces it (a restarted node).
    *
-   * @throws ChatException BAD_REQUEST if a live transport already has the address
+   * @throws ChatException BAD_REQUEST if the address is null or blank, or a live transport already
+   *     has it
+   * @param address the node's address, any non-blank text
+   * @return a new, unstarted transport
    */
   public Transport transport(String address) {
-    Objects.requireNonNull(address, "address");
+    if (address == null || address.isBlank()) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "address must not be null or blank");
+    }
     return new InMemoryTransport(this, address);
   }
 
-  /** Applies random faults to every later envelope between two different nodes. */
+  /**
+   * Applies random faults to every later envelope between two different nodes.
+   *
+   * @throws ChatException BAD_REQUEST if {@code faults} is null (use {@link Faults#NONE})
+   * @param faults the faults
+   */
   public void faults(Faults faults) {
-    this.faults = Objects.requireNonNull(faults, "faults");
+    if (faults == null) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "faults must not be null (use Faults.NONE)");
+    }
+    this.faults = faults;
   }
 
-  /** Installs a filter consulted for every envelope (null removes it). */
+  /**
+   * Installs a filter consulted for every envelope (null removes it).
+   *
+   * @param filter the filter, or null
+   */
   public void filter(@Nullable LinkFilter filter) {
     this.filter = filter;
   }
@@ -94,6 +114,8 @@ public final class InMemoryNetwork implements AutoCloseable {
   /**
    * Splits the network: envelopes flow only between addresses in the same group. Addresses not
    * named in any group are cut off from everyone.
+   *
+   * @param groups sets of addresses that still reach each other
    */
   @SafeVarargs
   public final void partition(Set<String>... groups) {
@@ -109,6 +131,9 @@ public final class InMemoryNetwork implements AutoCloseable {
    * Stalls the link from {@code from} to {@code to}, as a slow peer or a full socket would: its
    * envelopes are held, in order, and {@code from}'s transport reports {@code to} as not writable
    * ({@link Transport#isWritable}) until {@link #unstall}. Used to test flow control.
+   *
+   * @param from the sending node's address
+   * @param to the receiving node's address
    */
   public void stall(String from, String to) {
     synchronized (stalled) {
@@ -117,7 +142,12 @@ public final class InMemoryNetwork implements AutoCloseable {
     }
   }
 
-  /** Delivers what a {@link #stall}ed link held, in order, and makes it writable again. */
+  /**
+   * Delivers what a {@link #stall}ed link held, in order, and makes it writable again.
+   *
+   * @param from the sending node's address
+   * @param to the receiving node's address
+   */
   public void unstall(String from, String to) {
     synchronized (stalled) {
       ArrayDeque<Runnable> q = stalled.remove(from + "->" + to);
@@ -149,6 +179,8 @@ public final class InMemoryNetwork implements AutoCloseable {
    * Crashes the node at {@code address} abruptly: nothing reaches it and nothing it sends leaves,
    * as if its process died (no goodbye is sent). A new {@link #transport(String)} on the same
    * address later models a restart.
+   *
+   * @param address the node's address
    */
   public void crash(String address) {
     crashed.add(address);
@@ -159,17 +191,29 @@ public final class InMemoryNetwork implements AutoCloseable {
     log.info("node at {} crashed", address);
   }
 
-  /** Addresses with a live transport. */
+  /**
+   * Addresses with a live transport.
+   *
+   * @return a snapshot of the addresses
+   */
   public Collection<String> addresses() {
     return Set.copyOf(endpoints.keySet());
   }
 
-  /** Envelopes delivered so far (for tests that check traffic). */
+  /**
+   * Envelopes delivered so far (for tests that check traffic).
+   *
+   * @return the count
+   */
   public long deliveredCount() {
     return delivered.get();
   }
 
-  /** Envelopes dropped so far by faults, partitions, filters or unknown addresses. */
+  /**
+   * Envelopes dropped so far by faults, partitions, filters or unknown addresses.
+   *
+   * @return the count
+   */
   public long droppedCount() {
     return dropped.get();
   }

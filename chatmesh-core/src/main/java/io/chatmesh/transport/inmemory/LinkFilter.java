@@ -8,6 +8,13 @@ import io.chatmesh.spi.transport.Envelope;
  */
 @FunctionalInterface
 public interface LinkFilter {
-  /** True to deliver, false to drop. */
+  /**
+   * True to deliver, false to drop.
+   *
+   * @param fromAddress the sender's address
+   * @param toAddress the receiver's address
+   * @param envelope the envelope
+   * @return whether to deliver it
+   */
   boolean allow(String fromAddress, String toAddress, Envelope envelope);
 }

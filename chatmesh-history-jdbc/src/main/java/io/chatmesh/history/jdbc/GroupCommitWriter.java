@@ -2,7 +2,7 @@ package io.chatmesh.history.jdbc;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
-import io.chatmesh.wire.Sequenced;
+import io.chatmesh.spi.history.HistoryEntry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class GroupCommitWriter {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
 
-  private record Pending(List<Sequenced> entries, CompletableFuture<Void> future) {}
+  private record Pending(List<HistoryEntry> entries, CompletableFuture<Void> future) {}
 
   private static final Pending STOP = new Pending(List.of(), new CompletableFuture<>());
 
@@ -58,7 +58,7 @@ final class GroupCommitWriter {
     this.thread.start();
   }
 
-  CompletableFuture<Void> submit(List<Sequenced> entries) {
+  CompletableFuture<Void> submit(List<HistoryEntry> entries) {
     if (entries.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
@@ -154,7 +154,7 @@ final class GroupCommitWriter {
   }
 
   private void write(List<Pending> batch, int size) {
-    List<Sequenced> all = new ArrayList<>(size);
+    List<HistoryEntry> all = new ArrayList<>(size);
     for (Pending p : batch) {
       all.addAll(p.entries);
     }
@@ -199,14 +199,14 @@ final class GroupCommitWriter {
   }
 
   /** Inserts all entries; returns, by index, the entries refused because another epoch holds the seq. */
-  private Map<Integer, String> insert(Connection c, List<Sequenced> all) throws SQLException {
+  private Map<Integer, String> insert(Connection c, List<HistoryEntry> all) throws SQLException {
     int[] counts;
     try (PreparedStatement ps = db.prepare(c, Sql.INSERT_EVENT)) {
-      for (Sequenced e : all) {
+      for (HistoryEntry e : all) {
         ps.setString(1, e.room());
         ps.setLong(2, e.epoch());
         ps.setLong(3, e.seq());
-        ps.setString(4, e.kind().name());
+        ps.setString(4, KindColumn.toColumn(e.kind()));
         ps.setString(5, e.user().value());
         ps.setString(6, e.text());
         if (e.clientMessageId() == null) {
@@ -225,7 +225,7 @@ final class GroupCommitWriter {
         continue;
       }
       // not inserted: a retry (same epoch, fine) or a seq taken by another epoch (refused)
-      Sequenced e = all.get(i);
+      HistoryEntry e = all.get(i);
       try (PreparedStatement ps = db.prepare(c, Sql.SELECT_EPOCH_AT)) {
         ps.setString(1, e.room());
         ps.setLong(2, e.seq());

@@ -7,9 +7,8 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.UserId;
 import io.chatmesh.history.HistoryValidation;
+import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
-import io.chatmesh.wire.EventKind;
-import io.chatmesh.wire.Sequenced;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,12 +96,18 @@ public final class JdbcHistoryStore implements HistoryStore {
    *
    * @throws ChatException BAD_REQUEST for an unsupported URL; UNAVAILABLE if the database cannot be
    *     reached or its schema cannot be created
+   * @param url the history URL
+   * @return a started store
    */
   public static JdbcHistoryStore forUrl(String url) {
     return builder().url(url).build();
   }
 
-  /** A builder with the defaults documented on each setter. */
+  /**
+   * A builder with the defaults documented on each setter.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -110,7 +115,11 @@ public final class JdbcHistoryStore implements HistoryStore {
   /** Counters since start; an immutable snapshot. */
   public record Stats(long transactions, long entriesWritten, long retries, long failedBatches) {}
 
-  /** Counters since start. */
+  /**
+   * Counters since start.
+   *
+   * @return a snapshot of the counters
+   */
   public Stats stats() {
     return new Stats(
         writer.transactions.get(), writer.entriesWritten.get(), db.retries.get(), writer.failedBatches.get());
@@ -198,8 +207,8 @@ public final class JdbcHistoryStore implements HistoryStore {
    * (database unreachable after retries, backlog full, store closed) or NOT_ADMIN.
    */
   @Override
-  public CompletableFuture<Void> append(List<Sequenced> entries) {
-    List<Sequenced> checked;
+  public CompletableFuture<Void> append(List<HistoryEntry> entries) {
+    List<HistoryEntry> checked;
     try {
       checked = HistoryValidation.entries(entries);
     } catch (ChatException e) {
@@ -209,7 +218,7 @@ public final class JdbcHistoryStore implements HistoryStore {
   }
 
   @Override
-  public List<Sequenced> readAfter(String room, long afterSeq, int limit) {
+  public List<HistoryEntry> readAfter(String room, long afterSeq, int limit) {
     HistoryValidation.room(room);
     HistoryValidation.limit(limit);
     checkOpen();
@@ -217,21 +226,21 @@ public final class JdbcHistoryStore implements HistoryStore {
   }
 
   @Override
-  public List<Sequenced> readBefore(String room, long beforeSeq, int limit) {
+  public List<HistoryEntry> readBefore(String room, long beforeSeq, int limit) {
     HistoryValidation.room(room);
     HistoryValidation.limit(limit);
     checkOpen();
-    List<Sequenced> newestFirst =
+    List<HistoryEntry> newestFirst =
         new ArrayList<>(read("reading history of '" + room + "'", Sql.READ_BEFORE, room, beforeSeq, limit));
     Collections.reverse(newestFirst);
     return List.copyOf(newestFirst);
   }
 
-  private List<Sequenced> read(String what, String sql, String room, long seq, int limit) {
+  private List<HistoryEntry> read(String what, String sql, String room, long seq, int limit) {
     return db.autoCommit(
         what,
         c -> {
-          List<Sequenced> out = new ArrayList<>(Math.min(limit, 1024));
+          List<HistoryEntry> out = new ArrayList<>(Math.min(limit, 1024));
           try (PreparedStatement ps = db.prepare(c, sql)) {
             ps.setString(1, room);
             ps.setLong(2, seq);
@@ -246,16 +255,9 @@ public final class JdbcHistoryStore implements HistoryStore {
         });
   }
 
-  private static Sequenced row(ResultSet rs) throws SQLException {
-    String kind = rs.getString(4);
-    EventKind k;
-    try {
-      k = EventKind.valueOf(kind);
-    } catch (IllegalArgumentException e) {
-      throw new ChatException(
-          ErrorCode.INTERNAL, "stored history entry has unknown kind '" + kind + "' (written by a newer chatmesh?)", e);
-    }
-    return new Sequenced(
+  private static HistoryEntry row(ResultSet rs) throws SQLException {
+    HistoryEntry.Kind k = KindColumn.fromColumn(rs.getString(4));
+    return new HistoryEntry(
         rs.getString(1),
         rs.getLong(2),
         rs.getLong(3),
@@ -351,6 +353,9 @@ public final class JdbcHistoryStore implements HistoryStore {
      * postgresql://[user[:password]@]host[:port]/database[?user=..&password=..]} (PostgreSQL or
      * CockroachDB), or a {@code jdbc:h2:} / {@code jdbc:postgresql:} URL. The store creates and owns
      * a HikariCP pool. Either this or {@link #dataSource} is required.
+     *
+     * @param url the history URL
+     * @return this builder
      */
     public Builder url(String url) {
       this.url = HistoryUrls.toJdbcUrl(url);
@@ -361,6 +366,9 @@ public final class JdbcHistoryStore implements HistoryStore {
     /**
      * Uses the application's own (pooled) data source instead of a URL; the store does not close
      * it. Pool settings of this builder do not apply.
+     *
+     * @param dataSource the data source
+     * @return this builder
      */
     public Builder dataSource(DataSource dataSource) {
       this.dataSource = require(dataSource, "dataSource");
@@ -368,19 +376,34 @@ public final class JdbcHistoryStore implements HistoryStore {
       return this;
     }
 
-    /** Database user, if not in the URL. */
+    /**
+     * Database user, if not in the URL.
+     *
+     * @param user the user name
+     * @return this builder
+     */
     public Builder user(String user) {
       this.user = require(user, "user");
       return this;
     }
 
-    /** Database password, if not in the URL. Never logged. */
+    /**
+     * Database password, if not in the URL. Never logged.
+     *
+     * @param password the password
+     * @return this builder
+     */
     public Builder password(String password) {
       this.password = require(password, "password");
       return this;
     }
 
-    /** Maximum connections in the pool (one is the writer's). Default 4. */
+    /**
+     * Maximum connections in the pool (one is the writer's). Default 4.
+     *
+     * @param connections the pool size, at least 1
+     * @return this builder
+     */
     public Builder poolSize(int connections) {
       this.poolSize = atLeast(connections, 1, "poolSize");
       return this;
@@ -389,6 +412,9 @@ public final class JdbcHistoryStore implements HistoryStore {
     /**
      * Entries the writer gathers into one transaction at most; a single larger append is still
      * written whole. Default 1000.
+     *
+     * @param entries the batch size, at least 1
+     * @return this builder
      */
     public Builder batchSize(int entries) {
       this.batchSize = atLeast(entries, 1, "batchSize");
@@ -398,6 +424,9 @@ public final class JdbcHistoryStore implements HistoryStore {
     /**
      * How long the writer waits for more entries before committing a batch that is not full.
      * Default 0: commit what is queued right away (batches still form while a commit is in flight).
+     *
+     * @param delay the delay, not negative
+     * @return this builder
      */
     public Builder maxBatchDelay(Duration delay) {
       require(delay, "maxBatchDelay");
@@ -408,19 +437,35 @@ public final class JdbcHistoryStore implements HistoryStore {
       return this;
     }
 
-    /** Entries that may wait for the writer before appends fail fast with UNAVAILABLE. Default 100,000. */
+    /**
+     * Entries that may wait for the writer before appends fail fast with UNAVAILABLE. Default 100,000.
+     *
+     * @param entries the bound, at least 1
+     * @return this builder
+     */
     public Builder maxPendingEntries(int entries) {
       this.maxPendingEntries = atLeast(entries, 1, "maxPendingEntries");
       return this;
     }
 
-    /** Retries of a transaction that failed with a retryable SQLSTATE (40001, ...). Default 10. */
+    /**
+     * Retries of a transaction that failed with a retryable SQLSTATE (40001, ...). Default 10.
+     *
+     * @param retries the number of retries, 0 or more
+     * @return this builder
+     */
     public Builder maxRetries(int retries) {
       this.maxRetries = atLeast(retries, 0, "maxRetries");
       return this;
     }
 
-    /** First retry delay (doubled per retry, with jitter) and its cap. Default 5 ms and 1 s. */
+    /**
+     * First retry delay (doubled per retry, with jitter) and its cap. Default 5 ms and 1 s.
+     *
+     * @param initial the first delay, positive
+     * @param max the longest delay, not below {@code initial}
+     * @return this builder
+     */
     public Builder retryBackoff(Duration initial, Duration max) {
       this.initialBackoff = positive(initial, "retryBackoff initial");
       this.maxBackoff = positive(max, "retryBackoff max");
@@ -430,19 +475,34 @@ public final class JdbcHistoryStore implements HistoryStore {
       return this;
     }
 
-    /** How long to wait for a pooled connection (and for the database on start). Default 5 s. */
+    /**
+     * How long to wait for a pooled connection (and for the database on start). Default 5 s.
+     *
+     * @param timeout the timeout, positive
+     * @return this builder
+     */
     public Builder connectionTimeout(Duration timeout) {
       this.connectionTimeout = positive(timeout, "connectionTimeout");
       return this;
     }
 
-    /** Time limit of each statement (JDBC query timeout, whole seconds, at least 1). Default 10 s. */
+    /**
+     * Time limit of each statement (JDBC query timeout, whole seconds, at least 1). Default 10 s.
+     *
+     * @param timeout the timeout, positive
+     * @return this builder
+     */
     public Builder statementTimeout(Duration timeout) {
       this.statementTimeout = positive(timeout, "statementTimeout");
       return this;
     }
 
-    /** How long {@link JdbcHistoryStore#close()} waits for queued appends. Default 10 s. */
+    /**
+     * How long {@link JdbcHistoryStore#close()} waits for queued appends. Default 10 s.
+     *
+     * @param timeout the timeout, positive
+     * @return this builder
+     */
     public Builder closeTimeout(Duration timeout) {
       this.closeTimeout = positive(timeout, "closeTimeout");
       return this;
@@ -453,6 +513,7 @@ public final class JdbcHistoryStore implements HistoryStore {
      *
      * @throws ChatException BAD_REQUEST if neither URL nor data source was given or the database
      *     is not supported; UNAVAILABLE if the database cannot be reached or migrated
+     * @return the started store
      */
     public JdbcHistoryStore build() {
       if (url == null && dataSource == null) {

@@ -7,16 +7,18 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.UserId;
+import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.history.HistoryStore.Position;
 import io.chatmesh.testkit.AbstractHistoryStoreTest;
-import io.chatmesh.wire.Sequenced;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -219,6 +221,72 @@ abstract class AbstractJdbcHistoryStoreTest extends AbstractHistoryStoreTest {
     assertThat(store.lastPosition(r)).contains(new Position(1, 200));
   }
 
+  /**
+   * The kind column keeps the texts schema version 1 always stored, whatever the enums are called:
+   * rows written before the history SPI had its own entry type read back as the same kinds, and a
+   * text this version does not know is reported, not guessed.
+   */
+  @Test
+  void theKindColumnKeepsItsMeaningForExistingDatabases() throws Exception {
+    String r = room("kinds");
+    UserId bob = UserId.of("bob");
+    List<String> texts = List.of("MESSAGE", "JOINED", "LEFT", "NODE_FAILED");
+    List<HistoryEntry.Kind> kinds =
+        List.of(HistoryEntry.Kind.MESSAGE, HistoryEntry.Kind.JOINED, HistoryEntry.Kind.LEFT, HistoryEntry.Kind.NODE_FAILED);
+    try (HikariDataSource pool = pool(url());
+        Connection c = pool.getConnection()) {
+      // as an earlier version wrote them: seq 1-4 straight into the table
+      try (PreparedStatement ps = c.prepareStatement(Sql.INSERT_EVENT)) {
+        for (int i = 0; i < texts.size(); i++) {
+          ps.setString(1, r);
+          ps.setLong(2, 1);
+          ps.setLong(3, i + 1);
+          ps.setString(4, texts.get(i));
+          ps.setString(5, "bob");
+          ps.setString(6, "");
+          ps.setString(7, null);
+          ps.setLong(8, 7);
+          ps.executeUpdate();
+        }
+      }
+      assertThat(store.readAfter(r, 0, 10)).extracting(HistoryEntry::kind).containsExactlyElementsOf(kinds);
+      // written by this version: seq 5-8, one of each kind, stored with the same texts
+      List<HistoryEntry> written = new ArrayList<>();
+      for (int i = 0; i < kinds.size(); i++) {
+        written.add(new HistoryEntry(r, 1, 5 + i, kinds.get(i), bob, "", null, 8));
+      }
+      appendNow(written);
+      List<String> stored = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT kind FROM chatmesh_event WHERE room = ? AND seq >= 5 ORDER BY seq")) {
+        ps.setString(1, r);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            stored.add(rs.getString(1));
+          }
+        }
+      }
+      assertThat(stored).isEqualTo(texts);
+      try (PreparedStatement ps = c.prepareStatement(Sql.INSERT_EVENT)) {
+        ps.setString(1, r);
+        ps.setLong(2, 1);
+        ps.setLong(3, 9);
+        ps.setString(4, "REACTION");
+        ps.setString(5, "bob");
+        ps.setString(6, "");
+        ps.setString(7, null);
+        ps.setLong(8, 9);
+        ps.executeUpdate();
+      }
+    }
+    assertThatThrownBy(() -> store.readAfter(r, 8, 10))
+        .isInstanceOfSatisfying(
+            ChatException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL);
+              assertThat(e.detail()).contains("unknown kind 'REACTION'");
+            });
+  }
+
   @Test
   void schemaIsAtTheLatestVersionAndStartingAgainChangesNothing() throws Exception {
     openStore().close();
@@ -271,11 +339,11 @@ abstract class AbstractJdbcHistoryStoreTest extends AbstractHistoryStoreTest {
     }
     assertThat(acks).as("acks seen before the kill (see %s/child.err)", dir).isGreaterThan(0);
 
-    List<Sequenced> stored;
+    List<HistoryEntry> stored;
     try (JdbcHistoryStore reopened = JdbcHistoryStore.builder().url(childUrl).build()) {
       stored = reopened.readAfter(r, 0, 1_000_000);
     }
-    List<Long> seqs = stored.stream().map(Sequenced::seq).toList();
+    List<Long> seqs = stored.stream().map(HistoryEntry::seq).toList();
     long lastStored = seqs.isEmpty() ? 0 : seqs.get(seqs.size() - 1);
     System.out.printf(
         "kill test (%s): acked %d (highest seq %d) before SIGKILL; stored %d (seq 1..%d); acked but lost %d%n",

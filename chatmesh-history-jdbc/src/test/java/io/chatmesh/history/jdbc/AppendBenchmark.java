@@ -1,8 +1,7 @@
 package io.chatmesh.history.jdbc;
 
 import io.chatmesh.UserId;
-import io.chatmesh.wire.EventKind;
-import io.chatmesh.wire.Sequenced;
+import io.chatmesh.spi.history.HistoryEntry;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -31,7 +30,7 @@ public final class AppendBenchmark {
       long start = System.nanoTime();
       for (long seq = 1; seq <= total; seq++) {
         permits.acquire();
-        Sequenced e = new Sequenced(room, 1, seq, EventKind.MESSAGE, UserId.of("bench"), text, "c" + seq, seq);
+        HistoryEntry e = new HistoryEntry(room, 1, seq, HistoryEntry.Kind.MESSAGE, UserId.of("bench"), text, "c" + seq, seq);
         last = store.append(List.of(e)).whenComplete((ok, err) -> permits.release());
       }
       last.get(60, TimeUnit.SECONDS);

@@ -1,8 +1,7 @@
 package io.chatmesh.history.jdbc;
 
 import io.chatmesh.UserId;
-import io.chatmesh.wire.EventKind;
-import io.chatmesh.wire.Sequenced;
+import io.chatmesh.spi.history.HistoryEntry;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Semaphore;
@@ -29,7 +28,7 @@ public final class KillTestWriter {
     for (long seq = 1; seq <= 200_000; seq++) {
       inFlight.acquire();
       long s = seq;
-      Sequenced e = new Sequenced(room, 1, s, EventKind.MESSAGE, UserId.of("killer"), "message " + s, "c" + s, s);
+      HistoryEntry e = new HistoryEntry(room, 1, s, HistoryEntry.Kind.MESSAGE, UserId.of("killer"), "message " + s, "c" + s, s);
       store.append(List.of(e))
           .whenComplete(
               (ok, err) -> {

@@ -133,6 +133,8 @@ public final class GrpcTransport implements Transport {
    * free port).
    *
    * @throws ChatException BAD_REQUEST if the address is not {@code host:port}
+   * @param listenAddress {@code host:port} to listen on
+   * @return a new builder
    */
   public static Builder builder(String listenAddress) {
     return new Builder(HostPort.parse(listenAddress));
@@ -400,12 +402,20 @@ public final class GrpcTransport implements Transport {
 
   // ------------------------------------------------------------------------------- queries
 
-  /** The address peers reach this transport at; empty before {@link #start}. */
+  /**
+   * The address peers reach this transport at; empty before {@link #start}.
+   *
+   * @return the address, or empty
+   */
   public String address() {
     return address;
   }
 
-  /** A snapshot of this transport's counters. */
+  /**
+   * A snapshot of this transport's counters.
+   *
+   * @return the counters
+   */
   public Stats stats() {
     return counters.snapshot(links.values().stream().mapToLong(OutboundLink::queued).sum());
   }
@@ -414,6 +424,9 @@ public final class GrpcTransport implements Transport {
    * The protocol version agreed on the outbound link to {@code address} (the highest version both
    * nodes speak), while that link is open; empty before it opened, while it is down, or if it was
    * refused.
+   *
+   * @param address the peer's address
+   * @return the agreed version, or empty
    */
   public OptionalInt linkProtocolVersion(String address) {
     OutboundLink l = links.get(address);
@@ -424,6 +437,9 @@ public final class GrpcTransport implements Transport {
   /**
    * The last error of the outbound link to {@code address} (for example a protocol version
    * refusal), if the link exists and has failed since it last opened.
+   *
+   * @param address the peer's address
+   * @return the error, or empty
    */
   public Optional<String> linkError(String address) {
     OutboundLink l = links.get(address);
@@ -570,6 +586,9 @@ public final class GrpcTransport implements Transport {
      * The address to tell peers when it differs from the listen address (e.g. listening on {@code
      * 0.0.0.0:9091}, reachable as {@code 10.0.0.5:9091}). Default: the listen address with the bound
      * port.
+     *
+     * @param address {@code host:port} peers connect to
+     * @return this builder
      */
     public Builder advertisedAddress(String address) {
       this.advertisedAddress = HostPort.parse(address).toString();
@@ -580,19 +599,32 @@ public final class GrpcTransport implements Transport {
      * Largest gRPC message accepted from a peer, in bytes; a bigger one closes that peer's stream.
      * Also the largest single envelope this transport sends (peers should use the same value).
      * Default 4 MiB.
+     *
+     * @param bytes the limit, at least 1024
+     * @return this builder
      */
     public Builder maxMessageSize(int bytes) {
       this.maxMessageSize = atLeast(bytes, 1024, "maxMessageSize");
       return this;
     }
 
-    /** Most envelopes queued per destination before new ones are dropped. Default 10,000. */
+    /**
+     * Most envelopes queued per destination before new ones are dropped. Default 10,000.
+     *
+     * @param envelopes the bound, at least 1
+     * @return this builder
+     */
     public Builder maxQueuedEnvelopes(int envelopes) {
       this.maxQueuedEnvelopes = atLeast(envelopes, 1, "maxQueuedEnvelopes");
       return this;
     }
 
-    /** Most encoded bytes queued per destination before new envelopes are dropped. Default 32 MiB. */
+    /**
+     * Most encoded bytes queued per destination before new envelopes are dropped. Default 32 MiB.
+     *
+     * @param bytes the bound, at least 1024
+     * @return this builder
+     */
     public Builder maxQueuedBytes(long bytes) {
       if (bytes < 1024) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "maxQueuedBytes must be at least 1024, was " + bytes);
@@ -604,6 +636,9 @@ public final class GrpcTransport implements Transport {
     /**
      * Target size of one batch (one gRPC message); a single larger envelope is sent alone. Default
      * 256 KiB.
+     *
+     * @param bytes the target, at least 1024
+     * @return this builder
      */
     public Builder maxBatchBytes(int bytes) {
       this.maxBatchBytes = atLeast(bytes, 1024, "maxBatchBytes");
@@ -613,6 +648,9 @@ public final class GrpcTransport implements Transport {
     /**
      * Deadline for a peer to accept a new stream (connect plus protocol check); after it the
      * attempt counts as failed and is retried with backoff. Default 5 s.
+     *
+     * @param d the timeout, positive
+     * @return this builder
      */
     public Builder handshakeTimeout(Duration d) {
       this.handshakeTimeout = positive(d, "handshakeTimeout");
@@ -622,6 +660,11 @@ public final class GrpcTransport implements Transport {
     /**
      * Reconnect backoff: the first retry after {@code initial}, each further one twice as late, at
      * most {@code max}, each randomised by ±{@code jitter} (0 to 1). Default 100 ms, 5 s, 0.2.
+     *
+     * @param initial the first delay, positive
+     * @param max the longest delay, not below {@code initial}
+     * @param jitter the random spread, 0 to 1
+     * @return this builder
      */
     public Builder backoff(Duration initial, Duration max, double jitter) {
       this.initialBackoff = positive(initial, "initial backoff");
@@ -636,24 +679,37 @@ public final class GrpcTransport implements Transport {
       return this;
     }
 
-    /** How long {@link GrpcTransport#close()} waits for queued envelopes to go out. Default 2 s. */
+    /**
+     * How long {@link GrpcTransport#close()} waits for queued envelopes to go out. Default 2 s.
+     *
+     * @param d the grace period, not negative
+     * @return this builder
+     */
     public Builder closeGracePeriod(Duration d) {
-      Objects.requireNonNull(d, "closeGracePeriod");
-      if (d.isNegative()) {
+      if (d == null || d.isNegative()) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "closeGracePeriod must not be negative, was " + d);
       }
       this.closeGracePeriod = d;
       return this;
     }
 
-    /** HTTP/2 keepalive ping interval on outbound connections (detects dead peers). Default 20 s. */
+    /**
+     * HTTP/2 keepalive ping interval on outbound connections (detects dead peers). Default 20 s.
+     *
+     * @param d the interval, positive
+     * @return this builder
+     */
     public Builder keepAliveTime(Duration d) {
       this.keepAliveTime = positive(d, "keepAliveTime");
       return this;
     }
 
     /** Netty event-loop threads: they do the network I/O, decode inbound batches and hand them to the
-     * engine, and run the outbound links (each link stays on one loop). Default 1. */
+     * engine, and run the outbound links (each link stays on one loop). Default 1.
+     *
+     * @param n the number of threads, at least 1
+     * @return this builder
+     */
     public Builder ioThreads(int n) {
       this.ioThreads = atLeast(n, 1, "ioThreads");
       return this;
@@ -674,7 +730,11 @@ public final class GrpcTransport implements Transport {
       return this;
     }
 
-    /** The unstarted transport. */
+    /**
+     * The unstarted transport.
+     *
+     * @return a transport that is not started yet
+     */
     public GrpcTransport build() {
       return new GrpcTransport(this);
     }

@@ -1,4 +1,4 @@
-package io.chatmesh.sequencer;
+package io.chatmesh.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param <T> the entry type
  */
-public final class InOrderDelivery<T> {
+final class InOrderDelivery<T> {
   private final ToLongFunction<T> seqOf;
   private final int maxBuffered;
   private final TreeMap<Long, T> ahead = new TreeMap<>();
@@ -27,36 +27,36 @@ public final class InOrderDelivery<T> {
    * @param maxBuffered most entries held ahead of a gap; beyond it the newest are dropped (and will
    *     be fetched again with the gap)
    */
-  public InOrderDelivery(ToLongFunction<T> seqOf, int maxBuffered) {
+  InOrderDelivery(ToLongFunction<T> seqOf, int maxBuffered) {
     this.seqOf = seqOf;
     this.maxBuffered = maxBuffered;
   }
 
   /** True once a cursor was set; entries offered before that are buffered. */
-  public boolean started() {
+  boolean started() {
     return next > 0;
   }
 
   /** The next seq to release (0 when not started). */
-  public long nextExpected() {
+  long nextExpected() {
     return next;
   }
 
   /** Sets the cursor: {@code seq} is the next entry to release; buffered entries below it are dropped. */
-  public List<T> startAt(long seq) {
+  List<T> startAt(long seq) {
     next = seq;
     ahead.headMap(seq).clear();
     return drain();
   }
 
   /** Forgets everything (the node has no members left in the room). */
-  public void reset() {
+  void reset() {
     next = 0;
     ahead.clear();
   }
 
   /** Offers an entry; returns the entries now releasable, in order (possibly empty). */
-  public List<T> offer(T entry) {
+  List<T> offer(T entry) {
     long seq = seqOf.applyAsLong(entry);
     if (next > 0 && seq < next) {
       return List.of();
@@ -79,7 +79,7 @@ public final class InOrderDelivery<T> {
    * Declares {@code next..seq-1} lost and moves the cursor to {@code seq}; returns entries now
    * releasable.
    */
-  public List<T> skipTo(long seq) {
+  List<T> skipTo(long seq) {
     if (seq > next) {
       next = seq;
       ahead.headMap(seq).clear();
@@ -88,7 +88,7 @@ public final class InOrderDelivery<T> {
   }
 
   /** The first missing seq range {@code [from, to]} before a buffered entry, or null if none. */
-  public long @Nullable [] firstGap() {
+  long @Nullable [] firstGap() {
     if (next == 0 || ahead.isEmpty()) {
       return null;
     }
@@ -97,7 +97,7 @@ public final class InOrderDelivery<T> {
   }
 
   /** Number of entries waiting behind a gap. */
-  public int buffered() {
+  int buffered() {
     return ahead.size();
   }
 

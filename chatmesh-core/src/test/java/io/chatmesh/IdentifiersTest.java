@@ -1,14 +1,13 @@
-package io.chatmesh.internal;
+package io.chatmesh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.chatmesh.ChatException;
 import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-class NamesTest {
+class IdentifiersTest {
   private static final Pattern SPEC = Pattern.compile("[A-Za-z0-9._-]+");
 
   @Test
@@ -22,16 +21,16 @@ class NamesTest {
         sb.append(random.nextBoolean() ? alphabet.charAt(random.nextInt(alphabet.length())) : (char) ('a' + random.nextInt(26)));
       }
       String s = sb.toString();
-      assertThat(Names.isIdentifier(s)).as("'%s'", s).isEqualTo(SPEC.matcher(s).matches());
+      assertThat(Identifiers.isIdentifier(s)).as("'%s'", s).isEqualTo(SPEC.matcher(s).matches());
     }
   }
 
   @Test
   void badIdentifiersAreRejectedNamingTheProblem() {
-    assertThat(Names.checkIdentifier("user id", "alice.B-2_x")).isEqualTo("alice.B-2_x");
-    assertThatThrownBy(() -> Names.checkIdentifier("user id", "al ice"))
+    assertThat(Identifiers.check("user id", "alice.B-2_x")).isEqualTo("alice.B-2_x");
+    assertThatThrownBy(() -> Identifiers.check("user id", "al ice"))
         .isInstanceOf(ChatException.class)
         .hasMessageContaining("user id 'al ice' may only contain");
-    assertThatThrownBy(() -> Names.checkIdentifier("user id", "x".repeat(65))).hasMessageContaining("65 characters");
+    assertThatThrownBy(() -> Identifiers.check("user id", "x".repeat(65))).hasMessageContaining("65 characters");
   }
 }

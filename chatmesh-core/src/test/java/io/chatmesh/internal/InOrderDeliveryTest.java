@@ -1,4 +1,4 @@
-package io.chatmesh.sequencer;
+package io.chatmesh.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,16 @@
+package io.chatmesh.transport.grpc;
+
+import io.chatmesh.testkit.AbstractBoundaryTest;
+
+/** The package rules of {@link AbstractBoundaryTest} for this module. */
+class BoundaryTest extends AbstractBoundaryTest {
+  @Override
+  protected String modulePackage() {
+    return "io.chatmesh.transport.grpc";
+  }
+
+  @Override
+  protected boolean isTransport() {
+    return true;
+  }
+}
