@@ -110,7 +110,7 @@ export class ChatClient {
   /**
    * Subscribes to an event; returns a function that unsubscribes. Events: state, welcome, rooms,
    * message, member_joined, member_left, presence, joined, left, removed, deleted, unavailable,
-   * available, lost, reset, error. "*" receives every event as (type, payload).
+   * available, lost, reset, rejoining (a rejoin after a reconnect failed and is retried), error. "*" receives every event as (type, payload).
    */
   on(type, fn) {
     if (!this._listeners.has(type)) this._listeners.set(type, new Set());
@@ -438,12 +438,24 @@ export class ChatClient {
     this._rooms.set(room, r);
     const frame = {type: "join", room};
     if (last) frame.last = last;
-    try {
-      const f = await this._request(frame, ["joined"]);
-      return this._onJoined(r, f, false);
-    } catch (e) {
-      if (this._rooms.get(room) === r && !r.joined) this._rooms.delete(room);
-      throw e;
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const f = await this._request({...frame}, ["joined"]);
+        if (this._rooms.get(room) !== r) throw new ChatError(ErrorCodes.NOT_MEMBER, "left room '" + room + "' while joining");
+        return this._onJoined(r, f, false);
+      } catch (e) {
+        // ALREADY_MEMBER right after a reload or reconnect: the old connection's membership is
+        // still being removed; ask again for a short while
+        const retry = e.code === ErrorCodes.ALREADY_MEMBER && this._rooms.get(room) === r
+          && Date.now() - started < this.nameInUseRetryMs;
+        if (retry) {
+          await new Promise((res) => setTimeout(res, Math.min(this.maxDelayMs, this.minDelayMs * Math.pow(2, attempt))));
+          continue;
+        }
+        if (this._rooms.get(room) === r && !r.joined) this._rooms.delete(room);
+        throw e;
+      }
     }
   }
 
@@ -492,10 +504,12 @@ export class ChatClient {
         // UNAVAILABLE: the admin is down; TIMEOUT: try again. Back off and retry.
         if (e.code === ErrorCodes.UNAVAILABLE) { r.available = false; this._emit("unavailable", {room: r.name, reason: e.detail}); }
         const ceiling = Math.min(this.maxDelayMs, this.minDelayMs * Math.pow(2, r.rejoinAttempt++));
+        const delay = Math.round(ceiling / 2 + this.random() * ceiling / 2);
+        this._emit("rejoining", {room: r.name, error: e, attempt: r.rejoinAttempt, delayMs: delay});
         clearTimeout(r.retryTimer);
         r.retryTimer = setTimeout(() => {
           if (this._rooms.get(r.name) === r && !r.joined && this.state === States.CONNECTED) this._rejoin(r);
-        }, Math.round(ceiling / 2 + this.random() * ceiling / 2));
+        }, delay);
       });
   }
 

@@ -445,7 +445,15 @@ class GatewayProtocolTest {
         HttpResponse.BodyHandlers.ofString());
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
-    assertThat(page.body()).contains("<title>chatmesh</title>").contains("new WebSocket(");
+    assertThat(page.body()).contains("<title>chatmesh</title>").contains("from \"/chatmesh.js\"");
+    assertThat(page.headers().firstValue("content-security-policy")).hasValueSatisfying(
+        csp -> assertThat(csp).contains("script-src 'self'"));
+    HttpResponse<String> library = http.send(
+        HttpRequest.newBuilder(base.resolve("/chatmesh.js")).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(library.statusCode()).isEqualTo(200);
+    assertThat(library.headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
+    assertThat(library.body()).contains("export class ChatClient").contains("new this.WebSocket(");
     HttpResponse<String> missing = http.send(
         HttpRequest.newBuilder(base.resolve("/nope")).timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());

@@ -114,9 +114,19 @@ final class DemoCluster implements AutoCloseable {
     }
   }
 
-  /** Starts a killed node again on its old ports and waits for READY. */
+  /**
+   * Starts a killed node again on its old ports, greeting every other node (as an operator would:
+   * the first node had no peers to greet when the cluster started), and waits for READY.
+   */
   void restart(String id) throws Exception {
     int[] p = ports.get(id);
+    List<String> others = new ArrayList<>();
+    ports.forEach((other, q) -> {
+      if (!other.equals(id)) {
+        others.add("127.0.0.1:" + q[1]);
+      }
+    });
+    args.put(id, List.of("--peers", String.join(",", others)));
     launch(id, p[0], p[1]).ready.get(60, TimeUnit.SECONDS);
   }
 
