@@ -299,7 +299,7 @@ export class ChatClient {
       this._requests.delete(f.id);
       clearTimeout(req.timer);
       if (f.type === "error") req.reject(new ChatError(f.code, f.message, {request: req.type, room: req.frame.room}));
-      else req.resolve(f);
+      else req.resolve(req.onReply ? req.onReply(f) : f); // onReply runs before the frames that follow
       if (f.type !== "deleted") return; // a deleted reply also ends our membership, below
     }
     switch (f.type) {
@@ -391,13 +391,13 @@ export class ChatClient {
 
   // ------------------------------------------------------------------ requests
 
-  _request(frame, replyTypes, {timeoutMs = this.requestTimeoutMs} = {}) {
+  _request(frame, replyTypes, {timeoutMs = this.requestTimeoutMs, onReply} = {}) {
     if (this.state === States.CLOSED || this.state === States.FAILED) {
       return Promise.reject(new ChatError(ErrorCodes.CLOSED, "the client is " + this.state));
     }
     return new Promise((resolve, reject) => {
       if (frame.id === undefined) frame.id = "r" + (this._nextId++);
-      const req = {frame, resolve, reject, type: frame.type, replyTypes, timeoutMs};
+      const req = {frame, resolve, reject, type: frame.type, replyTypes, timeoutMs, onReply};
       req.timer = setTimeout(() => {
         this._requests.delete(frame.id);
         this._waitingForConnection = this._waitingForConnection.filter((w) => w !== req);
@@ -441,9 +441,11 @@ export class ChatClient {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        const f = await this._request({...frame}, ["joined"]);
-        if (this._rooms.get(room) !== r) throw new ChatError(ErrorCodes.NOT_MEMBER, "left room '" + room + "' while joining");
-        return this._onJoined(r, f, false);
+        // the joined reply is applied at once: the history events right behind it need joinSeq
+        const info = await this._request({...frame}, ["joined"],
+          {onReply: (f) => (this._rooms.get(room) === r ? this._onJoined(r, f, false) : null)});
+        if (info === null) throw new ChatError(ErrorCodes.NOT_MEMBER, "left room '" + room + "' while joining");
+        return info;
       } catch (e) {
         // ALREADY_MEMBER right after a reload or reconnect: the old connection's membership is
         // still being removed; ask again for a short while
@@ -490,8 +492,8 @@ export class ChatClient {
   _rejoin(r) {
     const frame = {type: "join", room: r.name};
     if (r.epoch !== null) { frame.since = r.seq; frame.epoch = r.epoch; }
-    this._request(frame, ["joined"]).then(
-      (f) => { if (this._rooms.get(r.name) === r) this._onJoined(r, f, true); },
+    this._request(frame, ["joined"], {onReply: (f) => { if (this._rooms.get(r.name) === r) this._onJoined(r, f, true); }}).then(
+      () => {},
       (e) => {
         if (this._rooms.get(r.name) !== r) return;
         // UNKNOWN_ROOM: deleted, or (a new room) not yet in this node's directory: ask a few times
