@@ -471,6 +471,11 @@ export class ChatClient {
     if (r.epoch !== null && r.epoch !== f.epoch) {
       this._emit("reset", {room: r.name, epoch: f.epoch, previousEpoch: r.epoch});
       r.seq = 0;
+    } else if (resumed && f.seq <= r.seq) {
+      // our own join is not after what we saw: the room's log started again (its admin restarted
+      // without durable history); forget the old positions or every new event would look seen
+      this._emit("reset", {room: r.name, epoch: f.epoch, previousEpoch: r.epoch, restarted: true});
+      r.seq = 0;
     }
     if (!resumed || r.epoch !== f.epoch) {
       // nothing to resume from: everything before the join's own seq counts as seen, except the

@@ -93,7 +93,7 @@ export interface EventMap {
   available: { room: string; reason?: string };
   lost: { room: string; from: number; to: number; epoch: number };
   /** the room's log changed under us (new epoch, or recovered=false on a resume): reload what you show */
-  reset: { room: string; epoch: number; previousEpoch: number | null; recovered?: boolean };
+  reset: { room: string; epoch: number; previousEpoch: number | null; recovered?: boolean; restarted?: boolean };
   rejoining: { room: string; error: ChatError; attempt: number; delayMs: number };
   error: ChatError;
 }

@@ -113,3 +113,31 @@ test("errors carry the protocol code; a refused name fails connect(); close code
   assert.equal(describeCloseCode(1001), "the server went away");
   assert.ok(isValidName("a.b_c-1") && !isValidName("no spaces") && !isValidName("x".repeat(65)));
 });
+
+test("a resume into a room whose log started again (admin restarted without history) resets the positions", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
+  const seen = [];
+  const resets = [];
+  c.on("message", (m) => seen.push(m.seq + ":" + m.text));
+  c.on("reset", (r) => resets.push(r));
+  const connected = c.connect();
+  await until(() => sockets.length === 1);
+  welcome(sockets[0], "n1", "alice");
+  await connected;
+  const joined = c.join("r");
+  await tick();
+  sockets[0].reply({type: "joined", id: sockets[0].last("join").id, room: "r", admin: "n2", seq: 40, epoch: 1, members: ["alice"], recovered: true});
+  await joined;
+  sockets[0].reply({type: "message", room: "r", seq: 41, epoch: 1, user: "bob", text: "old", ts: 1});
+  sockets[0].drop();
+  await until(() => sockets.length === 2);
+  welcome(sockets[1], "n1", "alice");
+  await until(() => sockets[1].last("join"));
+  sockets[1].reply({type: "joined", id: sockets[1].last("join").id, room: "r", admin: "n2", seq: 3, epoch: 1, members: ["alice"], recovered: false});
+  sockets[1].reply({type: "member_joined", room: "r", user: "alice", seq: 3, epoch: 1, ts: 2});
+  sockets[1].reply({type: "message", room: "r", seq: 4, epoch: 1, user: "bob", text: "new", ts: 3});
+  assert.deepEqual(seen, ["41:old", "4:new"]);
+  assert.equal(resets[0].restarted, true);
+  c.close();
+});
