@@ -33,6 +33,18 @@ function welcome(ws, node, user) {
   ws.reply({type: "welcome", id: "hello", node, user});
 }
 
+/** Connects `c` (user alice) through the first fake socket and joins room "r" at {seq, epoch}. */
+async function connectAndJoin(c, sockets, {seq, epoch}) {
+  const connected = c.connect();
+  await until(() => sockets.length === 1);
+  welcome(sockets[0], "n1", "alice");
+  await connected;
+  const joined = c.join("r");
+  await tick();
+  sockets[0].reply({type: "joined", id: sockets[0].last("join").id, room: "r", admin: "n1", seq, epoch, members: ["alice"], recovered: true});
+  await joined;
+}
+
 test("backoff grows with jitter, is capped, and rotates over the URLs", async () => {
   const {sockets, FakeWebSocket} = fakeSockets();
   const c = new ChatClient({urls: ["ws://a/ws", "ws://b/ws"], user: "u", WebSocket: FakeWebSocket,
@@ -57,15 +69,8 @@ test("after a reconnect rooms are resumed from the last seq, overlaps dropped, u
   const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
   const seen = [];
   c.on("message", (m) => seen.push(m.seq + ":" + m.text));
-  const connected = c.connect();
-  await until(() => sockets.length === 1);
-  welcome(sockets[0], "n1", "alice");
-  await connected;
-  const joined = c.join("r");
-  await tick();
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 2});
   const ws = sockets[0];
-  ws.reply({type: "joined", id: ws.last("join").id, room: "r", admin: "n1", seq: 5, epoch: 2, members: ["alice"], recovered: true});
-  await joined;
   ws.reply({type: "member_joined", room: "r", user: "alice", seq: 5, epoch: 2, ts: 1});
   ws.reply({type: "message", room: "r", seq: 6, epoch: 2, user: "bob", text: "six", ts: 2});
   const sent = c.send("r", "mine");
@@ -121,14 +126,7 @@ test("a resume into a room whose log started again (admin restarted without hist
   const resets = [];
   c.on("message", (m) => seen.push(m.seq + ":" + m.text));
   c.on("reset", (r) => resets.push(r));
-  const connected = c.connect();
-  await until(() => sockets.length === 1);
-  welcome(sockets[0], "n1", "alice");
-  await connected;
-  const joined = c.join("r");
-  await tick();
-  sockets[0].reply({type: "joined", id: sockets[0].last("join").id, room: "r", admin: "n2", seq: 40, epoch: 1, members: ["alice"], recovered: true});
-  await joined;
+  await connectAndJoin(c, sockets, {seq: 40, epoch: 1});
   sockets[0].reply({type: "message", room: "r", seq: 41, epoch: 1, user: "bob", text: "old", ts: 1});
   sockets[0].drop();
   await until(() => sockets.length === 2);
