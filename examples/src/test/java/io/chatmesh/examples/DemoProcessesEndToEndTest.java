@@ -67,7 +67,7 @@ class DemoProcessesEndToEndTest {
   }
 
   @Test
-  void threeDemoCluster.ProcesServeTheWholeProtocol() throws Exception {
+  void threeNodeProcessesServeTheWholeProtocol() throws Exception {
     DemoCluster.Proc n1 = launch("n1");
     DemoCluster.Proc n2 = launch("n2", "--peers", grpc(n1));
     DemoCluster.Proc n3 = launch("n3", "--peers", grpc(n1) + "," + grpc(n2));
