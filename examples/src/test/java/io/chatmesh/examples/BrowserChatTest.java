@@ -33,8 +33,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * cluster of three demo node PROCESSES: two users on two nodes chat with timestamps, member list and
  * unread counts; a long URL does not widen the page; a reload resumes with history; a SIGKILL and
  * restart of one user's node mid-conversation recovers without user action; a failed send keeps
- * the text; Send is disabled while the room is unavailable; deletion and a refused name are shown;
- * the page works at 420 px. Skipped when Debian's chromium/chromedriver are not installed ({@code
+ * the text; Send is disabled while the room is unavailable; when its admin node comes back without
+ * the old members the removal is shown with a way back; deletion and a refused name are shown; the
+ * page works at 420 px. Skipped when Debian's chromium/chromedriver are not installed ({@code
  * .ci/run} installs them). Leaves screenshots in {@code examples/target/screenshots/}.
  */
 @Timeout(240)
@@ -262,6 +263,16 @@ class BrowserChatTest {
       cluster.kill("n3");
       waiting(alice).until(ExpectedConditions.attributeToBe(By.id("room-banner"), "data-kind", "unavailable"));
       assertThat(alice.findElement(By.id("send")).isEnabled()).isFalse();
+
+      // n3 comes back without its old membership list: alice is told she was removed (not left
+      // looking joined, as before) and gets back in with one click
+      cluster.restart("n3");
+      waiting(alice).until(ExpectedConditions.attributeToBe(By.id("room-banner"), "data-kind", "removed"));
+      assertThat(alice.findElement(By.id("send")).isEnabled()).isFalse();
+      click(alice, By.xpath("//div[@id='room-banner']/button[text()='Join again']"));
+      waiting(alice).until(ExpectedConditions.elementToBeClickable(By.id("send")));
+      say(alice, "room-c works again");
+      awaitMessage(alice, "room-c works again");
     } catch (Exception | AssertionError e) {
       for (int i = 0; i < browsers.size(); i++) {
         screenshot(browsers.get(i), "failure-" + i + ".png"); // what each page showed
