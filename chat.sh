@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Terminal chat client: ./chat.sh [ws://127.0.0.1:8081/ws] [name]
-# Commands: /rooms /create NAME /join NAME /leave [NAME] /delete NAME /room NAME /quit; other lines are sent.
+# Terminal chat client: ./chat.sh [--reconnect] [ws://127.0.0.1:8081/ws[,ws://...]] [name]
+# ./chat.sh --help lists the options, commands and exit codes; type /help in the client.
 set -euo pipefail
 cd "$(dirname "$0")"
 if [[ ! -d examples/target/lib ]]; then

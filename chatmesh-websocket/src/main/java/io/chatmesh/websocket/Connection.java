@@ -78,6 +78,8 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private static final class Membership {
     final Room room;
     boolean joining = true;
+    /** Seq of this membership's own join; events below it are history the client asked for. */
+    long joinedSeq = Long.MAX_VALUE;
     /** Events that arrived before the {@code joined} reply went out; sent right after it. */
     final List<RoomEvent> early = new ArrayList<>();
 
@@ -308,6 +310,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       }
       send(Frames.joined(joined, id));
       m.joining = false;
+      m.joinedSeq = joined.seq();
       List<RoomEvent> early = new ArrayList<>(m.early);
       m.early.clear();
       for (RoomEvent e : early) {
@@ -426,11 +429,14 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   private void deliver(Membership m, RoomEvent event) {
     send(Frames.event(event));
+    // the user's own removal ends the membership, but not an old one replayed as history on a
+    // resume (e.g. the NODE_FAILED of the node the client used before); REMOVED is not sequenced (0)
     boolean gone =
         event instanceof RoomEvent.RoomDeleted
             || (event instanceof RoomEvent.MemberLeft l
                 && l.user().equals(user)
-                && l.reason() != RoomEvent.LeaveReason.LEFT);
+                && l.reason() != RoomEvent.LeaveReason.LEFT
+                && (l.seq() == 0 || l.seq() >= m.joinedSeq));
     if (gone) {
       rooms.remove(m.room.name(), m);
     }

@@ -19,21 +19,28 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Serves the web chat page at {@code GET /} (and {@code /index.html}) for HTTP requests that are not
- * WebSocket upgrades; anything else gets 404 or 405. Each response closes the connection.
+ * Serves the web chat page at {@code GET /} (and {@code /index.html}) and the JavaScript client
+ * library it is built on at {@code /chatmesh.js} (an ES module, also usable by other pages) for HTTP
+ * requests that are not WebSocket upgrades; anything else gets 404 or 405. Each response closes the
+ * connection. Stateless and thread-safe.
  */
 final class PageHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   static final String PAGE_RESOURCE = "/io/chatmesh/websocket/index.html";
-  private static final byte[] PAGE = load();
+  static final String CLIENT_RESOURCE = "/io/chatmesh/websocket/chatmesh.js";
+  private static final byte[] PAGE = load(PAGE_RESOURCE);
+  private static final byte[] CLIENT = load(CLIENT_RESOURCE);
+  /** The page runs its own inline module and /chatmesh.js; it talks to any gateway (failover). */
+  private static final String PAGE_POLICY =
+      "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:";
 
-  private static byte[] load() {
-    try (InputStream in = PageHandler.class.getResourceAsStream(PAGE_RESOURCE)) {
+  private static byte[] load(String resource) {
+    try (InputStream in = PageHandler.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("missing class path resource " + PAGE_RESOURCE);
+        throw new IllegalStateException("missing class path resource " + resource);
       }
       return in.readAllBytes();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + PAGE_RESOURCE, e);
+      throw new UncheckedIOException("cannot read " + resource, e);
     }
   }
 
@@ -47,15 +54,11 @@ final class PageHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET is supported\n");
       response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
     } else if (path.equals("/") || path.equals("/index.html")) {
-      response = new DefaultFullHttpResponse(
-          HttpVersion.HTTP_1_1, HttpResponseStatus.OK, head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(PAGE));
-      response.headers()
-          .set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
-          .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
-          .set("X-Content-Type-Options", "nosniff")
-          .set("Content-Security-Policy",
-              "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:");
-      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, PAGE.length);
+      response = file(PAGE, "text/html; charset=utf-8", head);
+      response.headers().set("Content-Security-Policy", PAGE_POLICY);
+    } else if (path.equals("/chatmesh.js")) {
+      response = file(CLIENT, "text/javascript; charset=utf-8", head);
+      response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*"); // importable by other apps
     } else if (path.equals("/ws")) {
       response = text(HttpResponseStatus.BAD_REQUEST, "this is the WebSocket endpoint: connect with a WebSocket client\n");
     } else {
@@ -63,6 +66,17 @@ final class PageHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private static FullHttpResponse file(byte[] body, String contentType, boolean head) {
+    FullHttpResponse response = new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, HttpResponseStatus.OK, head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+    response.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+        .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+        .set("X-Content-Type-Options", "nosniff");
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    return response;
   }
 
   private static FullHttpResponse text(HttpResponseStatus status, String body) {

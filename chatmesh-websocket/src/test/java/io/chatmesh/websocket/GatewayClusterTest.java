@@ -244,6 +244,32 @@ class GatewayClusterTest {
     assertThat(request(carol, "{\"type\":\"join\",\"room\":\"hist\",\"last\":2,\"since\":1}").path("code").asText()).isEqualTo("BAD_REQUEST");
   }
 
+  @Test
+  void aResumeWhoseHistoryHoldsTheUsersOwnNodeFailedEventStaysJoined() throws Exception {
+    RawWsClient bob = connect("n1", "bob");
+    RawWsClient alice = connect("n2", "alice");
+    request(bob, "{\"type\":\"create\",\"room\":\"moving\"}");
+    awaitRoomVisible(alice, "moving", "n1");
+    request(bob, "{\"type\":\"join\",\"room\":\"moving\"}");
+    long aliceSeen = request(alice, "{\"type\":\"join\",\"room\":\"moving\"}").path("seq").asLong();
+
+    cluster.crash("n2"); // alice's node dies; the admin removes her (NODE_FAILED, sequenced)
+    JsonNode removed = bob.next("member_left");
+    assertThat(removed.path("reason").asText()).isEqualTo("NODE_FAILED");
+    RawWsClient aliceAgain = connect("n3", "alice");
+    JsonNode resumed = request(aliceAgain,
+        "{\"type\":\"join\",\"room\":\"moving\",\"since\":" + aliceSeen + ",\"epoch\":1}");
+    assertThat(resumed.path("type").asText()).isEqualTo("joined");
+    JsonNode history = aliceAgain.next("member_left");
+    assertThat(history.path("user").asText()).isEqualTo("alice");
+    assertThat(history.path("seq").asLong()).isLessThan(resumed.path("seq").asLong());
+
+    // that old event is history: her new membership stays, she gets the live stream and can leave
+    request(bob, "{\"type\":\"send\",\"room\":\"moving\",\"text\":\"still there?\"}");
+    assertThat(aliceAgain.next("message").path("text").asText()).isEqualTo("still there?");
+    assertThat(request(aliceAgain, "{\"type\":\"leave\",\"room\":\"moving\"}").path("type").asText()).isEqualTo("left");
+  }
+
   /** The next {@code n} chat messages as "seq:user:text". */
   private static List<String> messages(RawWsClient c, int n) throws Exception {
     List<String> out = new ArrayList<>();

@@ -440,21 +440,28 @@ class GatewayProtocolTest {
     start();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     URI base = URI.create("http://127.0.0.1:" + gateway.port());
-    HttpResponse<String> page = http.send(
-        HttpRequest.newBuilder(base.resolve("/")).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> page = get(http, base, "/");
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
-    assertThat(page.body()).contains("<title>chatmesh</title>").contains("new WebSocket(");
-    HttpResponse<String> missing = http.send(
-        HttpRequest.newBuilder(base.resolve("/nope")).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    assertThat(page.body()).contains("<title>chatmesh</title>").contains("from \"/chatmesh.js\"");
+    assertThat(page.headers().firstValue("content-security-policy")).hasValueSatisfying(
+        csp -> assertThat(csp).contains("script-src 'self'"));
+    HttpResponse<String> library = get(http, base, "/chatmesh.js");
+    assertThat(library.statusCode()).isEqualTo(200);
+    assertThat(library.headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
+    assertThat(library.body()).contains("export class ChatClient").contains("new this.WebSocket(");
+    HttpResponse<String> missing = get(http, base, "/nope");
     assertThat(missing.statusCode()).isEqualTo(404);
     HttpResponse<String> post = http.send(
         HttpRequest.newBuilder(base.resolve("/")).POST(HttpRequest.BodyPublishers.ofString("x"))
             .timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(405);
+  }
+
+  private static HttpResponse<String> get(HttpClient http, URI base, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

@@ -4,20 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,38 +23,10 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(240)
 class DemoProcessesEndToEndTest {
-  private static final Pattern READY = Pattern.compile("READY (\\S+)=ws:(\\d+),grpc:(\\S+)");
-  private final Map<String, NodeProcess> procs = new HashMap<>();
+  private final Map<String, DemoCluster.Proc> procs = new HashMap<>();
   private final List<WsTestClient> clients = new ArrayList<>();
 
-  private static final class NodeProcess {
-    final Process process;
-    final List<String> output = new CopyOnWriteArrayList<>();
-    final CompletableFuture<Matcher> ready = new CompletableFuture<>();
-
-    NodeProcess(Process p) {
-      this.process = p;
-      Thread t = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            output.add(line);
-            Matcher m = READY.matcher(line);
-            if (m.find()) {
-              ready.complete(m);
-            }
-          }
-        } catch (Exception e) {
-          // process ended
-        }
-        ready.completeExceptionally(new AssertionError("process ended before READY: " + output));
-      }, "demo-output");
-      t.setDaemon(true);
-      t.start();
-    }
-  }
-
-  private NodeProcess launch(String node, String... more) throws Exception {
+  private DemoCluster.Proc launch(String node, String... more) throws Exception {
     String classpath = System.getProperty("demo.classpath");
     assertThat(classpath).as("demo.classpath set by the pom").isNotBlank();
     List<String> cmd = new ArrayList<>(List.of(
@@ -70,21 +35,21 @@ class DemoProcessesEndToEndTest {
         "-cp", classpath, Demo.class.getName(),
         "--node", node, "--grpc-port", "0", "--ws-port", "0", "--failure-timeout-ms", "1500"));
     cmd.addAll(List.of(more));
-    NodeProcess p = new NodeProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    DemoCluster.Proc p = new DemoCluster.Proc(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     procs.put(node, p);
     p.ready.get(90, TimeUnit.SECONDS);
     return p;
   }
 
-  private static int wsPort(NodeProcess p) throws Exception {
+  private static int wsPort(DemoCluster.Proc p) throws Exception {
     return Integer.parseInt(p.ready.get().group(2));
   }
 
-  private static String grpc(NodeProcess p) throws Exception {
+  private static String grpc(DemoCluster.Proc p) throws Exception {
     return p.ready.get().group(3);
   }
 
-  private WsTestClient connect(NodeProcess p, String node, String user) throws Exception {
+  private WsTestClient connect(DemoCluster.Proc p, String node, String user) throws Exception {
     WsTestClient c = new WsTestClient(wsPort(p));
     clients.add(c);
     JsonNode w = c.request("{\"type\":\"hello\",\"user\":\"" + user + "\"}");
@@ -96,16 +61,16 @@ class DemoProcessesEndToEndTest {
   @AfterEach
   void stop() {
     clients.forEach(WsTestClient::close);
-    for (NodeProcess p : procs.values()) {
+    for (DemoCluster.Proc p : procs.values()) {
       p.process.destroyForcibly();
     }
   }
 
   @Test
   void threeNodeProcessesServeTheWholeProtocol() throws Exception {
-    NodeProcess n1 = launch("n1");
-    NodeProcess n2 = launch("n2", "--peers", grpc(n1));
-    NodeProcess n3 = launch("n3", "--peers", grpc(n1) + "," + grpc(n2));
+    DemoCluster.Proc n1 = launch("n1");
+    DemoCluster.Proc n2 = launch("n2", "--peers", grpc(n1));
+    DemoCluster.Proc n3 = launch("n3", "--peers", grpc(n1) + "," + grpc(n2));
     WsTestClient alice = connect(n1, "n1", "alice");
     WsTestClient bob = connect(n2, "n2", "bob");
     WsTestClient carol = connect(n3, "n3", "carol");
@@ -167,7 +132,7 @@ class DemoProcessesEndToEndTest {
     assertThat(refused.path("code").asText()).isEqualTo("UNAVAILABLE");
 
     // the survivors shut down cleanly on SIGINT, as on Ctrl-C
-    for (NodeProcess p : List.of(n1, n3)) {
+    for (DemoCluster.Proc p : List.of(n1, n3)) {
       Process kill = new ProcessBuilder("kill", "-INT", String.valueOf(p.process.pid())).start();
       assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
       assertThat(p.process.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGINT").isTrue();

@@ -1,0 +1,128 @@
+// Type declarations for chatmesh.js (the chatmesh WebSocket protocol v1 client).
+
+/** Protocol error codes (io.chatmesh.ErrorCode) plus the client's own. */
+export type ErrorCode =
+  | "BAD_REQUEST" | "UNKNOWN_ROOM" | "ROOM_EXISTS" | "NOT_MEMBER" | "ALREADY_MEMBER" | "NOT_ADMIN"
+  | "UNAVAILABLE" | "ABORTED" | "TOO_LARGE" | "RATE_LIMITED" | "UNAUTHORIZED" | "TIMEOUT" | "INTERNAL"
+  /** the connection dropped while the request was in flight (it may have taken effect) */
+  | "DISCONNECTED"
+  /** close() was called, or the client failed for good */
+  | "CLOSED"
+  /** no gateway could be reached on the first connect */
+  | "CONNECT_FAILED";
+
+export declare const ErrorCodes: Readonly<Record<ErrorCode, ErrorCode>>;
+
+/** A failed request or connection, with the protocol's error code. */
+export declare class ChatError extends Error {
+  readonly name: "ChatError";
+  readonly code: ErrorCode;
+  /** the server's (or client's) human-readable explanation */
+  readonly detail: string;
+  /** the request type that failed, when a request failed */
+  readonly request?: string;
+  readonly room?: string;
+}
+
+export type ConnectionState = "idle" | "connecting" | "connected" | "reconnecting" | "closed" | "failed";
+export declare const States: Readonly<Record<"IDLE" | "CONNECTING" | "CONNECTED" | "RECONNECTING" | "CLOSED" | "FAILED", ConnectionState>>;
+
+export interface ClientOptions {
+  /** one or several ws:// URLs (e.g. one per node); after a failure the next one is tried */
+  urls: string | string[];
+  user: string;
+  token?: string;
+  /** a WHATWG WebSocket class; default globalThis.WebSocket */
+  WebSocket?: new (url: string) => WebSocket;
+  /** first reconnect delay ceiling, doubled per attempt (default 250) */
+  minDelayMs?: number;
+  /** cap of the reconnect delay (default 5000) */
+  maxDelayMs?: number;
+  /** how long a request waits for its reply (default 10000) */
+  requestTimeoutMs?: number;
+  /** how long an unacked send is kept for resending (default 60000) */
+  sendTimeoutMs?: number;
+  /** how long "already connected"/"already a member" is retried on a first connect or join (default 3000) */
+  nameInUseRetryMs?: number;
+  /** random source in [0, 1) for the jitter (tests) */
+  random?: () => number;
+}
+
+export interface RoomInfo { room: string; admin: string; members: number; available: boolean; epoch: number; }
+export interface JoinInfo {
+  room: string; admin: string; seq: number; epoch: number; members: string[];
+  /** false if the requested history could not all be delivered */
+  recovered: boolean;
+  /** true for the automatic rejoin after a reconnect */
+  resumed: boolean;
+}
+export interface Message {
+  room: string; seq: number; epoch: number; user: string; text: string; id?: string;
+  /** milliseconds since 1970 on the admin's clock */
+  ts?: number; time: Date | null;
+  /** sent by this client's user */
+  mine: boolean;
+  /** false for history (asked for with `last`, replayed on a resume, or from history()) */
+  live: boolean;
+}
+export interface MemberEvent {
+  room: string; seq: number; epoch: number; user: string; ts?: number; time: Date | null; live: boolean;
+  /** member_left only */
+  reason?: "LEFT" | "NODE_FAILED" | "REMOVED";
+}
+export interface Ack { room: string; seq: number; epoch: number; duplicate: boolean; id: string; }
+export interface StateEvent {
+  state: ConnectionState; url: string | null; node: string | null;
+  attempt?: number; delayMs?: number; closeCode?: number; reason?: string; error?: ChatError;
+}
+
+export interface EventMap {
+  state: StateEvent;
+  welcome: { node: string; user: string; url: string; reconnected: boolean };
+  rooms: RoomInfo[];
+  message: Message;
+  member_joined: MemberEvent;
+  member_left: MemberEvent;
+  presence: { room: string; members: string[] };
+  joined: JoinInfo;
+  left: { room: string };
+  /** the admin removed this user (its node was unreachable); join again to come back */
+  removed: { room: string; reason: string };
+  deleted: { room: string; reason: string };
+  unavailable: { room: string; reason?: string };
+  available: { room: string; reason?: string };
+  lost: { room: string; from: number; to: number; epoch: number };
+  /** the room's log changed under us (new epoch, or recovered=false on a resume): reload what you show */
+  reset: { room: string; epoch: number; previousEpoch: number | null; recovered?: boolean; restarted?: boolean };
+  rejoining: { room: string; error: ChatError; attempt: number; delayMs: number };
+  error: ChatError;
+}
+
+export declare class ChatClient {
+  constructor(options: ClientOptions);
+  readonly state: ConnectionState;
+  /** id of the node currently connected to, or null */
+  readonly node: string | null;
+  readonly url: string | null;
+  readonly user: string;
+  /** number of sends not acked yet */
+  readonly pendingSends: number;
+
+  on<K extends keyof EventMap>(type: K, listener: (payload: EventMap[K]) => void): () => void;
+  on(type: "*", listener: (type: keyof EventMap, payload: unknown) => void): () => void;
+
+  connect(options?: { connectAttempts?: number }): Promise<{ node: string; user: string }>;
+  close(): void;
+  rooms(): Promise<RoomInfo[]>;
+  create(room: string): Promise<{ room: string; admin: string }>;
+  join(room: string, options?: { last?: number }): Promise<JoinInfo>;
+  leave(room: string): Promise<{ room: string }>;
+  delete(room: string): Promise<{ room: string }>;
+  history(room: string, options?: { before?: number; limit?: number }): Promise<Message[]>;
+  send(room: string, text: string, options?: { id?: string }): Promise<Ack>;
+  joinedRooms(): Array<{ room: string; joined: boolean; available: boolean; admin: string | null; seq: number; epoch: number | null; members: string[] }>;
+  members(room: string): string[];
+}
+
+export declare function isValidName(name: string): boolean;
+export declare function describeCloseCode(code: number): string;

@@ -1,0 +1,141 @@
+// Unit tests of the client's own logic against a scripted in-memory WebSocket (no server needed).
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {ChatClient, ChatError, describeCloseCode, isValidName} from "../chatmesh.js";
+
+/** A fake WebSocket class whose instances a test drives: open(), reply(frame), drop(code). */
+function fakeSockets() {
+  const sockets = [];
+  class FakeWebSocket {
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      this.sent = [];
+      sockets.push(this);
+    }
+    send(text) { this.sent.push(JSON.parse(text)); }
+    close() { this.readyState = 3; }
+    open() { this.readyState = 1; this.onopen(); }
+    reply(frame) { this.onmessage({data: JSON.stringify(frame)}); }
+    drop(code = 1006) { this.readyState = 3; this.onclose({code, reason: ""}); }
+    fail() { this.readyState = 3; this.onerror({}); }
+    last(type) { return this.sent.filter((f) => f.type === type).at(-1); }
+  }
+  return {sockets, FakeWebSocket};
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+const until = async (p) => { for (let i = 0; i < 200 && !p(); i++) await new Promise((r) => setTimeout(r, 5)); assert.ok(p(), "condition never held"); };
+
+function welcome(ws, node, user) {
+  ws.open();
+  assert.equal(ws.sent[0].type, "hello");
+  ws.reply({type: "welcome", id: "hello", node, user});
+}
+
+/** Connects `c` (user alice) through the first fake socket and joins room "r" at {seq, epoch}. */
+async function connectAndJoin(c, sockets, {seq, epoch}) {
+  const connected = c.connect();
+  await until(() => sockets.length === 1);
+  welcome(sockets[0], "n1", "alice");
+  await connected;
+  const joined = c.join("r");
+  await tick();
+  sockets[0].reply({type: "joined", id: sockets[0].last("join").id, room: "r", admin: "n1", seq, epoch, members: ["alice"], recovered: true});
+  await joined;
+}
+
+test("backoff grows with jitter, is capped, and rotates over the URLs", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws", "ws://b/ws"], user: "u", WebSocket: FakeWebSocket,
+    minDelayMs: 1, maxDelayMs: 4, random: () => 0.999});
+  const delays = [];
+  c.on("state", (s) => { if (s.delayMs !== undefined) delays.push(s.delayMs); });
+  const connected = c.connect({connectAttempts: 10});
+  for (let i = 0; i < 5; i++) {
+    await until(() => sockets.length === i + 1);
+    sockets[i].fail();
+  }
+  await until(() => sockets.length === 6);
+  welcome(sockets[5], "n2", "u");
+  assert.deepEqual(await connected, {node: "n2", user: "u"});
+  assert.deepEqual(sockets.map((s) => s.url), ["ws://a/ws", "ws://b/ws", "ws://a/ws", "ws://b/ws", "ws://a/ws", "ws://b/ws"]);
+  assert.deepEqual(delays, [1, 2, 4, 4, 4]);
+  c.close();
+});
+
+test("after a reconnect rooms are resumed from the last seq, overlaps dropped, unacked sends resent once", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
+  const seen = [];
+  c.on("message", (m) => seen.push(m.seq + ":" + m.text));
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 2});
+  const ws = sockets[0];
+  ws.reply({type: "member_joined", room: "r", user: "alice", seq: 5, epoch: 2, ts: 1});
+  ws.reply({type: "message", room: "r", seq: 6, epoch: 2, user: "bob", text: "six", ts: 2});
+  const sent = c.send("r", "mine");
+  await tick();
+  const sendId = ws.last("send").id;
+  ws.drop(1001);
+  await until(() => sockets.length === 2);
+  const ws2 = sockets[1];
+  welcome(ws2, "n2", "alice");
+  await until(() => ws2.last("join"));
+  assert.deepEqual({...ws2.last("join"), id: undefined}, {type: "join", room: "r", since: 6, epoch: 2, id: undefined});
+  assert.equal(ws2.last("send"), undefined, "sends wait for the rejoin");
+  ws2.reply({type: "joined", id: ws2.last("join").id, room: "r", admin: "n1", seq: 9, epoch: 2, members: ["alice", "bob"], recovered: true});
+  ws2.reply({type: "message", room: "r", seq: 6, epoch: 2, user: "bob", text: "six", ts: 2}); // overlap
+  ws2.reply({type: "message", room: "r", seq: 7, epoch: 2, user: "alice", text: "mine", id: sendId, ts: 3});
+  ws2.reply({type: "member_left", room: "r", seq: 8, epoch: 2, user: "alice", reason: "NODE_FAILED", ts: 4}); // old membership
+  ws2.reply({type: "member_joined", room: "r", user: "alice", seq: 9, epoch: 2, ts: 5});
+  await tick();
+  assert.deepEqual(ws2.sent.filter((f) => f.type === "send").map((f) => f.id), [sendId], "the unacked send is resent once, with its id");
+  ws2.reply({type: "ack", id: sendId, room: "r", seq: 7, epoch: 2, duplicate: true});
+  assert.deepEqual(await sent, {room: "r", seq: 7, epoch: 2, duplicate: true, id: sendId});
+  assert.deepEqual(seen, ["6:six", "7:mine"]);
+  assert.deepEqual(c.members("r"), ["alice", "bob"], "the replayed NODE_FAILED does not end the membership");
+  assert.equal(c.joinedRooms()[0].joined, true);
+
+  // a live removal does end it, and so does an unsequenced REMOVED
+  const removed = new Promise((r) => c.on("removed", r));
+  ws2.reply({type: "member_left", room: "r", seq: 0, epoch: 2, user: "alice", reason: "REMOVED", ts: 6});
+  assert.deepEqual(await removed, {room: "r", reason: "REMOVED"});
+  assert.deepEqual(c.joinedRooms(), []);
+  c.close();
+});
+
+test("errors carry the protocol code; a refused name fails connect(); close codes read well", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "bob", WebSocket: FakeWebSocket, nameInUseRetryMs: 0});
+  const connected = c.connect();
+  await until(() => sockets.length === 1);
+  sockets[0].open();
+  sockets[0].reply({type: "error", id: "hello", code: "BAD_REQUEST", message: "user 'bob' is already connected"});
+  await assert.rejects(connected, (e) => e instanceof ChatError && e.code === "BAD_REQUEST" && /already connected/.test(e.message));
+  assert.equal(c.state, "failed");
+  await assert.rejects(c.rooms(), (e) => e.code === "CLOSED");
+  assert.equal(describeCloseCode(1006), "connection lost");
+  assert.equal(describeCloseCode(1001), "the server went away");
+  assert.ok(isValidName("a.b_c-1") && !isValidName("no spaces") && !isValidName("x".repeat(65)));
+});
+
+test("a resume into a room whose log started again (admin restarted without history) resets the positions", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
+  const seen = [];
+  const resets = [];
+  c.on("message", (m) => seen.push(m.seq + ":" + m.text));
+  c.on("reset", (r) => resets.push(r));
+  await connectAndJoin(c, sockets, {seq: 40, epoch: 1});
+  sockets[0].reply({type: "message", room: "r", seq: 41, epoch: 1, user: "bob", text: "old", ts: 1});
+  sockets[0].drop();
+  await until(() => sockets.length === 2);
+  welcome(sockets[1], "n1", "alice");
+  await until(() => sockets[1].last("join"));
+  sockets[1].reply({type: "joined", id: sockets[1].last("join").id, room: "r", admin: "n2", seq: 3, epoch: 1, members: ["alice"], recovered: false});
+  sockets[1].reply({type: "member_joined", room: "r", user: "alice", seq: 3, epoch: 1, ts: 2});
+  sockets[1].reply({type: "message", room: "r", seq: 4, epoch: 1, user: "bob", text: "new", ts: 3});
+  assert.deepEqual(seen, ["41:old", "4:new"]);
+  assert.equal(resets[0].restarted, true);
+  c.close();
+});
