@@ -46,6 +46,10 @@ public final class Demo {
         --history URL          keep room history durably: h2:DIR (embedded H2; a whole cluster uses
                                DIR/<node> per node) or postgresql://[user[:pw]@]host[:port]/db;
                                default: in memory (recent 10,000 entries per room, lost on exit)
+        --tls-dir DIR          mutual TLS between the nodes: each node reads ca.pem, node.pem and
+                               node.key from DIR/<node> (or DIR itself); make them with
+                               examples/dev-ca.sh DIR n1 n2 n3. Default: plaintext, logged as
+                               INSECURE (anyone reaching a gRPC port can act as any node)
         --help                 this text
       """;
 
@@ -111,7 +115,7 @@ public final class Demo {
         history = history + "/n" + i; // one embedded database per node
       }
       DemoNode node = DemoNode.start(
-          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout, history);
+          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout, history, tlsDir(opts));
       started.add(node);
       peers.add(node.node().address());
     }
@@ -125,7 +129,7 @@ public final class Demo {
     for (DemoNode node : started) {
       node.ensureRoom(defaultRoom(node.node().id().value()));
     }
-    banner(System.out, started, "Cluster of " + n + " nodes is up over gRPC.");
+    banner(System.out, started, "Cluster of " + n + " nodes is up over gRPC (" + (tlsDir(opts) == null ? "PLAINTEXT: insecure, see --tls-dir" : "mutual TLS") + ").");
   }
 
   private static void runOne(Map<String, String> opts, String host, Duration failureTimeout, List<DemoNode> started) {
@@ -139,7 +143,7 @@ public final class Demo {
         peers.add(p.trim());
       }
     }
-    DemoNode node = DemoNode.start(id, host, grpcPort, wsPort, peers, failureTimeout, opts.get("history"));
+    DemoNode node = DemoNode.start(id, host, grpcPort, wsPort, peers, failureTimeout, opts.get("history"), tlsDir(opts));
     started.add(node);
     String room = opts.getOrDefault("room", defaultRoom(id));
     if (!room.equals("none")) {
@@ -210,10 +214,15 @@ public final class Demo {
     }
   }
 
+  private static java.nio.file.@Nullable Path tlsDir(Map<String, String> opts) {
+    String d = opts.get("tls-dir");
+    return d == null ? null : java.nio.file.Path.of(d);
+  }
+
   static Map<String, String> parse(String[] args) {
     List<String> known = Arrays.asList(
         "nodes", "grpc-base", "ws-base", "node", "grpc-port", "ws-port", "peers", "room", "host",
-        "failure-timeout-ms", "history", "help");
+        "failure-timeout-ms", "history", "tls-dir", "help");
     Map<String, String> out = new HashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];

@@ -57,6 +57,14 @@ final class InboundLinkHandler
       call.close(Status.FAILED_PRECONDITION.withDescription(msg), trailers);
       return new ServerCall.Listener<>() {};
     }
+    PeerIdentity identity = PeerIdentity.of(call.getAttributes(), owner.tlsEnabled(), peer);
+    if (identity == null) {
+      String msg = "peer " + peer + " presented no certificate naming exactly one chatmesh node (" + GrpcTls.NODE_URI_PREFIX + "<id>)";
+      log.warn("refusing inbound link: {}", msg);
+      owner.counters.inboundStreamsRejected.incrementAndGet();
+      call.close(Status.UNAUTHENTICATED.withDescription(msg), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
     if (!owner.running()) {
       call.close(Status.UNAVAILABLE.withDescription("node " + owner.localAddress() + " is shutting down"), new Metadata());
       return new ServerCall.Listener<>() {};
@@ -71,19 +79,21 @@ final class InboundLinkHandler
             .build());
     call.request(1);
     log.debug("inbound link from {} accepted", peer);
-    return new Inbound(call, peer);
+    return new Inbound(call, peer, identity);
   }
 
   private final class Inbound extends ServerCall.Listener<LinkMethod.Batch> {
     private final ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call;
     private final String peer;
+    private final PeerIdentity identity;
     private final BatchCodec.Decoder decoder = new BatchCodec.Decoder();
     private boolean closed;
     private @Nullable String node;
 
-    Inbound(ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call, String peer) {
+    Inbound(ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call, String peer, PeerIdentity identity) {
       this.call = call;
       this.peer = peer;
+      this.identity = identity;
     }
 
     @Override
@@ -106,6 +116,9 @@ final class InboundLinkHandler
       for (Envelope e : decoded) {
         if (!owner.running() || r == null) {
           return; // closed or crashed: nothing is delivered any more
+        }
+        if (!identity.admits(e)) {
+          continue; // not the node its certificate names (logged)
         }
         node = e.from().value();
         try {

@@ -45,7 +45,7 @@ class RealGrpcClusterTest {
 
   private ChatNode start(String name, String listen) {
     GrpcTransport t =
-        GrpcTransport.builder(listen)
+        GrpcTransport.builder(listen).plaintext()
             .backoff(Duration.ofMillis(20), Duration.ofMillis(250), 0.2)
             .closeGracePeriod(Duration.ofMillis(500))
             .build();
