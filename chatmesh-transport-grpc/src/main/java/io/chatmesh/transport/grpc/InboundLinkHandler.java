@@ -1,6 +1,7 @@
 package io.chatmesh.transport.grpc;
 
 import io.chatmesh.ChatException;
+import io.chatmesh.internal.PeerText;
 import io.chatmesh.proto.v1.TransportProto;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
@@ -27,6 +28,8 @@ final class InboundLinkHandler
   private static final Logger log = LoggerFactory.getLogger(InboundLinkHandler.class);
 
   private final GrpcTransport owner;
+  /** Per transport: repeated complaints about a peer are logged once per interval. */
+  private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
 
   InboundLinkHandler(GrpcTransport owner) {
     this.owner = owner;
@@ -57,10 +60,10 @@ final class InboundLinkHandler
       call.close(Status.FAILED_PRECONDITION.withDescription(msg), trailers);
       return new ServerCall.Listener<>() {};
     }
-    PeerIdentity identity = PeerIdentity.of(call.getAttributes(), owner.tlsEnabled(), peer);
+    PeerIdentity identity = PeerIdentity.of(call.getAttributes(), owner.tlsEnabled(), peer, refusals);
     if (identity == null) {
       String msg = "peer " + peer + " presented no certificate naming exactly one chatmesh node (" + GrpcTls.NODE_URI_PREFIX + "<id>)";
-      log.warn("refusing inbound link: {}", msg);
+      refusals.warn("identity/" + ConnectionLogger.host(remote), "refusing inbound link: " + msg);
       owner.counters.inboundStreamsRejected.incrementAndGet();
       call.close(Status.UNAUTHENTICATED.withDescription(msg), new Metadata());
       return new ServerCall.Listener<>() {};
@@ -108,7 +111,7 @@ final class InboundLinkHandler
       } catch (ChatException e) {
         closed = true;
         owner.counters.inboundStreamsRejected.incrementAndGet();
-        log.warn("closing inbound link from {}{}: {}", peer, nodeSuffix(), e.detail());
+        refusals.warn("malformed/" + peer, "closing inbound link from " + peer + nodeSuffix() + ": " + PeerText.safe(e.detail()));
         call.close(Status.INVALID_ARGUMENT.withDescription(e.detail()), new Metadata());
         return;
       }

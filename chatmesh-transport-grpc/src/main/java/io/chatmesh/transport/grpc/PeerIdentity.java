@@ -13,8 +13,6 @@ import java.util.List;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The node id an inbound link's TLS client certificate proves ({@link GrpcTls#nodeIdUri}), and the
@@ -23,28 +21,26 @@ import org.slf4j.LoggerFactory;
  * refusal log is limited to one line per peer and interval.
  */
 final class PeerIdentity {
-  private static final Logger log = LoggerFactory.getLogger(PeerIdentity.class);
-  private static final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
-  /** An identity that vouches for nothing: plaintext links. */
-  static final PeerIdentity UNVERIFIED = new PeerIdentity(null, "");
-
   private final @Nullable String node;
   private final String peer;
+  private final PeerText.@Nullable Limited refusals;
 
-  private PeerIdentity(@Nullable String node, String peer) {
+  private PeerIdentity(@Nullable String node, String peer, PeerText.@Nullable Limited refusals) {
     this.node = node;
     this.peer = peer;
+    this.refusals = refusals;
   }
 
   /**
-   * The identity of the link whose call has {@code attrs}, described as {@code peer} in logs.
+   * The identity of the link whose call has {@code attrs}, described as {@code peer} in the
+   * refusals logged through {@code refusals}.
    *
    * @return the certificate's node id, or null when TLS is on but the peer's certificate names no
    *     single node (the link must be refused)
    */
-  static @Nullable PeerIdentity of(Attributes attrs, boolean tls, String peer) {
+  static @Nullable PeerIdentity of(Attributes attrs, boolean tls, String peer, PeerText.Limited refusals) {
     if (!tls) {
-      return UNVERIFIED;
+      return new PeerIdentity(null, peer, null); // vouches for nothing
     }
     SSLSession session = attrs.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     if (session == null) {
@@ -56,7 +52,7 @@ final class PeerIdentity {
         return null;
       }
       List<String> ids = nodeIds(leaf);
-      return ids.size() == 1 ? new PeerIdentity(ids.get(0), peer) : null;
+      return ids.size() == 1 ? new PeerIdentity(ids.get(0), peer, refusals) : null;
     } catch (SSLPeerUnverifiedException e) {
       return null;
     }
@@ -91,14 +87,15 @@ final class PeerIdentity {
 
   /**
    * Whether {@code e} may be delivered: its sender is the certified node (always true over
-   * plaintext). A refused envelope is logged, once per interval per link peer.
+   * plaintext). A refused envelope is logged, once per interval per certified and claimed id.
    */
   boolean admits(Envelope e) {
     String n = node;
-    if (n == null || n.equals(e.from().value())) {
+    PeerText.Limited r = refusals;
+    if (n == null || r == null || n.equals(e.from().value())) {
       return true;
     }
-    refusals.warn(
+    r.warn(
         n + "/" + e.from().value(),
         "refusing a " + e.message().getClass().getSimpleName() + " that claims to come from node "
             + PeerText.safe(e.from().value()) + " on the link from " + PeerText.safe(peer)
