@@ -194,6 +194,13 @@ class PeerAttackTest {
     assertThat(n("n1").room("general")).isPresent();
   }
 
+  @Test
+  void anUpdateClaimingToComeFromTheReceivingNodeItselfIsRefused() {
+    forge("n1", "n1", new DirectoryUpdate(Long.MAX_VALUE, true, List.of(new DirectoryUpdate.Entry("phantom", NodeId.of("n1"), 1, 0)), List.of()));
+    barrier("n1");
+    assertThat(n("n1").room("phantom")).isEmpty();
+  }
+
   // ------------------------------------------------------------------ membership
 
   @Test

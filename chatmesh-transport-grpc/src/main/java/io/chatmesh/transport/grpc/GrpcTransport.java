@@ -42,12 +42,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chatmesh {@link Transport} over gRPC ({@code grpc-netty-shaded}), plaintext HTTP/2.
+ * The chatmesh {@link Transport} over gRPC ({@code grpc-netty-shaded}): HTTP/2 with mutual TLS
+ * ({@link Builder#tls}), or plaintext when chosen explicitly ({@link Builder#plaintext()}).
  *
  * <pre>{@code
- * Transport t = GrpcTransport.builder("127.0.0.1:9091").maxMessageSize(8 << 20).build();
+ * Transport t = GrpcTransport.builder("127.0.0.1:9091")
+ *     .tls(GrpcTls.fromDirectory(Path.of("/etc/chatmesh/tls")))
+ *     .maxMessageSize(8 << 20)
+ *     .build();
  * ChatNode node = ChatNode.builder().nodeId("n1").transport(t).build().start();
  * }</pre>
+ *
+ * <p>With TLS, an inbound link is accepted only from a peer whose certificate the cluster CA
+ * signed and names one node id ({@link GrpcTls}); each envelope on it must carry that id as its
+ * sender, others are dropped and logged.
  *
  * <p>How it works: for every destination address it keeps one long-lived {@code NodeLink/Link}
  * stream and writes whatever is queued for that destination as one {@code EnvelopeBatch} per write,
