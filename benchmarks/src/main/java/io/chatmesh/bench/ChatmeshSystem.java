@@ -71,7 +71,7 @@ public final class ChatmeshSystem implements BenchSystem {
         b.historyInMemoryLimit(history);
       }
       if (grpc) {
-        GrpcTransport t = GrpcTransport.builder("127.0.0.1:0").build();
+        GrpcTransport t = GrpcTransport.builder("127.0.0.1:0").plaintext().build();
         transports[i] = t;
         b.transport(t);
       } else {

@@ -48,7 +48,7 @@ public final class RetainedSize {
     ChatNode[] nodes = new ChatNode[3];
     for (int i = 0; i < nodes.length; i++) {
       ChatNode.Builder b = ChatNode.builder().nodeId("n" + i).requestTimeout(Duration.ofSeconds(30));
-      b.transport(grpc ? GrpcTransport.builder("127.0.0.1:0").build() : network.transport("n" + i));
+      b.transport(grpc ? GrpcTransport.builder("127.0.0.1:0").plaintext().build() : network.transport("n" + i));
       if (i > 0) {
         b.seeds(nodes[0].address());
       }

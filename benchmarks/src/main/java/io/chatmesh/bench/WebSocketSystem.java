@@ -1,6 +1,7 @@
 package io.chatmesh.bench;
 
 import io.chatmesh.ChatNode;
+import io.chatmesh.transport.grpc.GrpcTransport;
 import io.chatmesh.websocket.WebSocketGateway;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ public final class WebSocketSystem implements BenchSystem {
   public void start(Workload w, Tracker tracker) throws Exception {
     this.w = w;
     for (int i = 0; i < nodes.length; i++) {
-      ChatNode.Builder b = ChatNode.builder().nodeId("n" + i).requestTimeout(Duration.ofSeconds(30)).transport("grpc", "127.0.0.1:0");
+      ChatNode.Builder b = ChatNode.builder().nodeId("n" + i).requestTimeout(Duration.ofSeconds(30)).transport(GrpcTransport.builder("127.0.0.1:0").plaintext().build());
       if (i > 0) {
         b.seeds(nodes[0].address());
       }

@@ -1,6 +1,7 @@
 package io.chatmesh.bench;
 
 import io.chatmesh.ChatNode;
+import io.chatmesh.transport.grpc.GrpcTransport;
 import io.chatmesh.websocket.WebSocketGateway;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -28,7 +29,7 @@ public final class WsIdle {
   private WsIdle() {}
 
   static void run(int n, PrintStream out) throws Exception {
-    ChatNode node = ChatNode.builder().nodeId("idle").transport("grpc", "127.0.0.1:0").build().start();
+    ChatNode node = ChatNode.builder().nodeId("idle").transport(GrpcTransport.builder("127.0.0.1:0").plaintext().build()).build().start();
     WebSocketGateway gw = WebSocketGateway.builder(node).port(0).idleTimeout(Duration.ofMinutes(30)).build().start();
     try {
       long[] before = measure();

@@ -1,5 +1,6 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.spi.transport.PeerText;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.spi.transport.Envelope;
@@ -13,6 +14,8 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Routes each incoming {@link WireMessage} to its handler on the lane that owns the state it
@@ -32,7 +35,10 @@ final class MessageRouter {
     NODE,
     /** On the lane of a room this node administers; answered with UNKNOWN_ROOM if there is none. */
     ADMIN_ROOM,
-    /** On the lane of a room with local state here; dropped if there is none. */
+    /**
+     * On the lane of a room with local state here; dropped if there is none, or if the sender is not
+     * the room's admin as this node knows it (logged).
+     */
     MEMBER_ROOM
   }
 
@@ -55,6 +61,8 @@ final class MessageRouter {
       Handler<WireMessage> handler,
       RoomHandler<WireMessage> roomHandler) {}
 
+  private static final Logger log = LoggerFactory.getLogger(MessageRouter.class);
+  private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
   private final NodeId self;
   private final SerialExecutor nodeLane;
   private final Function<String, @Nullable RoomState> rooms;
@@ -100,9 +108,17 @@ final class MessageRouter {
       case NODE -> nodeLane.execute(() -> r.handler().handle(from, e.incarnation(), m));
       case MEMBER_ROOM -> {
         RoomState rs = rooms.apply(r.room().apply(m));
-        if (rs != null) {
-          rs.lane.execute(() -> r.roomHandler().handle(rs, from, m));
+        if (rs == null) {
+          return;
         }
+        if (!from.equals(rs.admin)) {
+          // only the room's admin (as this node knows it) speaks for the room's log
+          refusals.warn(from + "/" + m.getClass().getSimpleName(),
+              "node " + self + " refuses a " + m.getClass().getSimpleName() + " for room '" + PeerText.safe(rs.name)
+                  + "' from node " + PeerText.safe(from.value()) + ": the room's admin is " + rs.admin);
+          return;
+        }
+        rs.lane.execute(() -> r.roomHandler().handle(rs, from, m));
       }
       case ADMIN_ROOM -> {
         String room = r.room().apply(m);

@@ -92,11 +92,13 @@ public final class NodeEngine implements ChatNode {
     this.clock = settings.clock();
     this.transport = settings.transport();
     this.history = settings.history();
-    this.incarnation = LAST_INCARNATION.updateAndGet(prev -> Math.max(prev + 1, clock.millis() * 1000));
+    // the start time in microseconds by the wall clock (not the injected clock: peers check it is
+    // not implausibly far ahead of theirs, see PeerMembership#accept), unique within this JVM
+    this.incarnation = LAST_INCARNATION.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1000));
     this.executors = new EngineExecutors(self);
     this.nodeLane = executors.lane(self + "/node");
     this.requests = new PendingRequests(clock, settings.requestTimeout());
-    this.links = new NodeLinks(self, incarnation, transport, this::peerAddress, () -> state.get() == CLOSED, this::receive);
+    this.links = new NodeLinks(self, incarnation, transport, this::peerAddress, () -> state.get() == CLOSED, this::receiveLocal);
     this.peers = new PeerMembership(settings, nodeLane, settings.failureDetectors().create(settings.failureTimeout()), links, new PeerEvents());
     this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGoneAtAdmin);
     this.twoPc = new TwoPhaseCommitEngine(self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, peers::isAlive);
@@ -406,8 +408,16 @@ public final class NodeEngine implements ChatNode {
     return peers.address(node);
   }
 
+  /** An envelope from the transport: checked by the membership (who may say what) first. */
   private void receive(Envelope e) {
-    if (state.get() == RUNNING && peers.accept(e.from(), e.incarnation())) {
+    if (state.get() == RUNNING && peers.accept(e.from(), e.incarnation(), e.message())) {
+      router.dispatch(e);
+    }
+  }
+
+  /** An envelope this node sent itself. */
+  private void receiveLocal(Envelope e) {
+    if (state.get() == RUNNING) {
       router.dispatch(e);
     }
   }

@@ -1,5 +1,6 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.spi.transport.PeerText;
 import io.chatmesh.NodeId;
 import io.chatmesh.membership.FailureDetector;
 import io.chatmesh.spi.engine.NodeConfig;
@@ -32,6 +33,11 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerMembership {
   private static final Logger log = LoggerFactory.getLogger(PeerMembership.class);
+  /** How far ahead of this machine's wall clock a peer's incarnation (start time) may be. */
+  static final long MAX_INCARNATION_AHEAD_MILLIS = 24 * 3600 * 1000L;
+  /** Longest address a hello may give. */
+  static final int MAX_ADDRESS_CHARS = 255;
+  private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
 
   /** Verdict changes and greetings, called on the node lane. */
   interface Events {
@@ -102,20 +108,51 @@ final class PeerMembership {
   }
 
   /**
-   * Records a message from {@code from} (incarnation {@code incarnation}) as a sign of life, on the
-   * transport thread that received it; the detector hears of it on the node lane when that can
-   * change its verdict. Returns false for a message from an earlier life of that node: drop it.
+   * Checks a message from {@code from} (incarnation {@code incarnation}) and records it as a sign of
+   * life, on the transport thread that received it; the detector hears of it on the node lane when
+   * that can change its verdict. Returns false when the message must be dropped: from an earlier
+   * life of that node, or refused (logged, once per interval per peer):
+   *
+   * <ul>
+   *   <li>it claims to come from this node (this node never sends itself anything over the network);
+   *   <li>its incarnation is not plausible: not positive, or further ahead of this machine's wall
+   *       clock than {@link #MAX_INCARNATION_AHEAD_MILLIS} (incarnations are start times in
+   *       microseconds);
+   *   <li>the node never said hello, or shows a new incarnation in anything but a {@link Hello}
+   *       (a restart must greet first: one stray heartbeat cannot declare a restart);
+   *   <li>a hello gives a different address for a node that is alive at another one: a second
+   *       process with an existing node id, or an impostor diverting its traffic. It is told why
+   *       with a goodbye, and the real node stays.
+   * </ul>
    */
-  boolean accept(NodeId from, long incarnation) {
+  boolean accept(NodeId from, long incarnation, WireMessage message) {
     if (from.equals(self)) {
-      return true;
+      refuse(from, "self", "a message claiming to come from this node " + self + " itself");
+      return false;
+    }
+    if (!plausible(incarnation)) {
+      refuse(from, "incarnation", "a " + message.getClass().getSimpleName() + " with implausible incarnation " + incarnation);
+      return false;
     }
     long now = clock.millis();
     long[] prev = heard.get(from);
-    if (prev != null && prev[0] == incarnation && prev[1] == now) {
+    if (prev != null && incarnation < prev[0]) {
+      return false;
+    }
+    if (prev != null && prev[0] == incarnation && prev[1] == now && !(message instanceof Hello)) {
       return true;
     }
-    if (prev != null && incarnation < prev[0]) {
+    if (prev == null && message instanceof Goodbye) {
+      return true; // a refusal from a node we greeted (onGoodbye only logs it): not a sign of life
+    }
+    if (!(message instanceof Hello h)) {
+      if (prev == null || incarnation > prev[0]) {
+        refuse(from, "nohello",
+            "a " + message.getClass().getSimpleName() + " with incarnation " + incarnation + " before a hello from that incarnation"
+                + (prev == null ? "" : " (known incarnation " + prev[0] + ")"));
+        return false;
+      }
+    } else if (!checkHello(from, incarnation, h)) {
       return false;
     }
     heard.put(from, new long[] {incarnation, now});
@@ -123,6 +160,36 @@ final class PeerMembership {
       nodeLane.execute(() -> apply(detector.heard(from, incarnation, clock.millis())));
     }
     return true;
+  }
+
+  /** Whether a hello may be believed: a sane address, and no live node of that id elsewhere. */
+  private boolean checkHello(NodeId from, long incarnation, Hello h) {
+    String a = h.address();
+    if (a.isEmpty() || a.length() > MAX_ADDRESS_CHARS || !PeerText.safe(a).equals(a)) {
+      refuse(from, "address", "a hello with an unusable address '" + PeerText.safe(a) + "'");
+      return false;
+    }
+    String known = addresses.get(from);
+    if (known != null && !known.equals(a) && aliveView.contains(from)) {
+      String why =
+          "node id " + from + " is in use by a live node at " + known + "; node " + self + " refuses the hello from "
+              + a + " (incarnation " + incarnation + "). Give each process its own node id.";
+      if (refuse(from, "duplicate", "a hello from " + PeerText.safe(a) + " (incarnation " + incarnation + "): node id " + from
+          + " is in use by a live node at " + known)) {
+        links.sendTo(a, new Goodbye(why));
+      }
+      return false;
+    }
+    return true;
+  }
+
+  private static boolean plausible(long incarnation) {
+    return incarnation > 0 && incarnation <= (System.currentTimeMillis() + MAX_INCARNATION_AHEAD_MILLIS) * 1000 + (1 << 20);
+  }
+
+  /** Logs a refused message (once per interval per peer and kind); returns whether it logged. */
+  private boolean refuse(NodeId from, String kind, String what) {
+    return refusals.warn(from + "/" + kind, "node " + self + " refuses " + what + " from node " + PeerText.safe(from.value()));
   }
 
   /** One heartbeat round: judges the peers (unless this node itself was paused), greets the seeds. */
@@ -172,12 +239,18 @@ final class PeerMembership {
 
   void onGoodbye(NodeId from, Goodbye g) {
     nodeLane.assertCurrent();
-    log.info("node {} got goodbye from {}: {}", self, from, g.reason());
+    String reason = PeerText.safe(g.reason());
+    if (!addresses.containsKey(from)) {
+      // not a peer of ours: a refusal (e.g. our node id is in use there) or a stranger
+      refusals.warn(from + "/goodbye", "node " + self + " got a goodbye from " + PeerText.safe(from.value()) + ", which is not its peer: " + reason);
+      return;
+    }
+    log.info("node {} got goodbye from {}: {}", self, from, reason);
     heard.remove(from);
     List<Change> changes = detector.down(from);
     publish();
     for (Change c : changes) {
-      String why = "node " + c.node() + " said goodbye: " + g.reason();
+      String why = "node " + c.node() + " said goodbye: " + reason;
       log.info("node {} declares {} dead: {}", self, c.node(), why); // a clean leave
       events.nodeDown(c.node(), why);
     }

@@ -1,5 +1,6 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.ErrorCode;
 import io.chatmesh.twopc.TwoPhaseCommit;
 import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
 import io.chatmesh.twopc.TwoPhaseCommit.Vote;
@@ -34,6 +35,10 @@ final class RoomDeletion implements TwoPhaseCommit.Participant {
     if (rs == null) {
       return CompletableFuture.completedFuture(Vote.readyVote());
     }
+    if (!rs.admin.equals(tx.coordinator())) {
+      return CompletableFuture.completedFuture(Vote.abort(ErrorCode.NOT_ADMIN,
+          "node " + tx.coordinator() + " is not the admin of room '" + tx.room() + "' (" + rs.admin + " is); only the admin deletes it"));
+    }
     CompletableFuture<Vote> v = new CompletableFuture<>();
     rs.lane.execute(() -> v.complete(rs.prepareDelete(tx)));
     return v;
@@ -44,7 +49,7 @@ final class RoomDeletion implements TwoPhaseCommit.Participant {
     nodeLane.assertCurrent();
     directory.deleted(tx.room(), tx.coordinator());
     RoomState rs = rooms.get(tx.room());
-    if (rs != null) {
+    if (rs != null && rs.admin.equals(tx.coordinator())) { // a room is deleted only by its admin
       rs.lane.execute(() -> rs.commitDelete(tx));
     }
   }

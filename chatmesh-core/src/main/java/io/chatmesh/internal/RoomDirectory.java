@@ -1,5 +1,6 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.spi.transport.PeerText;
 import io.chatmesh.NodeId;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.wire.DirectoryUpdate;
@@ -40,8 +41,9 @@ final class RoomDirectory {
   private final ConcurrentHashMap<String, RoomSummary> entries = new ConcurrentHashMap<>();
   /** Rooms this node administers, announced by it. */
   private final Set<String> own = new TreeSet<>();
-  /** Latest update version seen per peer. */
-  private final Map<NodeId, Long> versions = new HashMap<>();
+  /** Per peer: the incarnation and the latest update version seen from it. */
+  private final Map<NodeId, long[]> versions = new HashMap<>();
+  private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
   private long version;
 
   RoomDirectory(
@@ -158,14 +160,30 @@ final class RoomDirectory {
     setAvailable(node, false);
   }
 
-  /** Merges a peer's announcement. */
-  void onUpdate(NodeId from, DirectoryUpdate u) {
+  /**
+   * Merges a peer's announcement. A node speaks only for itself: an update that lists a room under
+   * another admin is refused as a whole (logged). Versions count per incarnation of the sender: a
+   * restarted node starts again from 1.
+   */
+  void onUpdate(NodeId from, long incarnation, DirectoryUpdate u) {
     nodeLane.assertCurrent();
-    Long seen = versions.get(from);
-    if (seen != null && u.version() <= seen && u.full()) {
+    for (DirectoryUpdate.Entry e : u.rooms()) {
+      if (!e.admin().equals(from)) {
+        refusals.warn(from + "/directory",
+            "node " + self + " refuses a directory update from node " + PeerText.safe(from.value()) + ": it lists room '"
+                + PeerText.safe(e.room()) + "' under node " + PeerText.safe(e.admin().value()) + " (a node announces only its own rooms)");
+        return;
+      }
+    }
+    long[] seen = versions.get(from);
+    if (seen != null && seen[0] == incarnation && u.version() <= seen[1] && u.full()) {
       return; // a stale snapshot overtaken by a newer update
     }
-    versions.merge(from, u.version(), Math::max);
+    if (seen == null || seen[0] != incarnation) {
+      versions.put(from, new long[] {incarnation, u.version()});
+    } else {
+      seen[1] = Math.max(seen[1], u.version());
+    }
     boolean up = peers.isAlive(from);
     Set<String> listed = new HashSet<>();
     for (DirectoryUpdate.Entry e : u.rooms()) {

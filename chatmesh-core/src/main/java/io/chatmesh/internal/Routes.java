@@ -40,7 +40,7 @@ final class Routes {
         // node-wide state: the node lane
         .onNodeLane(Hello.class, e.peers::onHello)
         .onNodeLane(Goodbye.class, (from, inc, m) -> e.peers.onGoodbye(from, m))
-        .onNodeLane(DirectoryUpdate.class, (from, inc, m) -> e.directory.onUpdate(from, m))
+        .onNodeLane(DirectoryUpdate.class, e.directory::onUpdate)
         .onNodeLane(Prepare.class, (from, inc, m) -> e.twoPc.onPrepare(from, m))
         .onNodeLane(Vote.class, (from, inc, m) -> e.twoPc.onVote(from, m))
         .onNodeLane(Decision.class, (from, inc, m) -> e.twoPc.onDecision(from, m))

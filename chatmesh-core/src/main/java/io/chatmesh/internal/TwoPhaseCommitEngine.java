@@ -1,5 +1,6 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.spi.transport.PeerText;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.time.ChatClock;
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
   private static final Logger log = LoggerFactory.getLogger(TwoPhaseCommitEngine.class);
+  private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
   private static final int DECISION_LOG_SIZE = 100_000;
 
   private final NodeId self;
@@ -188,8 +190,18 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
 
   // ---------------------------------------------------------------- participant
 
+  /**
+   * A coordinator's PREPARE. Refused (logged, no vote) unless the coordinator speaks for itself
+   * (the transaction id starts with its node id) and is a live peer; each participant adds its own
+   * checks (e.g. only a room's admin may delete it).
+   */
   void onPrepare(NodeId from, Prepare p) {
     lane.assertCurrent();
+    if (!ownTx(from, p.txId()) || !isAlive.test(from)) {
+      refusals.warn(from + "/prepare", "node " + self + " refuses PREPARE " + PeerText.safe(p.txId()) + " from node "
+          + PeerText.safe(from.value()) + ": " + (isAlive.test(from) ? "the transaction is not its own" : "not a live peer"));
+      return;
+    }
     InDoubt known = inDoubt.get(p.txId());
     if (known != null) {
       send.accept(from, new io.chatmesh.wire.Vote(p.txId(), true, null, ""));
@@ -209,14 +221,17 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
         }));
   }
 
+  /** A coordinator's decision; only the transaction's coordinator is heard (others are logged). */
   void onDecision(NodeId from, Decision d) {
     lane.assertCurrent();
+    if (!ownTx(from, d.txId())) {
+      refusals.warn(from + "/decision", "node " + self + " refuses a decision for " + PeerText.safe(d.txId()) + " from node "
+          + PeerText.safe(from.value()) + ", which is not its coordinator");
+      return;
+    }
     InDoubt waiting = inDoubt.remove(d.txId());
     if (waiting != null) {
       waiting.timer.cancel();
-      if (!waiting.tx.coordinator().equals(from)) {
-        log.warn("decision for {} came from {}, not its coordinator", d.txId(), from);
-      }
       applyParticipant(waiting.tx, d.commit());
     } else if (!d.commit()) {
       // rollback for a prepare we may still be working on (e.g. queued behind another reservation)
@@ -224,6 +239,12 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
         e.getValue().rollback(new Transaction(d.txId(), e.getKey(), "", from));
       }
     }
+  }
+
+  /** Whether {@code txId} was issued by {@code coordinator} (ids are {@code node/incarnation/n}). */
+  private static boolean ownTx(NodeId coordinator, String txId) {
+    String prefix = coordinator.value() + "/";
+    return txId.startsWith(prefix) && txId.indexOf('/', prefix.length()) > 0;
   }
 
   private void apply(Transaction tx, boolean commit) {

@@ -41,7 +41,7 @@ public final class Demo {
   /** Every option {@link #parse} accepts, without its leading {@code --}. */
   static final List<String> OPTIONS = List.of(
       "nodes", "grpc-base", "ws-base", "node", "grpc-port", "ws-port", "peers", "room", "host",
-      "failure-timeout-ms", "history", "help");
+      "failure-timeout-ms", "history", "tls-dir", "help");
 
   private Demo() {}
 
@@ -116,7 +116,7 @@ public final class Demo {
         history = history + "/n" + i; // one embedded database per node
       }
       DemoNode node = DemoNode.start(
-          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout, history);
+          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout, history, tlsDir(opts));
       started.add(node);
       peers.add(node.node().address());
     }
@@ -130,7 +130,7 @@ public final class Demo {
     for (DemoNode node : started) {
       node.ensureRoom(defaultRoom(node.node().id().value()));
     }
-    banner(System.out, started, "Cluster of " + n + " nodes is up over gRPC.");
+    banner(System.out, started, "Cluster of " + n + " nodes is up over gRPC (" + (tlsDir(opts) == null ? "PLAINTEXT: insecure, see --tls-dir" : "mutual TLS") + ").");
   }
 
   private static void runOne(Map<String, String> opts, String host, Duration failureTimeout, List<DemoNode> started) {
@@ -144,7 +144,7 @@ public final class Demo {
         peers.add(p.trim());
       }
     }
-    DemoNode node = DemoNode.start(id, host, grpcPort, wsPort, peers, failureTimeout, opts.get("history"));
+    DemoNode node = DemoNode.start(id, host, grpcPort, wsPort, peers, failureTimeout, opts.get("history"), tlsDir(opts));
     started.add(node);
     String room = opts.getOrDefault("room", defaultRoom(id));
     if (!room.equals("none")) {
@@ -213,6 +213,11 @@ public final class Demo {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--" + name + " must be a number, was '" + v + "'");
     }
+  }
+
+  private static java.nio.file.@Nullable Path tlsDir(Map<String, String> opts) {
+    String d = opts.get("tls-dir");
+    return d == null ? null : java.nio.file.Path.of(d);
   }
 
   static Map<String, String> parse(String[] args) {

@@ -3,7 +3,11 @@ package io.chatmesh.examples;
 import io.chatmesh.ChatException;
 import io.chatmesh.ChatNode;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.transport.grpc.GrpcTls;
+import io.chatmesh.transport.grpc.GrpcTransport;
 import io.chatmesh.websocket.WebSocketGateway;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -44,10 +48,31 @@ public final class DemoNode implements AutoCloseable {
   public static DemoNode start(
       String id, String host, int grpcPort, int wsPort, List<String> peers, Duration failureTimeout,
       @org.jspecify.annotations.Nullable String history) {
+    return start(id, host, grpcPort, wsPort, peers, failureTimeout, history, null);
+  }
+
+  /**
+   * Like {@link #start(String, String, int, int, List, Duration, String)}, with mutual TLS between
+   * the nodes when {@code tlsDir} is set: the node reads {@code ca.pem}, {@code node.pem} and {@code
+   * node.key} from {@code tlsDir/<id>} if that directory exists, else from {@code tlsDir} (see
+   * {@code examples/dev-ca.sh}). Without it the links are plaintext, logged as INSECURE.
+   *
+   * @throws ChatException BAD_REQUEST naming a missing TLS file; UNAVAILABLE if a port cannot be bound
+   */
+  public static DemoNode start(
+      String id, String host, int grpcPort, int wsPort, List<String> peers, Duration failureTimeout,
+      @org.jspecify.annotations.Nullable String history, @org.jspecify.annotations.Nullable Path tlsDir) {
+    GrpcTransport.Builder grpc = GrpcTransport.builder(host + ":" + grpcPort);
+    if (tlsDir == null) {
+      grpc.plaintext(); // the demo's explicit choice; the transport logs it as INSECURE
+    } else {
+      Path own = tlsDir.resolve(id);
+      grpc.tls(GrpcTls.fromDirectory(Files.isDirectory(own) ? own : tlsDir));
+    }
     ChatNode.Builder b =
         ChatNode.builder()
             .nodeId(id)
-            .transport("grpc", host + ":" + grpcPort)
+            .transport(grpc.build())
             .seeds(peers)
             .heartbeatInterval(failureTimeout.dividedBy(6))
             .failureTimeout(failureTimeout);

@@ -1,5 +1,6 @@
 package io.chatmesh.transport.grpc;
 
+import io.chatmesh.spi.transport.PeerText;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
@@ -10,6 +11,7 @@ import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +33,8 @@ final class ConnectionLogger extends ServerTransportFilter {
   private static final Logger log = LoggerFactory.getLogger(ConnectionLogger.class);
 
   private final GrpcTransport owner;
+  /** Per transport: a stranger retrying is logged once per interval per host. */
+  private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
   private final Set<SocketAddress> ready = ConcurrentHashMap.newKeySet();
 
   ConnectionLogger(GrpcTransport owner) {
@@ -70,11 +74,11 @@ final class ConnectionLogger extends ServerTransportFilter {
       return;
     }
     owner.counters.inboundStreamsRejected.incrementAndGet();
-    log.warn(
-        "{}: disconnected {}: it closed or was closed without a valid HTTP/2 handshake (garbage bytes or not a"
-            + " chatmesh peer)",
-        owner.localAddress(),
-        addr(remote));
+    // a stranger retrying (e.g. without a TLS certificate) is logged once per interval per host
+    refusals.warn(
+        "handshake/" + host(remote),
+        owner.localAddress() + ": disconnected " + addr(remote) + ": it closed or was closed without a valid TLS/HTTP/2"
+            + " handshake (garbage bytes, no valid certificate, or not a chatmesh peer)");
   }
 
   /** Logs streams closed because a message exceeded the maximum size. */
@@ -107,9 +111,15 @@ final class ConnectionLogger extends ServerTransportFilter {
     };
   }
 
+  /** A peer for log lines: the address it claims (cut and escaped) and the connection's address. */
   static String describe(@Nullable String claimed, @Nullable SocketAddress remote) {
     String r = remote == null ? "?" : addr(remote);
-    return claimed == null ? r : claimed + " (connection " + r + ")";
+    return claimed == null ? r : PeerText.safe(claimed) + " (connection " + r + ")";
+  }
+
+  /** The remote host without the port: the key under which repeated complaints are limited. */
+  static String host(@Nullable SocketAddress remote) {
+    return remote instanceof InetSocketAddress i ? String.valueOf(i.getAddress()) : String.valueOf(remote);
   }
 
   private static String addr(SocketAddress a) {

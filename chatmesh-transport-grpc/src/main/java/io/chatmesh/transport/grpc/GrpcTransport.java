@@ -5,9 +5,13 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.wire.WireMessage;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -40,12 +44,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chatmesh {@link Transport} over gRPC ({@code grpc-netty-shaded}), plaintext HTTP/2.
+ * The chatmesh {@link Transport} over gRPC ({@code grpc-netty-shaded}): HTTP/2 with mutual TLS
+ * ({@link Builder#tls}), or plaintext when chosen explicitly ({@link Builder#plaintext()}).
  *
  * <pre>{@code
- * Transport t = GrpcTransport.builder("127.0.0.1:9091").maxMessageSize(8 << 20).build();
+ * Transport t = GrpcTransport.builder("127.0.0.1:9091")
+ *     .tls(GrpcTls.fromDirectory(Path.of("/etc/chatmesh/tls")))
+ *     .maxMessageSize(8 << 20)
+ *     .build();
  * ChatNode node = ChatNode.builder().nodeId("n1").transport(t).build().start();
  * }</pre>
+ *
+ * <p>With TLS, an inbound link is accepted only from a peer whose certificate the cluster CA
+ * signed and names one node id ({@link GrpcTls}); each envelope on it must carry that id as its
+ * sender, others are dropped and logged.
  *
  * <p>How it works: for every destination address it keeps one long-lived {@code NodeLink/Link}
  * stream and writes whatever is queued for that destination as one {@code EnvelopeBatch} per write,
@@ -93,6 +105,9 @@ public final class GrpcTransport implements Transport {
   private final String threadPrefix;
   private final @Nullable String advertised;
   private final int ioThreads;
+  /** Mutual TLS, or null for plaintext (chosen explicitly with {@link Builder#plaintext()}). */
+  private final @Nullable GrpcTls tls;
+  private volatile GrpcTls.@Nullable Loaded credentials;
   private final Map<String, OutboundLink> links = new ConcurrentHashMap<>();
   private final Set<String> loggedBadAddresses = ConcurrentHashMap.newKeySet();
   final Counters counters = new Counters();
@@ -125,6 +140,13 @@ public final class GrpcTransport implements Transport {
     this.testEncoder = b.testEncoder;
     this.advertised = b.advertisedAddress;
     this.ioThreads = b.ioThreads;
+    if (b.tls == null && !b.plaintext) {
+      throw new ChatException(
+          ErrorCode.BAD_REQUEST,
+          "the gRPC transport on " + b.listen + " needs a security mode: tls(GrpcTls) for mutual TLS between nodes, or"
+              + " plaintext() to run without authentication or encryption (trusted test networks only)");
+    }
+    this.tls = b.tls;
     this.threadPrefix = "chatmesh-grpc-" + INSTANCES.incrementAndGet() + "-";
   }
 
@@ -162,10 +184,22 @@ public final class GrpcTransport implements Transport {
     ScheduledThreadPoolExecutor clientExec = new ScheduledThreadPoolExecutor(1, threads("client"));
     clientExec.setRemoveOnCancelPolicy(true);
     clientExec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    GrpcTls.Loaded creds;
+    try {
+      creds = tls == null ? null : tls.load(clientExec);
+    } catch (ChatException e) {
+      clientExec.shutdownNow();
+      io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5_000);
+      state = State.CLOSED;
+      throw e;
+    }
+    this.credentials = creds;
     ServerServiceDefinition service = LinkMethod.service(new InboundLinkHandler(this));
     ConnectionLogger connections = new ConnectionLogger(this);
     Server s =
-        NettyServerBuilder.forAddress(new InetSocketAddress(listen.host(), listen.port()))
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(listen.host(), listen.port()),
+                creds == null ? InsecureServerCredentials.create() : creds.server())
             .channelFactory(connections::serverChannel)
             .bossEventLoopGroup(io)
             .workerEventLoopGroup(io)
@@ -198,7 +232,13 @@ public final class GrpcTransport implements Transport {
           "gRPC transport listens on wildcard {}; peers cannot dial {}: set advertisedAddress", listen, address);
     }
     state = State.RUNNING;
-    log.info("gRPC transport listening on {} (threads {}*)", address, threadPrefix);
+    if (tls == null) {
+      log.warn(
+          "INSECURE: gRPC transport on {} runs in PLAINTEXT: peers are not authenticated and traffic is not encrypted;"
+              + " anyone who reaches this port can act as any node. Use tls(GrpcTls) outside a trusted test network.",
+          address);
+    }
+    log.info("gRPC transport listening on {} ({}, threads {}*)", address, tls == null ? "plaintext" : "mutual TLS", threadPrefix);
     return address;
   }
 
@@ -377,6 +417,10 @@ public final class GrpcTransport implements Transport {
         Thread.currentThread().interrupt();
       }
     }
+    GrpcTls.Loaded creds = credentials;
+    if (creds != null) {
+      creds.stopReloading().run();
+    }
     shutdownExecutor(clientExecutor);
     EventLoopGroup io = ioGroup;
     if (io != null) {
@@ -444,6 +488,21 @@ public final class GrpcTransport implements Transport {
   public Optional<String> linkError(String address) {
     OutboundLink l = links.get(address);
     return l == null ? Optional.empty() : Optional.ofNullable(l.lastError());
+  }
+
+  /** Whether links use mutual TLS (each inbound link then proves its node id). */
+  boolean tlsEnabled() {
+    return tls != null;
+  }
+
+  /** A channel builder to {@code host:port} with this transport's security mode. */
+  NettyChannelBuilder channelBuilder(String host, int port) {
+    GrpcTls.Loaded creds = credentials;
+    if (creds == null) {
+      return NettyChannelBuilder.forAddress(host, port).negotiationType(NegotiationType.PLAINTEXT);
+    }
+    ChannelCredentials c = creds.channel();
+    return NettyChannelBuilder.forAddress(host, port, c);
   }
 
   boolean running() {
@@ -577,6 +636,8 @@ public final class GrpcTransport implements Transport {
     private int ioThreads = 1;
     private VersionRange versions = new VersionRange(WireMessage.MIN_PROTOCOL_VERSION, WireMessage.PROTOCOL_VERSION);
     private @Nullable Function<Envelope, byte[]> testEncoder;
+    private @Nullable GrpcTls tls;
+    private boolean plaintext;
 
     Builder(HostPort listen) {
       this.listen = listen;
@@ -715,6 +776,28 @@ public final class GrpcTransport implements Transport {
       return this;
     }
 
+    /**
+     * Mutual TLS between nodes (see {@link GrpcTls}): only peers with a certificate from the
+     * cluster CA get a link, and each envelope must come from the node its link's certificate
+     * names. One of this and {@link #plaintext()} is required.
+     */
+    public Builder tls(GrpcTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      this.plaintext = false;
+      return this;
+    }
+
+    /**
+     * No TLS: peers are not authenticated and traffic is not encrypted, so anyone who reaches the
+     * port can act as any node. For tests and trusted networks only; logged at WARN ("INSECURE")
+     * when the transport starts. One of this and {@link #tls} is required.
+     */
+    public Builder plaintext() {
+      this.plaintext = true;
+      this.tls = null;
+      return this;
+    }
+
     /** For tests: pretend to speak another range of protocol versions. */
     Builder protocolVersions(int min, int max) {
       this.versions = new VersionRange(min, max);
@@ -734,6 +817,7 @@ public final class GrpcTransport implements Transport {
      * The unstarted transport.
      *
      * @return a transport that is not started yet
+     * @throws ChatException BAD_REQUEST if neither {@link #tls} nor {@link #plaintext()} was chosen
      */
     public GrpcTransport build() {
       return new GrpcTransport(this);

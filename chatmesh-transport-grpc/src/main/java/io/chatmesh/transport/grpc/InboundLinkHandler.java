@@ -1,6 +1,7 @@
 package io.chatmesh.transport.grpc;
 
 import io.chatmesh.ChatException;
+import io.chatmesh.spi.transport.PeerText;
 import io.chatmesh.proto.v1.TransportProto;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
@@ -28,6 +29,8 @@ final class InboundLinkHandler
   private static final Logger log = LoggerFactory.getLogger(InboundLinkHandler.class);
 
   private final GrpcTransport owner;
+  /** Per transport: repeated complaints about a peer are logged once per interval. */
+  private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
 
   InboundLinkHandler(GrpcTransport owner) {
     this.owner = owner;
@@ -66,6 +69,14 @@ final class InboundLinkHandler
       call.close(Status.FAILED_PRECONDITION.withDescription(msg), trailers);
       return new ServerCall.Listener<>() {};
     }
+    PeerIdentity identity = PeerIdentity.of(call.getAttributes(), owner.tlsEnabled(), peer, refusals);
+    if (identity == null) {
+      String msg = "peer " + peer + " presented no certificate naming exactly one chatmesh node (" + GrpcTls.NODE_URI_PREFIX + "<id>)";
+      refusals.warn("identity/" + ConnectionLogger.host(remote), "refusing inbound link: " + msg);
+      owner.counters.inboundStreamsRejected.incrementAndGet();
+      call.close(Status.UNAUTHENTICATED.withDescription(msg), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
     if (!owner.running()) {
       call.close(Status.UNAVAILABLE.withDescription("node " + owner.localAddress() + " is shutting down"), new Metadata());
       return new ServerCall.Listener<>() {};
@@ -79,7 +90,7 @@ final class InboundLinkHandler
             .build());
     call.request(1);
     log.debug("inbound link from {} accepted, protocol version {} (theirs {}, mine {})", peer, agreed, theirs, mine);
-    return new Inbound(call, peer);
+    return new Inbound(call, peer, identity);
   }
 
   /** What a caller without a usable range sent, for the refusal message. */
@@ -108,14 +119,16 @@ final class InboundLinkHandler
   private final class Inbound extends ServerCall.Listener<LinkMethod.Batch> {
     private final ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call;
     private final String peer;
+    private final PeerIdentity identity;
     private final BatchCodec.Decoder decoder;
     private boolean closed;
     private @Nullable String node;
 
-    Inbound(ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call, String peer) {
+    Inbound(ServerCall<LinkMethod.Batch, TransportProto.LinkEvent> call, String peer, PeerIdentity identity) {
       this.call = call;
       this.peer = peer;
       this.decoder = new BatchCodec.Decoder((field, from) -> unknownBody(field, from, peer));
+      this.identity = identity;
     }
 
     @Override
@@ -130,7 +143,7 @@ final class InboundLinkHandler
       } catch (ChatException e) {
         closed = true;
         owner.counters.inboundStreamsRejected.incrementAndGet();
-        log.warn("closing inbound link from {}{}: {}", peer, nodeSuffix(), e.detail());
+        refusals.warn("malformed/" + peer, "closing inbound link from " + peer + nodeSuffix() + ": " + PeerText.safe(e.detail()));
         call.close(Status.INVALID_ARGUMENT.withDescription(e.detail()), new Metadata());
         return;
       }
@@ -138,6 +151,9 @@ final class InboundLinkHandler
       for (Envelope e : decoded) {
         if (!owner.running() || r == null) {
           return; // closed or crashed: nothing is delivered any more
+        }
+        if (!identity.admits(e)) {
+          continue; // not the node its certificate names (logged)
         }
         node = e.from().value();
         try {

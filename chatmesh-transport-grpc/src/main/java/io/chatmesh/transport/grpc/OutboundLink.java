@@ -7,8 +7,6 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
@@ -346,12 +344,11 @@ final class OutboundLink {
     ManagedChannel ch = channel;
     if (ch == null) {
       ch =
-          NettyChannelBuilder.forAddress(target.host(), target.port())
+          owner.channelBuilder(target.host(), target.port()) // plaintext or mutual TLS
               .channelType(NioSocketChannel.class)
               .eventLoopGroup(ioGroup)
               .executor(executor) // callbacks only post to the mailbox: run them on the loop
               .offloadExecutor(offload)
-              .negotiationType(NegotiationType.PLAINTEXT)
               .maxInboundMessageSize(settings.maxMessageSize())
               .keepAliveTime(settings.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
               .keepAliveWithoutCalls(true)

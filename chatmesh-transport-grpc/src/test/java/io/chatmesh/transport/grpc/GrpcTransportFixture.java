@@ -35,7 +35,7 @@ public final class GrpcTransportFixture implements TransportFixture {
   public Transport create(String name) {
     int port = ports.getOrDefault(name, 0);
     GrpcTransport.Builder b =
-        GrpcTransport.builder("127.0.0.1:" + port)
+        GrpcTransport.builder("127.0.0.1:" + port).plaintext()
             .backoff(Duration.ofMillis(20), Duration.ofMillis(300), 0.2)
             .handshakeTimeout(Duration.ofSeconds(3))
             .closeGracePeriod(Duration.ofSeconds(1));

@@ -53,7 +53,7 @@ class RealGrpcClusterTest {
     GrpcTransport t =
         tuning
             .apply(
-                GrpcTransport.builder(listen)
+                GrpcTransport.builder(listen).plaintext()
                     .backoff(Duration.ofMillis(20), Duration.ofMillis(250), 0.2)
                     .closeGracePeriod(Duration.ofMillis(500)))
             .build();

@@ -18,10 +18,10 @@ public final class ThroughputProbe {
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
     AtomicLong received = new AtomicLong();
-    GrpcTransport n1 = GrpcTransport.builder("127.0.0.1:0").build();
+    GrpcTransport n1 = GrpcTransport.builder("127.0.0.1:0").plaintext().build();
     n1.start(e -> received.incrementAndGet());
-    GrpcTransport n2 = GrpcTransport.builder("127.0.0.1:0").build();
-    GrpcTransport n3 = GrpcTransport.builder("127.0.0.1:0").build();
+    GrpcTransport n2 = GrpcTransport.builder("127.0.0.1:0").plaintext().build();
+    GrpcTransport n3 = GrpcTransport.builder("127.0.0.1:0").plaintext().build();
     n2.start(e -> {});
     n3.start(e -> {});
     String text = "x".repeat(100);

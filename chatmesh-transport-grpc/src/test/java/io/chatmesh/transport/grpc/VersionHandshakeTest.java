@@ -58,7 +58,7 @@ class VersionHandshakeTest {
 
   private GrpcTransport transport(int min, int max, List<Envelope> sink) {
     GrpcTransport t =
-        GrpcTransport.builder("127.0.0.1:0")
+        GrpcTransport.builder("127.0.0.1:0").plaintext()
             .protocolVersions(min, max)
             .backoff(Duration.ofMillis(20), Duration.ofMillis(100), 0.2)
             .build();
