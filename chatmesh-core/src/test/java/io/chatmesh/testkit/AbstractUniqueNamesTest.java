@@ -1,0 +1,306 @@
+package io.chatmesh.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ChatNode;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.NodeId;
+import io.chatmesh.Room;
+import io.chatmesh.RoomEvent;
+import io.chatmesh.RoomSummary;
+import io.chatmesh.history.InMemoryHistoryStore;
+import io.chatmesh.spi.history.HistoryStore;
+import io.chatmesh.testing.InMemoryCluster;
+import io.chatmesh.time.ManualClock;
+import io.chatmesh.transport.inmemory.InMemoryNetwork;
+import io.chatmesh.wire.Sequenced;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Unique room names across restarts and partitions (issue 10, "a known hole to close"): readiness
+ * before creating, a majority for a creation, a split brain resolved by one rule, and a restarted
+ * node's directory replacing what the others believed. Written once and run over every transport by
+ * near-empty subclasses; tests that need partitions run only where the fixture has an in-memory
+ * network. All nodes share a {@link ManualClock}; nothing sleeps.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+public abstract class AbstractUniqueNamesTest {
+  protected static final Duration HEARTBEAT = Duration.ofMillis(50);
+  protected static final Duration FAILURE_TIMEOUT = Duration.ofMillis(2000);
+
+  protected final ManualClock clock = new ManualClock();
+  private final ClockDriver driver = new ClockDriver(clock, Duration.ofSeconds(45), Duration.ofMillis(5));
+  private @Nullable TransportFixture fixture;
+  private @Nullable InMemoryCluster cluster;
+
+  /** The transport under test. */
+  protected abstract TransportFixture newFixture();
+
+  @AfterEach
+  void closeCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  private InMemoryCluster cluster(int nodes, BiConsumer<String, ChatNode.Builder> perNode) {
+    TransportFixture f = newFixture();
+    fixture = f;
+    InMemoryCluster c =
+        InMemoryCluster.builder()
+            .nodes(nodes)
+            .clock(clock)
+            .transports(f::create, f::crash)
+            .configure(b -> b.heartbeatInterval(HEARTBEAT)
+                .failureTimeout(FAILURE_TIMEOUT)
+                .requestTimeout(Duration.ofMillis(2000))
+                .prepareTimeout(Duration.ofMillis(1000)))
+            .configureNode(perNode)
+            .build()
+            .start();
+    cluster = c;
+    awaitUntil("cluster connected", c::connected);
+    return c;
+  }
+
+  private InMemoryCluster cluster(int nodes) {
+    return cluster(nodes, (n, b) -> {});
+  }
+
+  private InMemoryNetwork network() {
+    TransportFixture f = fixture;
+    assumeTrue(f != null && f.network().isPresent(), "needs fault injection");
+    return f.network().orElseThrow();
+  }
+
+  protected void awaitUntil(String what, BooleanSupplier condition) {
+    driver.awaitUntil(what, condition);
+  }
+
+  private <T> T result(CompletableFuture<T> f) {
+    return driver.result(f);
+  }
+
+  private ChatException failure(CompletableFuture<?> f) {
+    return driver.failure(f);
+  }
+
+  private Room room(ChatNode node, String name) {
+    return driver.room(node, name);
+  }
+
+  private static NodeId id(String name) {
+    return NodeId.of(name);
+  }
+
+  /** The admin of {@code room} as {@code node} lists it, if listed. */
+  private static Optional<NodeId> adminOf(ChatNode node, String room) {
+    return node.rooms().stream().filter(s -> s.name().equals(room)).map(RoomSummary::admin).findFirst();
+  }
+
+  private void awaitEveryNodeLists(InMemoryCluster c, String room, String admin) {
+    for (ChatNode n : c.nodes()) {
+      awaitUntil(n.id() + " lists " + room + " administered by " + admin,
+          () -> adminOf(n, room).equals(Optional.of(id(admin))));
+    }
+  }
+
+  // ================================================================ restart before meeting peers
+
+  /**
+   * Defect (a) of issue 10: a node restarted without its state created a room whose name a live
+   * node administers, before it had met its peers, and the cluster had two rooms of one name.
+   */
+  @Test
+  void aRestartedNodeCannotCreateARoomWhoseNameALiveNodeAdministers() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("room-a"));
+    awaitEveryNodeLists(c, "room-a", "n1");
+
+    ChatNode n3 = c.restart("n3");
+    ChatException refused = failure(n3.createRoom("room-a")); // at once, as `--room room-a` did
+    assertThat(refused.code()).isIn(ErrorCode.UNAVAILABLE, ErrorCode.ROOM_EXISTS);
+    assertThat(refused.getMessage()).contains("n3");
+
+    awaitUntil("cluster connected again", c::connected);
+    awaitEveryNodeLists(c, "room-a", "n1");
+    // users joining through n1 and through n3 land in the same room
+    Recorder u1 = new Recorder();
+    Recorder u3 = new Recorder();
+    result(room(c.node("n1"), "room-a").join(io.chatmesh.UserId.of("u1"), u1));
+    Room via3 = room(n3, "room-a");
+    assertThat(via3.admin()).isEqualTo(id("n1"));
+    result(via3.join(io.chatmesh.UserId.of("u3"), u3));
+    result(via3.send(io.chatmesh.UserId.of("u3"), "one room"));
+    awaitUntil("u1 hears u3", () -> u1.texts().contains("one room"));
+    // and n3 can create rooms once it has met its peers
+    assertThat(result(n3.createRoom("room-c")).admin()).isEqualTo(id("n3"));
+  }
+
+  // ================================================================ a restarted node's directory
+
+  /**
+   * Defect (b) of issue 10: a node restarted without the rooms it administered (in-memory history)
+   * stayed listed as their admin on the other nodes for a long time, and joins failed with
+   * UNKNOWN_ROOM. Its new incarnation's directory replaces what the others believed: the rooms
+   * vanish within a few heartbeats and their members are told.
+   */
+  @Test
+  void roomsARestartedNodeNoLongerHasVanishEverywhereAndTheirMembersAreTold() {
+    InMemoryCluster c = cluster(3);
+    // many directory updates from n3's first life (each creation is one)
+    List<String> names = new ArrayList<>(List.of("room-c"));
+    for (int i = 0; i < 25; i++) {
+      names.add("c-" + i);
+    }
+    for (String name : names) {
+      result(c.node("n3").createRoom(name));
+    }
+    for (ChatNode n : c.nodes()) {
+      awaitUntil(n.id() + " lists n3's rooms", () -> n.rooms().size() == names.size());
+    }
+    Recorder u1 = new Recorder();
+    Recorder u2 = new Recorder();
+    result(room(c.node("n1"), "room-c").join(io.chatmesh.UserId.of("u1"), u1));
+    result(room(c.node("n2"), "room-c").join(io.chatmesh.UserId.of("u2"), u2));
+
+    long restartedAt = clock.millis();
+    c.restart("n3"); // a new process: the default in-memory history kept nothing
+    for (String n : List.of("n1", "n2")) {
+      ChatNode node = c.node(n);
+      awaitUntil(n + " no longer lists n3's old rooms", () -> node.rooms().isEmpty());
+    }
+    long took = clock.millis() - restartedAt;
+    assertThat(took).as("ms of clock time until the directory converged").isLessThan(FAILURE_TIMEOUT.toMillis());
+    for (Recorder r : List.of(u1, u2)) {
+      awaitUntil("member told", () -> !r.of(RoomEvent.RoomDeleted.class).isEmpty());
+    }
+    assertThat(c.node("n1").room("room-c")).isEmpty();
+    // the name is free again
+    assertThat(result(c.node("n1").createRoom("room-c")).admin()).isEqualTo(id("n1"));
+    awaitEveryNodeLists(c, "room-c", "n1");
+  }
+
+  // ================================================================ split brain after a heal
+
+  /**
+   * Two live rooms of one name can still arise (here: the admin of "dup" is down while the other
+   * nodes restart and forget it, create "dup" again, and the old admin comes back with its stored
+   * room). Every node applies one rule (the higher epoch wins, then the lower admin node id): n1's
+   * room stays, n3 drops its room and its members are told with a {@code RoomDeleted} naming the
+   * winner.
+   */
+  @Test
+  void aSplitBrainFoundAfterAHealIsResolvedByOneRuleAndTheLosersMembersAreTold() {
+    InMemoryHistoryStore n1Store = InMemoryHistoryStore.create();
+    InMemoryCluster c = cluster(3, (n, b) -> {
+      if (n.equals("n1")) {
+        b.history(new SurvivingStore(n1Store)); // n1's rooms survive its restart
+      }
+    });
+    result(c.node("n1").createRoom("dup"));
+    awaitEveryNodeLists(c, "dup", "n1");
+
+    c.crash("n1");
+    awaitUntil("n1 declared dead", () -> c.nodes().stream().noneMatch(n -> n.liveNodes().contains(id("n1"))));
+    c.restart("n2"); // n2 and n3 forget n1's room
+    c.restart("n3");
+    awaitUntil("n2 and n3 connected", c::connected);
+    assertThat(c.node("n2").rooms()).isEmpty();
+
+    Room loser = result(c.node("n3").createRoom("dup"));
+    assertThat(loser.admin()).isEqualTo(id("n3"));
+    Recorder bob = new Recorder();
+    Recorder carol = new Recorder();
+    result(room(c.node("n2"), "dup").join(io.chatmesh.UserId.of("bob"), bob));
+    result(room(c.node("n3"), "dup").join(io.chatmesh.UserId.of("carol"), carol));
+
+    c.restart("n1"); // comes back with its stored room "dup": two rooms of one name
+    awaitUntil("cluster connected", c::connected);
+    awaitEveryNodeLists(c, "dup", "n1");
+    for (Recorder r : List.of(bob, carol)) {
+      awaitUntil("a member of the losing room is told", () -> !r.of(RoomEvent.RoomDeleted.class).isEmpty());
+      assertThat(r.of(RoomEvent.RoomDeleted.class).get(0).reason()).contains("n1").contains("split brain");
+    }
+    // it stays converged, and users of every node land in the winner's room
+    Recorder dave = new Recorder();
+    result(room(c.node("n1"), "dup").join(io.chatmesh.UserId.of("dave"), dave));
+    Room via2 = room(c.node("n2"), "dup");
+    assertThat(via2.admin()).isEqualTo(id("n1"));
+    result(via2.join(io.chatmesh.UserId.of("bob"), new Recorder()));
+    result(via2.send(io.chatmesh.UserId.of("bob"), "back in the one room"));
+    awaitUntil("dave hears bob", () -> dave.texts().contains("back in the one room"));
+    awaitEveryNodeLists(c, "dup", "n1");
+  }
+
+  /** A history store that outlives the node using it, so a restarted node restores its rooms. */
+  private static final class SurvivingStore implements HistoryStore {
+    private final HistoryStore data;
+
+    SurvivingStore(HistoryStore data) {
+      this.data = data;
+    }
+
+    @Override
+    public void saveRoom(String room, NodeId admin, long epoch) {
+      data.saveRoom(room, admin, epoch);
+    }
+
+    @Override
+    public List<StoredRoom> rooms(NodeId admin) {
+      return data.rooms(admin);
+    }
+
+    @Override
+    public void deleteRoom(String room) {
+      data.deleteRoom(room);
+    }
+
+    @Override
+    public CompletableFuture<Void> append(List<Sequenced> entries) {
+      return data.append(entries);
+    }
+
+    @Override
+    public List<Sequenced> readAfter(String room, long afterSeq, int limit) {
+      return data.readAfter(room, afterSeq, limit);
+    }
+
+    @Override
+    public List<Sequenced> readBefore(String room, long beforeSeq, int limit) {
+      return data.readBefore(room, beforeSeq, limit);
+    }
+
+    @Override
+    public Optional<Position> lastPosition(String room) {
+      return data.lastPosition(room);
+    }
+
+    @Override
+    public long oldestSeq(String room) {
+      return data.oldestSeq(room);
+    }
+
+    @Override
+    public void close() {
+      // the data outlives this node
+    }
+  }
+}
