@@ -58,7 +58,7 @@ class LaneOwnershipTest {
     try (InMemoryNetwork net = new InMemoryNetwork()) {
       NodeEngine engine = (NodeEngine) ChatNode.builder().nodeId("n1").transport(net.transport("n1")).build();
       NodeId n2 = NodeId.of("n2");
-      assertThatThrownBy(() -> engine.directory.onUpdate(n2, new DirectoryUpdate(1, true, List.of(), List.of())))
+      assertThatThrownBy(() -> engine.directory.onUpdate(n2, 1, new DirectoryUpdate(1, true, List.of(), List.of())))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("must run on lane[n1/node]");
       assertThatThrownBy(() -> engine.peers.onGoodbye(n2, new Goodbye("bye")))
