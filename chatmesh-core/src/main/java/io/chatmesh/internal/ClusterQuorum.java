@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>The <em>known cluster</em>: this node, every node it has met (said hello or became alive)
  *       and not seen leave with a goodbye, and every seed address not yet matched to a met node.
- *   <li><em>Ready</em> once it has met all its seeds, or sees a majority of the known cluster alive
- *       (so one seed that is gone for good does not block it); a node without seeds is ready at
- *       start (a one-node cluster works). Readiness is a latch: once ready, it stays ready; the
+ *   <li><em>Ready</em> once it has met (had a hello from) all its seeds, or a live majority of the
+ *       known cluster (so one seed that is gone for good does not block it); a node without seeds
+ *       is ready at start (a one-node cluster works). Readiness is a latch: once ready, it stays ready; the
  *       majority check below guards each creation.
  *   <li>A creation needs a <em>majority</em>: the nodes asked (this one and its live peers, each of
  *       which must vote READY) must be more than half of the known cluster.
@@ -57,8 +57,10 @@ final class ClusterQuorum {
   /** The transport listens at {@code address}; a node without (other) seeds is ready now. */
   void listeningAt(String address) {
     ownAddress = address;
-    if (otherSeeds().isEmpty()) {
-      becomeReady("it has no seeds");
+    if (otherSeeds().isEmpty() && !ready) {
+      ready = true; // before anyone can depend on it: complete on this thread
+      readyFuture.complete(null);
+      log.info("node {} is ready to create rooms: it has no seeds", self);
     }
   }
 
@@ -78,19 +80,26 @@ final class ClusterQuorum {
         new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " was closed before it was ready"));
   }
 
-  /** {@code node} said hello or became alive. */
+  /** {@code node} said hello: this node knows its address and it knows this node's. */
   void met(NodeId node) {
-    if (node.equals(self)) {
+    if (!node.equals(self)) {
+      met.add(node);
+      check();
+    }
+  }
+
+  /** A peer's liveness changed: readiness by majority may be reached. */
+  void check() {
+    if (ready) {
       return;
     }
-    met.add(node);
-    if (!ready) {
-      List<String> unmet = unmetSeeds();
-      if (unmet.isEmpty()) {
-        becomeReady("it met its seeds");
-      } else if (majorityAlive()) {
-        becomeReady("it sees " + (1 + peers.alive().size()) + " of the " + knownSize() + " nodes it knows");
-      }
+    if (unmetSeeds().isEmpty()) {
+      becomeReady("it met its seeds");
+      return;
+    }
+    int reached = 1 + greetedAlive();
+    if (reached * 2 > knownSize()) {
+      becomeReady("it reaches " + reached + " of the " + knownSize() + " nodes it knows");
     }
   }
 
@@ -133,8 +142,15 @@ final class ClusterQuorum {
     readyFuture.completeAsync(() -> null); // dependants must not run on the node lane
   }
 
-  private boolean majorityAlive() {
-    return (1 + peers.alive().size()) * 2 > knownSize();
+  /** Live peers that said hello (alive by heartbeats alone is not enough: no address yet). */
+  private int greetedAlive() {
+    int n = 0;
+    for (NodeId p : peers.alive()) {
+      if (met.contains(p)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Seeds other than this node's own address. */

@@ -384,7 +384,7 @@ public final class NodeEngine implements ChatNode {
     @Override
     public void nodeUp(NodeId node) {
       log.info("node {} sees {} up", self, node);
-      quorum.met(node);
+      quorum.check();
       directory.nodeUp(node);
       for (RoomState rs : rooms.values()) {
         rs.lane.execute(() -> rs.onNodeUp(node));

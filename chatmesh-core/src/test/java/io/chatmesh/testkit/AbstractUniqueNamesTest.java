@@ -154,6 +154,75 @@ public abstract class AbstractUniqueNamesTest {
     assertThat(result(n3.createRoom("room-c")).admin()).isEqualTo(id("n3"));
   }
 
+  // ================================================================ readiness and majority
+
+  @Test
+  void aNodeWithoutSeedsIsReadyAtOnceSoAOneNodeClusterWorks() {
+    InMemoryCluster c = cluster(1);
+    ChatNode n1 = c.node("n1");
+    assertThat(n1.isReady()).isTrue();
+    assertThat(n1.ready()).isDone();
+    assertThat(result(n1.createRoom("solo")).admin()).isEqualTo(id("n1"));
+  }
+
+  @Test
+  void aNodeThatHasNotMetItsSeedsIsNotReadyAndRefusesToCreateUntilItHas() {
+    InMemoryCluster c = cluster(3);
+    InMemoryNetwork net = network();
+    result(c.node("n1").createRoom("room-a"));
+    awaitEveryNodeLists(c, "room-a", "n1");
+
+    net.partition(Set.of("n1", "n2"), Set.of("n3"));
+    ChatNode n3 = c.restart("n3"); // comes back while it cannot reach its seeds n1 and n2
+    CompletableFuture<Void> ready = n3.ready();
+    ChatException refused = failure(n3.createRoom("room-a"));
+    assertThat(refused.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(refused.getMessage()).contains("node n3 has not yet met its seeds").contains("retry");
+    long restartedAt = clock.millis();
+    awaitUntil("a second of greeting its seeds in vain", () -> clock.millis() - restartedAt >= 1000);
+    assertThat(n3.isReady()).isFalse();
+    assertThat(ready).isNotDone();
+    assertThat(failure(n3.createRoom("other")).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+
+    net.heal();
+    result(ready);
+    assertThat(n3.isReady()).isTrue();
+    assertThat(failure(n3.createRoom("room-a")).code()).isEqualTo(ErrorCode.ROOM_EXISTS);
+    assertThat(result(n3.createRoom("room-c")).admin()).isEqualTo(id("n3"));
+    awaitEveryNodeLists(c, "room-a", "n1");
+    awaitEveryNodeLists(c, "room-c", "n3");
+  }
+
+  @Test
+  void aPartitionedMinorityCannotCreateRoomsButTheMajorityCan() {
+    InMemoryCluster c = cluster(3);
+    InMemoryNetwork net = network();
+    net.partition(Set.of("n1", "n2"), Set.of("n3"));
+    awaitUntil("the sides declare each other dead", () -> c.node("n3").liveNodes().isEmpty()
+        && !c.node("n1").liveNodes().contains(id("n3")) && !c.node("n2").liveNodes().contains(id("n3")));
+
+    ChatException refused = failure(c.node("n3").createRoom("general"));
+    assertThat(refused.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(refused.getMessage()).contains("reaches 1 of the 3 nodes").contains("majority (2)");
+    assertThat(result(c.node("n2").createRoom("general")).admin()).isEqualTo(id("n2"));
+
+    net.heal();
+    awaitUntil("healed", c::connected);
+    awaitEveryNodeLists(c, "general", "n2");
+    assertThat(c.nodes()).allSatisfy(n -> assertThat(n.rooms()).hasSize(1));
+  }
+
+  @Test
+  void aNodeThatSaidGoodbyeNoLongerCountsForTheMajority() {
+    InMemoryCluster c = cluster(3);
+    c.node("n2").close(); // leaves the cluster on purpose
+    awaitUntil("n2 is gone", () -> !c.node("n1").liveNodes().contains(id("n2")) && !c.node("n3").liveNodes().contains(id("n2")));
+    c.crash("n3"); // and n3 fails: n1 alone knows itself and n3
+    awaitUntil("n3 declared dead", () -> c.node("n1").liveNodes().isEmpty());
+    ChatException refused = failure(c.node("n1").createRoom("general"));
+    assertThat(refused.getMessage()).contains("reaches 1 of the 2 nodes it knows (n1, n3)");
+  }
+
   // ================================================================ a restarted node's directory
 
   /**
