@@ -39,8 +39,8 @@ public final class Demo {
           --grpc-port PORT     its gRPC port, default 9091
           --ws-port PORT       its WebSocket/HTTP port, default 8081
           --peers H:P,H:P      gRPC addresses of other nodes to greet (any subset is enough)
-          --room NAME          room this node creates at start (default room-a for n1, room-b for n2, ...;
-                               'none' for no room)
+          --room NAME          room this node creates once it has met its peers (default room-a for
+                               n1, room-b for n2, ...; 'none' for no room; kept if it already exists)
         --host HOST            address to bind and advertise, default 127.0.0.1
         --failure-timeout-ms N silence after which a node is declared dead, default 3000
         --history URL          keep room history durably: h2:DIR (embedded H2; a whole cluster uses
@@ -143,7 +143,12 @@ public final class Demo {
     started.add(node);
     String room = opts.getOrDefault("room", defaultRoom(id));
     if (!room.equals("none")) {
-      node.ensureRoom(room);
+      // after the node has met its peers (it may be the first one up): in the background
+      node.ensureRoomWhenReady(room).whenComplete((v, e) -> {
+        if (e != null) {
+          System.err.println("demo: room " + room + " was not created on " + id + ": " + ChatException.from(e).getMessage());
+        }
+      });
     }
     banner(System.out, started, "Node " + id + " is up (gRPC " + node.node().address() + ", peers " + peers + ").");
   }
