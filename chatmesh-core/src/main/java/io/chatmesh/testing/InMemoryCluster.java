@@ -119,10 +119,16 @@ public final class InMemoryCluster implements AutoCloseable {
     return network;
   }
 
-  /** True when every running node sees every other running node alive. */
+  /**
+   * True when every running node sees every other running node alive and is {@link
+   * ChatNode#isReady() ready} (so any of them may create rooms).
+   */
   public boolean connected() {
     List<ChatNode> running = nodes();
     for (ChatNode n : running) {
+      if (!n.isReady()) {
+        return false;
+      }
       Set<NodeId> expected = new TreeSet<>();
       running.forEach(o -> {
         if (o != n) {

@@ -10,12 +10,11 @@ import io.chatmesh.NodeId;
 import io.chatmesh.Room;
 import io.chatmesh.RoomEvent;
 import io.chatmesh.RoomSummary;
+import io.chatmesh.UserId;
 import io.chatmesh.history.InMemoryHistoryStore;
-import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.time.ManualClock;
 import io.chatmesh.transport.inmemory.InMemoryNetwork;
-import io.chatmesh.wire.Sequenced;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -76,7 +74,7 @@ public abstract class AbstractUniqueNamesTest {
             .build()
             .start();
     cluster = c;
-    awaitUntil("cluster connected", c::connected);
+    driver.awaitUntil("cluster connected", c::connected);
     return c;
   }
 
@@ -90,22 +88,6 @@ public abstract class AbstractUniqueNamesTest {
     return f.network().orElseThrow();
   }
 
-  protected void awaitUntil(String what, BooleanSupplier condition) {
-    driver.awaitUntil(what, condition);
-  }
-
-  private <T> T result(CompletableFuture<T> f) {
-    return driver.result(f);
-  }
-
-  private ChatException failure(CompletableFuture<?> f) {
-    return driver.failure(f);
-  }
-
-  private Room room(ChatNode node, String name) {
-    return driver.room(node, name);
-  }
-
   private static NodeId id(String name) {
     return NodeId.of(name);
   }
@@ -117,7 +99,7 @@ public abstract class AbstractUniqueNamesTest {
 
   private void awaitEveryNodeLists(InMemoryCluster c, String room, String admin) {
     for (ChatNode n : c.nodes()) {
-      awaitUntil(n.id() + " lists " + room + " administered by " + admin,
+      driver.awaitUntil(n.id() + " lists " + room + " administered by " + admin,
           () -> adminOf(n, room).equals(Optional.of(id(admin))));
     }
   }
@@ -131,27 +113,27 @@ public abstract class AbstractUniqueNamesTest {
   @Test
   void aRestartedNodeCannotCreateARoomWhoseNameALiveNodeAdministers() {
     InMemoryCluster c = cluster(3);
-    result(c.node("n1").createRoom("room-a"));
+    driver.result(c.node("n1").createRoom("room-a"));
     awaitEveryNodeLists(c, "room-a", "n1");
 
     ChatNode n3 = c.restart("n3");
-    ChatException refused = failure(n3.createRoom("room-a")); // at once, as `--room room-a` did
+    ChatException refused = driver.failure(n3.createRoom("room-a")); // at once, as `--room room-a` did
     assertThat(refused.code()).isIn(ErrorCode.UNAVAILABLE, ErrorCode.ROOM_EXISTS);
     assertThat(refused.getMessage()).contains("n3");
 
-    awaitUntil("cluster connected again", c::connected);
+    driver.awaitUntil("cluster connected again", c::connected);
     awaitEveryNodeLists(c, "room-a", "n1");
     // users joining through n1 and through n3 land in the same room
     Recorder u1 = new Recorder();
     Recorder u3 = new Recorder();
-    result(room(c.node("n1"), "room-a").join(io.chatmesh.UserId.of("u1"), u1));
-    Room via3 = room(n3, "room-a");
+    driver.result(driver.room(c.node("n1"), "room-a").join(UserId.of("u1"), u1));
+    Room via3 = driver.room(n3, "room-a");
     assertThat(via3.admin()).isEqualTo(id("n1"));
-    result(via3.join(io.chatmesh.UserId.of("u3"), u3));
-    result(via3.send(io.chatmesh.UserId.of("u3"), "one room"));
-    awaitUntil("u1 hears u3", () -> u1.texts().contains("one room"));
+    driver.result(via3.join(UserId.of("u3"), u3));
+    driver.result(via3.send(UserId.of("u3"), "one room"));
+    driver.awaitUntil("u1 hears u3", () -> u1.texts().contains("one room"));
     // and n3 can create rooms once it has met its peers
-    assertThat(result(n3.createRoom("room-c")).admin()).isEqualTo(id("n3"));
+    assertThat(driver.result(n3.createRoom("room-c")).admin()).isEqualTo(id("n3"));
   }
 
   // ================================================================ readiness and majority
@@ -162,33 +144,33 @@ public abstract class AbstractUniqueNamesTest {
     ChatNode n1 = c.node("n1");
     assertThat(n1.isReady()).isTrue();
     assertThat(n1.ready()).isDone();
-    assertThat(result(n1.createRoom("solo")).admin()).isEqualTo(id("n1"));
+    assertThat(driver.result(n1.createRoom("solo")).admin()).isEqualTo(id("n1"));
   }
 
   @Test
   void aNodeThatHasNotMetItsSeedsIsNotReadyAndRefusesToCreateUntilItHas() {
     InMemoryCluster c = cluster(3);
     InMemoryNetwork net = network();
-    result(c.node("n1").createRoom("room-a"));
+    driver.result(c.node("n1").createRoom("room-a"));
     awaitEveryNodeLists(c, "room-a", "n1");
 
     net.partition(Set.of("n1", "n2"), Set.of("n3"));
     ChatNode n3 = c.restart("n3"); // comes back while it cannot reach its seeds n1 and n2
     CompletableFuture<Void> ready = n3.ready();
-    ChatException refused = failure(n3.createRoom("room-a"));
+    ChatException refused = driver.failure(n3.createRoom("room-a"));
     assertThat(refused.code()).isEqualTo(ErrorCode.UNAVAILABLE);
     assertThat(refused.getMessage()).contains("node n3 has not yet met its seeds").contains("retry");
     long restartedAt = clock.millis();
-    awaitUntil("a second of greeting its seeds in vain", () -> clock.millis() - restartedAt >= 1000);
+    driver.awaitUntil("a second of greeting its seeds in vain", () -> clock.millis() - restartedAt >= 1000);
     assertThat(n3.isReady()).isFalse();
     assertThat(ready).isNotDone();
-    assertThat(failure(n3.createRoom("other")).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(driver.failure(n3.createRoom("other")).code()).isEqualTo(ErrorCode.UNAVAILABLE);
 
     net.heal();
-    result(ready);
+    driver.result(ready);
     assertThat(n3.isReady()).isTrue();
-    assertThat(failure(n3.createRoom("room-a")).code()).isEqualTo(ErrorCode.ROOM_EXISTS);
-    assertThat(result(n3.createRoom("room-c")).admin()).isEqualTo(id("n3"));
+    assertThat(driver.failure(n3.createRoom("room-a")).code()).isEqualTo(ErrorCode.ROOM_EXISTS);
+    assertThat(driver.result(n3.createRoom("room-c")).admin()).isEqualTo(id("n3"));
     awaitEveryNodeLists(c, "room-a", "n1");
     awaitEveryNodeLists(c, "room-c", "n3");
   }
@@ -198,16 +180,16 @@ public abstract class AbstractUniqueNamesTest {
     InMemoryCluster c = cluster(3);
     InMemoryNetwork net = network();
     net.partition(Set.of("n1", "n2"), Set.of("n3"));
-    awaitUntil("the sides declare each other dead", () -> c.node("n3").liveNodes().isEmpty()
+    driver.awaitUntil("the sides declare each other dead", () -> c.node("n3").liveNodes().isEmpty()
         && !c.node("n1").liveNodes().contains(id("n3")) && !c.node("n2").liveNodes().contains(id("n3")));
 
-    ChatException refused = failure(c.node("n3").createRoom("general"));
+    ChatException refused = driver.failure(c.node("n3").createRoom("general"));
     assertThat(refused.code()).isEqualTo(ErrorCode.UNAVAILABLE);
     assertThat(refused.getMessage()).contains("reaches 1 of the 3 nodes").contains("majority (2)");
-    assertThat(result(c.node("n2").createRoom("general")).admin()).isEqualTo(id("n2"));
+    assertThat(driver.result(c.node("n2").createRoom("general")).admin()).isEqualTo(id("n2"));
 
     net.heal();
-    awaitUntil("healed", c::connected);
+    driver.awaitUntil("healed", c::connected);
     awaitEveryNodeLists(c, "general", "n2");
     assertThat(c.nodes()).allSatisfy(n -> assertThat(n.rooms()).hasSize(1));
   }
@@ -216,10 +198,10 @@ public abstract class AbstractUniqueNamesTest {
   void aNodeThatSaidGoodbyeNoLongerCountsForTheMajority() {
     InMemoryCluster c = cluster(3);
     c.node("n2").close(); // leaves the cluster on purpose
-    awaitUntil("n2 is gone", () -> !c.node("n1").liveNodes().contains(id("n2")) && !c.node("n3").liveNodes().contains(id("n2")));
+    driver.awaitUntil("n2 is gone", () -> !c.node("n1").liveNodes().contains(id("n2")) && !c.node("n3").liveNodes().contains(id("n2")));
     c.crash("n3"); // and n3 fails: n1 alone knows itself and n3
-    awaitUntil("n3 declared dead", () -> c.node("n1").liveNodes().isEmpty());
-    ChatException refused = failure(c.node("n1").createRoom("general"));
+    driver.awaitUntil("n3 declared dead", () -> c.node("n1").liveNodes().isEmpty());
+    ChatException refused = driver.failure(c.node("n1").createRoom("general"));
     assertThat(refused.getMessage()).contains("reaches 1 of the 2 nodes it knows (n1, n3)");
   }
 
@@ -240,30 +222,30 @@ public abstract class AbstractUniqueNamesTest {
       names.add("c-" + i);
     }
     for (String name : names) {
-      result(c.node("n3").createRoom(name));
+      driver.result(c.node("n3").createRoom(name));
     }
     for (ChatNode n : c.nodes()) {
-      awaitUntil(n.id() + " lists n3's rooms", () -> n.rooms().size() == names.size());
+      driver.awaitUntil(n.id() + " lists n3's rooms", () -> n.rooms().size() == names.size());
     }
     Recorder u1 = new Recorder();
     Recorder u2 = new Recorder();
-    result(room(c.node("n1"), "room-c").join(io.chatmesh.UserId.of("u1"), u1));
-    result(room(c.node("n2"), "room-c").join(io.chatmesh.UserId.of("u2"), u2));
+    driver.result(driver.room(c.node("n1"), "room-c").join(UserId.of("u1"), u1));
+    driver.result(driver.room(c.node("n2"), "room-c").join(UserId.of("u2"), u2));
 
     long restartedAt = clock.millis();
     c.restart("n3"); // a new process: the default in-memory history kept nothing
     for (String n : List.of("n1", "n2")) {
       ChatNode node = c.node(n);
-      awaitUntil(n + " no longer lists n3's old rooms", () -> node.rooms().isEmpty());
+      driver.awaitUntil(n + " no longer lists n3's old rooms", () -> node.rooms().isEmpty());
     }
     long took = clock.millis() - restartedAt;
     assertThat(took).as("ms of clock time until the directory converged").isLessThan(FAILURE_TIMEOUT.toMillis());
     for (Recorder r : List.of(u1, u2)) {
-      awaitUntil("member told", () -> !r.of(RoomEvent.RoomDeleted.class).isEmpty());
+      driver.awaitUntil("member told", () -> !r.of(RoomEvent.RoomDeleted.class).isEmpty());
     }
     assertThat(c.node("n1").room("room-c")).isEmpty();
     // the name is free again
-    assertThat(result(c.node("n1").createRoom("room-c")).admin()).isEqualTo(id("n1"));
+    assertThat(driver.result(c.node("n1").createRoom("room-c")).admin()).isEqualTo(id("n1"));
     awaitEveryNodeLists(c, "room-c", "n1");
   }
 
@@ -281,95 +263,41 @@ public abstract class AbstractUniqueNamesTest {
     InMemoryHistoryStore n1Store = InMemoryHistoryStore.create();
     InMemoryCluster c = cluster(3, (n, b) -> {
       if (n.equals("n1")) {
-        b.history(new SurvivingStore(n1Store)); // n1's rooms survive its restart
+        b.history(new ControlledHistoryStore(n1Store)); // n1's rooms survive its restart
       }
     });
-    result(c.node("n1").createRoom("dup"));
+    driver.result(c.node("n1").createRoom("dup"));
     awaitEveryNodeLists(c, "dup", "n1");
 
     c.crash("n1");
-    awaitUntil("n1 declared dead", () -> c.nodes().stream().noneMatch(n -> n.liveNodes().contains(id("n1"))));
+    driver.awaitUntil("n1 declared dead", () -> c.nodes().stream().noneMatch(n -> n.liveNodes().contains(id("n1"))));
     c.restart("n2"); // n2 and n3 forget n1's room
     c.restart("n3");
-    awaitUntil("n2 and n3 connected", c::connected);
+    driver.awaitUntil("n2 and n3 connected", c::connected);
     assertThat(c.node("n2").rooms()).isEmpty();
 
-    Room loser = result(c.node("n3").createRoom("dup"));
+    Room loser = driver.result(c.node("n3").createRoom("dup"));
     assertThat(loser.admin()).isEqualTo(id("n3"));
     Recorder bob = new Recorder();
     Recorder carol = new Recorder();
-    result(room(c.node("n2"), "dup").join(io.chatmesh.UserId.of("bob"), bob));
-    result(room(c.node("n3"), "dup").join(io.chatmesh.UserId.of("carol"), carol));
+    driver.result(driver.room(c.node("n2"), "dup").join(UserId.of("bob"), bob));
+    driver.result(driver.room(c.node("n3"), "dup").join(UserId.of("carol"), carol));
 
     c.restart("n1"); // comes back with its stored room "dup": two rooms of one name
-    awaitUntil("cluster connected", c::connected);
+    driver.awaitUntil("cluster connected", c::connected);
     awaitEveryNodeLists(c, "dup", "n1");
     for (Recorder r : List.of(bob, carol)) {
-      awaitUntil("a member of the losing room is told", () -> !r.of(RoomEvent.RoomDeleted.class).isEmpty());
+      driver.awaitUntil("a member of the losing room is told", () -> !r.of(RoomEvent.RoomDeleted.class).isEmpty());
       assertThat(r.of(RoomEvent.RoomDeleted.class).get(0).reason()).contains("n1").contains("split brain");
     }
     // it stays converged, and users of every node land in the winner's room
     Recorder dave = new Recorder();
-    result(room(c.node("n1"), "dup").join(io.chatmesh.UserId.of("dave"), dave));
-    Room via2 = room(c.node("n2"), "dup");
+    driver.result(driver.room(c.node("n1"), "dup").join(UserId.of("dave"), dave));
+    Room via2 = driver.room(c.node("n2"), "dup");
     assertThat(via2.admin()).isEqualTo(id("n1"));
-    result(via2.join(io.chatmesh.UserId.of("bob"), new Recorder()));
-    result(via2.send(io.chatmesh.UserId.of("bob"), "back in the one room"));
-    awaitUntil("dave hears bob", () -> dave.texts().contains("back in the one room"));
+    driver.result(via2.join(UserId.of("bob"), new Recorder()));
+    driver.result(via2.send(UserId.of("bob"), "back in the one room"));
+    driver.awaitUntil("dave hears bob", () -> dave.texts().contains("back in the one room"));
     awaitEveryNodeLists(c, "dup", "n1");
-  }
-
-  /** A history store that outlives the node using it, so a restarted node restores its rooms. */
-  private static final class SurvivingStore implements HistoryStore {
-    private final HistoryStore data;
-
-    SurvivingStore(HistoryStore data) {
-      this.data = data;
-    }
-
-    @Override
-    public void saveRoom(String room, NodeId admin, long epoch) {
-      data.saveRoom(room, admin, epoch);
-    }
-
-    @Override
-    public List<StoredRoom> rooms(NodeId admin) {
-      return data.rooms(admin);
-    }
-
-    @Override
-    public void deleteRoom(String room) {
-      data.deleteRoom(room);
-    }
-
-    @Override
-    public CompletableFuture<Void> append(List<Sequenced> entries) {
-      return data.append(entries);
-    }
-
-    @Override
-    public List<Sequenced> readAfter(String room, long afterSeq, int limit) {
-      return data.readAfter(room, afterSeq, limit);
-    }
-
-    @Override
-    public List<Sequenced> readBefore(String room, long beforeSeq, int limit) {
-      return data.readBefore(room, beforeSeq, limit);
-    }
-
-    @Override
-    public Optional<Position> lastPosition(String room) {
-      return data.lastPosition(room);
-    }
-
-    @Override
-    public long oldestSeq(String room) {
-      return data.oldestSeq(room);
-    }
-
-    @Override
-    public void close() {
-      // the data outlives this node
-    }
   }
 }
