@@ -162,7 +162,11 @@ public interface ChatNode extends AutoCloseable {
       return this;
     }
 
-    /** Addresses of nodes to greet on start; others are learned from them. Default none. */
+    /**
+     * Addresses of nodes to greet on start; others are learned from them. Default none. A node
+     * with seeds may create rooms once it has met them (see {@link ChatNode#isReady()}); one
+     * without seeds starts a new cluster and is ready at once.
+     */
     public Builder seeds(String... addresses) {
       for (String a : require(addresses, "seeds")) {
         if (a == null || a.isBlank()) {
