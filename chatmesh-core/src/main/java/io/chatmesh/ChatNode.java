@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  *     .seeds("127.0.0.1:9092", "127.0.0.1:9093")
  *     .build()
  *     .start();
+ * node.ready().join();                        // met its seeds: it may create rooms now
  * Room room = node.createRoom("general").join();
  * room.join(UserId.of("alice"), event -> System.out.println(event)).join();
  * room.send(UserId.of("alice"), "hello").join();
@@ -78,12 +79,46 @@ public interface ChatNode extends AutoCloseable {
 
   /**
    * Creates a room administered by this node. The name is reserved on every live node first (a
-   * two-phase commit), so two nodes racing for one name end with exactly one room.
+   * two-phase commit in which each must vote READY), so two nodes racing for one name end with
+   * exactly one room. The node must be {@link #isReady() ready}, and the nodes asked (this one and
+   * its live peers) must be a majority of the cluster it knows (itself, every node it has met and
+   * not seen leave, and its seeds): a node that restarted without state, or a partitioned
+   * minority, cannot take a name the rest of the cluster holds.
    *
-   * @return the room; fails with BAD_REQUEST (invalid name), ROOM_EXISTS, or TIMEOUT
+   * @return the room; fails with BAD_REQUEST (invalid name), ROOM_EXISTS, TIMEOUT, or UNAVAILABLE
+   *     (the node is not ready yet, or reaches no majority of the cluster it knows; the message
+   *     gives the counts; retry later)
    * @param name the room name: 1 to 64 characters from {@code [A-Za-z0-9._-]}
    */
   CompletableFuture<Room> createRoom(String name);
+
+  /**
+   * Whether this node may create rooms: it has met all its seeds, or sees a majority of the nodes
+   * it knows alive. A node without seeds is ready as soon as it has started (a one-node cluster
+   * works). Once true it stays true; each creation still needs a majority (see {@link
+   * #createRoom}). Joining, sending and every other operation do not wait for readiness.
+   *
+   * <p>The default implementation (for test doubles outside a cluster) is always ready.
+   *
+   * @return whether this node may create rooms
+   */
+  default boolean isReady() {
+    return true;
+  }
+
+  /**
+   * Completes when this node becomes {@link #isReady() ready} (at once if it is). Dependent actions
+   * run on a pool thread, not on the node's own threads. Fails with {@link ChatException} UNAVAILABLE
+   * if the node is closed before it was ready; it never times out by itself, so bound the wait
+   * ({@code orTimeout}) when the seeds may not come up.
+   *
+   * <p>The default implementation (for test doubles outside a cluster) is complete.
+   *
+   * @return a future completed once the node is ready
+   */
+  default CompletableFuture<Void> ready() {
+    return CompletableFuture.completedFuture(null);
+  }
 
   /**
    * A handle to the room of that name if the cluster directory knows it.
@@ -184,7 +219,9 @@ public interface ChatNode extends AutoCloseable {
     }
 
     /**
-     * Addresses of nodes to greet on start; others are learned from them. Default none.
+     * Addresses of nodes to greet on start; others are learned from them. Default none. A node
+     * with seeds may create rooms once it has met them (see {@link ChatNode#isReady()}); one
+     * without seeds starts a new cluster and is ready at once.
      *
      * @param addresses the seeds' transport addresses
      * @return this builder

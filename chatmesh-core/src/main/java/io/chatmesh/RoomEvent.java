@@ -54,6 +54,10 @@ public sealed interface RoomEvent
   /** The room's administrator node is reachable again. */
   record RoomAvailable(String room) implements RoomEvent {}
 
-  /** The room was deleted (two-phase commit committed) or its state was lost; no more events follow. */
+  /**
+   * The room was deleted (two-phase commit committed), its state was lost (its admin restarted
+   * without it), or it lost a split brain to another room of the same name (the reason names the
+   * winning node; joining the name again reaches the winner's room). No more events follow.
+   */
   record RoomDeleted(String room, String reason) implements RoomEvent {}
 }

@@ -84,7 +84,7 @@ public final class ChatmeshSystem implements BenchSystem {
     }
     awaitTrue(() -> {
       for (ChatNode n : nodes) {
-        if (n.liveNodes().size() < Workload.NODES - 1) {
+        if (n.liveNodes().size() < Workload.NODES - 1 || !n.isReady()) {
           return false;
         }
       }

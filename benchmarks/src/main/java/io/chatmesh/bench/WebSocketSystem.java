@@ -50,7 +50,7 @@ public final class WebSocketSystem implements BenchSystem {
     }
     ChatmeshSystem.awaitTrue(() -> {
       for (ChatNode n : nodes) {
-        if (n.liveNodes().size() < Workload.NODES - 1) {
+        if (n.liveNodes().size() < Workload.NODES - 1 || !n.isReady()) {
           return false;
         }
       }

@@ -71,6 +71,8 @@ public final class NodeEngine implements ChatNode {
   final PendingRequests requests;
   final PeerMembership peers;
   final RoomDirectory directory;
+  /** Readiness and the majority a room creation needs. */
+  final ClusterQuorum quorum;
   /** Rooms with local state (administered here or with local members); each touched on its lane. */
   final ConcurrentHashMap<String, RoomState> rooms = new ConcurrentHashMap<>();
   private final Transport transport;
@@ -100,7 +102,8 @@ public final class NodeEngine implements ChatNode {
     this.requests = new PendingRequests(clock, settings.requestTimeout());
     this.links = new NodeLinks(self, incarnation, transport, this::peerAddress, () -> state.get() == CLOSED, this::receiveLocal);
     this.peers = new PeerMembership(settings, nodeLane, settings.failureDetectors().create(settings.failureTimeout()), links, new PeerEvents());
-    this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGoneAtAdmin);
+    this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGone);
+    this.quorum = new ClusterQuorum(self, settings.seeds(), peers);
     this.twoPc = new TwoPhaseCommitEngine(self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, peers::isAlive);
     this.names = new NameRegistry(directory::get, this::nameCommitted);
     twoPc.register(Kind.RESERVE_NAME, names);
@@ -146,6 +149,7 @@ public final class NodeEngine implements ChatNode {
       throw failStart("could not start its transport", e);
     }
     peers.listeningAt(address);
+    quorum.listeningAt(address);
     log.info("node {} started at {} (incarnation {}), seeds {}", self, address, incarnation, settings.seeds());
     requests.start();
     nodeLane.execute(this::tick);
@@ -166,6 +170,7 @@ public final class NodeEngine implements ChatNode {
       return;
     }
     ticker.cancel();
+    quorum.closed();
     requests.stop();
     if (was == RUNNING) {
       peers.sayGoodbye("node " + self + " is shutting down");
@@ -271,6 +276,12 @@ public final class NodeEngine implements ChatNode {
       }
       Set<NodeId> participants = new TreeSet<>(peers.alive());
       participants.add(self);
+      try {
+        quorum.requireCreatable(participants); // not ready, or no majority: UNAVAILABLE
+      } catch (ChatException e) {
+        out.completeExceptionally(e);
+        return;
+      }
       twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
         if (e != null) {
           out.completeExceptionally(ChatException.from(e));
@@ -282,6 +293,16 @@ public final class NodeEngine implements ChatNode {
       });
     });
     return out;
+  }
+
+  @Override
+  public boolean isReady() {
+    return quorum.isReady();
+  }
+
+  @Override
+  public CompletableFuture<Void> ready() {
+    return quorum.ready();
   }
 
   @Override
@@ -323,11 +344,21 @@ public final class NodeEngine implements ChatNode {
     rooms.remove(rs.name, rs);
   }
 
-  /** The admin announced that {@code room} no longer exists: its local members learn it. */
-  private void roomGoneAtAdmin(String room, NodeId admin) {
+  /**
+   * The directory found that {@code room} as administered by {@code admin} no longer exists (its
+   * admin announced so, or it lost a split brain): local members learn it with {@code reason}; if
+   * this node is that admin, it drops its room.
+   */
+  private void roomGone(String room, NodeId admin, String reason) {
     RoomState rs = rooms.get(room);
-    if (rs != null) {
-      rs.lane.execute(() -> rs.memberGone(admin, "room no longer exists on its admin node " + admin));
+    if (rs != null && rs.admin.equals(admin)) {
+      rs.lane.execute(() -> {
+        if (admin.equals(self)) {
+          rs.abandon(reason);
+        } else {
+          rs.memberGone(admin, reason);
+        }
+      });
     }
   }
 
@@ -357,6 +388,7 @@ public final class NodeEngine implements ChatNode {
     @Override
     public void nodeUp(NodeId node) {
       log.info("node {} sees {} up", self, node);
+      quorum.check();
       directory.nodeUp(node);
       for (RoomState rs : rooms.values()) {
         rs.lane.execute(() -> rs.onNodeUp(node));
@@ -379,6 +411,7 @@ public final class NodeEngine implements ChatNode {
 
     @Override
     public void greeted(NodeId node) {
+      quorum.met(node);
       directory.greeted(node);
     }
 

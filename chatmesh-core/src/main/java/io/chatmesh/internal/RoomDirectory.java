@@ -36,8 +36,8 @@ final class RoomDirectory {
   private final SerialExecutor nodeLane;
   private final PeerMembership peers;
   private final BiConsumer<NodeId, WireMessage> send;
-  /** Told (on the node lane) when a room's admin announced that the room no longer exists. */
-  private final BiConsumer<String, NodeId> roomGone;
+  /** Told (on the node lane) when a room of an admin no longer exists, or lost a split brain. */
+  private final Gone roomGone;
   private final ConcurrentHashMap<String, RoomSummary> entries = new ConcurrentHashMap<>();
   /** Rooms this node administers, announced by it. */
   private final Set<String> own = new TreeSet<>();
@@ -46,12 +46,21 @@ final class RoomDirectory {
   private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
   private long version;
 
+  /** What the directory tells the engine about rooms that ended elsewhere (node lane). */
+  interface Gone {
+    /**
+     * Room {@code room} as administered by {@code admin} no longer exists: its admin announced so,
+     * or it lost a split brain (then {@code admin} may be this node, which must drop its room).
+     */
+    void gone(String room, NodeId admin, String reason);
+  }
+
   RoomDirectory(
       NodeId self,
       SerialExecutor nodeLane,
       PeerMembership peers,
       BiConsumer<NodeId, WireMessage> send,
-      BiConsumer<String, NodeId> roomGone) {
+      Gone roomGone) {
     this.self = self;
     this.nodeLane = nodeLane;
     this.peers = peers;
@@ -161,9 +170,12 @@ final class RoomDirectory {
   }
 
   /**
-   * Merges a peer's announcement. A node speaks only for itself: an update that lists a room under
-   * another admin is refused as a whole (logged). Versions count per incarnation of the sender: a
-   * restarted node starts again from 1.
+   * Merges an announcement of {@code from}, sent by its incarnation {@code incarnation}. A new
+   * incarnation starts its versions afresh: its first full snapshot replaces everything the old one
+   * announced (a restarted node that lost its rooms makes them vanish here at once). A node speaks
+   * only for itself: an update that lists a room under another admin is refused as a whole (logged). Two admins
+   * claiming one name is a split brain, settled by {@link #wins}: identically on every node, so the
+   * directory converges; a room of this node that loses is dropped (its members are told).
    */
   void onUpdate(NodeId from, long incarnation, DirectoryUpdate u) {
     nodeLane.assertCurrent();
@@ -176,10 +188,13 @@ final class RoomDirectory {
       }
     }
     long[] seen = versions.get(from);
-    if (seen != null && seen[0] == incarnation && u.version() <= seen[1] && u.full()) {
+    if (seen != null && incarnation < seen[0]) {
+      return; // from an earlier life of that node
+    }
+    if (seen != null && incarnation == seen[0] && u.version() <= seen[1] && u.full()) {
       return; // a stale snapshot overtaken by a newer update
     }
-    if (seen == null || seen[0] != incarnation) {
+    if (seen == null || incarnation > seen[0]) {
       versions.put(from, new long[] {incarnation, u.version()});
     } else {
       seen[1] = Math.max(seen[1], u.version());
@@ -189,9 +204,8 @@ final class RoomDirectory {
     for (DirectoryUpdate.Entry e : u.rooms()) {
       listed.add(e.room());
       RoomSummary cur = entries.get(e.room());
-      if (cur != null && !cur.admin().equals(e.admin()) && cur.admin().equals(self)) {
-        log.error("room '{}' is claimed by {} but administered here on {}: split brain, keeping ours", e.room(), e.admin(), self);
-        continue;
+      if (cur != null && !cur.admin().equals(e.admin()) && !resolveSplitBrain(cur, e)) {
+        continue; // ours (or the one we know) wins
       }
       entries.put(e.room(), new RoomSummary(e.room(), e.admin(), e.epoch(), e.memberCount(), up));
     }
@@ -207,9 +221,51 @@ final class RoomDirectory {
       RoomSummary s = entries.get(room);
       if (s != null && s.admin().equals(from)) {
         entries.remove(room);
-        roomGone.accept(room, from);
+        roomGone.gone(room, from, "room '" + room + "' no longer exists on its admin node " + from);
       }
     }
+  }
+
+  /**
+   * Split-brain rule: of two live rooms with one name, the one with the higher epoch wins, and of
+   * equal epochs the one whose admin has the lower node id. The epoch is the room's fencing token
+   * (a later generation of a name supersedes an earlier one); the node id is unique, stable and
+   * seen identically by every node, so every node picks the same winner from the announcements
+   * alone, with no extra round of messages. Creation times are deliberately not compared: they come
+   * from different nodes' wall clocks, which need not agree.
+   */
+  static boolean wins(long epoch, NodeId admin, long otherEpoch, NodeId otherAdmin) {
+    if (epoch != otherEpoch) {
+      return epoch > otherEpoch;
+    }
+    return admin.compareTo(otherAdmin) < 0;
+  }
+
+  /**
+   * {@code claim} names another admin than {@code cur} for one room: applies {@link #wins}. Returns
+   * true when the claim wins (the caller records it); the losing room is then reported gone here,
+   * so its local members are told and, if this node administers it, it is dropped.
+   */
+  private boolean resolveSplitBrain(RoomSummary cur, DirectoryUpdate.Entry claim) {
+    String room = claim.room();
+    if (!wins(claim.epoch(), claim.admin(), cur.epoch(), cur.admin())) {
+      log.warn("room '{}' is claimed by {} (epoch {}) and by {} (epoch {}): split brain, {} keeps the room of {}",
+          room, claim.admin(), claim.epoch(), cur.admin(), cur.epoch(), self, cur.admin());
+      if (cur.admin().equals(self)) {
+        send.accept(claim.admin(), snapshot()); // the loser learns at once that it lost
+      }
+      return false;
+    }
+    String reason = "split brain: room '" + room + "' also exists on node " + claim.admin() + " (epoch " + claim.epoch()
+        + "), which wins over node " + cur.admin() + " (epoch " + cur.epoch()
+        + ") by the rule 'higher epoch, then lower node id'; this room was dropped, join '" + room + "' again";
+    log.warn("node {}: {}", self, reason);
+    if (own.remove(room)) {
+      entries.remove(room);
+      broadcast(List.of(), List.of(room));
+    }
+    roomGone.gone(room, cur.admin(), reason);
+    return true;
   }
 
   private void setAvailable(NodeId admin, boolean available) {

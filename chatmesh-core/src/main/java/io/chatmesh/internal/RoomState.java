@@ -24,6 +24,7 @@ import io.chatmesh.wire.LeaveRequest;
 import io.chatmesh.wire.Lost;
 import io.chatmesh.wire.Reply;
 import io.chatmesh.wire.ResendRequest;
+import io.chatmesh.wire.RoomGone;
 import io.chatmesh.wire.RoomTail;
 import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
@@ -1237,6 +1238,39 @@ final class RoomState {
       engine.writeStore("delete the history of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
       engine.directory.roomDeleted(name);
     }
+  }
+
+  /**
+   * This node's room lost a split brain ({@link RoomDirectory#wins}): it ends here without a
+   * two-phase commit (the name belongs to another node's room). Local members get {@code
+   * RoomDeleted} with {@code reason}, every member node is sent {@link RoomGone} with it (its members
+   * are told the same), requests waiting for durability fail, and the stored room is deleted so a
+   * restart does not bring it back.
+   */
+  void abandon(String reason) {
+    lane.assertCurrent();
+    if (!isAdmin || deleted) {
+      return;
+    }
+    for (NodeId n : memberNodes.keySet()) {
+      if (!n.equals(engine.self)) {
+        engine.send(n, new RoomGone(name, reason));
+      }
+    }
+    for (Pending p : pending) {
+      failWaiters(p, ErrorCode.UNKNOWN_ROOM, reason);
+    }
+    pending.clear();
+    for (HeldSend h : held) {
+      h.reply().accept(Reply.error(h.request().requestId(), ErrorCode.UNKNOWN_ROOM, reason));
+    }
+    held.clear();
+    heldKeys.clear();
+    members.clear();
+    memberNodes.clear();
+    isAdmin = false;
+    finish(new RoomEvent.RoomDeleted(name, reason));
+    engine.writeStore("delete the history of room '" + name + "' that lost a split brain", () -> engine.history.deleteRoom(name));
   }
 
   void rollbackDelete(Transaction tx) {

@@ -39,8 +39,11 @@ final class Routes {
         .onTransport(HistoryReply.class, (from, inc, m) -> e.requests.onReply(m.requestId(), m))
         // node-wide state: the node lane
         .onNodeLane(Hello.class, e.peers::onHello)
-        .onNodeLane(Goodbye.class, (from, inc, m) -> e.peers.onGoodbye(from, m))
-        .onNodeLane(DirectoryUpdate.class, e.directory::onUpdate)
+        .onNodeLane(Goodbye.class, (from, inc, m) -> {
+          e.quorum.left(from);
+          e.peers.onGoodbye(from, m);
+        })
+        .onNodeLane(DirectoryUpdate.class, (from, inc, m) -> e.directory.onUpdate(from, inc, m))
         .onNodeLane(Prepare.class, (from, inc, m) -> e.twoPc.onPrepare(from, m))
         .onNodeLane(Vote.class, (from, inc, m) -> e.twoPc.onVote(from, m))
         .onNodeLane(Decision.class, (from, inc, m) -> e.twoPc.onDecision(from, m))

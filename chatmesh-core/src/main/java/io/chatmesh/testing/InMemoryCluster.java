@@ -146,13 +146,17 @@ public final class InMemoryCluster implements AutoCloseable {
   }
 
   /**
-   * True when every running node sees every other running node alive.
+   * True when every running node sees every other running node alive and is {@link
+   * ChatNode#isReady() ready} (so any of them may create rooms).
    *
    * @return whether the running nodes form one cluster
    */
   public boolean connected() {
     List<ChatNode> running = nodes();
     for (ChatNode n : running) {
+      if (!n.isReady()) {
+        return false;
+      }
       Set<NodeId> expected = new TreeSet<>();
       running.forEach(o -> {
         if (o != n) {

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that an acked entry was durable when it was acked. Thread-safe.
  */
 public final class ControlledHistoryStore implements HistoryStore {
-  private final InMemoryHistoryStore delegate = InMemoryHistoryStore.create();
+  private final InMemoryHistoryStore delegate;
   private final ExecutorService completer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "controlled-history");
     t.setDaemon(true);
@@ -34,6 +34,19 @@ public final class ControlledHistoryStore implements HistoryStore {
   private final AtomicInteger failed = new AtomicInteger();
   private volatile CountDownLatch roomRecords = new CountDownLatch(0);
   private final AtomicInteger blockedRoomRecords = new AtomicInteger();
+
+  /** A store with its own, empty data. */
+  public ControlledHistoryStore() {
+    this(InMemoryHistoryStore.create());
+  }
+
+  /**
+   * A store over {@code data}, which outlives it: a node restarted with a new store over the old
+   * one's data restores its rooms, as with a database.
+   */
+  public ControlledHistoryStore(InMemoryHistoryStore data) {
+    this.delegate = data;
+  }
 
   /** From now on {@link #saveRoom} and {@link #deleteRoom} block until {@link #releaseRoomRecords}. */
   public void blockRoomRecords() {

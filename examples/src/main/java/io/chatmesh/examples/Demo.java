@@ -148,7 +148,12 @@ public final class Demo {
     started.add(node);
     String room = opts.getOrDefault("room", defaultRoom(id));
     if (!room.equals("none")) {
-      node.ensureRoom(room);
+      // after the node has met its peers (it may be the first one up): in the background
+      node.ensureRoomWhenReady(room).whenComplete((v, e) -> {
+        if (e != null) {
+          System.err.println("demo: room " + room + " was not created on " + id + ": " + ChatException.from(e).getMessage());
+        }
+      });
     }
     banner(System.out, started, "Node " + id + " is up (gRPC " + node.node().address() + ", peers " + peers + ").");
   }

@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,20 +98,48 @@ public final class DemoNode implements AutoCloseable {
     }
   }
 
-  /** Creates {@code room} on this node unless the cluster already has it. */
+  /**
+   * Creates {@code room} on this node unless the cluster already has it, waiting (at most 10 s)
+   * until the node is {@link ChatNode#ready() ready} first.
+   *
+   * @throws ChatException the creation's error (ROOM_EXISTS is not one: the room exists), or
+   *     TIMEOUT if the node did not become ready or the creation did not finish in time
+   */
   public void ensureRoom(String room) {
-    if (node.room(room).isPresent()) {
-      return;
-    }
     try {
-      node.createRoom(room).get(10, TimeUnit.SECONDS);
-      log.info("created room {} on {}", room, node.id());
-    } catch (Exception e) {
-      ChatException ce = ChatException.from(e);
-      if (ce.code() != ErrorCode.ROOM_EXISTS) {
-        throw ce;
-      }
+      ensureRoomWhenReady(room).get(10, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new ChatException(ErrorCode.TIMEOUT, "room " + room + " was not created on " + node.id() + " within 10 s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ChatException(ErrorCode.UNAVAILABLE, "interrupted while creating room " + room, e);
+    } catch (ExecutionException e) {
+      throw ChatException.from(e.getCause());
     }
+  }
+
+  /**
+   * Creates {@code room} on this node, unless the cluster already has it, once the node is ready
+   * (it has met its peers): a node that restarted must not create a name before it can learn that
+   * the cluster already holds it. Returns at once; the future completes when the room exists
+   * (created here, or found to exist), or fails with the creation's {@link ChatException}.
+   */
+  public CompletableFuture<Void> ensureRoomWhenReady(String room) {
+    if (!node.isReady()) {
+      log.info("node {} will create room {} once it has met its peers", node.id(), room);
+    }
+    return node.ready()
+        .thenCompose(ready -> node.room(room).isPresent()
+            ? CompletableFuture.<Void>completedFuture(null)
+            : node.createRoom(room).thenAccept(r -> log.info("created room {} on {}", room, node.id())))
+        .exceptionallyCompose(e -> {
+          ChatException ce = ChatException.from(e);
+          if (ce.code() == ErrorCode.ROOM_EXISTS) {
+            log.info("room {} already exists in the cluster: {}", room, ce.getMessage());
+            return CompletableFuture.completedFuture(null);
+          }
+          return CompletableFuture.failedFuture(ce);
+        });
   }
 
   /** The chat node. */
