@@ -780,9 +780,15 @@ public final class GrpcTransport implements Transport {
      * Mutual TLS between nodes (see {@link GrpcTls}): only peers with a certificate from the
      * cluster CA get a link, and each envelope must come from the node its link's certificate
      * names. One of this and {@link #plaintext()} is required.
+     *
+     * @param tls the certificate files
+     * @return this builder
      */
     public Builder tls(GrpcTls tls) {
-      this.tls = Objects.requireNonNull(tls, "tls");
+      if (tls == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "tls must not be null (use plaintext() for no TLS)");
+      }
+      this.tls = tls;
       this.plaintext = false;
       return this;
     }
@@ -791,6 +797,8 @@ public final class GrpcTransport implements Transport {
      * No TLS: peers are not authenticated and traffic is not encrypted, so anyone who reaches the
      * port can act as any node. For tests and trusted networks only; logged at WARN ("INSECURE")
      * when the transport starts. One of this and {@link #tls} is required.
+     *
+     * @return this builder
      */
     public Builder plaintext() {
       this.plaintext = true;
