@@ -4,10 +4,13 @@ import io.chatmesh.ChatException;
 import io.chatmesh.ChatNode;
 import io.chatmesh.ClusterListener;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.NodeHealth;
 import io.chatmesh.NodeId;
 import io.chatmesh.Room;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.membership.FailureDetector;
+import io.chatmesh.metrics.MetricsObserver;
+import io.chatmesh.metrics.NodeMetricsSnapshot;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
@@ -76,6 +79,7 @@ public final class NodeEngine implements ChatNode {
   private final EngineExecutors executors;
   private final NodeLinks links;
   final TwoPhaseCommitEngine twoPc;
+  final NodeMetrics metrics = new NodeMetrics();
   private final NameRegistry names;
   private final MessageRouter router;
   private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
@@ -268,6 +272,9 @@ public final class NodeEngine implements ChatNode {
       Set<NodeId> participants = new TreeSet<>(peers.alive());
       participants.add(self);
       twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
+        if (r != null) {
+          metrics.twoPc(r);
+        }
         if (e != null) {
           out.completeExceptionally(ChatException.from(e));
         } else if (r.outcome() == Outcome.COMMITTED) {
@@ -294,11 +301,94 @@ public final class NodeEngine implements ChatNode {
     return directory.list();
   }
 
+  // ================================================================ metrics and health
+
+  @Override
+  public NodeMetricsSnapshot metrics() {
+    int administered = 0;
+    int members = 0;
+    for (RoomSummary s : directory.list()) {
+      if (s.admin().equals(self)) {
+        administered++;
+        members += s.memberCount();
+      }
+    }
+    long now = System.nanoTime();
+    int joined = 0;
+    int roomQueued = 0;
+    long oldest = Math.max(nodeLane.oldestWaitNanos(now), executors.storeLane().oldestWaitNanos(now));
+    for (RoomState rs : rooms.values()) {
+      if (rs.localCount > 0) {
+        joined++;
+      }
+      roomQueued += rs.lane.queued();
+      oldest = Math.max(oldest, rs.lane.oldestWaitNanos(now));
+    }
+    NodeMetrics m = metrics;
+    return new NodeMetricsSnapshot(
+        peers.alive().size(),
+        m.suspicions.sum(),
+        administered,
+        joined,
+        members,
+        m.sendsAccepted.sum(),
+        m.sendsRefused(),
+        m.deliveries.sum(),
+        m.resendRequests.sum(),
+        m.entriesResent.sum(),
+        m.messagesLost.sum(),
+        m.dedupHits.sum(),
+        m.twoPcCommitted.sum(),
+        m.twoPcRolledBack.sum(),
+        nodeLane.queued(),
+        roomQueued,
+        executors.storeLane().queued(),
+        oldest,
+        (int) Math.max(0, m.historyBacklog.sum()),
+        (int) Math.max(0, m.roomsStoreFailing.sum()),
+        m.sendsHeld.sum(),
+        m.sendsWaited.sum());
+  }
+
+  @Override
+  public void addMetricsObserver(MetricsObserver observer) {
+    if (observer == null) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "metrics observer must not be null");
+    }
+    metrics.addObserver(observer);
+  }
+
+  @Override
+  public NodeHealth health() {
+    List<String> problems = new ArrayList<>();
+    int s = state.get();
+    boolean running = s == RUNNING;
+    if (!running) {
+      problems.add("node " + self + (s == NEW ? " is not started" : " is closed"));
+    }
+    boolean listening = running && !address.isEmpty();
+    if (!listening) {
+      problems.add("the transport is not listening");
+    }
+    boolean seedsMet = settings.seeds().isEmpty() || !peers.alive().isEmpty();
+    if (!seedsMet) {
+      problems.add("met no peer yet (seeds " + settings.seeds() + ")");
+    }
+    long failing = metrics.roomsStoreFailing.sum();
+    boolean store = failing <= 0;
+    if (!store) {
+      problems.add("the history store fails appends for " + failing + " room(s)");
+    }
+    return new NodeHealth(running, listening, seedsMet, store, problems);
+  }
+
   // ================================================================ rooms
 
   /** Coordinator side of room deletion; called on the admin's room lane. */
   CompletableFuture<TwoPhaseCommit.Result> deleteRoom(String room, Set<NodeId> participants) {
-    return twoPc.execute(Kind.DELETE_ROOM, room, participants);
+    CompletableFuture<TwoPhaseCommit.Result> result = twoPc.execute(Kind.DELETE_ROOM, room, participants);
+    result.thenAccept(metrics::twoPc); // a deletion is rare: the extra stage costs nothing that matters
+    return result;
   }
 
   /** Runs on the node lane when a name reservation commits, on every participant. */
@@ -371,6 +461,11 @@ public final class NodeEngine implements ChatNode {
         rs.lane.execute(() -> rs.onNodeDown(node, reason));
       }
       tellListeners(l -> l.onNodeDown(node));
+    }
+
+    @Override
+    public void suspected(NodeId node) {
+      metrics.suspicions.increment();
     }
 
     @Override
