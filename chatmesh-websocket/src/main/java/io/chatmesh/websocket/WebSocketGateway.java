@@ -27,6 +27,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +71,7 @@ public final class WebSocketGateway implements AutoCloseable {
   private final Object lifecycle = new Object();
   private final ChannelGroup clients = new DefaultChannelGroup("chatmesh-ws-clients", GlobalEventExecutor.INSTANCE);
   private final ConcurrentHashMap<String, Connection> users = new ConcurrentHashMap<>();
+  final GatewayCounters counters = new GatewayCounters();
   private @Nullable EventLoopGroup boss;
   private @Nullable EventLoopGroup workers;
   private @Nullable Channel serverChannel;
@@ -147,6 +150,11 @@ public final class WebSocketGateway implements AutoCloseable {
     return clients.size();
   }
 
+  /** This gateway's counters now: connections, frames in and out by type, errors by code, slow readers. */
+  public GatewayStats stats() {
+    return counters.snapshot(clients.size());
+  }
+
   /**
    * Stops accepting, closes every client connection with close code 1001 (going away), and shuts
    * down the Netty event loops, waiting up to a few seconds for them. Idempotent.
@@ -201,6 +209,7 @@ public final class WebSocketGateway implements AutoCloseable {
     @Override
     protected void initChannel(SocketChannel ch) {
       clients.add(ch);
+      counters.connectionsOpened.increment();
       long pingMillis = Math.max(1, settings.idleTimeout.toMillis() / 2);
       ch.pipeline()
           .addLast("idle", new IdleStateHandler(pingMillis, 0, 0, TimeUnit.MILLISECONDS))
@@ -219,6 +228,7 @@ public final class WebSocketGateway implements AutoCloseable {
                       .dropPongFrames(true)
                       .build()))
           .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxFrameBytes))
+          .addLast("routes", new RouteHandler(settings.routes))
           .addLast("page", new PageHandler())
           .addLast("chat", new Connection(settings, WebSocketGateway.this));
     }
@@ -257,6 +267,7 @@ public final class WebSocketGateway implements AutoCloseable {
     final int workerThreads;
     final Authenticator authenticator;
     final LongSupplier nanoTime;
+    final Map<String, HttpRoute> routes;
 
     Settings(Builder b) {
       this.node = b.node;
@@ -270,6 +281,7 @@ public final class WebSocketGateway implements AutoCloseable {
       this.workerThreads = b.workerThreads;
       this.authenticator = b.authenticator;
       this.nanoTime = b.nanoTime;
+      this.routes = Map.copyOf(b.routes);
     }
   }
 
@@ -289,6 +301,7 @@ public final class WebSocketGateway implements AutoCloseable {
     private int workerThreads = 2;
     private Authenticator authenticator = Authenticator.ALLOW_ALL;
     private LongSupplier nanoTime = System::nanoTime;
+    private final Map<String, HttpRoute> routes = new LinkedHashMap<>();
 
     private Builder(ChatNode node) {
       if (node == null) {
@@ -387,6 +400,26 @@ public final class WebSocketGateway implements AutoCloseable {
     /** Checks the {@code user} and {@code token} of each {@code hello}. Default: accept everyone. */
     public Builder authenticator(Authenticator authenticator) {
       this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * Serves {@code route} for HTTP {@code GET} and {@code HEAD} requests to exactly {@code path}
+     * (query strings ignored) on the gateway's port, for example {@code /metrics} or {@code
+     * /readyz}; see {@link HttpRoute} for the threading rules. Paths the gateway serves itself
+     * ({@code /}, {@code /index.html}, {@code /ws...}) cannot be mounted. Default: none.
+     *
+     * @throws ChatException BAD_REQUEST for a malformed or reserved path, a path mounted twice, or
+     *     a null route
+     */
+    public Builder route(String path, HttpRoute route) {
+      String p = RouteHandler.checkPath(path);
+      if (route == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "route for " + p + " must not be null");
+      }
+      if (routes.putIfAbsent(p, route) != null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "route path " + p + " is already mounted");
+      }
       return this;
     }
 

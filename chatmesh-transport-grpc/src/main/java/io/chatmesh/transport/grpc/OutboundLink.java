@@ -145,6 +145,11 @@ final class OutboundLink {
     return queuedCount.get();
   }
 
+  /** Encoded bytes of the envelopes waiting in this link's queue. */
+  long queuedBytes() {
+    return queuedBytes.get();
+  }
+
   @Nullable String lastError() {
     return lastError;
   }
