@@ -80,6 +80,7 @@ public final class NodeEngine implements ChatNode {
   private final NodeLinks links;
   final TwoPhaseCommitEngine twoPc;
   final NodeMetrics metrics = new NodeMetrics();
+  private final NodeStatus status;
   private final NameRegistry names;
   private final MessageRouter router;
   private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
@@ -107,6 +108,7 @@ public final class NodeEngine implements ChatNode {
     twoPc.register(Kind.RESERVE_NAME, names);
     twoPc.register(Kind.DELETE_ROOM, new RoomDeletion(nodeLane, rooms, directory));
     this.router = Routes.of(this);
+    this.status = new NodeStatus(this, executors.storeLane());
   }
 
   /** Creates an unstarted node. */
@@ -305,49 +307,7 @@ public final class NodeEngine implements ChatNode {
 
   @Override
   public NodeMetricsSnapshot metrics() {
-    int administered = 0;
-    int members = 0;
-    for (RoomSummary s : directory.list()) {
-      if (s.admin().equals(self)) {
-        administered++;
-        members += s.memberCount();
-      }
-    }
-    long now = System.nanoTime();
-    int joined = 0;
-    int roomQueued = 0;
-    long oldest = Math.max(nodeLane.oldestWaitNanos(now), executors.storeLane().oldestWaitNanos(now));
-    for (RoomState rs : rooms.values()) {
-      if (rs.localCount > 0) {
-        joined++;
-      }
-      roomQueued += rs.lane.queued();
-      oldest = Math.max(oldest, rs.lane.oldestWaitNanos(now));
-    }
-    NodeMetrics m = metrics;
-    return new NodeMetricsSnapshot(
-        peers.alive().size(),
-        m.suspicions.sum(),
-        administered,
-        joined,
-        members,
-        m.sendsAccepted.sum(),
-        m.sendsRefused(),
-        m.deliveries.sum(),
-        m.resendRequests.sum(),
-        m.entriesResent.sum(),
-        m.messagesLost.sum(),
-        m.dedupHits.sum(),
-        m.twoPcCommitted.sum(),
-        m.twoPcRolledBack.sum(),
-        nodeLane.queued(),
-        roomQueued,
-        executors.storeLane().queued(),
-        oldest,
-        (int) Math.max(0, m.historyBacklog.sum()),
-        (int) Math.max(0, m.roomsStoreFailing.sum()),
-        m.sendsHeld.sum(),
-        m.sendsWaited.sum());
+    return status.metrics();
   }
 
   @Override
@@ -360,26 +320,8 @@ public final class NodeEngine implements ChatNode {
 
   @Override
   public NodeHealth health() {
-    List<String> problems = new ArrayList<>();
     int s = state.get();
-    boolean running = s == RUNNING;
-    if (!running) {
-      problems.add("node " + self + (s == NEW ? " is not started" : " is closed"));
-    }
-    boolean listening = running && !address.isEmpty();
-    if (!listening) {
-      problems.add("the transport is not listening");
-    }
-    boolean seedsMet = settings.seeds().isEmpty() || !peers.alive().isEmpty();
-    if (!seedsMet) {
-      problems.add("met no peer yet (seeds " + settings.seeds() + ")");
-    }
-    long failing = metrics.roomsStoreFailing.sum();
-    boolean store = failing <= 0;
-    if (!store) {
-      problems.add("the history store fails appends for " + failing + " room(s)");
-    }
-    return new NodeHealth(running, listening, seedsMet, store, problems);
+    return status.health(s == RUNNING ? null : "node " + self + (s == NEW ? " is not started" : " is closed"), address);
   }
 
   // ================================================================ rooms

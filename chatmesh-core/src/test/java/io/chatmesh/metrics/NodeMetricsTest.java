@@ -13,6 +13,7 @@ import io.chatmesh.Room;
 import io.chatmesh.RoomEvent;
 import io.chatmesh.UserId;
 import io.chatmesh.testing.InMemoryCluster;
+import io.chatmesh.testkit.ControlledHistoryStore;
 import io.chatmesh.transport.inmemory.InMemoryNetwork;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
@@ -180,6 +181,34 @@ class NodeMetricsTest {
     lonely.close();
     assertThat(lonely.health().problems()).anyMatch(p -> p.contains("is closed"));
     assertThat(lonely.metrics().livePeers()).isZero();
+  }
+
+  @Test
+  void aFailingHistoryStoreMakesTheNodeUnreadyUntilItRecovers() {
+    ControlledHistoryStore store = new ControlledHistoryStore();
+    cluster = InMemoryCluster.builder().nodes(1).configure(b -> b.history(store)).build().start();
+    ChatNode n1 = cluster.node("n1");
+    Room room = n1.createRoom("general").join();
+    room.join(UserId.of("alice"), e -> {}).join();
+    assertThat(n1.health().ready()).isTrue();
+
+    store.failing(true);
+    assertThatThrownBy(() -> room.send(UserId.of("alice"), "lost?", "c-1").join())
+        .cause()
+        .isInstanceOfSatisfying(ChatException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    NodeHealth failing = n1.health();
+    assertThat(failing.historyStoreReachable()).isFalse();
+    assertThat(failing.ready()).isFalse();
+    assertThat(failing.problems()).containsExactly("the history store fails appends for 1 room(s)");
+    NodeMetricsSnapshot m = n1.metrics();
+    assertThat(m.roomsStoreFailing()).isEqualTo(1);
+    assertThat(m.historyBacklog()).isEqualTo(1); // the entry keeps its seq and waits for the store
+    assertThat(m.sendsRefused(ErrorCode.UNAVAILABLE)).isEqualTo(1);
+
+    store.failing(false);
+    await().atMost(10, TimeUnit.SECONDS).until(() -> n1.health().ready());
+    assertThat(n1.metrics().roomsStoreFailing()).isZero();
+    assertThat(n1.metrics().historyBacklog()).isZero();
   }
 
   @Test
