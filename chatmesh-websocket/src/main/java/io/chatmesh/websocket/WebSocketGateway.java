@@ -27,6 +27,9 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,6 +71,7 @@ public final class WebSocketGateway implements AutoCloseable {
   private final Object lifecycle = new Object();
   private final ChannelGroup clients = new DefaultChannelGroup("chatmesh-ws-clients", GlobalEventExecutor.INSTANCE);
   private final ConcurrentHashMap<String, Connection> users = new ConcurrentHashMap<>();
+  final GatewayCounters counters = new GatewayCounters();
   private @Nullable EventLoopGroup boss;
   private @Nullable EventLoopGroup workers;
   private @Nullable Channel serverChannel;
@@ -164,6 +168,11 @@ public final class WebSocketGateway implements AutoCloseable {
     return clients.size();
   }
 
+  /** This gateway's counters now: connections, frames in and out by type, errors by code, slow readers. */
+  public GatewayStats stats() {
+    return counters.snapshot(clients.size());
+  }
+
   /**
    * Stops accepting, closes every client connection with close code 1001 (going away), and shuts
    * down the Netty event loops, waiting up to a few seconds for them. Idempotent.
@@ -218,6 +227,7 @@ public final class WebSocketGateway implements AutoCloseable {
     @Override
     protected void initChannel(SocketChannel ch) {
       clients.add(ch);
+      counters.connectionsOpened.increment();
       long pingMillis = Math.max(1, settings.idleTimeout.toMillis() / 2);
       ch.pipeline()
           .addLast("idle", new IdleStateHandler(pingMillis, 0, 0, TimeUnit.MILLISECONDS))
@@ -236,6 +246,7 @@ public final class WebSocketGateway implements AutoCloseable {
                       .dropPongFrames(true)
                       .build()))
           .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxFrameBytes))
+          .addLast("routes", new RouteHandler(settings.routes))
           .addLast("page", new PageHandler())
           .addLast("chat", new Connection(settings, WebSocketGateway.this));
     }
@@ -274,6 +285,7 @@ public final class WebSocketGateway implements AutoCloseable {
     final int workerThreads;
     final Authenticator authenticator;
     final LongSupplier nanoTime;
+    final Map<String, HttpRoute> routes;
 
     Settings(Builder b) {
       this.node = b.node;
@@ -287,6 +299,7 @@ public final class WebSocketGateway implements AutoCloseable {
       this.workerThreads = b.workerThreads;
       this.authenticator = b.authenticator;
       this.nanoTime = b.nanoTime;
+      this.routes = Map.copyOf(b.routes);
     }
   }
 
@@ -306,6 +319,7 @@ public final class WebSocketGateway implements AutoCloseable {
     private int workerThreads = 2;
     private Authenticator authenticator = Authenticator.ALLOW_ALL;
     private LongSupplier nanoTime = System::nanoTime;
+    private final Map<String, HttpRoute> routes = new LinkedHashMap<>();
 
     private Builder(ChatNode node) {
       if (node == null) {
@@ -444,6 +458,26 @@ public final class WebSocketGateway implements AutoCloseable {
         throw new ChatException(ErrorCode.BAD_REQUEST, "authenticator must not be null");
       }
       this.authenticator = authenticator;
+      return this;
+    }
+
+    /**
+     * Serves {@code route} for HTTP {@code GET} and {@code HEAD} requests to exactly {@code path}
+     * (query strings ignored) on the gateway's port, for example {@code /metrics} or {@code
+     * /readyz}; see {@link HttpRoute} for the threading rules. Paths the gateway serves itself
+     * ({@code /}, {@code /index.html}, {@code /ws...}) cannot be mounted. Default: none.
+     *
+     * @throws ChatException BAD_REQUEST for a malformed or reserved path, a path mounted twice, or
+     *     a null route
+     */
+    public Builder route(String path, HttpRoute route) {
+      String p = RouteHandler.checkPath(path);
+      if (route == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "route for " + p + " must not be null");
+      }
+      if (routes.putIfAbsent(p, route) != null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "route path " + p + " is already mounted");
+      }
       return this;
     }
 

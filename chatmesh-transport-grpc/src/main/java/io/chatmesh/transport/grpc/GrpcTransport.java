@@ -461,7 +461,13 @@ public final class GrpcTransport implements Transport {
    * @return the counters
    */
   public Stats stats() {
-    return counters.snapshot(links.values().stream().mapToLong(OutboundLink::queued).sum());
+    long queued = 0;
+    long bytes = 0;
+    for (OutboundLink l : links.values()) {
+      queued += l.queued();
+      bytes += l.queuedBytes();
+    }
+    return counters.snapshot(queued, bytes);
   }
 
   /**
@@ -555,6 +561,7 @@ public final class GrpcTransport implements Transport {
    *     mismatch, malformed envelope, oversized message)
    * @param linksOpened outbound streams accepted by their peer (reconnects included)
    * @param queued envelopes currently waiting in outbound queues
+   * @param queuedBytes encoded bytes of the envelopes currently waiting in outbound queues
    */
   public record Stats(
       long envelopesSent,
@@ -568,7 +575,8 @@ public final class GrpcTransport implements Transport {
       long droppedClosed,
       long inboundStreamsRejected,
       long linksOpened,
-      long queued) {}
+      long queued,
+      long queuedBytes) {}
 
   static final class Counters {
     final AtomicLong envelopesSent = new AtomicLong();
@@ -583,7 +591,7 @@ public final class GrpcTransport implements Transport {
     final AtomicLong inboundStreamsRejected = new AtomicLong();
     final AtomicLong linksOpened = new AtomicLong();
 
-    Stats snapshot(long queued) {
+    Stats snapshot(long queued, long queuedBytes) {
       return new Stats(
           envelopesSent.get(),
           batchesSent.get(),
@@ -596,7 +604,8 @@ public final class GrpcTransport implements Transport {
           droppedClosed.get(),
           inboundStreamsRejected.get(),
           linksOpened.get(),
-          queued);
+          queued,
+          queuedBytes);
     }
   }
 
