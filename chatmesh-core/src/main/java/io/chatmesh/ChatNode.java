@@ -156,6 +156,8 @@ public interface ChatNode extends AutoCloseable {
    * commits, lane queues, history backlog, flow control). Cheap enough for every scrape: it reads
    * counters and walks the rooms with local state once; it never blocks on the node's lanes. Works
    * in every lifecycle state. For a metrics library, see the module {@code chatmesh-micrometer}.
+   *
+   * @return a snapshot of the counters and gauges
    */
   NodeMetricsSnapshot metrics();
 
@@ -164,6 +166,7 @@ public interface ChatNode extends AutoCloseable {
    * appends), called from the node's threads; see {@link MetricsObserver}. Register before traffic
    * starts to see all of it; observers cannot be removed.
    *
+   * @param observer called with each latency
    * @throws ChatException BAD_REQUEST if {@code observer} is null
    */
   void addMetricsObserver(MetricsObserver observer);
@@ -172,6 +175,8 @@ public interface ChatNode extends AutoCloseable {
    * Whether this node is ready to serve: started, transport listening, in touch with the cluster
    * (when it has seeds), history store not failing. Cheap and non-blocking (no store round trip),
    * so a readiness probe may call it often.
+   *
+   * @return the checks and their problems
    */
   NodeHealth health();
 

@@ -8,8 +8,8 @@ import java.util.List;
  *
  * @param running started and not closed
  * @param transportListening the transport was bound (its address is known) and the node runs
- * @param seedsMet the node has no seeds, or it is in touch with at least one live peer (seeds
- *     introduce the cluster: a node that never met anyone is alone)
+ * @param seedsMet the node is {@link ChatNode#isReady() ready}: it has no seeds, or it has met
+ *     them (or a majority of the nodes it knows)
  * @param historyStoreReachable no administered room sees its history store failing appends (the
  *     store is judged by its last appends; with no administered room it counts as reachable)
  * @param problems one line per check that failed, empty when {@link #ready()}
@@ -17,12 +17,26 @@ import java.util.List;
 public record NodeHealth(
     boolean running, boolean transportListening, boolean seedsMet, boolean historyStoreReachable, List<String> problems) {
 
-  /** Copies {@code problems}. */
+  /**
+   * Copies {@code problems}.
+   *
+   * @param running started and not closed
+   * @param transportListening the transport was bound (its address is known) and the node runs
+   * @param seedsMet the node is {@link ChatNode#isReady() ready}: it has no seeds, or it has met
+   *     them (or a majority of the nodes it knows)
+   * @param historyStoreReachable no administered room sees its history store failing appends (the
+   *     store is judged by its last appends; with no administered room it counts as reachable)
+   * @param problems one line per check that failed, empty when {@link #ready()}
+   */
   public NodeHealth {
     problems = List.copyOf(problems);
   }
 
-  /** Every check passed: the node should receive traffic. */
+  /**
+   * Every check passed: the node should receive traffic.
+   *
+   * @return whether no check failed
+   */
   public boolean ready() {
     return problems.isEmpty();
   }

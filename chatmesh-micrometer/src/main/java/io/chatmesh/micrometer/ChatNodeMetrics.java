@@ -53,7 +53,12 @@ public final class ChatNodeMetrics implements MeterBinder {
     this.histogram = b.histogram;
   }
 
-  /** A builder binding {@code node}. */
+  /**
+   * A builder binding {@code node}.
+   *
+   * @param node the node whose meters to publish
+   * @return a new builder
+   */
   public static Builder builder(ChatNode node) {
     return new Builder(node);
   }
@@ -166,6 +171,8 @@ public final class ChatNodeMetrics implements MeterBinder {
      * Tags added to every meter besides {@code node} (for example {@code cluster}). Keep them
      * bounded: never a user or room name.
      *
+     * @param keyValues key, value, key, value, ...
+     * @return this builder
      * @throws ChatException BAD_REQUEST for an odd number of strings or a null
      */
     public Builder tags(String... keyValues) {
@@ -184,6 +191,8 @@ public final class ChatNodeMetrics implements MeterBinder {
     /**
      * Percentiles the timers publish (computed in this process, per node). Default 0.5, 0.95, 0.99.
      *
+     * @param values percentiles, each in 0..1
+     * @return this builder
      * @throws ChatException BAD_REQUEST for a value outside 0..1
      */
     public Builder percentiles(double... values) {
@@ -200,13 +209,20 @@ public final class ChatNodeMetrics implements MeterBinder {
      * Also publish a percentile histogram (buckets between 100 µs and 30 s) so percentiles can be
      * aggregated across nodes ({@code histogram_quantile} in Prometheus). Default off: about 70
      * more series per timer.
+     *
+     * @param enabled whether to publish the histogram
+     * @return this builder
      */
     public Builder percentileHistogram(boolean enabled) {
       this.histogram = enabled;
       return this;
     }
 
-    /** Builds the binder. */
+    /**
+     * Builds the binder.
+     *
+     * @return the binder; bind it with {@code bindTo(registry)}
+     */
     public ChatNodeMetrics build() {
       return new ChatNodeMetrics(this);
     }

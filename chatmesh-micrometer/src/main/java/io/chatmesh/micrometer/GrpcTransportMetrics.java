@@ -29,6 +29,8 @@ public final class GrpcTransportMetrics implements MeterBinder {
    * A binder for {@code transport}, tagging its meters with {@code tags} (key/value pairs, for
    * example {@code "node", "n1"}).
    *
+   * @param transport the transport whose link meters to publish
+   * @param tags key, value, key, value, ...
    * @throws ChatException BAD_REQUEST if the transport is null or the tags are not pairs
    */
   public GrpcTransportMetrics(GrpcTransport transport, String... tags) {

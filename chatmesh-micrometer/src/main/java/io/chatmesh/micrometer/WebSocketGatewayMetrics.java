@@ -27,6 +27,8 @@ public final class WebSocketGatewayMetrics implements MeterBinder {
    * A binder for {@code gateway}, tagging its meters with {@code tags} (key/value pairs, for
    * example {@code "node", "n1"}).
    *
+   * @param gateway the gateway whose meters to publish
+   * @param tags key, value, key, value, ...
    * @throws ChatException BAD_REQUEST if the gateway is null or the tags are not pairs
    */
   public WebSocketGatewayMetrics(WebSocketGateway gateway, String... tags) {

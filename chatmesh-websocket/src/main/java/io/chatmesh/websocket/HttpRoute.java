@@ -24,7 +24,11 @@ import java.nio.charset.StandardCharsets;
 @FunctionalInterface
 public interface HttpRoute {
 
-  /** Answers one {@code GET} (or {@code HEAD}) request for this route's path. */
+  /**
+   * Answers one {@code GET} (or {@code HEAD}) request for this route's path.
+   *
+   * @return the response
+   */
   Response handle();
 
   /**
@@ -40,6 +44,9 @@ public interface HttpRoute {
     /**
      * Checks the status and copies the body.
      *
+     * @param status HTTP status code, 100..599
+     * @param contentType the {@code Content-Type} header
+     * @param body the bytes to send
      * @throws ChatException BAD_REQUEST for a status outside 100..599 or a blank content type
      */
     public Response {
@@ -52,18 +59,35 @@ public interface HttpRoute {
       body = body.clone();
     }
 
-    /** The body. A copy: the response stays immutable. */
+    /**
+     * The body. A copy: the response stays immutable.
+     *
+     * @return a copy of the bytes
+     */
     @Override
     public byte[] body() {
       return body.clone();
     }
 
-    /** A response with a UTF-8 text body of {@code contentType}. */
+    /**
+     * A response with a UTF-8 text body of {@code contentType}.
+     *
+     * @param status HTTP status code, 100..599
+     * @param contentType the {@code Content-Type} header
+     * @param body the text
+     * @return the response
+     */
     public static Response of(int status, String contentType, String body) {
       return new Response(status, contentType, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A {@code text/plain; charset=utf-8} response. */
+    /**
+     * A {@code text/plain; charset=utf-8} response.
+     *
+     * @param status HTTP status code, 100..599
+     * @param body the text
+     * @return the response
+     */
     public static Response text(int status, String body) {
       return of(status, "text/plain; charset=utf-8", body);
     }

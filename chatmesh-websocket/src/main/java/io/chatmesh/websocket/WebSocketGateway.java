@@ -168,7 +168,11 @@ public final class WebSocketGateway implements AutoCloseable {
     return clients.size();
   }
 
-  /** This gateway's counters now: connections, frames in and out by type, errors by code, slow readers. */
+  /**
+   * This gateway's counters now: connections, frames in and out by type, errors by code, slow readers.
+   *
+   * @return a snapshot
+   */
   public GatewayStats stats() {
     return counters.snapshot(clients.size());
   }
@@ -467,6 +471,9 @@ public final class WebSocketGateway implements AutoCloseable {
      * /readyz}; see {@link HttpRoute} for the threading rules. Paths the gateway serves itself
      * ({@code /}, {@code /index.html}, {@code /ws...}) cannot be mounted. Default: none.
      *
+     * @param path the exact path, starting with {@code /}
+     * @param route what answers it
+     * @return this builder
      * @throws ChatException BAD_REQUEST for a malformed or reserved path, a path mounted twice, or
      *     a null route
      */
