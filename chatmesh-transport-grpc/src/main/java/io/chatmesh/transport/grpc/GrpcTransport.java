@@ -84,6 +84,8 @@ import org.slf4j.LoggerFactory;
  * Builder#closeGracePeriod}), then stops the server, the channels and every thread it started.
  */
 public final class GrpcTransport implements Transport {
+  private static final java.util.concurrent.atomic.AtomicBoolean PLAINTEXT_WARNED =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private static final Logger log = LoggerFactory.getLogger(GrpcTransport.class);
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -233,10 +235,16 @@ public final class GrpcTransport implements Transport {
     }
     state = State.RUNNING;
     if (tls == null) {
-      log.warn(
+      // loud once per process (a deployment runs one transport per process); a test JVM with
+      // hundreds of plaintext transports gets one warning, then a debug line each
+      String insecure =
           "INSECURE: gRPC transport on {} runs in PLAINTEXT: peers are not authenticated and traffic is not encrypted;"
-              + " anyone who reaches this port can act as any node. Use tls(GrpcTls) outside a trusted test network.",
-          address);
+              + " anyone who reaches this port can act as any node. Use tls(GrpcTls) outside a trusted test network.";
+      if (PLAINTEXT_WARNED.compareAndSet(false, true)) {
+        log.warn(insecure, address);
+      } else {
+        log.debug(insecure, address);
+      }
     }
     log.info("gRPC transport listening on {} ({}, threads {}*)", address, tls == null ? "plaintext" : "mutual TLS", threadPrefix);
     return address;
@@ -804,7 +812,7 @@ public final class GrpcTransport implements Transport {
 
     /**
      * No TLS: peers are not authenticated and traffic is not encrypted, so anyone who reaches the
-     * port can act as any node. For tests and trusted networks only; logged at WARN ("INSECURE")
+     * port can act as any node. For tests and trusted networks only; logged at WARN ("INSECURE", once per process)
      * when the transport starts. One of this and {@link #tls} is required.
      *
      * @return this builder
