@@ -31,16 +31,14 @@ public record Lease(String room, NodeId holder, long epoch, Duration ttl, long e
    * @param epoch the fencing token, at least 1
    * @param ttl the lease duration
    * @param expiresAtMillis when the lease lapses at the latest, on this node's clock
-   * @throws ChatException {@link ErrorCode#BAD_REQUEST} for a blank room, an epoch below 1 or a
+   * @throws ChatException {@link ErrorCode#BAD_REQUEST} for an invalid room name, an epoch below 1 or a
    *     ttl that is not positive
    */
   public Lease {
     Objects.requireNonNull(room, "room");
     Objects.requireNonNull(holder, "holder");
     Objects.requireNonNull(ttl, "ttl");
-    if (room.isBlank()) {
-      throw new ChatException(ErrorCode.BAD_REQUEST, "lease room must not be blank");
-    }
+    LeaseChecks.room(room);
     if (epoch < 1) {
       throw new ChatException(ErrorCode.BAD_REQUEST, "lease epoch must be at least 1, got " + epoch);
     }

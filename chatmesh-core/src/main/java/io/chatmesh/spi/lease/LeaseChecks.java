@@ -2,6 +2,7 @@ package io.chatmesh.spi.lease;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.Identifiers;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -11,31 +12,22 @@ import org.jspecify.annotations.Nullable;
  * backend rejects the same input with the same code and words. Stateless; thread-safe.
  */
 public final class LeaseChecks {
-  /** The longest room name a lease backend must store (as the history stores). */
-  public static final int MAX_ROOM_LENGTH = 200;
-
   /** The longest lease duration accepted: one day. */
   public static final Duration MAX_TTL = Duration.ofDays(1);
 
   private LeaseChecks() {}
 
   /**
-   * Checks a room name.
+   * Checks a room name: the same rule as every room name ({@link Identifiers}), so backends can
+   * use it in keys as it is.
    *
    * @param room the name
    * @return {@code room}
-   * @throws ChatException {@link ErrorCode#BAD_REQUEST} when null, blank or longer than {@link
-   *     #MAX_ROOM_LENGTH}
+   * @throws ChatException {@link ErrorCode#BAD_REQUEST} when null, blank, longer than {@link
+   *     Identifiers#MAX_LENGTH} or with characters outside {@code [A-Za-z0-9._-]}
    */
   public static String room(String room) {
-    if (room == null || room.isBlank()) {
-      throw new ChatException(ErrorCode.BAD_REQUEST, "lease room must not be null or blank");
-    }
-    if (room.length() > MAX_ROOM_LENGTH) {
-      throw new ChatException(
-          ErrorCode.BAD_REQUEST, "lease room is " + room.length() + " characters; at most " + MAX_ROOM_LENGTH);
-    }
-    return room;
+    return Identifiers.check("lease room", room);
   }
 
   /**
