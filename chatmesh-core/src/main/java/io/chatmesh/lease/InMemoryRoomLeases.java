@@ -3,6 +3,7 @@ package io.chatmesh.lease;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
+import io.chatmesh.spi.lease.DistinctLeaseListener;
 import io.chatmesh.spi.lease.Lease;
 import io.chatmesh.spi.lease.LeaseChecks;
 import io.chatmesh.spi.lease.RoomLeases;
@@ -33,7 +34,7 @@ import org.jspecify.annotations.Nullable;
 public final class InMemoryRoomLeases implements RoomLeases {
   private final ChatClock clock;
   private final Map<String, Slot> rooms = new HashMap<>();
-  private final Map<String, List<Watcher>> watchers = new HashMap<>();
+  private final Map<String, List<DistinctLeaseListener>> watchers = new HashMap<>();
   private boolean available = true;
   private boolean closed;
 
@@ -64,9 +65,7 @@ public final class InMemoryRoomLeases implements RoomLeases {
   @Override
   public CompletableFuture<Lease> acquire(String room, NodeId node, Duration ttl) {
     return call(() -> {
-      LeaseChecks.room(room);
-      LeaseChecks.notNull(node, "node");
-      LeaseChecks.ttl(ttl);
+      LeaseChecks.acquire(room, node, ttl);
       Slot slot = rooms.computeIfAbsent(room, r -> new Slot());
       Lease held = slot.live(clock.millis());
       if (held != null) {
@@ -137,13 +136,13 @@ public final class InMemoryRoomLeases implements RoomLeases {
     if (closed) {
       throw new ChatException(ErrorCode.UNAVAILABLE, "in-memory leases are closed");
     }
-    Watcher w = new Watcher(listener);
+    DistinctLeaseListener w = new DistinctLeaseListener(listener);
     watchers.computeIfAbsent(room, r -> new ArrayList<>()).add(w);
     Slot slot = rooms.get(room);
-    w.tell(room, slot == null ? null : slot.live(clock.millis()));
+    w.changed(room, Optional.ofNullable(slot == null ? null : slot.live(clock.millis())));
     return () -> {
       synchronized (InMemoryRoomLeases.this) {
-        List<Watcher> list = watchers.get(room);
+        List<DistinctLeaseListener> list = watchers.get(room);
         if (list != null) {
           list.remove(w);
         }
@@ -180,8 +179,8 @@ public final class InMemoryRoomLeases implements RoomLeases {
       long delay = Math.max(0, lease.expiresAtMillis() - clock.millis());
       slot.lapse = clock.schedule(Duration.ofMillis(delay), () -> lapsed(room, lease));
     }
-    for (Watcher w : watchers.getOrDefault(room, List.of())) {
-      w.tell(room, lease);
+    for (DistinctLeaseListener w : watchers.getOrDefault(room, List.of())) {
+      w.changed(room, Optional.ofNullable(lease));
     }
   }
 
@@ -189,8 +188,8 @@ public final class InMemoryRoomLeases implements RoomLeases {
     Slot slot = rooms.get(room);
     if (!closed && slot != null && slot.lease == lease) {
       slot.lapse = null;
-      for (Watcher w : watchers.getOrDefault(room, List.of())) {
-        w.tell(room, null);
+      for (DistinctLeaseListener w : watchers.getOrDefault(room, List.of())) {
+        w.changed(room, Optional.empty());
       }
     }
   }
@@ -209,26 +208,6 @@ public final class InMemoryRoomLeases implements RoomLeases {
       if (lapse != null) {
         lapse.cancel();
         lapse = null;
-      }
-    }
-  }
-
-  /** One subscription; reports only changes of holder/epoch/presence, not plain renewals. */
-  private static final class Watcher {
-    final Listener listener;
-    @Nullable Lease last;
-    boolean told;
-
-    Watcher(Listener listener) {
-      this.listener = listener;
-    }
-
-    void tell(String room, @Nullable Lease now) {
-      boolean same = told && (last == null ? now == null : now != null && last.epoch() == now.epoch() && last.holder().equals(now.holder()));
-      if (!same) {
-        told = true;
-        last = now;
-        listener.changed(room, Optional.ofNullable(now));
       }
     }
   }

@@ -3,6 +3,7 @@ package io.chatmesh.spi.lease;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.Identifiers;
+import io.chatmesh.NodeId;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -43,6 +44,35 @@ public final class LeaseChecks {
       throw new ChatException(ErrorCode.BAD_REQUEST, "lease ttl must be positive and at most " + MAX_TTL + ", got " + ttl);
     }
     return ttl;
+  }
+
+  /**
+   * Checks the arguments of {@link RoomLeases#acquire}.
+   *
+   * @param room the room's name
+   * @param node the node
+   * @param ttl the lease duration
+   * @throws ChatException {@link ErrorCode#BAD_REQUEST} naming the first invalid argument
+   */
+  public static void acquire(String room, NodeId node, Duration ttl) {
+    room(room);
+    notNull(node, "node");
+    ttl(ttl);
+  }
+
+  /**
+   * Checks a positive duration in an implementation's configuration (a timeout, an interval).
+   *
+   * @param value the duration
+   * @param what its name, for the message
+   * @return {@code value}
+   * @throws ChatException {@link ErrorCode#BAD_REQUEST} when null, zero or negative
+   */
+  public static Duration positive(Duration value, String what) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be positive, got " + value);
+    }
+    return value;
   }
 
   /**

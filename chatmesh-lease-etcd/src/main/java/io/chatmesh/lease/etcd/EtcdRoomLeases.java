@@ -3,6 +3,7 @@ package io.chatmesh.lease.etcd;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
+import io.chatmesh.spi.lease.DistinctLeaseListener;
 import io.chatmesh.spi.lease.Lease;
 import io.chatmesh.spi.lease.LeaseChecks;
 import io.chatmesh.spi.lease.RoomLeases;
@@ -90,11 +91,7 @@ public final class EtcdRoomLeases implements RoomLeases {
 
   @Override
   public CompletableFuture<Lease> acquire(String room, NodeId node, Duration ttl) {
-    return call("acquire the lease on room '" + room + "'", () -> {
-      LeaseChecks.room(room);
-      LeaseChecks.notNull(node, "node");
-      LeaseChecks.ttl(ttl);
-    }, () -> {
+    return call("acquire the lease on room '" + room + "'", () -> LeaseChecks.acquire(room, node, ttl), () -> {
       long localStart = clock.millis();
       long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
       return etcdLeases.grant(seconds).thenCompose(g -> {
@@ -215,7 +212,7 @@ public final class EtcdRoomLeases implements RoomLeases {
     if (closed) {
       throw new ChatException(ErrorCode.UNAVAILABLE, "etcd leases are closed");
     }
-    Observer o = new Observer(room, listener);
+    Observer o = new Observer(room, new DistinctLeaseListener(listener));
     observers.add(o);
     // watch first, then read: a change between the two is reported by the watch
     o.watcher = watch.watch(keys.holder(room), WatchOption.DEFAULT,
@@ -308,8 +305,6 @@ public final class EtcdRoomLeases implements RoomLeases {
     private volatile boolean closed;
     private volatile Watch.@Nullable Watcher watcher;
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
-    private boolean told;
-    private @Nullable Lease last;
 
     Observer(String room, Listener listener) {
       this.room = room;
@@ -320,20 +315,11 @@ public final class EtcdRoomLeases implements RoomLeases {
       tail = tail.thenCompose(x -> closed ? CompletableFuture.completedFuture(null) : current(room).handle((now, e) -> {
         if (e != null) {
           log.warn("reading the lease of room '{}' failed: {}", room, unwrap(e).toString());
-        } else {
-          report(now.orElse(null));
+        } else if (!closed) {
+          listener.changed(room, now);
         }
         return null;
       }));
-    }
-
-    private void report(@Nullable Lease now) {
-      boolean same = told && (last == null ? now == null : now != null && last.epoch() == now.epoch());
-      if (!same && !closed) {
-        told = true;
-        last = now;
-        listener.changed(room, Optional.ofNullable(now));
-      }
     }
 
     void close() {
@@ -401,10 +387,7 @@ public final class EtcdRoomLeases implements RoomLeases {
      * @return this builder
      */
     public Builder requestTimeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-        throw new ChatException(ErrorCode.BAD_REQUEST, "requestTimeout must be positive, got " + timeout);
-      }
-      this.requestTimeout = timeout;
+      this.requestTimeout = LeaseChecks.positive(timeout, "requestTimeout");
       return this;
     }
 

@@ -9,6 +9,7 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.spi.lease.Lease;
 import io.chatmesh.spi.lease.RoomLeases;
 import io.chatmesh.testkit.AbstractRoomLeasesTest;
+import io.chatmesh.testkit.ExternalServer;
 import java.io.IOException;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.slf4j.LoggerFactory;
 
 /**
  * The lease contract on a real etcd that the test starts ({@link EtcdProcess}) and stops. Disabled,
@@ -87,16 +87,9 @@ class EtcdRoomLeasesTest extends AbstractRoomLeasesTest {
   static final class NeedsEtcd implements ExecutionCondition {
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-      if (EtcdProcess.available()) {
-        return ConditionEvaluationResult.enabled(EtcdProcess.BINARY + " exists");
-      }
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        return ConditionEvaluationResult.enabled("CI=true: a missing etcd is a failure");
-      }
-      String reason = "etcd lease tests skipped: " + EtcdProcess.BINARY
-          + " is missing; install it with apt-get install -y etcd-server";
-      LoggerFactory.getLogger(EtcdRoomLeasesTest.class).warn(reason);
-      return ConditionEvaluationResult.disabled(reason);
+      return ExternalServer.condition(EtcdProcess.available(),
+          "etcd lease tests skipped: " + EtcdProcess.BINARY + " is missing; install it with apt-get install -y etcd-server",
+          EtcdRoomLeasesTest.class);
     }
   }
 }

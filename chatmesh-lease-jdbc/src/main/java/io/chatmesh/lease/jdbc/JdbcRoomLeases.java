@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
+import io.chatmesh.spi.lease.DistinctLeaseListener;
 import io.chatmesh.spi.lease.Lease;
 import io.chatmesh.spi.lease.LeaseChecks;
 import io.chatmesh.spi.lease.RoomLeases;
@@ -91,11 +92,7 @@ public final class JdbcRoomLeases implements RoomLeases {
 
   @Override
   public CompletableFuture<Lease> acquire(String room, NodeId node, Duration ttl) {
-    return call("acquire the lease on room '" + room + "'", () -> {
-      LeaseChecks.room(room);
-      LeaseChecks.notNull(node, "node");
-      LeaseChecks.ttl(ttl);
-    }, c -> {
+    return call("acquire the lease on room '" + room + "'", () -> LeaseChecks.acquire(room, node, ttl), c -> {
       long localStart = clock.millis();
       long epoch = table.acquire(c, room, node, ttl, localStart);
       return new Lease(room, node, epoch, ttl, localStart + ttl.toMillis());
@@ -163,7 +160,7 @@ public final class JdbcRoomLeases implements RoomLeases {
     if (closed) {
       throw new ChatException(ErrorCode.UNAVAILABLE, "JDBC leases are closed");
     }
-    Poll poll = new Poll(room, listener);
+    Poll poll = new Poll(room, new DistinctLeaseListener(listener));
     polls.add(poll);
     poll.schedule(Duration.ZERO);
     return poll::stop;
@@ -292,8 +289,6 @@ public final class JdbcRoomLeases implements RoomLeases {
     private final String room;
     private final Listener listener;
     private volatile boolean stopped;
-    private boolean told;
-    private @Nullable Lease last;
     private ChatClock.@Nullable Cancellable next;
 
     Poll(String room, Listener listener) {
@@ -318,12 +313,9 @@ public final class JdbcRoomLeases implements RoomLeases {
         return;
       }
       try {
-        Lease now = once(c -> table.current(c, room, clock.millis())).orElse(null);
-        boolean same = told && (last == null ? now == null : now != null && last.epoch() == now.epoch());
-        if (!same && !stopped) {
-          told = true;
-          last = now;
-          listener.changed(room, Optional.ofNullable(now));
+        Optional<Lease> now = once(c -> table.current(c, room, clock.millis()));
+        if (!stopped) {
+          listener.changed(room, now);
         }
       } catch (SQLException | RuntimeException e) {
         log.warn("polling the lease of room '{}' failed: {}", room, e.toString());
@@ -415,7 +407,7 @@ public final class JdbcRoomLeases implements RoomLeases {
      * @return this builder
      */
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = positive(timeout, "requestTimeout");
+      this.requestTimeout = LeaseChecks.positive(timeout, "requestTimeout");
       return this;
     }
 
@@ -426,7 +418,7 @@ public final class JdbcRoomLeases implements RoomLeases {
      * @return this builder
      */
     public Builder pollInterval(Duration interval) {
-      this.pollInterval = positive(interval, "pollInterval");
+      this.pollInterval = LeaseChecks.positive(interval, "pollInterval");
       return this;
     }
 
@@ -480,13 +472,6 @@ public final class JdbcRoomLeases implements RoomLeases {
       config.setInitializationFailTimeout(-1);
       HikariDataSource pool = new HikariDataSource(config);
       return new JdbcRoomLeases(this, pool, pool);
-    }
-
-    private static Duration positive(Duration d, String what) {
-      if (d == null || d.isNegative() || d.isZero()) {
-        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be positive, got " + d);
-      }
-      return d;
     }
   }
 }

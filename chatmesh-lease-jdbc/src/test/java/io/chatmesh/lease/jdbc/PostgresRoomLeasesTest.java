@@ -2,13 +2,13 @@ package io.chatmesh.lease.jdbc;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.chatmesh.testkit.ExternalServer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.slf4j.LoggerFactory;
 
 /**
  * The lease contract and fencing on a real PostgreSQL server: the one {@code .ci/postgres.sh start}
@@ -51,16 +51,9 @@ class PostgresRoomLeasesTest extends AbstractJdbcRoomLeasesTest {
   static final class NeedsServer implements ExecutionCondition {
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-      if (configuredUrl() != null) {
-        return ConditionEvaluationResult.enabled("CHATMESH_PG_URL is set");
-      }
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        return ConditionEvaluationResult.enabled("CI=true: a missing server is a failure");
-      }
-      String reason =
-          "PostgreSQL lease tests skipped: CHATMESH_PG_URL is not set; run eval \"$(bash .ci/postgres.sh start)\" first";
-      LoggerFactory.getLogger(PostgresRoomLeasesTest.class).warn(reason);
-      return ConditionEvaluationResult.disabled(reason);
+      return ExternalServer.condition(configuredUrl() != null,
+          "PostgreSQL lease tests skipped: CHATMESH_PG_URL is not set; run eval \"$(bash .ci/postgres.sh start)\" first",
+          PostgresRoomLeasesTest.class);
     }
   }
 }
