@@ -10,15 +10,26 @@
  *
  * A holder that cannot renew must stop sequencing <em>before</em> the lease can be granted to
  * another node. The backend judges expiry by its own clock (the database's, etcd's), counted from
- * when it granted or renewed the lease; the holder judges it by its own clock, counted from just
- * before it sent the request ({@link io.chatmesh.spi.lease.Lease#expiresAtMillis()}), which is never
- * later than the backend's grant. So with a renewal attempted every {@code renewEvery}, each bounded
- * by {@code renewTimeout}, and clocks whose rates differ by at most {@code maxDrift} over one
- * lease duration, the holder is safe if it stops at {@code expiresAtMillis - maxDrift} ({@link
- * io.chatmesh.spi.lease.Lease#stopAtMillis(java.time.Duration)}) and the lease duration satisfies
- * <pre>  ttl &gt; renewEvery + renewTimeout + maxDrift</pre>
- * (so a healthy holder renews long before it has to stop). Absolute clock offsets between nodes do
- * not matter: no node compares its clock with another's.
+ * when it granted or renewed the lease; the holder judges it by its own clock ({@link
+ * io.chatmesh.time.ChatClock}, injectable), counted from just before it sent the request ({@link
+ * io.chatmesh.spi.lease.Lease#expiresAtMillis()}), which is never later than the backend's grant.
+ * Absolute clock offsets between nodes therefore do not matter; only the rates may differ, by at
+ * most {@code maxDrift} over one lease duration.
+ *
+ * <ul>
+ *   <li><b>Safety</b>: the holder stops sequencing at {@link
+ *       io.chatmesh.spi.lease.Lease#stopAtMillis(java.time.Duration) expiresAtMillis - maxDrift}
+ *       unless a renewal has succeeded by then, whether or not the renewal is still in flight. Then
+ *       it has stopped before the backend's expiry, the earliest moment another node can be granted
+ *       the lease. Entries already on their way are refused by fencing ({@code fence}) once a newer
+ *       epoch is granted.
+ *   <li><b>Liveness</b>: with a renewal started every {@code renewEvery} and each bounded by the
+ *       implementation's request timeout {@code renewTimeout}, a healthy holder never reaches its
+ *       stop time if
+ *       <pre>  ttl &gt; renewEvery + renewTimeout + maxDrift</pre>
+ *       which in particular means the lease duration exceeds the renewal timeout plus the drift
+ *       bound.
+ * </ul>
  */
 @NullMarked
 package io.chatmesh.spi.lease;

@@ -289,6 +289,7 @@ public final class JdbcRoomLeases implements RoomLeases {
     private final String room;
     private final Listener listener;
     private volatile boolean stopped;
+    private boolean failing;
     private ChatClock.@Nullable Cancellable next;
 
     Poll(String room, Listener listener) {
@@ -317,8 +318,12 @@ public final class JdbcRoomLeases implements RoomLeases {
         if (!stopped) {
           listener.changed(room, now);
         }
+        failing = false;
       } catch (SQLException | RuntimeException e) {
-        log.warn("polling the lease of room '{}' failed: {}", room, e.toString());
+        if (!failing) { // once per outage, not once per poll
+          log.warn("polling the lease of room '{}' failed (will keep trying): {}", room, e.toString());
+        }
+        failing = true;
       }
       schedule(pollInterval);
     }
