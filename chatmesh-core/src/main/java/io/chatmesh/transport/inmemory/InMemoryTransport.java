@@ -59,12 +59,6 @@ final class InMemoryTransport implements Transport {
     }
   }
 
-  /** {@code false} while the network {@linkplain InMemoryNetwork#stall stalls} the link to {@code to}. */
-  @Override
-  public boolean isWritable(String to) {
-    return network.writable(address, to);
-  }
-
   void enqueue(Envelope envelope) {
     ExecutorService ex = inbound;
     Receiver r = receiver;
