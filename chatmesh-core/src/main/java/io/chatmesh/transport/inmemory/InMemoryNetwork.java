@@ -50,6 +50,7 @@ public final class InMemoryNetwork implements AutoCloseable {
   private final FaultInjector injector;
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong queued = new AtomicLong();
 
   /** A network with a random seed. */
   public InMemoryNetwork() {
@@ -148,6 +149,19 @@ public final class InMemoryNetwork implements AutoCloseable {
   /** Envelopes dropped so far by faults, partitions, filters, crashes or unknown addresses. */
   public long droppedCount() {
     return dropped.get() + injector.droppedCount();
+  }
+
+  /**
+   * Envelopes handed to a node's inbound queue whose receiver has not finished with them yet. A
+   * simulation on a manual clock can wait for zero before moving time on, so no node falls behind
+   * the clock only because its thread was not scheduled (which would look like a lost heartbeat).
+   */
+  public long inFlightCount() {
+    return queued.get();
+  }
+
+  void queued(long delta) {
+    queued.addAndGet(delta);
   }
 
   @Override
