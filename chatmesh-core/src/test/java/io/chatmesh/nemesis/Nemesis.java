@@ -1,17 +1,11 @@
 package io.chatmesh.nemesis;
 
 
-import io.chatmesh.ChatException;
-import io.chatmesh.ChatMessage;
 import io.chatmesh.ChatNode;
 import io.chatmesh.JoinOptions;
-import io.chatmesh.Joined;
 import io.chatmesh.Room;
-import io.chatmesh.RoomEvent;
 import io.chatmesh.RoomListener;
 import io.chatmesh.RoomSummary;
-import io.chatmesh.Sent;
-import io.chatmesh.UserId;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.time.ManualClock;
 import io.chatmesh.transport.faults.FaultInjector;
@@ -21,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -51,8 +44,8 @@ final class Nemesis {
   /** Clock time given to the cluster to converge once every fault stopped. */
   static final Duration SETTLE = Duration.ofSeconds(10);
   private static final Duration STEP = Duration.ofMillis(10);
-  private static final List<String> ROOMS = List.of("r1", "r2", "r3");
-  private static final int USERS = 6;
+  static final List<String> ROOMS = List.of("r1", "r2", "r3");
+  static final int USERS = 6;
 
   /** What to run. */
   record Config(
@@ -79,13 +72,8 @@ final class Nemesis {
   private final List<String> nodeNames = new ArrayList<>();
   private final Set<String> crashed = new TreeSet<>();
   private final Set<String> paused = new TreeSet<>();
-  private final Map<String, Integer> incarnations = new HashMap<>();
-  /** The session each user is in, as the client believes. */
-  private final Map<String, History.Session> current = new LinkedHashMap<>();
-  /** The last (incarnation, epoch, seq) each user saw per room, for since/resume. */
-  private final Map<String, long[]> lastSeen = new HashMap<>();
   private final List<Active> active = new ArrayList<>();
-  private final List<CompletableFuture<?>> outstanding = new ArrayList<>();
+  private final Clients clients;
   private boolean stuck;
 
   private record Active(FaultKind kind, String target, int endsAt, Runnable undo) {}
@@ -112,6 +100,7 @@ final class Nemesis {
             .resendBufferSize(1000))
         .configureNode((name, b) -> b.history(stores.get(name)))
         .build();
+    this.clients = new Clients(this, config, random, history);
   }
 
   /** Runs {@code config} and returns what happened. */
@@ -146,365 +135,35 @@ final class Nemesis {
       List<FaultKind> kinds = new ArrayList<>(config.kinds);
       startFault(kinds.get(random.nextInt(kinds.size())), step);
     } else {
-      clientOp();
+      clients.clientOp();
     }
     settle(() -> false, random.nextInt(60));
   }
 
-  private void clientOp() {
-    int r = random.nextInt(100);
-    if (r < 10) {
-      create(liveNode(), ROOMS.get(random.nextInt(ROOMS.size())));
-    } else if (r < 30) {
-      join();
-    } else if (r < 37) {
-      leave();
-    } else if (r < 43) {
-      move();
-    } else if (r < 80) {
-      sendBurst(false);
-    } else if (r < 88) {
-      page();
-    } else if (r < 95) {
-      sendBurst(true);
-    } else {
-      delete(null);
-    }
+  ChatNode node(String name) {
+    return cluster.node(name);
   }
 
-  private String liveNode() {
+  boolean crashed(String node) {
+    return crashed.contains(node);
+  }
+
+  String liveNode() {
     List<String> up = upNodes();
     return up.get(random.nextInt(up.size()));
   }
 
-  private List<String> upNodes() {
+  List<String> upNodes() {
     List<String> up = new ArrayList<>(nodeNames);
     up.removeAll(crashed);
     return up;
   }
 
-  private int incarnation(String room) {
-    return incarnations.getOrDefault(room, 0);
-  }
-
-  private @Nullable Room handle(String node, String room) {
+  @Nullable Room handle(String node, String room) {
     if (crashed.contains(node)) {
       return null;
     }
     return cluster.node(node).room(room).orElse(null);
-  }
-
-  // ================================================================ client operations
-
-  private void create(String node, String room) {
-    History.Op op = history.invoke("create", node, null, room, incarnation(room), "");
-    CompletableFuture<Room> f = cluster.node(node).createRoom(room);
-    f.whenComplete((v, e) -> complete(op, e));
-    boolean ok = await(f);
-    if (ok || !op.definitelyFailed()) {
-      // a creation that may have happened starts a new label: over-splitting only checks less
-      int label = incarnations.merge(room, 1, Integer::sum);
-      if (ok) {
-        history.definiteCreations.add(room + "#" + label);
-      }
-    }
-  }
-
-  private void join() {
-    List<String> free = new ArrayList<>();
-    for (int i = 1; i <= USERS; i++) {
-      if (!current.containsKey("u" + i)) {
-        free.add("u" + i);
-      }
-    }
-    if (free.isEmpty()) {
-      leave();
-      return;
-    }
-    joinAs(free.get(random.nextInt(free.size())), liveNode(), ROOMS.get(random.nextInt(ROOMS.size())), true);
-  }
-
-  private @Nullable CompletableFuture<Joined> joinAs(String user, String node, String room, boolean wait) {
-    long[] seen = lastSeen.get(user + "/" + room);
-    JoinOptions options = JoinOptions.none();
-    int from = -1;
-    int kind = random.nextInt(4);
-    if (seen != null && kind == 1) {
-      options = JoinOptions.since(seen[2]);
-    } else if (seen != null && kind == 2 && seen[1] >= 1) {
-      options = JoinOptions.resume(seen[1], seen[2]);
-      from = (int) seen[0];
-    } else if (kind == 3) {
-      options = JoinOptions.last(1 + random.nextInt(5));
-    }
-    CompletableFuture<Joined> f = joinAs(user, node, room, wait, options, from);
-    History.Session s = current.get(user);
-    if (wait && f != null && s != null && s.join.code == io.chatmesh.ErrorCode.TIMEOUT) {
-      // the client saw no answer: it joins again through the same node (the first may have happened)
-      current.remove(user, s);
-      f = joinAs(user, node, room, true, options, from);
-    }
-    return f;
-  }
-
-  private boolean incarnationEnded(History.Session s) {
-    return s.ended() && s.endedBy.startsWith("room deleted");
-  }
-
-  private @Nullable CompletableFuture<Joined> joinAs(String user, String node, String room, boolean wait, JoinOptions options, int from) {
-    Room h = handle(node, room);
-    if (h == null) {
-      return null;
-    }
-    History.Op op = history.invoke("join", node, user, room, incarnation(room), options.toString());
-    History.Session s = new History.Session(history, op, options, from);
-    history.sessions.add(s);
-    current.put(user, s);
-    CompletableFuture<Joined> f = h.join(UserId.of(user), config.listeners.apply(s), options);
-    f.whenComplete((j, e) -> {
-      if (j != null) {
-        op.epoch = j.epoch();
-        op.seq = j.seq();
-        op.recovered = j.recovered();
-        op.members = j.members();
-      }
-      complete(op, e);
-    });
-    if (wait && !await(f) && op.definitelyFailed()) {
-      current.remove(user, s);
-      s.end("join failed");
-    }
-    return f;
-  }
-
-  private History.@Nullable Session anySession() {
-    if (current.isEmpty()) {
-      return null;
-    }
-    List<History.Session> all = new ArrayList<>(current.values());
-    return all.get(random.nextInt(all.size()));
-  }
-
-  private void leave() {
-    History.Session s = anySession();
-    if (s != null) {
-      leave(s, true);
-    }
-  }
-
-  private @Nullable CompletableFuture<Void> leave(History.Session s, boolean wait) {
-    remember(s);
-    current.remove(s.join.user, s);
-    Room h = handle(s.join.node, s.join.room);
-    if (h == null) {
-      s.end("room unknown on its node");
-      return null;
-    }
-    History.Op op = history.invoke("leave", s.join.node, s.join.user, s.join.room, s.join.incarnation, "");
-    s.end("leave op#" + op.id);
-    CompletableFuture<Void> f = h.leave(UserId.of(s.join.user));
-    f.whenComplete((v, e) -> complete(op, e));
-    if (wait) {
-      await(f);
-    } else {
-      outstanding.add(f);
-    }
-    return f;
-  }
-
-  /**
-   * A user moves to another node: leave there, join here; with concurrent moves in either order
-   * without waiting in between, else one after the other.
-   */
-  private void move() {
-    History.Session s = anySession();
-    if (s == null || upNodes().size() < 2) {
-      return;
-    }
-    String to = liveNode();
-    if (to.equals(s.join.node)) {
-      return;
-    }
-    String user = s.join.user;
-    String room = s.join.room;
-    CompletableFuture<?> a;
-    CompletableFuture<?> b;
-    if (!config.concurrentMoves) {
-      a = leave(s, true);
-      b = joinAs(user, to, room, true);
-    } else if (random.nextBoolean()) {
-      a = leave(s, false);
-      b = joinAs(user, to, room, false);
-    } else {
-      current.remove(user, s);
-      b = joinAs(user, to, room, false);
-      a = leave(s, false);
-    }
-    for (CompletableFuture<?> f : new CompletableFuture<?>[] {a, b}) {
-      if (f != null) {
-        await(f);
-      }
-    }
-    History.Session now = current.get(user);
-    if (now != null && now != s && now.join.definitelyFailed()) {
-      current.remove(user, now);
-      now.end("join failed");
-    }
-  }
-
-  /** 1-4 sends fired together by joined users, awaited, then timed-out ones retried with their client id; optionally a delete right behind them. */
-  private void sendBurst(boolean deleteInFlight) {
-    sendBurst(deleteInFlight, null);
-  }
-
-  private void sendBurst(boolean deleteInFlight, @Nullable String onlyRoom) {
-    List<History.Op> ops = new ArrayList<>();
-    List<CompletableFuture<Sent>> futures = new ArrayList<>();
-    int n = 1 + random.nextInt(4);
-    String deleteRoom = null;
-    for (int i = 0; i < n; i++) {
-      History.Session s = anySession();
-      if (s == null) {
-        break;
-      }
-      if (onlyRoom != null && !s.join.room.equals(onlyRoom)) {
-        continue;
-      }
-      Room h = handle(s.join.node, s.join.room);
-      if (h == null) {
-        continue;
-      }
-      deleteRoom = s.join.room;
-      History.Op op = history.invoke("send", s.join.node, s.join.user, s.join.room, s.join.incarnation, "");
-      op.text = "m" + op.id;
-      op.clientId = random.nextInt(10) < 7 ? "c" + op.id : null;
-      ops.add(op);
-      futures.add(send(h, op));
-      if (op.clientId != null && (config.brokenDedup || random.nextInt(5) == 0)) {
-        // the client did not see the reply and retries at once with the same client id
-        History.Op again = history.invoke("send", op.node, op.user, op.room, op.incarnation, "immediate retry of op#" + op.id);
-        again.text = op.text;
-        again.clientId = op.clientId;
-        again.retryOf = op;
-        ops.add(again);
-        futures.add(send(h, again));
-      }
-    }
-    if (onlyRoom != null) {
-      deleteRoom = onlyRoom;
-    }
-    if (deleteInFlight && deleteRoom != null) {
-      delete(deleteRoom);
-    }
-    for (int i = 0; i < ops.size(); i++) {
-      History.Op op = ops.get(i);
-      await(futures.get(i));
-      History.Op original = op;
-      for (int attempt = 0; attempt < 2 && op.outcome == History.Outcome.FAILED && !op.definitelyFailed() && op.clientId != null; attempt++) {
-        Room h = handle(op.node, op.room);
-        History.Session s = current.get(op.user);
-        if (h == null || s == null || s.join.incarnation != op.incarnation || incarnation(op.room) != op.incarnation) {
-          break;
-        }
-        History.Op retry = history.invoke("send", op.node, op.user, op.room, op.incarnation, "retry of op#" + original.id);
-        retry.text = op.text;
-        retry.clientId = op.clientId;
-        retry.retryOf = original;
-        await(send(h, retry));
-        op = retry;
-      }
-    }
-  }
-
-  private CompletableFuture<Sent> send(Room h, History.Op op) {
-    String cid = op.clientId;
-    if (config.brokenDedup && cid != null && op.retryOf != null) {
-      cid = cid + "-" + op.id; // a broken dedup: the retry is not recognised as one
-    }
-    CompletableFuture<Sent> f = h.send(UserId.of(op.user), op.text, cid);
-    f.whenComplete((sent, e) -> {
-      if (sent != null) {
-        op.epoch = sent.epoch();
-        op.seq = sent.seq();
-        op.duplicate = sent.duplicate();
-      }
-      complete(op, e);
-    });
-    return f;
-  }
-
-  private void page() {
-    String node = liveNode();
-    String room = ROOMS.get(random.nextInt(ROOMS.size()));
-    Room h = handle(node, room);
-    if (h == null) {
-      return;
-    }
-    long before = random.nextBoolean() ? Long.MAX_VALUE : 1 + random.nextInt(20);
-    int limit = 1 + random.nextInt(10);
-    History.Op op = history.invoke("history", node, null, room, incarnation(room), "before " + before + " limit " + limit);
-    CompletableFuture<List<ChatMessage>> f = h.history(before, limit);
-    f.whenComplete((list, e) -> {
-      if (list != null) {
-        op.page = List.copyOf(list);
-      }
-      complete(op, e);
-    });
-    await(f);
-  }
-
-  private void delete(@Nullable String preferred) {
-    String room = preferred != null ? preferred : ROOMS.get(random.nextInt(ROOMS.size()));
-    String node = liveNode();
-    Room h = handle(node, room);
-    if (h == null || crashed.contains(h.admin().value())) {
-      return;
-    }
-    String admin = h.admin().value();
-    Room at = handle(admin, room);
-    if (at == null) {
-      return;
-    }
-    History.Op op = history.invoke("delete", admin, null, room, incarnation(room), "");
-    CompletableFuture<Void> f = at.delete();
-    f.whenComplete((v, e) -> complete(op, e));
-    if (await(f)) {
-      for (History.Session s : List.copyOf(current.values())) {
-        if (s.join.room.equals(room)) {
-          remember(s);
-          current.remove(s.join.user, s);
-          s.end("room deleted by op#" + op.id);
-        }
-      }
-    }
-  }
-
-  private void remember(History.Session s) {
-    long epoch = 0;
-    long seq = 0;
-    for (RoomEvent e : s.events) {
-      long[] p = Checker.position(e);
-      if (p != null && p[1] > seq) {
-        epoch = p[0];
-        seq = p[1];
-      }
-    }
-    if (seq > 0) {
-      lastSeen.put(s.join.user + "/" + s.join.room, new long[] {s.join.incarnation, epoch, seq});
-    }
-  }
-
-  private void complete(History.Op op, @Nullable Throwable e) {
-    if (history.frozen) {
-      return;
-    }
-    if (e != null) {
-      op.code = ChatException.from(e).code();
-      op.outcome = History.Outcome.FAILED;
-    } else {
-      op.outcome = History.Outcome.OK;
-    }
-    op.completedTick = history.tick();
   }
 
   // ================================================================ faults
@@ -535,9 +194,9 @@ final class Nemesis {
         });
         // first-time joiners through that node while its links lose entries and replies
         for (int i = 0; i < 2; i++) {
-          String user = freeUser();
+          String user = clients.freeUser();
           if (user != null) {
-            joinAs(user, node, ROOMS.get(random.nextInt(ROOMS.size())), false);
+            clients.joinAs(user, node, ROOMS.get(random.nextInt(ROOMS.size())), false);
           }
         }
       }
@@ -584,7 +243,7 @@ final class Nemesis {
       }
       case FAST_RESTART -> {
         // requests of the old process may still be held or in flight at the admin
-        sendBurst(false);
+        clients.sendBurst(false);
         crash(node);
         restart(node, null);
       }
@@ -614,20 +273,20 @@ final class Nemesis {
           faults.partition(Set.copyOf(nodeNames));
         });
         if (random.nextBoolean()) {
-          create(node, ROOMS.get(random.nextInt(ROOMS.size())));
+          clients.create(node, ROOMS.get(random.nextInt(ROOMS.size())));
         } else {
-          delete(null);
+          clients.delete(null);
         }
       }
       case HELD_THEN_RESTART -> {
-        History.Session s = anySession();
+        History.Session s = clients.anySession();
         Room h = s == null ? null : handle(s.join.node, s.join.room);
         if (s != null && h != null && !crashed.contains(h.admin().value()) && !h.admin().value().equals(s.join.node)) {
           String admin = h.admin().value();
           String member = s.join.node;
           faults.stall(admin, member);
           history.fault("stall " + admin + "->" + member + ", sends held");
-          sendBurst(false);
+          clients.sendBurst(false);
           crash(member);
           restart(member, null);
           faults.unstall(admin, member);
@@ -635,18 +294,18 @@ final class Nemesis {
         }
       }
       case DELETE_RECREATE_RESUME -> {
-        History.Session s = anySession();
+        History.Session s = clients.anySession();
         if (s != null) {
           String user = s.join.user;
           String room = s.join.room;
-          sendBurst(true, room);
-          if (incarnationEnded(s)) {
-            create(liveNode(), room);
-            current.remove(user, s);
+          clients.sendBurst(true, room);
+          if (clients.incarnationEnded(s)) {
+            clients.create(liveNode(), room);
+            clients.forget(s);
             String at = liveNode();
-            long[] seen = lastSeen.get(user + "/" + room);
+            long[] seen = clients.lastSeen(user, room);
             if (seen != null) {
-              joinAs(user, at, room, true, JoinOptions.resume(Math.max(1, seen[1]), seen[2]), (int) seen[0]);
+              clients.joinAs(user, at, room, true, JoinOptions.resume(Math.max(1, seen[1]), seen[2]), (int) seen[0]);
             }
           }
         }
@@ -659,15 +318,6 @@ final class Nemesis {
     }
   }
 
-  private @Nullable String freeUser() {
-    for (int i = 1; i <= USERS; i++) {
-      if (!current.containsKey("u" + i)) {
-        return "u" + i;
-      }
-    }
-    return null;
-  }
-
   private void begin(FaultKind kind, String target, int endsAt, Runnable undo) {
     history.fault("start " + kind + " " + target);
     active.add(new Active(kind, target, endsAt, undo));
@@ -678,13 +328,7 @@ final class Nemesis {
     history.nodeEvents.add("crash " + node + " at tick " + history.tick());
     cluster.crash(node);
     crashed.add(node);
-    for (History.Session s : List.copyOf(current.values())) {
-      if (s.join.node.equals(node)) {
-        remember(s);
-        current.remove(s.join.user, s);
-        s.end("node " + node + " crashed");
-      }
-    }
+    clients.nodeCrashed(node);
     for (History.Session s : history.sessions) {
       if (s.join.node.equals(node)) {
         s.end("node " + node + " crashed");
@@ -702,7 +346,7 @@ final class Nemesis {
     ChatNode n = cluster.restart(node);
     crashed.remove(node);
     if (createAtOnce != null) {
-      create(n.id().value(), createAtOnce);
+      clients.create(n.id().value(), createAtOnce);
     }
   }
 
@@ -731,7 +375,7 @@ final class Nemesis {
         history.finalDirectory.add(new History.DirectoryEntry(n.id().value(), s.name(), s.admin().value(), s.available()));
       }
     }
-    outstanding.clear();
+    clients.outstanding.clear();
   }
 
   private boolean directoriesAgree() {
@@ -753,7 +397,7 @@ final class Nemesis {
   // ================================================================ waiting
 
   /** Waits for {@code f} while the clock moves (so timeouts fire); true if it completed normally. */
-  private boolean await(CompletableFuture<?> f) {
+  boolean await(CompletableFuture<?> f) {
     settle(f::isDone, REQUEST_TIMEOUT.toMillis() * 4);
     return f.isDone() && !f.isCompletedExceptionally();
   }
