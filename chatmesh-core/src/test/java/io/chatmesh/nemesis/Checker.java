@@ -7,13 +7,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -126,7 +124,7 @@ final class Checker {
     checkLost();
     checkOwnRemovals();
     checkResumes();
-    checkDirectory();
+    DirectoryCheck.check(h, this::add);
     for (History.Op op : h.ops) {
       if (op.outcome == History.Outcome.PENDING) {
         add(Kind.NEVER_COMPLETED, op.room, "-", op, "still pending after every fault stopped and " + h.directoryNote);
@@ -168,7 +166,7 @@ final class Checker {
     }
   }
 
-  private void add(Kind kind, String room, String seqs, History.@Nullable Op first, String detail) {
+  void add(Kind kind, String room, String seqs, History.@Nullable Op first, String detail) {
     if (reported.add(kind + "|" + room + "|" + seqs + "|" + detail)) {
       out.add(new Anomaly(kind, h.seed, room, seqs, first == null ? "-" : first.toString(), detail, h.replay));
     }
@@ -527,75 +525,6 @@ final class Checker {
         add(Kind.RESUME_ACROSS_INCARNATIONS, j.room + "#" + j.incarnation, s.options.epoch() + "/" + s.options.seq(), j,
             "resumed with a position of the deleted room of that name: recovered=" + j.recovered + ", " + history
                 + " history entries of the new room delivered as if missed");
-      }
-    }
-  }
-
-  // ------------------------------------------------------------------ directory and 2PC
-
-  private void checkDirectory() {
-    Map<String, History.Op> lastCreate = new HashMap<>();
-    Map<String, History.Op> lastDelete = new HashMap<>();
-    for (History.Op op : h.ops) {
-      if (op.outcome != History.Outcome.OK) {
-        continue;
-      }
-      if (op.kind.equals("create")) {
-        History.Op prev = lastCreate.get(op.room);
-        History.Op del = lastDelete.get(op.room);
-        if (prev != null && (del == null || del.completedTick < prev.completedTick)) {
-          add(Kind.TWO_ROOMS_ONE_NAME, op.room, "-", prev, "created again by " + op + " with no deletion in between");
-        }
-        lastCreate.put(op.room, op);
-      } else if (op.kind.equals("delete")) {
-        lastDelete.put(op.room, op);
-      }
-    }
-    if (!h.directoryConverged) {
-      add(Kind.DIRECTORY_NOT_CONVERGED, "*", "-", null, "node directories still differ: " + h.directoryNote);
-    }
-    Set<String> nodes = new TreeSet<>();
-    Map<String, Map<String, String>> byRoom = new TreeMap<>();
-    for (History.DirectoryEntry e : h.finalDirectory) {
-      nodes.add(e.node());
-    }
-    for (History.DirectoryEntry e : h.finalDirectory) {
-      byRoom.computeIfAbsent(e.room(), k -> new LinkedHashMap<>()).put(e.node(), e.admin() + (e.available() ? "" : " (unavailable)"));
-    }
-    for (Map.Entry<String, Map<String, String>> r : byRoom.entrySet()) {
-      String room = r.getKey();
-      Map<String, String> seen = r.getValue();
-      Set<String> admins = new TreeSet<>(seen.values());
-      History.Op first = lastCreate.get(room);
-      if (admins.size() > 1) {
-        List<String> selfAdmins = seen.entrySet().stream().filter(e -> e.getKey().equals(e.getValue())).map(Map.Entry::getKey).toList();
-        add(selfAdmins.size() > 1 ? Kind.TWO_ROOMS_ONE_NAME : Kind.DIRECTORY_NOT_CONVERGED, room, "-", first,
-            "nodes list it with different admins at the end: " + seen);
-      }
-      if (!seen.keySet().equals(nodes)) {
-        History.Op del = lastDelete.get(room);
-        boolean deletion = h.ops.stream().anyMatch(o -> o.kind.equals("delete") && o.room.equals(room));
-        add(deletion ? Kind.MIXED_2PC : Kind.DIRECTORY_NOT_CONVERGED, room, "-", del != null ? del : first,
-            "listed by " + seen + " but not by the other nodes of " + nodes + (deletion ? " after a deletion" : ""));
-      }
-      for (Map.Entry<String, String> e : seen.entrySet()) {
-        String admin = e.getValue().split(" ")[0];
-        if (nodes.contains(admin) && !seen.containsKey(admin)) {
-          add(Kind.DIRECTORY_NOT_CONVERGED, room, "-", first, e.getKey() + " lists admin " + admin + ", which does not list the room");
-        }
-        if (e.getValue().endsWith("(unavailable)") && nodes.contains(admin)) {
-          add(Kind.DIRECTORY_NOT_CONVERGED, room, "-", first, e.getKey() + " still lists it unavailable though " + admin + " is up");
-        }
-      }
-    }
-    History.Op del;
-    for (Map.Entry<String, History.Op> d : lastDelete.entrySet()) {
-      del = d.getValue();
-      History.Op deleted = del;
-      boolean recreated = h.ops.stream().anyMatch(o -> o.kind.equals("create") && o.room.equals(d.getKey())
-          && o.invokedTick > deleted.completedTick && !o.definitelyFailed());
-      if (!recreated && byRoom.containsKey(d.getKey())) {
-        add(Kind.MIXED_2PC, d.getKey(), "-", del, "deleted (acked) but still listed at the end by " + byRoom.get(d.getKey()));
       }
     }
   }
