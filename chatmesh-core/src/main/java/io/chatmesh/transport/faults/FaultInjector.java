@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,8 +68,8 @@ public final class FaultInjector {
   private final ChatClock clock;
   private final Map<String, String> nodeByAddress = new ConcurrentHashMap<>();
   private final Set<FaultyTransport> transports = ConcurrentHashMap.newKeySet();
-  private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong forwarded = new AtomicLong();
+  private final LongAdder dropped = new LongAdder();
+  private final LongAdder forwarded = new LongAdder();
   private final AtomicLong delayed = new AtomicLong();
   private volatile Rules rules = Rules.NONE;
 
@@ -182,12 +183,12 @@ public final class FaultInjector {
 
   /** Envelopes dropped so far (random loss, partitions, cuts, filters). */
   public long droppedCount() {
-    return dropped.get();
+    return dropped.sum();
   }
 
   /** Envelopes handed to the transports underneath so far (a duplicate counts twice). */
   public long forwardedCount() {
-    return forwarded.get();
+    return forwarded.sum();
   }
 
   /** Envelopes waiting now: delayed on the clock or held by a stall or pause. */
@@ -233,11 +234,11 @@ public final class FaultInjector {
   }
 
   void countDropped() {
-    dropped.incrementAndGet();
+    dropped.increment();
   }
 
   void countForwarded() {
-    forwarded.incrementAndGet();
+    forwarded.increment(); // on every send: an adder, not a contended atomic
   }
 
   void delayStarted() {

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +51,7 @@ public final class InMemoryNetwork implements AutoCloseable {
   private final FaultInjector injector;
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong queued = new AtomicLong();
+  private final LongAdder queued = new LongAdder();
 
   /** A network with a random seed. */
   public InMemoryNetwork() {
@@ -157,11 +158,11 @@ public final class InMemoryNetwork implements AutoCloseable {
    * the clock only because its thread was not scheduled (which would look like a lost heartbeat).
    */
   public long inFlightCount() {
-    return queued.get();
+    return queued.sum();
   }
 
   void queued(long delta) {
-    queued.addAndGet(delta);
+    queued.add(delta);
   }
 
   @Override
