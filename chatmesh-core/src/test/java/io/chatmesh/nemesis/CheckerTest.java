@@ -26,7 +26,7 @@ class CheckerTest {
   private static List<Checker.Anomaly> runs(UnaryOperator<RoomListener> listeners, boolean brokenDedup) {
     List<Checker.Anomaly> all = new ArrayList<>();
     for (long seed = 1; seed <= SEEDS; seed++) {
-      all.addAll(Checker.check(Nemesis.run(new Nemesis.Config(seed, STEPS, Set.of(), false, listeners, brokenDedup))));
+      all.addAll(Checker.check(Nemesis.run(new Nemesis.Config(seed, STEPS, Set.of(), Nemesis.Moves.SEQUENTIAL, true, listeners, brokenDedup))));
     }
     return all;
   }

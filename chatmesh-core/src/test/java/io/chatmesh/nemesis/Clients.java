@@ -71,13 +71,19 @@ final class Clients {
   void clientOp() {
     int r = random.nextInt(100);
     if (r < 10) {
-      create(sim.liveNode(), ROOMS.get(random.nextInt(ROOMS.size())));
+      String node = sim.liveNode();
+      String room = ROOMS.get(random.nextInt(ROOMS.size()));
+      if (config.partitionedCreates() || !sim.partitioned()) {
+        create(node, room);
+      }
     } else if (r < 30) {
       join();
     } else if (r < 37) {
       leave();
-    } else if (r < 43) {
+    } else if (r < 43 && config.moves() != Nemesis.Moves.NONE) {
       move();
+    } else if (r < 43) {
+      leave();
     } else if (r < 80) {
       sendBurst(false);
     } else if (r < 88) {
@@ -226,7 +232,7 @@ final class Clients {
     String room = s.join.room;
     CompletableFuture<?> a;
     CompletableFuture<?> b;
-    if (!config.concurrentMoves()) {
+    if (config.moves() == Nemesis.Moves.SEQUENTIAL) {
       a = leave(s, true);
       b = joinAs(user, to, room, true);
     } else if (random.nextBoolean()) {

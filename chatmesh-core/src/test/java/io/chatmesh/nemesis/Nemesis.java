@@ -47,18 +47,40 @@ final class Nemesis {
   static final List<String> ROOMS = List.of("r1", "r2", "r3");
   static final int USERS = 6;
 
-  /** What to run. */
+  /**
+   * What to run.
+   *
+   * @param moves how users move between nodes in one step (leave there, join here)
+   * @param partitionedCreates clients may create rooms while a partition or pause is on (else those
+   *     creations wait for the heal)
+   */
   record Config(
-      long seed, int steps, Set<FaultKind> kinds, boolean concurrentMoves, UnaryOperator<RoomListener> listeners, boolean brokenDedup) {
-    Config(long seed, int steps, Set<FaultKind> kinds, boolean concurrentMoves) {
-      this(seed, steps, kinds, concurrentMoves, l -> l, false);
+      long seed,
+      int steps,
+      Set<FaultKind> kinds,
+      Moves moves,
+      boolean partitionedCreates,
+      UnaryOperator<RoomListener> listeners,
+      boolean brokenDedup) {
+    Config(long seed, int steps, Set<FaultKind> kinds, Moves moves, boolean partitionedCreates) {
+      this(seed, steps, kinds, moves, partitionedCreates, l -> l, false);
     }
 
     String replay() {
       return "mvn -B -o -pl chatmesh-core -am verify -Dtest=NemesisTest#replay -Dsurefire.failIfNoSpecifiedTests=false"
           + " -Dnemesis.seed=" + seed + " -Dnemesis.steps=" + steps + " -Dnemesis.kinds=" + FaultKind.format(kinds)
-          + " -Dnemesis.moves=" + (concurrentMoves ? "concurrent" : "sequential");
+          + " -Dnemesis.moves=" + moves.name().toLowerCase(java.util.Locale.ROOT) + " -Dnemesis.partitionedCreates=" + partitionedCreates;
     }
+  }
+
+  /** How a user moves between nodes within one step of the schedule. */
+  enum Moves {
+    /** Not at all (a user may still leave, and join elsewhere in a later step). */
+    NONE,
+    /** Leave, wait for it, then join through the other node. */
+    SEQUENTIAL,
+    /** Leave and join fired together, in either order. */
+    CONCURRENT
   }
 
   private final Config config;
@@ -146,6 +168,11 @@ final class Nemesis {
 
   boolean crashed(String node) {
     return crashed.contains(node);
+  }
+
+  /** Whether a partition or a pause is on now. */
+  boolean partitioned() {
+    return !paused.isEmpty() || active.stream().anyMatch(a -> a.kind == FaultKind.PARTITION || a.kind == FaultKind.PARTITION_AFTER_VOTE);
   }
 
   String liveNode() {

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *       passes, {@value #FAST_SEEDS} seeds.
  *   <li>{@link #longRun()}: {@code mvn -B -o -pl chatmesh-core -am verify -Dtest=NemesisTest#longRun
  *       -Dsurefire.failIfNoSpecifiedTests=false -Dnemesis.seeds=5000 [-Dnemesis.from=1]
- *       [-Dnemesis.kinds=all|lossy,partition,...] [-Dnemesis.steps=40] [-Dnemesis.moves=sequential]
+ *       [-Dnemesis.kinds=all|lossy,partition,...] [-Dnemesis.steps=40] [-Dnemesis.moves=concurrent|sequential|none]
+ *       [-Dnemesis.partitionedCreates=false]
  *       [-Dnemesis.threads=4]}; prints progress every 100 seeds and a count per anomaly kind, and
  *       fails listing every failing seed's replay command.
  *   <li>{@link #replay()}: one seed ({@code -Dnemesis.seed=...}), printing its faults, operations
@@ -40,8 +41,9 @@ class NemesisTest {
   static final int FAST_SEEDS = 200;
   static final int FAST_STEPS = 20;
   /**
-   * What the fast slice injects: the kinds with no known violation (see KNOWN_VIOLATIONS.md); users
-   * move between nodes one step after the other (concurrent moves are violation V1).
+   * What the fast slice injects: the kinds with no known violation (see KNOWN_VIOLATIONS.md); no
+   * user moves between nodes within one step (violation V1), and no room is created while a
+   * partition or pause is on (violation V8).
    */
   static final Set<FaultKind> FAST_KINDS = EnumSet.of(FaultKind.LOSSY, FaultKind.STALL, FaultKind.CLOCK_JUMP, FaultKind.SLOW_STORE,
       FaultKind.PARTITION, FaultKind.PAUSE, FaultKind.PARTITION_AFTER_VOTE, FaultKind.HELD_THEN_RESTART);
@@ -49,7 +51,7 @@ class NemesisTest {
   @Test
   void fastSlice() {
     long started = System.nanoTime();
-    List<Checker.Anomaly> found = runSeeds(1, FAST_SEEDS, FAST_STEPS, FAST_KINDS, false, false);
+    List<Checker.Anomaly> found = runSeeds(1, FAST_SEEDS, FAST_STEPS, FAST_KINDS, Nemesis.Moves.NONE, false, false);
     System.out.printf("nemesis fast slice: %d seeds, kinds %s, %.1f s%n", FAST_SEEDS, FaultKind.format(FAST_KINDS),
         (System.nanoTime() - started) / 1e9);
     assertThat(found).as(Checker.summary(found)).isEmpty();
@@ -60,14 +62,14 @@ class NemesisTest {
   void longRun() {
     long from = Long.getLong("nemesis.from", 1);
     int seeds = Integer.getInteger("nemesis.seeds");
-    List<Checker.Anomaly> found = runSeeds(from, seeds, steps(), kinds(), concurrentMoves(), true);
+    List<Checker.Anomaly> found = runSeeds(from, seeds, steps(), kinds(), moves(), partitionedCreates(), true);
     assertThat(found).as(Checker.summary(found)).isEmpty();
   }
 
   @Test
   @EnabledIfSystemProperty(named = "nemesis.seed", matches = "-?\\d+")
   void replay() {
-    History h = Nemesis.run(new Nemesis.Config(Long.getLong("nemesis.seed"), steps(), kinds(), concurrentMoves()));
+    History h = Nemesis.run(new Nemesis.Config(Long.getLong("nemesis.seed"), steps(), kinds(), moves(), partitionedCreates()));
     System.out.println("faults:\n  " + String.join("\n  ", h.faults));
     System.out.println("operations:");
     h.ops.forEach(o -> System.out.println("  " + o));
@@ -83,8 +85,12 @@ class NemesisTest {
     return FaultKind.parse(System.getProperty("nemesis.kinds", "all"));
   }
 
-  private static boolean concurrentMoves() {
-    return !System.getProperty("nemesis.moves", "concurrent").equals("sequential");
+  private static Nemesis.Moves moves() {
+    return Nemesis.Moves.valueOf(System.getProperty("nemesis.moves", "concurrent").toUpperCase(java.util.Locale.ROOT));
+  }
+
+  private static boolean partitionedCreates() {
+    return Boolean.parseBoolean(System.getProperty("nemesis.partitionedCreates", "true"));
   }
 
   /**
@@ -92,7 +98,8 @@ class NemesisTest {
    * mostly waits for its cluster); with {@code progress}, prints a line every 100 seeds and the
    * seeds per anomaly kind at the end.
    */
-  static List<Checker.Anomaly> runSeeds(long from, int count, int steps, Set<FaultKind> kinds, boolean moves, boolean progress) {
+  static List<Checker.Anomaly> runSeeds(
+      long from, int count, int steps, Set<FaultKind> kinds, Nemesis.Moves moves, boolean partitionedCreates, boolean progress) {
     Map<Checker.Kind, Integer> byKind = new EnumMap<>(Checker.Kind.class);
     Map<Checker.Kind, Set<Long>> seedsByKind = new TreeMap<>();
     List<Checker.Anomaly> all = new ArrayList<>();
@@ -104,7 +111,7 @@ class NemesisTest {
       for (long seed = from; seed < from + count; seed++) {
         long s = seed;
         runs.add(pool.submit(() -> {
-          List<Checker.Anomaly> found = Checker.check(Nemesis.run(new Nemesis.Config(s, steps, kinds, moves)));
+          List<Checker.Anomaly> found = Checker.check(Nemesis.run(new Nemesis.Config(s, steps, kinds, moves, partitionedCreates)));
           synchronized (all) {
             for (Checker.Anomaly a : found) {
               System.out.println(a);
@@ -115,7 +122,7 @@ class NemesisTest {
             int n = done.incrementAndGet();
             if (progress && (n % 100 == 0 || n == count)) {
               System.out.printf("nemesis: %d/%d seeds (kinds %s, moves %s) in %.1f s, anomalies %s%n", n, count,
-                  FaultKind.format(kinds), moves ? "concurrent" : "sequential", (System.nanoTime() - started) / 1e9, byKind);
+                  FaultKind.format(kinds), moves.name().toLowerCase(java.util.Locale.ROOT), (System.nanoTime() - started) / 1e9, byKind);
             }
           }
         }));
