@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
  */
 class KnownViolationsTest {
   private static final int ATTEMPTS = 3;
+  /** The kinds of the first fast slice, with which V1 (sequential), V2 (stalls) and V8 were found. */
+  private static final Set<FaultKind> EIGHT_KINDS = EnumSet.of(FaultKind.LOSSY, FaultKind.STALL, FaultKind.CLOCK_JUMP,
+      FaultKind.SLOW_STORE, FaultKind.PARTITION, FaultKind.PAUSE, FaultKind.PARTITION_AFTER_VOTE, FaultKind.HELD_THEN_RESTART);
 
   private static void clean(long seed, int steps, Set<FaultKind> kinds, Nemesis.Moves moves) {
     clean(seed, steps, kinds, moves, true);
@@ -36,7 +39,7 @@ class KnownViolationsTest {
   void v1UserMovingBetweenNodes() {
     clean(93, 40, EnumSet.noneOf(FaultKind.class), Nemesis.Moves.CONCURRENT);
     clean(156, 40, EnumSet.noneOf(FaultKind.class), Nemesis.Moves.CONCURRENT);
-    clean(949, NemesisTest.FAST_STEPS, NemesisTest.FAST_KINDS, Nemesis.Moves.SEQUENTIAL, false);
+    clean(949, 20, EIGHT_KINDS, Nemesis.Moves.SEQUENTIAL, false);
   }
 
   @Test
@@ -78,8 +81,16 @@ class KnownViolationsTest {
   }
 
   @Test
+  @Disabled("known violation V2 without a cut: a stalled link or a clock jump: the admin suspects a node that still hears it: seeds 460, 687 (stall), 640 (clock jump)")
+  void v2StallOrClockJump() {
+    clean(460, 20, EnumSet.of(FaultKind.STALL), Nemesis.Moves.NONE, false);
+    clean(687, 20, EnumSet.of(FaultKind.STALL), Nemesis.Moves.NONE, false);
+    clean(640, 20, EnumSet.of(FaultKind.CLOCK_JUMP), Nemesis.Moves.NONE, false);
+  }
+
+  @Test
   @Disabled("known violation V8: a name created on both sides of a pause (or partition): two live rooms of one name: seed 661 of the fast kinds")
   void v8CreationOnBothSidesOfAPause() {
-    clean(661, NemesisTest.FAST_STEPS, NemesisTest.FAST_KINDS, Nemesis.Moves.SEQUENTIAL);
+    clean(661, 20, EIGHT_KINDS, Nemesis.Moves.SEQUENTIAL);
   }
 }

@@ -41,12 +41,13 @@ class NemesisTest {
   static final int FAST_SEEDS = 200;
   static final int FAST_STEPS = 20;
   /**
-   * What the fast slice injects: the kinds with no known violation (see KNOWN_VIOLATIONS.md); no
-   * user moves between nodes within one step (violation V1), and no room is created while a
-   * partition or pause is on (violation V8).
+   * What the fast slice injects: the kinds with no anomaly in 800-seed runs of this configuration
+   * (see KNOWN_VIOLATIONS.md; stalls and clock jumps reach violation V2 there); no user moves
+   * between nodes within one step (violation V1), and no room is created while a partition or pause
+   * is on (violation V8).
    */
-  static final Set<FaultKind> FAST_KINDS = EnumSet.of(FaultKind.LOSSY, FaultKind.STALL, FaultKind.CLOCK_JUMP, FaultKind.SLOW_STORE,
-      FaultKind.PARTITION, FaultKind.PAUSE, FaultKind.PARTITION_AFTER_VOTE, FaultKind.HELD_THEN_RESTART);
+  static final Set<FaultKind> FAST_KINDS = EnumSet.of(FaultKind.LOSSY, FaultKind.SLOW_STORE, FaultKind.PARTITION, FaultKind.PAUSE,
+      FaultKind.PARTITION_AFTER_VOTE, FaultKind.HELD_THEN_RESTART);
 
   @Test
   void fastSlice() {
