@@ -76,13 +76,20 @@ public final class FaultInjector {
   /**
    * An injector whose random faults are reproducible for {@code seed} and whose delays run on
    * {@code clock}.
+   *
+   * @param seed the random seed: the same seed gives each link the same fates
+   * @param clock the clock delays run on
    */
   public FaultInjector(long seed, ChatClock clock) {
     this.seed = seed;
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** An injector with delays on the system clock. */
+  /**
+   * An injector with delays on the system clock.
+   *
+   * @param seed the random seed: the same seed gives each link the same fates
+   */
   public FaultInjector(long seed) {
     this(seed, ChatClock.system());
   }
@@ -91,6 +98,11 @@ public final class FaultInjector {
    * Decorates {@code transport}, the transport of the node called {@code node}: the result sends
    * through it under this injector's rules and reports a stalled link as not writable. Closing the
    * result closes {@code transport} and drops what was held.
+   *
+   * @param node the node's name, as the rules name it
+   * @param transport the transport to decorate
+   * @return the decorated transport
+   * @throws ChatException BAD_REQUEST if the node name is blank
    */
   public Transport wrap(String node, Transport transport) {
     if (node == null || node.isBlank()) {
@@ -99,19 +111,33 @@ public final class FaultInjector {
     return new FaultyTransport(this, node, Objects.requireNonNull(transport, "transport"));
   }
 
-  /** Applies random faults to every later envelope between two different nodes ({@link Faults#NONE} stops them). */
+  /**
+   * Applies random faults to every later envelope between two different nodes ({@link Faults#NONE} stops them).
+   *
+   * @param faults the random faults
+   */
   public void faults(Faults faults) {
     Objects.requireNonNull(faults, "faults");
     update(r -> r.withFaults(faults));
   }
 
-  /** Applies random faults to the directed link {@code from -> to} only, instead of the global ones. */
+  /**
+   * Applies random faults to the directed link {@code from -> to} only, instead of the global ones.
+   *
+   * @param from the sending node
+   * @param to the receiving node
+   * @param faults the random faults of that link
+   */
   public void faults(String from, String to, Faults faults) {
     Objects.requireNonNull(faults, "faults");
     update(r -> r.withLinkFaults(link(from, to), faults));
   }
 
-  /** Installs a filter consulted for every envelope between two different nodes (null removes it). */
+  /**
+   * Installs a filter consulted for every envelope between two different nodes (null removes it).
+   *
+   * @param filter the filter, or null for none
+   */
   public void filter(@Nullable LinkFilter filter) {
     update(r -> r.withFilter(filter));
   }
@@ -119,6 +145,8 @@ public final class FaultInjector {
   /**
    * Splits the network: envelopes flow only between nodes in the same group. Nodes not named in any
    * group are cut off from everyone. Replaces the previous partition.
+   *
+   * @param groups the node names of each side
    */
   @SafeVarargs
   public final void partition(Set<String>... groups) {
@@ -131,13 +159,23 @@ public final class FaultInjector {
     log.info("network partitioned into {}", frozen);
   }
 
-  /** One-way partition: envelopes from {@code from} no longer reach {@code to} (the other way still works). */
+  /**
+   * One-way partition: envelopes from {@code from} no longer reach {@code to} (the other way still works).
+   *
+   * @param from the sending node
+   * @param to the receiving node
+   */
   public void cut(String from, String to) {
     update(r -> r.withCut(link(from, to), true));
     log.info("link {} -> {} cut", from, to);
   }
 
-  /** Undoes {@link #cut}. */
+  /**
+   * Undoes {@link #cut}.
+   *
+   * @param from the sending node
+   * @param to the receiving node
+   */
   public void restore(String from, String to) {
     update(r -> r.withCut(link(from, to), false));
   }
@@ -146,12 +184,20 @@ public final class FaultInjector {
    * Stalls the link {@code from -> to}, as a slow peer or a full socket would: its envelopes are
    * held in order and {@code from}'s transport reports {@code to} as not writable until {@link
    * #unstall}.
+   *
+   * @param from the sending node
+   * @param to the receiving node
    */
   public void stall(String from, String to) {
     update(r -> r.withStall(link(from, to), true));
   }
 
-  /** Lets what a {@link #stall}ed link held go, in order, and makes it writable again. */
+  /**
+   * Lets what a {@link #stall}ed link held go, in order, and makes it writable again.
+   *
+   * @param from the sending node
+   * @param to the receiving node
+   */
   public void unstall(String from, String to) {
     update(r -> r.withStall(link(from, to), false));
     releaseAll();
@@ -161,13 +207,19 @@ public final class FaultInjector {
    * Pauses a node's links, as a stopped process (SIGSTOP) looks to its peers: every envelope from
    * and to it is held until {@link #resume}, so the others declare it dead while it keeps its
    * beliefs; then everything it sent and was sent arrives at once.
+   *
+   * @param node the node's name
    */
   public void pause(String node) {
     update(r -> r.withPaused(node, true));
     log.info("node {} paused", node);
   }
 
-  /** Undoes {@link #pause}: held envelopes go, in order per link. */
+  /**
+   * Undoes {@link #pause}: held envelopes go, in order per link.
+   *
+   * @param node the node's name
+   */
   public void resume(String node) {
     update(r -> r.withPaused(node, false));
     releaseAll();
@@ -181,17 +233,29 @@ public final class FaultInjector {
     log.info("network healed");
   }
 
-  /** Envelopes dropped so far (random loss, partitions, cuts, filters). */
+  /**
+   * Envelopes dropped so far (random loss, partitions, cuts, filters).
+   *
+   * @return the count
+   */
   public long droppedCount() {
     return dropped.sum();
   }
 
-  /** Envelopes handed to the transports underneath so far (a duplicate counts twice). */
+  /**
+   * Envelopes handed to the transports underneath so far (a duplicate counts twice).
+   *
+   * @return the count
+   */
   public long forwardedCount() {
     return forwarded.sum();
   }
 
-  /** Envelopes waiting now: delayed on the clock or held by a stall or pause. */
+  /**
+   * Envelopes waiting now: delayed on the clock or held by a stall or pause.
+   *
+   * @return the count
+   */
   public long pendingCount() {
     long held = 0;
     for (FaultyTransport t : transports) {

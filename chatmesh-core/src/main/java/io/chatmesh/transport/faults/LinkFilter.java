@@ -10,6 +10,13 @@ import io.chatmesh.spi.transport.Envelope;
  */
 @FunctionalInterface
 public interface LinkFilter {
-  /** True to deliver, false to drop. */
+  /**
+   * True to deliver, false to drop.
+   *
+   * @param fromNode the sending node
+   * @param toNode the receiving node
+   * @param envelope the envelope
+   * @return whether to deliver it
+   */
   boolean allow(String fromNode, String toNode, Envelope envelope);
 }

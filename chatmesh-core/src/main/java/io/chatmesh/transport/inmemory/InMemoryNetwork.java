@@ -67,7 +67,12 @@ public final class InMemoryNetwork implements AutoCloseable {
     this(seed, ChatClock.system());
   }
 
-  /** A network whose random faults are reproducible for {@code seed} and whose delays run on {@code clock}. */
+  /**
+   * A network whose random faults are reproducible for {@code seed} and whose delays run on {@code clock}.
+   *
+   * @param seed the random seed of the faults
+   * @param clock the clock delays run on
+   */
   public InMemoryNetwork(long seed, ChatClock clock) {
     this.injector = new FaultInjector(seed, clock);
   }
@@ -205,6 +210,8 @@ public final class InMemoryNetwork implements AutoCloseable {
    * Envelopes handed to a node's inbound queue whose receiver has not finished with them yet. A
    * simulation on a manual clock can wait for zero before moving time on, so no node falls behind
    * the clock only because its thread was not scheduled (which would look like a lost heartbeat).
+   *
+   * @return the count
    */
   public long inFlightCount() {
     return queued.sum();
