@@ -391,6 +391,8 @@ public final class NodeEngine implements ChatNode {
           rs.memberGone(admin, reason);
         }
       });
+    } else if (admin.equals(self)) {
+      directory.lostSplitBrain(room); // no local state to end: only the peers need to hear it
     }
   }
 

@@ -97,6 +97,19 @@ final class RoomDirectory {
     });
   }
 
+  /**
+   * Posted by the lane of a room of this node that lost a split brain, once its member nodes were
+   * sent {@code RoomGone} with the reason: tells the peers the room is gone here (unless this node
+   * has administered a room of that name again since).
+   */
+  void lostSplitBrain(String room) {
+    nodeLane.execute(() -> {
+      if (!own.contains(room)) {
+        broadcast(List.of(), List.of(room));
+      }
+    });
+  }
+
   /** Posted by a member room lane whose room ended (deleted or gone at {@code admin}, another node). */
   void adminGone(String room, NodeId admin) {
     nodeLane.execute(
@@ -261,8 +274,9 @@ final class RoomDirectory {
         + ") by the rule 'higher epoch, then lower node id'; this room was dropped, join '" + room + "' again";
     log.warn("node {}: {}", self, reason);
     if (own.remove(room)) {
+      // the peers hear of the removal from the room's lane (lostSplitBrain), after its member
+      // nodes were sent RoomGone with this reason: per-link order then tells members why
       entries.remove(room);
-      broadcast(List.of(), List.of(room));
     }
     roomGone.gone(room, cur.admin(), reason);
     return true;

@@ -1291,6 +1291,7 @@ final class RoomState {
         engine.send(n, new RoomGone(name, reason));
       }
     }
+    engine.directory.lostSplitBrain(name); // after RoomGone: a member node learns the reason first
     for (Pending p : pending) {
       failWaiters(p, ErrorCode.UNKNOWN_ROOM, reason);
     }
