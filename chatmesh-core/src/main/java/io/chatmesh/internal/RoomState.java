@@ -1128,18 +1128,26 @@ final class RoomState {
             l.active = true;
           }
         }
-        case LEFT -> locals.remove(s.user()); // the leaver learns from its completed leave(); no event of its own
+        // the leaver learns from its completed leave(); no event of its own. A local user whose
+        // join is not delivered yet is a newer session (the user moved here): the entry ends the old one
+        case LEFT -> locals.remove(s.user(), activeLocal(s.user()));
         case NODE_FAILED -> removeAfter = s.user();
         default -> {}
       }
       fire(toEvent(s), false);
       if (removeAfter != null) {
-        locals.remove(removeAfter);
+        locals.remove(removeAfter, activeLocal(removeAfter));
       }
     }
     if (!entries.isEmpty()) {
       afterMembershipChange();
     }
+  }
+
+  /** The local session of {@code user} if its own JOINED entry was delivered, else null. */
+  private @Nullable Local activeLocal(UserId user) {
+    Local l = locals.get(user);
+    return l != null && l.active ? l : null;
   }
 
   /** The listener's view of a log entry. */

@@ -20,8 +20,10 @@ import io.chatmesh.time.ManualClock;
 import io.chatmesh.transport.faults.FaultInjector;
 import io.chatmesh.transport.faults.Faults;
 import io.chatmesh.wire.Decision;
+import io.chatmesh.wire.EventKind;
 import io.chatmesh.wire.Prepare;
 import io.chatmesh.wire.SendRequest;
+import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.Vote;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -368,6 +370,31 @@ public abstract class AbstractClusterTest {
     assertThat(info.members()).containsExactly(user("alice"));
     assertThat(failure(r2.send(user("bob"), "gone")).code()).isEqualTo(ErrorCode.NOT_MEMBER);
     assertThat(alice.seqs()).isSorted();
+  }
+
+  @Test
+  void aUserMovingToAnotherNodeIsDeliveredToAfterItsOldLeaveArrivesLate() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Recorder carol = new Recorder();
+    result(room(c.node("n3"), "general").join(user("carol"), carol)); // n3 is a member node already
+    result(room(c.node("n2"), "general").join(user("dave"), new Recorder()));
+    // dave's LEFT entry (from his session on n2) is lost once on its way to n3: n3 gets it by resend,
+    // after dave's new session on n3 is registered
+    AtomicInteger droppedLeft = new AtomicInteger();
+    faults().filter((from, to, env) -> !(to.equals("n3") && env.message() instanceof Sequenced s
+        && s.kind() == EventKind.LEFT && droppedLeft.getAndIncrement() == 0));
+    result(room(c.node("n2"), "general").leave(user("dave")));
+    Recorder dave = new Recorder();
+    Room r3 = room(c.node("n3"), "general");
+    Joined joined = result(r3.join(user("dave"), dave));
+    assertThat(droppedLeft.get()).isPositive();
+    result(r3.send(user("carol"), "welcome back"));
+    awaitUntil("carol sees her message", () -> carol.texts().contains("welcome back"));
+    awaitUntil("dave's new session sees it", () -> dave.texts().contains("welcome back"));
+    assertThat(dave.of(RoomEvent.MemberJoined.class)).extracting(RoomEvent.MemberJoined::seq).containsExactly(joined.seq());
+    assertThat(dave.of(RoomEvent.MemberLeft.class)).isEmpty();
+    assertThat(result(r3.send(user("dave"), "hi")).seq()).isPositive();
   }
 
   // ================================================================ 6. deletion (2PC)
