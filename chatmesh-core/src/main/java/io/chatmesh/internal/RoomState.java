@@ -221,18 +221,30 @@ final class RoomState {
     if (!delivery.started() && locals.containsKey(user)) {
       dispatch(delivery.startAt(r.seq()));
     }
+    if (locals.get(user) == local && !local.active && delivery.started() && r.seq() < delivery.nextExpected()) {
+      // its JOINED entry went by before it could start delivery (lost, and a later join started it):
+      // its entries from the join up to the live position come from history, live ones wait meanwhile
+      local.active = true;
+      if (local.held == null) {
+        local.held = new ArrayList<>();
+      }
+      new HistoryCatchUp(user, local, r, out, delivery.nextExpected()).start();
+      return;
+    }
     if (local.held == null || locals.get(user) != local) {
       out.complete(new Joined(name, admin, r.epoch(), r.seq(), r.members(), true));
       return;
     }
-    new HistoryCatchUp(user, local, r, out).start();
+    new HistoryCatchUp(user, local, r, out, r.seq()).start();
   }
 
   /**
    * Delivers the history a joining member asked for: the entries between its {@link JoinOptions}
    * and its JOINED entry {@code J}, fetched from the admin in pages, then the live events held for
    * it meanwhile (which start at {@code J}). History ends at {@code J - 1} and the held live stream
-   * starts at {@code J}: no gap, no duplicate. Runs on the lane.
+   * starts at {@code J}: no gap, no duplicate. A member whose JOINED entry went by before its
+   * node's delivery started gets its entries from {@code J} (or its options' start) up to the live
+   * position {@code upTo} from history instead. Runs on the lane.
    */
   private final class HistoryCatchUp {
     private final UserId user;
@@ -240,37 +252,42 @@ final class RoomState {
     private final Reply joined;
     private final CompletableFuture<Joined> out;
     private final long join;
+    /** History ends at {@code upTo - 1}, the held live stream starts at {@code upTo} ({@code >= join}). */
+    private final long upTo;
     private long from; // deliver entries with seq > from
     private long expected;
     private boolean recovered = true;
 
-    HistoryCatchUp(UserId user, Local local, Reply joined, CompletableFuture<Joined> out) {
+    HistoryCatchUp(UserId user, Local local, Reply joined, CompletableFuture<Joined> out, long upTo) {
       this.user = user;
       this.local = local;
       this.joined = joined;
       this.out = out;
       this.join = joined.seq();
+      this.upTo = upTo;
     }
 
     void start() {
       JoinOptions o = local.options;
       long first;
       switch (o.mode()) {
+        case NONE -> first = join;
         case LAST -> first = Math.max(1, join - o.count());
         case RESUME -> {
           if (o.epoch() != joined.epoch()) {
             log.info("{}: {} resumes room '{}' at epoch {} but the room is at epoch {}: not recovered", engine.self, user, name, o.epoch(), joined.epoch());
-            finish(false);
-            return;
+            recovered = false;
+            first = join;
+          } else {
+            first = o.seq() + 1;
           }
-          first = o.seq() + 1;
         }
         default -> first = o.seq() + 1;
       }
       if (first > join) {
         // the client claims to have seen entries after its own join: it saw another log
-        finish(false);
-        return;
+        recovered = false;
+        first = join;
       }
       if (join - first > JoinOptions.MAX_ENTRIES) {
         lost(first, join - JoinOptions.MAX_ENTRIES - 1);
@@ -282,14 +299,14 @@ final class RoomState {
     }
 
     private void fetch() {
-      if (expected >= join) {
+      if (expected >= upTo) {
         finish(recovered);
         return;
       }
-      int limit = (int) Math.min(HistoryRequest.MAX_LIMIT, join - expected);
+      int limit = (int) Math.min(HistoryRequest.MAX_LIMIT, upTo - expected);
       long after = from;
       request(
-          id -> new HistoryRequest(id, name, after, join, limit, false, false),
+          id -> new HistoryRequest(id, name, after, upTo, limit, false, false),
           (h, e) -> {
             if (locals.get(user) != local) {
               out.complete(new Joined(name, admin, joined.epoch(), join, joined.members(), false));
@@ -298,12 +315,12 @@ final class RoomState {
             ChatException error = historyError(h, e);
             if (error != null) {
               log.warn("{}: history of room '{}' for {} could not be fetched: {}", engine.self, name, user, error.getMessage());
-              lost(expected, join - 1);
+              lost(expected, upTo - 1);
               finish(false);
               return;
             }
             for (Sequenced s : h.entries()) {
-              if (s.seq() < expected || s.seq() >= join) {
+              if (s.seq() < expected || s.seq() >= upTo) {
                 continue;
               }
               if (s.seq() > expected) {
@@ -312,9 +329,9 @@ final class RoomState {
               safeCall(local, toEvent(s));
               expected = s.seq() + 1;
             }
-            if (h.entries().isEmpty() || h.entries().get(h.entries().size() - 1).seq() >= join - 1) {
-              if (expected < join) {
-                lost(expected, join - 1);
+            if (h.entries().isEmpty() || h.entries().get(h.entries().size() - 1).seq() >= upTo - 1) {
+              if (expected < upTo) {
+                lost(expected, upTo - 1);
               }
               finish(recovered);
             } else {
@@ -1128,18 +1145,26 @@ final class RoomState {
             l.active = true;
           }
         }
-        case LEFT -> locals.remove(s.user()); // the leaver learns from its completed leave(); no event of its own
+        // the leaver learns from its completed leave(); no event of its own. A local user whose
+        // join is not delivered yet is a newer session (the user moved here): the entry ends the old one
+        case LEFT -> locals.remove(s.user(), activeLocal(s.user()));
         case NODE_FAILED -> removeAfter = s.user();
         default -> {}
       }
       fire(toEvent(s), false);
       if (removeAfter != null) {
-        locals.remove(removeAfter);
+        locals.remove(removeAfter, activeLocal(removeAfter));
       }
     }
     if (!entries.isEmpty()) {
       afterMembershipChange();
     }
+  }
+
+  /** The local session of {@code user} if its own JOINED entry was delivered, else null. */
+  private @Nullable Local activeLocal(UserId user) {
+    Local l = locals.get(user);
+    return l != null && l.active ? l : null;
   }
 
   /** The listener's view of a log entry. */

@@ -20,8 +20,11 @@ import io.chatmesh.time.ManualClock;
 import io.chatmesh.transport.faults.FaultInjector;
 import io.chatmesh.transport.faults.Faults;
 import io.chatmesh.wire.Decision;
+import io.chatmesh.wire.EventKind;
 import io.chatmesh.wire.Prepare;
+import io.chatmesh.wire.Reply;
 import io.chatmesh.wire.SendRequest;
+import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.Vote;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -368,6 +371,68 @@ public abstract class AbstractClusterTest {
     assertThat(info.members()).containsExactly(user("alice"));
     assertThat(failure(r2.send(user("bob"), "gone")).code()).isEqualTo(ErrorCode.NOT_MEMBER);
     assertThat(alice.seqs()).isSorted();
+  }
+
+  @Test
+  void aUserMovingToAnotherNodeIsDeliveredToAfterItsOldLeaveArrivesLate() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Recorder carol = new Recorder();
+    result(room(c.node("n3"), "general").join(user("carol"), carol)); // n3 is a member node already
+    result(room(c.node("n2"), "general").join(user("dave"), new Recorder()));
+    // dave's LEFT entry (from his session on n2) is lost once on its way to n3: n3 gets it by resend,
+    // after dave's new session on n3 is registered
+    AtomicInteger droppedLeft = new AtomicInteger();
+    faults().filter((from, to, env) -> !(to.equals("n3") && env.message() instanceof Sequenced s
+        && s.kind() == EventKind.LEFT && droppedLeft.getAndIncrement() == 0));
+    result(room(c.node("n2"), "general").leave(user("dave")));
+    Recorder dave = new Recorder();
+    Room r3 = room(c.node("n3"), "general");
+    Joined joined = result(r3.join(user("dave"), dave));
+    assertThat(droppedLeft.get()).isPositive();
+    result(r3.send(user("carol"), "welcome back"));
+    awaitUntil("carol sees her message", () -> carol.texts().contains("welcome back"));
+    awaitUntil("dave's new session sees it", () -> dave.texts().contains("welcome back"));
+    assertThat(dave.of(RoomEvent.MemberJoined.class)).extracting(RoomEvent.MemberJoined::seq).containsExactly(joined.seq());
+    assertThat(dave.of(RoomEvent.MemberLeft.class)).isEmpty();
+    assertThat(result(r3.send(user("dave"), "hi")).seq()).isPositive();
+  }
+
+  @Test
+  void aFirstJoinerWhoseEntryAndReplyAreLostIsDeliveredToFromItsJoin() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    result(room(c.node("n1"), "general").join(user("alice"), alice));
+    // n3 has no member yet; the JOINED entry of its first joiner and the join's reply are lost once
+    AtomicInteger droppedEntry = new AtomicInteger();
+    AtomicInteger droppedReply = new AtomicInteger();
+    faults().filter((from, to, env) -> {
+      if (!to.equals("n3")) {
+        return true;
+      }
+      if (env.message() instanceof Sequenced s && s.kind() == EventKind.JOINED && s.user().equals(user("u1"))) {
+        return droppedEntry.getAndIncrement() > 0;
+      }
+      if (env.message() instanceof Reply && droppedEntry.get() > 0) {
+        return droppedReply.getAndIncrement() > 0;
+      }
+      return true;
+    });
+    Room r3 = room(c.node("n3"), "general");
+    Recorder u1 = new Recorder();
+    CompletableFuture<Joined> first = r3.join(user("u1"), u1);
+    awaitUntil("u1's entry and reply lost", () -> droppedReply.get() > 0);
+    Recorder u2 = new Recorder();
+    Joined second = result(r3.join(user("u2"), u2)); // its entry starts n3's delivery
+    Joined firstJoined = result(first); // answered by the retry of the join
+    assertThat(firstJoined.seq()).isLessThan(second.seq());
+    result(room(c.node("n1"), "general").send(user("alice"), "hello"));
+    awaitUntil("u2 sees the message", () -> u2.texts().contains("hello"));
+    awaitUntil("u1 sees the message", () -> u1.texts().contains("hello"));
+    assertThat(u1.seqs()).as("u1 gets the log from its own join, gapless")
+        .startsWith(firstJoined.seq(), second.seq()).isSorted().doesNotHaveDuplicates();
+    assertThat(u1.of(RoomEvent.MessagesLost.class)).isEmpty();
   }
 
   // ================================================================ 6. deletion (2PC)
