@@ -132,6 +132,18 @@ final class FakeChatNode implements ChatNode {
     }).get(5, TimeUnit.SECONDS);
   }
 
+  /** Delivers every event in one go on the room lane (a history catch-up); returns when done. */
+  void emitBurst(String room, List<RoomEvent> events) throws Exception {
+    FakeRoom r;
+    synchronized (rooms) {
+      r = rooms.get(room);
+    }
+    onLane(() -> {
+      events.forEach(r::broadcast);
+      return null;
+    }).get(10, TimeUnit.SECONDS);
+  }
+
   private final class FakeRoom implements Room {
     final String name;
     final Map<UserId, RoomListener> members = new LinkedHashMap<>();
