@@ -160,7 +160,8 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     } else if (cause instanceof CorruptedFrameException) {
       sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + cause.getMessage(), null);
       closeWith(WebSocketCloseStatus.PROTOCOL_ERROR, "protocol violation");
-    } else if (cause instanceof IOException) {
+    } else if (cause instanceof IOException || cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+      // the peer went away (also in the middle of a fragmented message): nothing to tell anyone
       log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
       ctx.close();
     } else {

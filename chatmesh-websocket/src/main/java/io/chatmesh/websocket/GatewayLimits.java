@@ -56,37 +56,65 @@ public final class GatewayLimits {
     return new Builder();
   }
 
-  /** @return open connections allowed from one remote IP address */
+  /**
+   * The limit: open connections allowed from one remote IP address.
+   *
+   * @return open connections allowed from one remote IP address
+   */
   public int maxConnectionsPerAddress() {
     return maxConnectionsPerAddress;
   }
 
-  /** @return connections one user may have open on this gateway at once */
+  /**
+   * The limit: connections one user may have open on this gateway at once.
+   *
+   * @return connections one user may have open on this gateway at once
+   */
   public int maxConnectionsPerUser() {
     return maxConnectionsPerUser;
   }
 
-  /** @return how long a connection may stay open without a successful {@code hello} */
+  /**
+   * The limit: how long a connection may stay open without a successful {@code hello}.
+   *
+   * @return how long a connection may stay open without a successful {@code hello}
+   */
   public Duration helloTimeout() {
     return helloTimeout;
   }
 
-  /** @return requests per second one user may make over all of their connections */
+  /**
+   * The limit: requests per second one user may make over all of their connections.
+   *
+   * @return requests per second one user may make over all of their connections
+   */
   public int maxRequestsPerSecondPerUser() {
     return maxRequestsPerSecondPerUser;
   }
 
-  /** @return rooms one user may have created through this gateway that still exist */
+  /**
+   * The limit: rooms one user may have created through this gateway that still exist.
+   *
+   * @return rooms one user may have created through this gateway that still exist
+   */
   public int maxRoomsPerUser() {
     return maxRoomsPerUser;
   }
 
-  /** @return rooms in one {@code rooms} reply when the request gives no {@code limit} */
+  /**
+   * The limit: rooms in one {@code rooms} reply when the request gives no {@code limit}.
+   *
+   * @return rooms in one {@code rooms} reply when the request gives no {@code limit}
+   */
   public int roomsPageSize() {
     return roomsPageSize;
   }
 
-  /** @return the largest {@code last} a {@code join} may ask for */
+  /**
+   * The limit: the largest {@code last} a {@code join} may ask for.
+   *
+   * @return the largest {@code last} a {@code join} may ask for
+   */
   public int maxJoinHistory() {
     return maxJoinHistory;
   }
