@@ -426,6 +426,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
     InputRules.checkText("text", textNode.asText());
     Room room = room(name);
+    gateway.roomRates().acquire(room.name());
     String clientId = id == null ? null : id.asText();
     reply(room.send(currentUser(), textNode.asText(), clientId), id, (sent, x) -> send(Frames.ack(sent, id)));
   }

@@ -25,6 +25,7 @@ public final class GatewayLimits {
   private final Duration helloTimeout;
   private final int maxRequestsPerSecondPerUser;
   private final int maxRoomsPerUser;
+  private final int maxMessagesPerSecondPerRoom;
   private final int roomsPageSize;
   private final int maxJoinHistory;
 
@@ -34,6 +35,7 @@ public final class GatewayLimits {
     this.helloTimeout = b.helloTimeout;
     this.maxRequestsPerSecondPerUser = b.maxRequestsPerSecondPerUser;
     this.maxRoomsPerUser = b.maxRoomsPerUser;
+    this.maxMessagesPerSecondPerRoom = b.maxMessagesPerSecondPerRoom;
     this.roomsPageSize = b.roomsPageSize;
     this.maxJoinHistory = b.maxJoinHistory;
   }
@@ -102,6 +104,15 @@ public final class GatewayLimits {
   }
 
   /**
+   * The limit: messages per second one room may receive through this gateway.
+   *
+   * @return messages per second one room may receive through this gateway
+   */
+  public int maxMessagesPerSecondPerRoom() {
+    return maxMessagesPerSecondPerRoom;
+  }
+
+  /**
    * The limit: rooms in one {@code rooms} reply when the request gives no {@code limit}.
    *
    * @return rooms in one {@code rooms} reply when the request gives no {@code limit}
@@ -129,6 +140,7 @@ public final class GatewayLimits {
     private Duration helloTimeout = Duration.ofSeconds(10);
     private int maxRequestsPerSecondPerUser = 100;
     private int maxRoomsPerUser = 20;
+    private int maxMessagesPerSecondPerRoom = 100;
     private int roomsPageSize = 100;
     private int maxJoinHistory = 1000;
 
@@ -198,6 +210,20 @@ public final class GatewayLimits {
      */
     public Builder maxRoomsPerUser(int rooms) {
       this.maxRoomsPerUser = positive(rooms, "maxRoomsPerUser");
+      return this;
+    }
+
+    /**
+     * Messages per second one room may receive through this gateway, over all users (a token
+     * bucket per room). This is the fairness between rooms: a room's cost is its message rate
+     * times its members, so a flooded room cannot take the node from the others. Extra sends get
+     * {@code RATE_LIMITED} naming the room. Default 100.
+     *
+     * @param messages the rate, positive
+     * @return this builder
+     */
+    public Builder maxMessagesPerSecondPerRoom(int messages) {
+      this.maxMessagesPerSecondPerRoom = positive(messages, "maxMessagesPerSecondPerRoom");
       return this;
     }
 

@@ -70,6 +70,7 @@ public final class WebSocketGateway implements AutoCloseable {
   private final ConcurrentHashMap<String, Connection> users = new ConcurrentHashMap<>();
   private final ClientTracker addresses;
   private final UserLimiter userLimits;
+  private final RoomRates roomRates;
   private @Nullable EventLoopGroup boss;
   private @Nullable EventLoopGroup workers;
   private @Nullable Channel serverChannel;
@@ -81,6 +82,7 @@ public final class WebSocketGateway implements AutoCloseable {
     this.settings = settings;
     this.addresses = new ClientTracker(settings.limits.maxConnectionsPerAddress());
     this.userLimits = new UserLimiter(settings.limits, settings.nanoTime);
+    this.roomRates = new RoomRates(settings.limits.maxMessagesPerSecondPerRoom(), settings.nanoTime);
   }
 
   /**
@@ -228,6 +230,11 @@ public final class WebSocketGateway implements AutoCloseable {
 
   long peakHeldBytes() {
     return peakHeldBytes.get();
+  }
+
+  /** The per-room message rates (fairness between rooms). */
+  RoomRates roomRates() {
+    return roomRates;
   }
 
   /** The per-user limits (connections, request rate, rooms created). */
