@@ -4,6 +4,8 @@ import io.chatmesh.history.InMemoryHistoryStore;
 import io.chatmesh.membership.FailureDetector;
 import io.chatmesh.sequencer.Sequencer;
 import io.chatmesh.spi.engine.NodeConfig;
+import io.chatmesh.metrics.MetricsObserver;
+import io.chatmesh.metrics.NodeMetricsSnapshot;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.spi.transport.Transports;
@@ -148,6 +150,35 @@ public interface ChatNode extends AutoCloseable {
    * @param listener called on a chatmesh thread, one call at a time; must not block
    */
   void addClusterListener(ClusterListener listener);
+
+  /**
+   * This node's counters and gauges now (peers, rooms, sends, deliveries, repairs, two-phase
+   * commits, lane queues, history backlog, flow control). Cheap enough for every scrape: it reads
+   * counters and walks the rooms with local state once; it never blocks on the node's lanes. Works
+   * in every lifecycle state. For a metrics library, see the module {@code chatmesh-micrometer}.
+   *
+   * @return a snapshot of the counters and gauges
+   */
+  NodeMetricsSnapshot metrics();
+
+  /**
+   * Registers an observer of latencies (sequencing on the admin, send to acknowledgement, history
+   * appends), called from the node's threads; see {@link MetricsObserver}. Register before traffic
+   * starts to see all of it; observers cannot be removed.
+   *
+   * @param observer called with each latency
+   * @throws ChatException BAD_REQUEST if {@code observer} is null
+   */
+  void addMetricsObserver(MetricsObserver observer);
+
+  /**
+   * Whether this node is ready to serve: started, transport listening, in touch with the cluster
+   * (when it has seeds), history store not failing. Cheap and non-blocking (no store round trip),
+   * so a readiness probe may call it often.
+   *
+   * @return the checks and their problems
+   */
+  NodeHealth health();
 
   /**
    * Configures a {@link ChatNode}. Not thread-safe; build one node per builder. Invalid values fail

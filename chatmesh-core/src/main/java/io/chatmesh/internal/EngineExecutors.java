@@ -60,6 +60,11 @@ final class EngineExecutors {
     });
   }
 
+  /** The lane of ordered history-store writes, for its queue gauges. */
+  SerialExecutor storeLane() {
+    return storeWrites;
+  }
+
   /** Stops both pools at once (a failed start). */
   void shutdownNow() {
     lanes.shutdownNow();

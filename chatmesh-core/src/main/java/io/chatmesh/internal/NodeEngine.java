@@ -4,10 +4,13 @@ import io.chatmesh.ChatException;
 import io.chatmesh.ChatNode;
 import io.chatmesh.ClusterListener;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.NodeHealth;
 import io.chatmesh.NodeId;
 import io.chatmesh.Room;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.membership.FailureDetector;
+import io.chatmesh.metrics.MetricsObserver;
+import io.chatmesh.metrics.NodeMetricsSnapshot;
 import io.chatmesh.spi.engine.NodeConfig;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Envelope;
@@ -81,6 +84,8 @@ public final class NodeEngine implements ChatNode {
   private final EngineExecutors executors;
   private final NodeLinks links;
   final TwoPhaseCommitEngine twoPc;
+  final NodeMetrics metrics = new NodeMetrics();
+  private final NodeStatus status;
   private final NameRegistry names;
   private final MessageRouter router;
   private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
@@ -111,6 +116,7 @@ public final class NodeEngine implements ChatNode {
     twoPc.register(Kind.RESERVE_NAME, names);
     twoPc.register(Kind.DELETE_ROOM, new RoomDeletion(nodeLane, rooms, directory));
     this.router = Routes.of(this);
+    this.status = new NodeStatus(this, executors.storeLane());
   }
 
   /** Creates an unstarted node. */
@@ -293,6 +299,9 @@ public final class NodeEngine implements ChatNode {
       creating.incrementAndGet();
       twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
         creating.decrementAndGet();
+        if (r != null) {
+          metrics.twoPc(r);
+        }
         if (e != null) {
           out.completeExceptionally(ChatException.from(e));
         } else if (r.outcome() == Outcome.COMMITTED) {
@@ -329,11 +338,34 @@ public final class NodeEngine implements ChatNode {
     return directory.list();
   }
 
+  // ================================================================ metrics and health
+
+  @Override
+  public NodeMetricsSnapshot metrics() {
+    return status.metrics();
+  }
+
+  @Override
+  public void addMetricsObserver(MetricsObserver observer) {
+    if (observer == null) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "metrics observer must not be null");
+    }
+    metrics.addObserver(observer);
+  }
+
+  @Override
+  public NodeHealth health() {
+    int s = state.get();
+    return status.health(s == RUNNING ? null : "node " + self + (s == NEW ? " is not started" : " is closed"), address);
+  }
+
   // ================================================================ rooms
 
   /** Coordinator side of room deletion; called on the admin's room lane. */
   CompletableFuture<TwoPhaseCommit.Result> deleteRoom(String room, Set<NodeId> participants) {
-    return twoPc.execute(Kind.DELETE_ROOM, room, participants);
+    CompletableFuture<TwoPhaseCommit.Result> result = twoPc.execute(Kind.DELETE_ROOM, room, participants);
+    result.thenAccept(metrics::twoPc); // a deletion is rare: the extra stage costs nothing that matters
+    return result;
   }
 
   /** Runs on the node lane when a name reservation commits, on every participant. */
@@ -417,6 +449,11 @@ public final class NodeEngine implements ChatNode {
         rs.lane.execute(() -> rs.onNodeDown(node, reason));
       }
       tellListeners(l -> l.onNodeDown(node));
+    }
+
+    @Override
+    public void suspected(NodeId node) {
+      metrics.suspicions.increment();
     }
 
     @Override

@@ -49,6 +49,9 @@ final class PeerMembership {
 
     /** {@code node} said hello (it may have restarted or lost state): it should get our directory. */
     void greeted(NodeId node);
+
+    /** {@code node} is declared dead because it stopped answering heartbeats (for metrics). */
+    default void suspected(NodeId node) {}
   }
 
   /** How this class sends: to a known node, or to an address whose node is not known yet. */
@@ -285,6 +288,7 @@ final class PeerMembership {
         case DOWN -> {
           String why = "node " + c.node() + " stopped answering heartbeats";
           log.warn("node {} declares {} dead: {}", self, c.node(), why);
+          events.suspected(c.node());
           events.nodeDown(c.node(), why);
         }
         case RESTARTED -> {

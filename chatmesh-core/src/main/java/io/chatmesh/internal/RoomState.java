@@ -138,6 +138,8 @@ final class RoomState {
   private boolean deleted;
   private long tailSeen;
   private long lastResendAt = Long.MIN_VALUE / 2;
+  /** Users joined through this node, for {@link NodeEngine#metrics()} (read off the lane). */
+  volatile int localCount;
 
   RoomState(NodeEngine engine, String name, NodeId admin, long epoch, SerialExecutor lane) {
     this.engine = engine;
@@ -197,6 +199,7 @@ final class RoomState {
     }
     Local local = new Local(listener, options);
     locals.put(user, local);
+    localCount = locals.size();
     if (isAdmin) {
       adminJoin(engine.self, user, 0, r -> onJoinReply(user, local, r, null, out));
     } else {
@@ -323,6 +326,7 @@ final class RoomState {
 
     private void lost(long fromSeq, long toSeq) {
       if (fromSeq <= toSeq) {
+        engine.metrics.messagesLost.add(toSeq - fromSeq + 1);
         recovered = false;
         safeCall(local, new RoomEvent.MessagesLost(name, joined.epoch(), fromSeq, toSeq));
         expected = Math.max(expected, toSeq + 1);
@@ -370,11 +374,14 @@ final class RoomState {
   }
 
   void send(UserId user, String text, @Nullable String clientMessageId, CompletableFuture<Sent> out) {
+    long started = System.nanoTime();
     if (!checkUsable(out, true)) {
+      engine.metrics.sendRefused(ChatException.from(out.handle((v, e) -> e).join()).code());
       return;
     }
     Local l = locals.get(user);
     if (l == null || !l.active) {
+      engine.metrics.sendRefused(ErrorCode.NOT_MEMBER);
       out.completeExceptionally(
           l == null
               ? notMember(user)
@@ -384,30 +391,32 @@ final class RoomState {
     // a retry-safe id the user did not give: unique per node incarnation, cheap (no SecureRandom)
     String cmid = clientMessageId != null ? clientMessageId : engine.nextClientMessageId();
     if (isAdmin) {
-      adminSend(engine.self, new SendRequest(0, name, user, cmid, text), reply -> onSendReply(reply, null, out));
+      adminSend(engine.self, new SendRequest(0, name, user, cmid, text), reply -> onSendReply(reply, null, out, started));
     } else if (sendsInFlight < MAX_SENDS_IN_FLIGHT && waitingSends.isEmpty() && engine.writable(admin)) {
-      forwardSend(user, text, cmid, out);
+      forwardSend(user, text, cmid, out, started);
     } else if (waitingSends.size() >= MAX_WAITING_SENDS) {
+      engine.metrics.sendRefused(ErrorCode.UNAVAILABLE);
       out.completeExceptionally(
           new ChatException(
               ErrorCode.UNAVAILABLE,
               "room '" + name + "': " + waitingSends.size() + " sends from node " + engine.self
                   + " are already waiting for its admin " + admin + "; slow down and retry"));
     } else {
-      waitingSends.add(new WaitingSend(user, text, cmid, out));
+      waitingSends.add(new WaitingSend(user, text, cmid, out, started));
+      engine.metrics.sendsWaited.increment();
       if (sendsInFlight < MAX_SENDS_IN_FLIGHT) {
         scheduleSendRecheck(); // waiting for the link, not for answers: nothing else would pump
       }
     }
   }
 
-  private void forwardSend(UserId user, String text, String cmid, CompletableFuture<Sent> out) {
+  private void forwardSend(UserId user, String text, String cmid, CompletableFuture<Sent> out, long started) {
     sendsInFlight++;
     forward(
         id -> new SendRequest(id, name, user, cmid, text),
         (r, e) -> {
           sendsInFlight--;
-          onSendReply(r, e, out);
+          onSendReply(r, e, out, started);
           pumpSends();
         });
   }
@@ -418,6 +427,7 @@ final class RoomState {
       WaitingSend w = waitingSends.peek();
       if (!checkUsable(w.out, true)) { // fails it: room deleted, admin unreachable
         waitingSends.poll();
+        engine.metrics.sendRefused(ChatException.from(w.out.handle((v, e) -> e).join()).code());
         continue;
       }
       if (sendsInFlight >= MAX_SENDS_IN_FLIGHT) {
@@ -428,7 +438,7 @@ final class RoomState {
         return;
       }
       waitingSends.poll();
-      forwardSend(w.user, w.text, w.clientMessageId, w.out);
+      forwardSend(w.user, w.text, w.clientMessageId, w.out, w.started);
     }
     maybeForget();
   }
@@ -443,13 +453,16 @@ final class RoomState {
     }
   }
 
-  private record WaitingSend(UserId user, String text, String clientMessageId, CompletableFuture<Sent> out) {}
+  private record WaitingSend(UserId user, String text, String clientMessageId, CompletableFuture<Sent> out, long started) {}
 
-  private void onSendReply(@Nullable Reply r, @Nullable Throwable e, CompletableFuture<Sent> out) {
+  private void onSendReply(@Nullable Reply r, @Nullable Throwable e, CompletableFuture<Sent> out, long started) {
     ChatException error = error(r, e);
     if (error != null) {
+      engine.metrics.sendRefused(error.code());
       out.completeExceptionally(error);
     } else {
+      engine.metrics.sendsAccepted.increment();
+      engine.metrics.sendAcknowledged(System.nanoTime() - started);
       out.complete(new Sent(name, r.epoch(), r.seq(), r.duplicate()));
     }
   }
@@ -630,6 +643,7 @@ final class RoomState {
       return;
     }
     held.add(new HeldSend(from, r, reply));
+    engine.metrics.sendsHeld.increment();
     scheduleRecheck();
   }
 
@@ -696,6 +710,7 @@ final class RoomState {
     Sequencer seq = sequencer();
     OptionalLong dup = seq.lookup(user, r.clientMessageId());
     if (dup.isPresent()) {
+      engine.metrics.dedupHits.increment();
       whenDurable(dup.getAsLong(), reply, new Reply(id, null, "", epoch, dup.getAsLong(), true, List.of()));
       return;
     }
@@ -798,6 +813,7 @@ final class RoomState {
         sent++;
       }
     }
+    engine.metrics.entriesResent.add(sent);
     log.debug("{}: resent {} entries of '{}' to {}", engine.self, sent, name, from);
   }
 
@@ -849,8 +865,12 @@ final class RoomState {
    * path: a store that completed at once with nothing pending releases the entry right here.
    */
   private void persist(Sequenced e, @Nullable NodeId extra, @Nullable Consumer<Reply> reply, @Nullable Reply ok) {
+    long started = System.nanoTime();
     CompletableFuture<Void> f = append(List.of(e));
     if (pending.isEmpty() && f.isDone() && !f.isCompletedExceptionally()) {
+      long appended = System.nanoTime() - started;
+      engine.metrics.historyAppended(1, appended);
+      engine.metrics.sequenced(appended);
       released = e.seq();
       broadcast(e, memberNodes.keySet(), extra);
       if (reply != null) {
@@ -864,7 +884,8 @@ final class RoomState {
     }
     Pending p = new Pending(e, to, reply, ok, f);
     pending.addLast(p);
-    watch(f);
+    engine.metrics.historyBacklog.increment();
+    watch(f, started, 1);
   }
 
   private CompletableFuture<Void> append(List<Sequenced> entries) {
@@ -875,8 +896,11 @@ final class RoomState {
     }
   }
 
-  private void watch(CompletableFuture<Void> f) {
+  private void watch(CompletableFuture<Void> f, long started, int entries) {
     f.whenComplete((v, ex) -> {
+      if (ex == null) {
+        engine.metrics.historyAppended(entries, System.nanoTime() - started);
+      }
       if (drainQueued.compareAndSet(false, true)) {
         lane.execute(() -> {
           drainQueued.set(false);
@@ -898,7 +922,10 @@ final class RoomState {
         return;
       }
       pending.pollFirst();
+      engine.metrics.historyBacklog.decrement();
+      engine.metrics.sequenced(System.nanoTime() - p.sequencedAt);
       if (storeFailing) {
+        engine.metrics.roomsStoreFailing.decrement();
         storeFailing = false;
         retryAttempt = 0;
         log.info("{}: history store accepts appends for room '{}' again (seq {})", engine.self, name, p.entry.seq());
@@ -924,10 +951,12 @@ final class RoomState {
       for (Pending p : pending) {
         failWaiters(p, ErrorCode.UNAVAILABLE, fenced);
       }
+      engine.metrics.historyBacklog.add(-pending.size());
       pending.clear();
       return;
     }
     if (!storeFailing) {
+      engine.metrics.roomsStoreFailing.increment();
       log.warn("{}: history store failed to append room '{}' seq {}; refusing writes and retrying: {}", engine.self, name, head.entry.seq(), error.getMessage());
     }
     storeFailing = true;
@@ -962,9 +991,10 @@ final class RoomState {
     }
     List<Sequenced> entries = new ArrayList<>(again.size());
     again.forEach(p -> entries.add(p.entry));
+    long started = System.nanoTime();
     CompletableFuture<Void> f = append(entries);
     again.forEach(p -> p.future = f);
-    watch(f);
+    watch(f, started, entries.size());
   }
 
   private static void failWaiters(Pending p, ErrorCode code, String why) {
@@ -1056,6 +1086,7 @@ final class RoomState {
     long next = delivery.nextExpected();
     if (l.fromSeq() <= next && l.toSeq() >= next) {
       log.warn("{}: entries {}..{} of room '{}' could not be recovered", engine.self, next, l.toSeq(), name);
+      engine.metrics.messagesLost.add(l.toSeq() - next + 1);
       fire(new RoomEvent.MessagesLost(name, l.epoch(), next, l.toSeq()), false);
       dispatch(delivery.skipTo(l.toSeq() + 1));
     }
@@ -1089,6 +1120,7 @@ final class RoomState {
       return;
     }
     lastResendAt = now;
+    engine.metrics.resendRequests.increment();
     engine.send(admin, new ResendRequest(name, next, Math.min(to, next + MAX_RESEND_BATCH - 1)));
   }
 
@@ -1137,6 +1169,7 @@ final class RoomState {
           continue;
         }
         try {
+          engine.metrics.deliveries.increment();
           l.listener.onEvent(event);
         } catch (RuntimeException ex) {
           log.warn("listener of {} in room '{}' failed on {}", e.getKey(), name, event, ex);
@@ -1146,6 +1179,7 @@ final class RoomState {
   }
 
   private void afterMembershipChange() {
+    localCount = locals.size();
     if (locals.isEmpty()) {
       delivery.reset();
       tailSeen = 0;
@@ -1405,6 +1439,8 @@ final class RoomState {
     CompletableFuture<Void> future;
     /** Retries of this entry (same client message id, or a repeated join) answered when it is durable. */
     @Nullable List<Waiter> waiters;
+    /** When it was sequenced ({@link System#nanoTime()}), for the sequencing latency. */
+    final long sequencedAt = System.nanoTime();
 
     Pending(Sequenced entry, List<NodeId> recipients, @Nullable Consumer<Reply> reply, @Nullable Reply ok, CompletableFuture<Void> future) {
       this.entry = entry;

@@ -26,6 +26,9 @@ final class SerialExecutor implements Executor {
   private final String name;
   private final Executor pool;
   private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+  /** When each queued task was submitted ({@link System#nanoTime()}), a ring parallel to {@link #queue}. */
+  private long[] submitted = new long[2];
+  private int oldest;
   private boolean running;
 
   SerialExecutor(String name, Executor pool) {
@@ -35,8 +38,10 @@ final class SerialExecutor implements Executor {
 
   @Override
   public void execute(Runnable task) {
+    long now = System.nanoTime();
     synchronized (queue) {
       queue.add(task);
+      submitted(now);
       if (running) {
         return;
       }
@@ -68,6 +73,7 @@ final class SerialExecutor implements Executor {
     } catch (RejectedExecutionException e) {
       synchronized (queue) {
         queue.clear();
+        oldest = 0;
         running = false;
       }
     }
@@ -85,6 +91,7 @@ final class SerialExecutor implements Executor {
             running = false;
             return;
           }
+          oldest = (oldest + 1) & (submitted.length - 1);
         }
         try {
           next.run();
@@ -96,6 +103,34 @@ final class SerialExecutor implements Executor {
       CURRENT.remove();
     }
     schedule();
+  }
+
+  /** Records a submission time; the caller holds the queue's lock and has just added the task. */
+  private void submitted(long now) {
+    int n = queue.size(); // including the new task
+    if (n > submitted.length) {
+      long[] grown = new long[submitted.length * 2];
+      for (int i = 0; i < n - 1; i++) {
+        grown[i] = submitted[(oldest + i) & (submitted.length - 1)];
+      }
+      submitted = grown;
+      oldest = 0;
+    }
+    submitted[(oldest + n - 1) & (submitted.length - 1)] = now;
+  }
+
+  /** Tasks waiting to run (not counting the one running). Any thread. */
+  int queued() {
+    synchronized (queue) {
+      return queue.size();
+    }
+  }
+
+  /** How long the oldest waiting task has waited, in nanoseconds at {@code now}; 0 if none waits. */
+  long oldestWaitNanos(long now) {
+    synchronized (queue) {
+      return queue.isEmpty() ? 0 : Math.max(0, now - submitted[oldest]);
+    }
   }
 
   @Override

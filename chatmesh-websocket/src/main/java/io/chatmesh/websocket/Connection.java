@@ -199,17 +199,20 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       request = Frames.MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
       countRequest();
+      gateway.counters.frameIn("invalid");
       sendError(ErrorCode.BAD_REQUEST.name(), "malformed JSON: " + e.getOriginalMessage(), null);
       return;
     }
     if (request == null || !request.isObject()) {
       countRequest();
+      gateway.counters.frameIn("invalid");
       sendError(ErrorCode.BAD_REQUEST.name(), "a frame must be one JSON object with a \"type\"", null);
       return;
     }
     JsonNode id = request.get("id");
     if (id != null && !validId(id)) {
       countRequest();
+      gateway.counters.frameIn("invalid");
       sendError(ErrorCode.BAD_REQUEST.name(),
           "field 'id' must be a string of at most " + MAX_ID_LENGTH
               + " characters without control characters, or an integer", null);
@@ -226,9 +229,11 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     try {
       JsonNode typeNode = request.get("type");
       if (typeNode == null || !typeNode.isTextual()) {
+        gateway.counters.frameIn("invalid");
         throw bad("field 'type' is required (a string, one of: " + TYPES + ")");
       }
       String type = typeNode.asText();
+      gateway.counters.frameIn(type);
       if (user == null && !type.equals("hello")) {
         throw new ChatException(ErrorCode.UNAUTHORIZED, "send {\"type\":\"hello\",\"user\":NAME} first");
       }
@@ -559,6 +564,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   private void sendError(String code, String message, @Nullable JsonNode id) {
+    gateway.counters.error(code);
     send(Frames.error(code, message, id));
   }
 
@@ -579,6 +585,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
     queuedBytes += size;
     gateway.recordHeldBytes(queuedBytes + pendingBytes.get());
+    gateway.counters.frameOut(frame.path("type").asText());
     c.writeAndFlush(out).addListener(f -> {
       queuedBytes -= size;
       queuedFrames.decrementAndGet();
@@ -590,6 +597,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     if (closing) {
       return;
     }
+    gateway.counters.slowReaders.increment();
     log.warn("disconnecting slow WebSocket client {} (user {}) on node {}: {} (limits {} bytes, {} frames)",
         channel().remoteAddress(), user, settings.node.id(), why, settings.maxOutboundBytes, settings.maxOutboundFrames);
     // The client is not reading, so a close frame queued behind the backlog would never arrive:

@@ -27,6 +27,9 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -71,6 +74,7 @@ public final class WebSocketGateway implements AutoCloseable {
   private final ClientTracker addresses;
   private final UserLimiter userLimits;
   private final RoomRates roomRates;
+  final GatewayCounters counters = new GatewayCounters();
   private @Nullable EventLoopGroup boss;
   private @Nullable EventLoopGroup workers;
   private @Nullable Channel serverChannel;
@@ -171,6 +175,15 @@ public final class WebSocketGateway implements AutoCloseable {
   }
 
   /**
+   * This gateway's counters now: connections, frames in and out by type, errors by code, slow readers.
+   *
+   * @return a snapshot
+   */
+  public GatewayStats stats() {
+    return counters.snapshot(clients.size());
+  }
+
+  /**
    * Stops accepting, closes every client connection with close code 1001 (going away), and shuts
    * down the Netty event loops, waiting up to a few seconds for them. Idempotent.
    */
@@ -246,6 +259,7 @@ public final class WebSocketGateway implements AutoCloseable {
     @Override
     protected void initChannel(SocketChannel ch) {
       clients.add(ch);
+      counters.connectionsOpened.increment();
       java.net.InetAddress address = ClientTracker.addressOf(ch.remoteAddress());
       ch.pipeline()
           .addLast("http", new HttpServerCodec(HttpGuard.MAX_URI_BYTES, HttpGuard.MAX_HEADER_BYTES, 8192))
@@ -280,6 +294,7 @@ public final class WebSocketGateway implements AutoCloseable {
                       .dropPongFrames(true)
                       .build()))
           .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxFrameBytes))
+          .addLast("routes", new RouteHandler(settings.routes))
           .addLast("page", new PageHandler())
           .addLast("chat", new Connection(settings, WebSocketGateway.this));
     }
@@ -319,6 +334,7 @@ public final class WebSocketGateway implements AutoCloseable {
     final Authenticator authenticator;
     final LongSupplier nanoTime;
     final GatewayLimits limits;
+    final Map<String, HttpRoute> routes;
 
     Settings(Builder b) {
       this.limits = b.limits;
@@ -333,6 +349,7 @@ public final class WebSocketGateway implements AutoCloseable {
       this.workerThreads = b.workerThreads;
       this.authenticator = b.authenticator;
       this.nanoTime = b.nanoTime;
+      this.routes = Map.copyOf(b.routes);
     }
   }
 
@@ -353,6 +370,7 @@ public final class WebSocketGateway implements AutoCloseable {
     private Authenticator authenticator = Authenticator.ALLOW_ALL;
     private LongSupplier nanoTime = System::nanoTime;
     private GatewayLimits limits = GatewayLimits.defaults();
+    private final Map<String, HttpRoute> routes = new LinkedHashMap<>();
 
     private Builder(ChatNode node) {
       if (node == null) {
@@ -507,6 +525,29 @@ public final class WebSocketGateway implements AutoCloseable {
         throw new ChatException(ErrorCode.BAD_REQUEST, "limits must not be null");
       }
       this.limits = limits;
+      return this;
+    }
+
+    /**
+     * Serves {@code route} for HTTP {@code GET} and {@code HEAD} requests to exactly {@code path}
+     * (query strings ignored) on the gateway's port, for example {@code /metrics} or {@code
+     * /readyz}; see {@link HttpRoute} for the threading rules. Paths the gateway serves itself
+     * ({@code /}, {@code /index.html}, {@code /ws...}) cannot be mounted. Default: none.
+     *
+     * @param path the exact path, starting with {@code /}
+     * @param route what answers it
+     * @return this builder
+     * @throws ChatException BAD_REQUEST for a malformed or reserved path, a path mounted twice, or
+     *     a null route
+     */
+    public Builder route(String path, HttpRoute route) {
+      String p = RouteHandler.checkPath(path);
+      if (route == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "route for " + p + " must not be null");
+      }
+      if (routes.putIfAbsent(p, route) != null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "route path " + p + " is already mounted");
+      }
       return this;
     }
 

@@ -144,6 +144,21 @@ final class FakeChatNode implements ChatNode {
     }).get(10, TimeUnit.SECONDS);
   }
 
+  @Override
+  public io.chatmesh.metrics.NodeMetricsSnapshot metrics() {
+    throw new UnsupportedOperationException("the fake node has no metrics");
+  }
+
+  @Override
+  public void addMetricsObserver(io.chatmesh.metrics.MetricsObserver observer) {
+    throw new UnsupportedOperationException("the fake node has no metrics");
+  }
+
+  @Override
+  public io.chatmesh.NodeHealth health() {
+    return new io.chatmesh.NodeHealth(true, true, true, true, List.of());
+  }
+
   private final class FakeRoom implements Room {
     final String name;
     final Map<UserId, RoomListener> members = new LinkedHashMap<>();

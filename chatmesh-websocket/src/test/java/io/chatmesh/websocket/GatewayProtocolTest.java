@@ -317,6 +317,7 @@ class GatewayProtocolTest {
     }
     assertError(c.reply("r4"), "RATE_LIMITED");
     assertError(c.reply("r5"), "RATE_LIMITED");
+    assertThat(gateway.stats().rateLimited()).isEqualTo(2);
     RawWsClient other = hello("bob");
     other.send("{\"type\":\"rooms\",\"id\":\"o\"}");
     assertThat(other.reply("o").path("type").asText()).as("limits are per connection").isEqualTo("rooms");
@@ -345,6 +346,7 @@ class GatewayProtocolTest {
       node.emit("busy", new ChatMessage("busy", 1, 100 + i, UserId.of("bob"), text, null, 1L));
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> gateway.connectionCount() == 1);
+    assertThat(gateway.stats().slowReaderDisconnects()).isEqualTo(1);
     assertThat(stalled.closed).isNotDone(); // it has not read anything yet
     stalled.startReading();
     assertThat(stalled.awaitClose(RawWsClient.WAIT)).as("connection dropped (-1) or closed with 1008").isIn(-1, 1008);

@@ -3,9 +3,19 @@ package io.chatmesh.examples;
 import io.chatmesh.ChatException;
 import io.chatmesh.ChatNode;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.NodeHealth;
+import io.chatmesh.micrometer.ChatNodeMetrics;
+import io.chatmesh.micrometer.GrpcTransportMetrics;
+import io.chatmesh.micrometer.WebSocketGatewayMetrics;
 import io.chatmesh.transport.grpc.GrpcTls;
 import io.chatmesh.transport.grpc.GrpcTransport;
+import io.chatmesh.websocket.HttpRoute;
 import io.chatmesh.websocket.WebSocketGateway;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,15 +32,29 @@ import org.slf4j.LoggerFactory;
  * One demo node: a {@link ChatNode} over gRPC plus a {@link WebSocketGateway} in front of it, as an
  * application would embed them. Closing closes the gateway first (users are told the server goes
  * away), then the node. Thread-safe; close is idempotent.
+ *
+ * <p>Besides the chat page and the WebSocket endpoint, the gateway's HTTP port serves:
+ *
+ * <ul>
+ *   <li>{@code GET /metrics}: every meter of the node, its gRPC transport, its gateway and the JVM
+ *       in the Prometheus text format ({@code chatmesh-micrometer});
+ *   <li>{@code GET /healthz}: 200 while the process serves HTTP (liveness);
+ *   <li>{@code GET /readyz}: 200 when {@link ChatNode#health()} is ready, else 503 with one line per
+ *       failed check (readiness).
+ * </ul>
  */
 public final class DemoNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DemoNode.class);
+  /** The content type of the Prometheus text format that {@code /metrics} serves. */
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private final ChatNode node;
   private final WebSocketGateway gateway;
+  private final PrometheusMeterRegistry registry;
 
-  private DemoNode(ChatNode node, WebSocketGateway gateway) {
+  private DemoNode(ChatNode node, WebSocketGateway gateway, PrometheusMeterRegistry registry) {
     this.node = node;
     this.gateway = gateway;
+    this.registry = registry;
   }
 
   /**
@@ -72,10 +97,11 @@ public final class DemoNode implements AutoCloseable {
       Path own = tlsDir.resolve(id);
       grpc.tls(GrpcTls.fromDirectory(Files.isDirectory(own) ? own : tlsDir));
     }
+    GrpcTransport transport = grpc.build();
     ChatNode.Builder b =
         ChatNode.builder()
             .nodeId(id)
-            .transport(grpc.build())
+            .transport(transport)
             .seeds(peers)
             .heartbeatInterval(failureTimeout.dividedBy(6))
             .failureTimeout(failureTimeout);
@@ -83,19 +109,51 @@ public final class DemoNode implements AutoCloseable {
       b.history(io.chatmesh.history.jdbc.JdbcHistoryStore.forUrl(history));
       log.info("node {} keeps its rooms' history in {}", id, history.startsWith("h2:") ? history : "PostgreSQL");
     }
-    return start(b, host, wsPort);
+    return start(b, transport, host, wsPort);
   }
 
-  /** Builds and starts the node configured by {@code builder}, then a gateway on {@code host:wsPort}. */
+  /**
+   * Builds and starts the node configured by {@code builder}, then a gateway on {@code
+   * host:wsPort} serving {@code /metrics}, {@code /healthz} and {@code /readyz} too (no transport
+   * meters: the builder's transport is not known here).
+   */
   public static DemoNode start(ChatNode.Builder builder, String host, int wsPort) {
+    return start(builder, null, host, wsPort);
+  }
+
+  private static DemoNode start(ChatNode.Builder builder, @Nullable GrpcTransport transport, String host, int wsPort) {
     ChatNode node = builder.build().start();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try {
-      WebSocketGateway gateway = WebSocketGateway.builder(node).host(host).port(wsPort).build().start();
-      return new DemoNode(node, gateway);
+      String id = node.id().value();
+      ChatNodeMetrics.builder(node).build().bindTo(registry);
+      if (transport != null) {
+        new GrpcTransportMetrics(transport, "node", id).bindTo(registry);
+      }
+      new JvmMemoryMetrics().bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+      new ProcessorMetrics().bindTo(registry);
+      WebSocketGateway gateway =
+          WebSocketGateway.builder(node)
+              .host(host)
+              .port(wsPort)
+              .route("/metrics", () -> HttpRoute.Response.of(200, PROMETHEUS_TEXT, registry.scrape()))
+              .route("/healthz", () -> HttpRoute.Response.text(200, "ok\n"))
+              .route("/readyz", () -> readiness(node.health()))
+              .build()
+              .start();
+      new WebSocketGatewayMetrics(gateway, "node", id).bindTo(registry);
+      return new DemoNode(node, gateway, registry);
     } catch (RuntimeException e) {
+      registry.close();
       node.close();
       throw e;
     }
+  }
+
+  /** {@code /readyz}: 200 "ready", or 503 with one line per failed check. */
+  static HttpRoute.Response readiness(NodeHealth h) {
+    return h.ready() ? HttpRoute.Response.text(200, "ready\n") : HttpRoute.Response.text(503, String.join("\n", h.problems()) + "\n");
   }
 
   /**
@@ -157,6 +215,16 @@ public final class DemoNode implements AutoCloseable {
     return "http://" + gateway.host() + ":" + gateway.port() + "/";
   }
 
+  /** {@code http://host:port}, the base of {@code /metrics}, {@code /healthz} and {@code /readyz}. */
+  public String httpUrl() {
+    return "http://" + gateway.host() + ":" + gateway.port();
+  }
+
+  /** The registry behind {@code /metrics}. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
   /** {@code ws://host:port/ws}, the WebSocket endpoint of this node. */
   public String webSocketUrl() {
     return "ws://" + gateway.host() + ":" + gateway.port() + WebSocketGateway.WEBSOCKET_PATH;
@@ -166,5 +234,6 @@ public final class DemoNode implements AutoCloseable {
   public void close() {
     gateway.close();
     node.close();
+    registry.close();
   }
 }

@@ -54,7 +54,11 @@ public final class GrpcTls {
     this.refreshPeriod = b.refreshPeriod;
   }
 
-  /** A builder; certificate chain, private key and trusted CA are required. */
+  /**
+   * A builder; certificate chain, private key and trusted CA are required.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -63,33 +67,56 @@ public final class GrpcTls {
    * TLS from the files {@code ca.pem} (the cluster CA), {@code node.pem} (this node's certificate
    * chain) and {@code node.key} (its PKCS#8 private key) in {@code dir}, refreshed every minute.
    *
+   * @param dir the directory holding the three files
+   * @return the configuration
    * @throws ChatException BAD_REQUEST naming a missing file
    */
   public static GrpcTls fromDirectory(Path dir) {
     return builder().trustedCa(dir.resolve("ca.pem")).certificateChain(dir.resolve("node.pem")).privateKey(dir.resolve("node.key")).build();
   }
 
-  /** The subject alternative name URI that binds a certificate to {@code nodeId}. */
+  /**
+   * The subject alternative name URI that binds a certificate to {@code nodeId}.
+   *
+   * @param nodeId the node id
+   * @return the URI, e.g. {@code urn:chatmesh:node:n1}
+   */
   public static String nodeIdUri(String nodeId) {
     return NODE_URI_PREFIX + nodeId;
   }
 
-  /** This node's certificate chain (PEM). */
+  /**
+   * This node's certificate chain (PEM).
+   *
+   * @return its file
+   */
   public Path certificateChain() {
     return certificateChain;
   }
 
-  /** This node's private key (PEM, PKCS#8). */
+  /**
+   * This node's private key (PEM, PKCS#8).
+   *
+   * @return its file
+   */
   public Path privateKey() {
     return privateKey;
   }
 
-  /** The cluster CA (PEM) that signs every node's certificate. */
+  /**
+   * The cluster CA (PEM) that signs every node's certificate.
+   *
+   * @return its file
+   */
   public Path trustedCa() {
     return trustedCa;
   }
 
-  /** How often the files are re-read. */
+  /**
+   * How often the files are re-read.
+   *
+   * @return the period
+   */
   public Duration refreshPeriod() {
     return refreshPeriod;
   }
@@ -205,25 +232,45 @@ public final class GrpcTls {
 
     private Builder() {}
 
-    /** This node's certificate, then any intermediates (PEM); its SAN names the node id. */
+    /**
+     * This node's certificate, then any intermediates (PEM); its SAN names the node id.
+     *
+     * @param pem the file
+     * @return this builder
+     */
     public Builder certificateChain(Path pem) {
       this.certificateChain = Objects.requireNonNull(pem, "certificateChain");
       return this;
     }
 
-    /** This node's private key (PEM, PKCS#8 or the key types the JDK reads). */
+    /**
+     * This node's private key (PEM, PKCS#8 or the key types the JDK reads).
+     *
+     * @param pem the file
+     * @return this builder
+     */
     public Builder privateKey(Path pem) {
       this.privateKey = Objects.requireNonNull(pem, "privateKey");
       return this;
     }
 
-    /** The cluster CA certificate(s) (PEM) that a peer's certificate must chain to. */
+    /**
+     * The cluster CA certificate(s) (PEM) that a peer's certificate must chain to.
+     *
+     * @param pem the file
+     * @return this builder
+     */
     public Builder trustedCa(Path pem) {
       this.trustedCa = Objects.requireNonNull(pem, "trustedCa");
       return this;
     }
 
-    /** How often the three files are re-read (renewed certificates apply to new links). Default 1 min. */
+    /**
+     * How often the three files are re-read (renewed certificates apply to new links). Default 1 min.
+     *
+     * @param d the period, positive
+     * @return this builder
+     */
     public Builder refreshPeriod(Duration d) {
       if (d == null || d.isNegative() || d.isZero()) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "refreshPeriod must be positive, was " + d);
@@ -235,6 +282,7 @@ public final class GrpcTls {
     /**
      * The configuration.
      *
+     * @return the configuration
      * @throws ChatException BAD_REQUEST naming a missing or unreadable file
      */
     public GrpcTls build() {

@@ -84,6 +84,8 @@ import org.slf4j.LoggerFactory;
  * Builder#closeGracePeriod}), then stops the server, the channels and every thread it started.
  */
 public final class GrpcTransport implements Transport {
+  private static final java.util.concurrent.atomic.AtomicBoolean PLAINTEXT_WARNED =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private static final Logger log = LoggerFactory.getLogger(GrpcTransport.class);
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -233,10 +235,16 @@ public final class GrpcTransport implements Transport {
     }
     state = State.RUNNING;
     if (tls == null) {
-      log.warn(
+      // loud once per process (a deployment runs one transport per process); a test JVM with
+      // hundreds of plaintext transports gets one warning, then a debug line each
+      String insecure =
           "INSECURE: gRPC transport on {} runs in PLAINTEXT: peers are not authenticated and traffic is not encrypted;"
-              + " anyone who reaches this port can act as any node. Use tls(GrpcTls) outside a trusted test network.",
-          address);
+              + " anyone who reaches this port can act as any node. Use tls(GrpcTls) outside a trusted test network.";
+      if (PLAINTEXT_WARNED.compareAndSet(false, true)) {
+        log.warn(insecure, address);
+      } else {
+        log.debug(insecure, address);
+      }
     }
     log.info("gRPC transport listening on {} ({}, threads {}*)", address, tls == null ? "plaintext" : "mutual TLS", threadPrefix);
     return address;
@@ -461,7 +469,13 @@ public final class GrpcTransport implements Transport {
    * @return the counters
    */
   public Stats stats() {
-    return counters.snapshot(links.values().stream().mapToLong(OutboundLink::queued).sum());
+    long queued = 0;
+    long bytes = 0;
+    for (OutboundLink l : links.values()) {
+      queued += l.queued();
+      bytes += l.queuedBytes();
+    }
+    return counters.snapshot(queued, bytes);
   }
 
   /**
@@ -555,6 +569,7 @@ public final class GrpcTransport implements Transport {
    *     mismatch, malformed envelope, oversized message)
    * @param linksOpened outbound streams accepted by their peer (reconnects included)
    * @param queued envelopes currently waiting in outbound queues
+   * @param queuedBytes encoded bytes of the envelopes currently waiting in outbound queues
    */
   public record Stats(
       long envelopesSent,
@@ -568,7 +583,8 @@ public final class GrpcTransport implements Transport {
       long droppedClosed,
       long inboundStreamsRejected,
       long linksOpened,
-      long queued) {}
+      long queued,
+      long queuedBytes) {}
 
   static final class Counters {
     final AtomicLong envelopesSent = new AtomicLong();
@@ -583,7 +599,7 @@ public final class GrpcTransport implements Transport {
     final AtomicLong inboundStreamsRejected = new AtomicLong();
     final AtomicLong linksOpened = new AtomicLong();
 
-    Stats snapshot(long queued) {
+    Stats snapshot(long queued, long queuedBytes) {
       return new Stats(
           envelopesSent.get(),
           batchesSent.get(),
@@ -596,7 +612,8 @@ public final class GrpcTransport implements Transport {
           droppedClosed.get(),
           inboundStreamsRejected.get(),
           linksOpened.get(),
-          queued);
+          queued,
+          queuedBytes);
     }
   }
 
@@ -780,17 +797,25 @@ public final class GrpcTransport implements Transport {
      * Mutual TLS between nodes (see {@link GrpcTls}): only peers with a certificate from the
      * cluster CA get a link, and each envelope must come from the node its link's certificate
      * names. One of this and {@link #plaintext()} is required.
+     *
+     * @param tls the certificate files
+     * @return this builder
      */
     public Builder tls(GrpcTls tls) {
-      this.tls = Objects.requireNonNull(tls, "tls");
+      if (tls == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "tls must not be null (use plaintext() for no TLS)");
+      }
+      this.tls = tls;
       this.plaintext = false;
       return this;
     }
 
     /**
      * No TLS: peers are not authenticated and traffic is not encrypted, so anyone who reaches the
-     * port can act as any node. For tests and trusted networks only; logged at WARN ("INSECURE")
+     * port can act as any node. For tests and trusted networks only; logged at WARN ("INSECURE", once per process)
      * when the transport starts. One of this and {@link #tls} is required.
+     *
+     * @return this builder
      */
     public Builder plaintext() {
       this.plaintext = true;

@@ -143,6 +143,11 @@ final class OutboundLink {
     return queuedCount.get();
   }
 
+  /** Encoded bytes of the envelopes waiting in this link's queue. */
+  long queuedBytes() {
+    return queuedBytes.get();
+  }
+
   @Nullable String lastError() {
     return lastError;
   }
