@@ -177,22 +177,23 @@ class WebSocketFuzzTest {
   }
 
   private static EmbeddedChannel feedOnly(Target target, byte[] input) {
-    int max = target.settings().maxFrameBytes;
-    EmbeddedChannel ch = new EmbeddedChannel(
-        new WebSocket13FrameDecoder(true, false, max),
-        new WebSocketFrameAggregator(max),
-        new Connection(target.settings(), target.gateway()));
+    EmbeddedChannel ch = channel(target);
     ch.writeInbound(Unpooled.wrappedBuffer(input));
     return ch;
   }
 
-  /** Feeds {@code input} in two chunks; checks what came back; closes the channel. */
-  private static void feed(Target target, byte[] input) {
+  /** The gateway's inbound path after the handshake: frame decoder, aggregator, connection. */
+  private static EmbeddedChannel channel(Target target) {
     int max = target.settings().maxFrameBytes;
-    EmbeddedChannel ch = new EmbeddedChannel(
+    return new EmbeddedChannel(
         new WebSocket13FrameDecoder(true, false, max),
         new WebSocketFrameAggregator(max),
         new Connection(target.settings(), target.gateway()));
+  }
+
+  /** Feeds {@code input} in two chunks; checks what came back; closes the channel. */
+  private static void feed(Target target, byte[] input) {
+    EmbeddedChannel ch = channel(target);
     try {
       int half = input.length / 2;
       ch.writeInbound(Unpooled.wrappedBuffer(input, 0, half));
