@@ -5,7 +5,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.BadRequests;
-import io.chatmesh.transport.inmemory.Faults;
+import io.chatmesh.transport.faults.Faults;
 import io.chatmesh.transport.inmemory.InMemoryNetwork;
 import java.time.Duration;
 import java.util.List;

@@ -2,7 +2,6 @@ package io.chatmesh.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ChatMessage;
@@ -18,8 +17,8 @@ import io.chatmesh.Sent;
 import io.chatmesh.UserId;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.time.ManualClock;
-import io.chatmesh.transport.inmemory.Faults;
-import io.chatmesh.transport.inmemory.InMemoryNetwork;
+import io.chatmesh.transport.faults.FaultInjector;
+import io.chatmesh.transport.faults.Faults;
 import io.chatmesh.wire.Decision;
 import io.chatmesh.wire.Prepare;
 import io.chatmesh.wire.SendRequest;
@@ -48,8 +47,8 @@ import org.junit.jupiter.api.Timeout;
  * The cluster behaviour suite, written once and run over every transport by near-empty subclasses
  * ({@code InMemoryClusterTest}, {@code GrpcClusterTest}). All nodes share a {@link ManualClock}:
  * waits advance it a little per poll, and failure-detection tests advance it past the timeout, so
- * no test sleeps. Tests that need fault injection run only where the fixture has an in-memory
- * network.
+ * no test sleeps. Every node's transport is decorated by one {@link FaultInjector} (seeded, with
+ * delays on the shared clock), so the fault tests run over every transport.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class AbstractClusterTest {
@@ -60,6 +59,7 @@ public abstract class AbstractClusterTest {
 
   protected final ManualClock clock = new ManualClock();
   private final ClockDriver driver = new ClockDriver(clock, Duration.ofSeconds(30), Duration.ofMillis(10));
+  private final FaultInjector faults = new FaultInjector(7, clock);
   private TransportFixture fixture;
   private InMemoryCluster cluster;
 
@@ -82,7 +82,7 @@ public abstract class AbstractClusterTest {
         InMemoryCluster.builder()
             .nodes(nodes)
             .clock(clock)
-            .transports(fixture::create, fixture::crash)
+            .transports(name -> faults.wrap(name, fixture.create(name)), fixture::crash)
             .configure(b -> b.heartbeatInterval(HEARTBEAT)
                 .failureTimeout(FAILURE_TIMEOUT)
                 .requestTimeout(REQUEST_TIMEOUT)
@@ -94,12 +94,9 @@ public abstract class AbstractClusterTest {
     return cluster;
   }
 
-  protected InMemoryNetwork network() {
-    return fixture.network().orElseThrow();
-  }
-
-  protected boolean hasNetwork() {
-    return fixture.network().isPresent();
+  /** The fault injector decorating every node's transport; nodes are named n1, n2, ... */
+  protected FaultInjector faults() {
+    return faults;
   }
 
   /** Polls {@code condition}, advancing the shared clock by 20 ms per poll (so timers fire). */
@@ -201,10 +198,9 @@ public abstract class AbstractClusterTest {
   @Test
   void orderSurvivesDroppedDuplicatedAndReorderedMessages() {
     InMemoryCluster c = cluster(3);
-    assumeTrue(hasNetwork(), "needs fault injection");
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
-    network().faults(Faults.builder().drop(0.15).duplicate(0.15).reorder(0.3, Duration.ofMillis(3)).build());
+    faults().faults(Faults.builder().drop(0.15).duplicate(0.15).reorder(0.3, Duration.ofMillis(3)).build());
     List<CompletableFuture<Sent>> sends = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
       int node = 2 + i % 2; // non-admin nodes: every message takes the forward hop
@@ -216,7 +212,7 @@ public abstract class AbstractClusterTest {
     }
     assertThat(seqs).as("every message sequenced exactly once").hasSize(60);
     assertIdenticalOrder(recorders, 60);
-    assertThat(network().droppedCount()).isPositive();
+    assertThat(faults().droppedCount()).isPositive();
   }
 
   // ================================================================ 3b. flow control
@@ -224,10 +220,9 @@ public abstract class AbstractClusterTest {
   @Test
   void theAdminHoldsSendsWhileAMemberLinkIsCongestedAndLosesNothing() {
     InMemoryCluster c = cluster(3);
-    assumeTrue(hasNetwork(), "needs a stallable link");
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
-    network().stall("n1", "n3"); // n3's link from the admin is congested: n1 must not sequence into it
+    faults().stall("n1", "n3"); // n3's link from the admin is congested: n1 must not sequence into it
     AtomicInteger arrived = countSendRequests("n2", "n1");
     List<CompletableFuture<Sent>> sends = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -241,7 +236,7 @@ public abstract class AbstractClusterTest {
     assertThat(sends).as("held, not sequenced, while the link is congested").noneMatch(CompletableFuture::isDone);
     assertThat(local).isNotDone();
     assertThat(recorders.get("n2").messages()).as("nothing broadcast meanwhile").isEmpty();
-    network().unstall("n1", "n3");
+    faults().unstall("n1", "n3");
     Sent l1 = result(local);
     Sent l2 = result(localAgain);
     assertThat(l2.seq()).as("the local retry gets the original seq").isEqualTo(l1.seq());
@@ -261,10 +256,9 @@ public abstract class AbstractClusterTest {
   @Test
   void aNodeHoldsItsForwardsWhileTheLinkToTheAdminIsCongested() {
     InMemoryCluster c = cluster(3);
-    assumeTrue(hasNetwork(), "needs a stallable link");
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
-    network().stall("n2", "n1");
+    faults().stall("n2", "n1");
     AtomicInteger forwarded = countSendRequests("n2", "n1");
     Room r2 = room(c.node("n2"), "general");
     List<CompletableFuture<Sent>> sends = new ArrayList<>();
@@ -274,7 +268,7 @@ public abstract class AbstractClusterTest {
     letTimePass("the node had time to act on them");
     assertThat(forwarded.get()).as("nothing forwarded into the congested link").isZero();
     assertThat(sends).noneMatch(CompletableFuture::isDone);
-    network().unstall("n2", "n1");
+    faults().unstall("n2", "n1");
     awaitUntil("every send answered", () -> sends.stream().allMatch(CompletableFuture::isDone));
     assertThat(sends.stream().map(f -> f.join().seq()).toList()).as("in send order").isSorted().doesNotHaveDuplicates();
     assertIdenticalOrder(recorders, 30);
@@ -284,7 +278,7 @@ public abstract class AbstractClusterTest {
   /** Counts the SendRequests that enter the network from {@code from} to {@code to} (also into a stalled link). */
   private AtomicInteger countSendRequests(String from, String to) {
     AtomicInteger n = new AtomicInteger();
-    network().filter((f, t, env) -> {
+    faults().filter((f, t, env) -> {
       if (f.equals(from) && t.equals(to) && env.message() instanceof SendRequest) {
         n.incrementAndGet();
       }
@@ -407,15 +401,14 @@ public abstract class AbstractClusterTest {
   @Test
   void aNodeWithASendInFlightVotesAbortAndTheRoomStaysIntact() {
     InMemoryCluster c = cluster(3);
-    assumeTrue(hasNetwork(), "needs fault injection");
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
-    network().filter((from, to, env) -> !(env.message() instanceof SendRequest));
+    faults().filter((from, to, env) -> !(env.message() instanceof SendRequest));
     CompletableFuture<Sent> stuck = room(c.node("n3"), "general").send(user("u3"), "in flight", "c-1");
     ChatException e = failure(room(c.node("n1"), "general").delete());
     assertThat(e.code()).isEqualTo(ErrorCode.ABORTED);
     assertThat(e.getMessage()).contains("in flight");
-    network().filter(null);
+    faults().filter(null);
     Sent s = result(stuck);
     awaitUntil("everyone got it", () -> recorders.values().stream().allMatch(r -> r.texts().contains("in flight")));
     for (ChatNode n : c.nodes()) {
@@ -428,14 +421,13 @@ public abstract class AbstractClusterTest {
   @Test
   void aParticipantThatNeverAnswersMakesTheDeletionRollBack() {
     InMemoryCluster c = cluster(3);
-    assumeTrue(hasNetwork(), "needs fault injection");
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
-    network().filter((from, to, env) -> !(env.message() instanceof Vote && from.equals("n3")));
+    faults().filter((from, to, env) -> !(env.message() instanceof Vote && from.equals("n3")));
     ChatException e = failure(room(c.node("n1"), "general").delete());
     assertThat(e.code()).isEqualTo(ErrorCode.ABORTED);
     assertThat(e.getMessage()).contains("n3");
-    network().filter(null);
+    faults().filter(null);
     // n3 voted READY and is in doubt until the ROLLBACK reaches it; then sends work again everywhere
     awaitUntil("room usable on n3 again", () -> {
       CompletableFuture<Sent> f = room(c.node("n3"), "general").send(user("u3"), "after", "after-" + System.nanoTime());
@@ -449,11 +441,10 @@ public abstract class AbstractClusterTest {
   @Test
   void anInDoubtParticipantWhoseDecisionIsLostAsksAgainAndCommits() {
     InMemoryCluster c = cluster(3);
-    assumeTrue(hasNetwork(), "needs fault injection");
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
     java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
-    network().filter((from, to, env) -> {
+    faults().filter((from, to, env) -> {
       if (env.message() instanceof Decision && to.equals("n3") && lost.getAndIncrement() == 0) {
         return false; // the first COMMIT for n3 is lost; n3 must ask the coordinator again
       }
@@ -472,12 +463,11 @@ public abstract class AbstractClusterTest {
   @Test
   void participantsDoNotHangWhenTheCoordinatorCrashesAfterPrepare() {
     InMemoryCluster c = cluster(3);
-    assumeTrue(hasNetwork(), "needs fault injection");
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
     CountDownLatch prepared = new CountDownLatch(2);
     // votes never reach n1, so it never decides; it crashes with n2 and n3 in doubt
-    network().filter((from, to, env) -> {
+    faults().filter((from, to, env) -> {
       if (env.message() instanceof Vote && to.equals("n1")) {
         prepared.countDown();
         return false;
@@ -497,7 +487,7 @@ public abstract class AbstractClusterTest {
     }
     assertThat(deletion).isNotCompleted();
     // the admin comes back as a new incarnation without the room: everyone learns it is gone
-    network().filter(null);
+    faults().filter(null);
     c.restart("n1");
     for (String n : List.of("n2", "n3")) {
       Recorder r = recorders.get(n);
@@ -555,14 +545,13 @@ public abstract class AbstractClusterTest {
   @Test
   void aPartitionedAdminThatComesBackMakesItsRoomAvailableAgain() {
     InMemoryCluster c = cluster(3);
-    assumeTrue(hasNetwork(), "needs fault injection");
     result(c.node("n1").createRoom("general"));
     Map<String, Recorder> recorders = joinOnePerNode(c, "general");
-    network().partition(Set.of("n1"), Set.of("n2", "n3"));
+    faults().partition(Set.of("n1"), Set.of("n2", "n3"));
     awaitUntil("n1 and the others declare each other dead", () -> c.node("n1").liveNodes().isEmpty()
         && !c.node("n2").liveNodes().contains(NodeId.of("n1")) && !c.node("n3").liveNodes().contains(NodeId.of("n1")));
     awaitUntil("n2 told unavailable", () -> !recorders.get("n2").of(RoomEvent.RoomUnavailable.class).isEmpty());
-    network().heal();
+    faults().heal();
     awaitUntil("n2 told available", () -> !recorders.get("n2").of(RoomEvent.RoomAvailable.class).isEmpty());
     // n1 had declared n2 and n3 dead and removed their users: they are told on resync
     awaitUntil("u2 told it was removed", () -> recorders.get("n2").of(RoomEvent.MemberLeft.class).stream()

@@ -14,7 +14,7 @@ import io.chatmesh.UserId;
 import io.chatmesh.history.InMemoryHistoryStore;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.time.ManualClock;
-import io.chatmesh.transport.inmemory.InMemoryNetwork;
+import io.chatmesh.transport.faults.FaultInjector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +43,8 @@ public abstract class AbstractUniqueNamesTest {
   protected final ManualClock clock = new ManualClock();
   private final ClockDriver driver = new ClockDriver(clock, Duration.ofSeconds(45), Duration.ofMillis(5));
   private @Nullable TransportFixture fixture;
+  /** Decorates every node's transport, so the partition tests run over every transport. */
+  private final FaultInjector faults = new FaultInjector(11, clock);
   private @Nullable InMemoryCluster cluster;
 
   /** The transport under test. */
@@ -65,7 +67,7 @@ public abstract class AbstractUniqueNamesTest {
         InMemoryCluster.builder()
             .nodes(nodes)
             .clock(clock)
-            .transports(f::create, f::crash)
+            .transports(name -> faults.wrap(name, f.create(name)), f::crash)
             .configure(b -> b.heartbeatInterval(HEARTBEAT)
                 .failureTimeout(FAILURE_TIMEOUT)
                 .requestTimeout(Duration.ofMillis(2000))
@@ -82,10 +84,8 @@ public abstract class AbstractUniqueNamesTest {
     return cluster(nodes, (n, b) -> {});
   }
 
-  private InMemoryNetwork network() {
-    TransportFixture f = fixture;
-    assumeTrue(f != null && f.network().isPresent(), "needs fault injection");
-    return f.network().orElseThrow();
+  private FaultInjector network() {
+    return faults;
   }
 
   private static NodeId id(String name) {
@@ -150,7 +150,7 @@ public abstract class AbstractUniqueNamesTest {
   @Test
   void aNodeThatHasNotMetItsSeedsIsNotReadyAndRefusesToCreateUntilItHas() {
     InMemoryCluster c = cluster(3);
-    InMemoryNetwork net = network();
+    FaultInjector net = network();
     driver.result(c.node("n1").createRoom("room-a"));
     awaitEveryNodeLists(c, "room-a", "n1");
 
@@ -178,7 +178,7 @@ public abstract class AbstractUniqueNamesTest {
   @Test
   void aPartitionedMinorityCannotCreateRoomsButTheMajorityCan() {
     InMemoryCluster c = cluster(3);
-    InMemoryNetwork net = network();
+    FaultInjector net = network();
     net.partition(Set.of("n1", "n2"), Set.of("n3"));
     driver.awaitUntil("the sides declare each other dead", () -> c.node("n3").liveNodes().isEmpty()
         && !c.node("n1").liveNodes().contains(id("n3")) && !c.node("n2").liveNodes().contains(id("n3")));

@@ -2,7 +2,6 @@ package io.chatmesh.testkit;
 
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.transport.inmemory.InMemoryNetwork;
-import java.util.Optional;
 
 /** {@link TransportFixture} over an {@link InMemoryNetwork}; the address of node {@code n1} is {@code n1}. */
 public final class InMemoryTransportFixture implements TransportFixture {
@@ -26,11 +25,6 @@ public final class InMemoryTransportFixture implements TransportFixture {
   @Override
   public void crash(String name) {
     network.crash(name);
-  }
-
-  @Override
-  public Optional<InMemoryNetwork> network() {
-    return Optional.of(network);
   }
 
   @Override

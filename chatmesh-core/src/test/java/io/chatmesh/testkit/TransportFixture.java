@@ -1,8 +1,6 @@
 package io.chatmesh.testkit;
 
 import io.chatmesh.spi.transport.Transport;
-import io.chatmesh.transport.inmemory.InMemoryNetwork;
-import java.util.Optional;
 
 /**
  * Creates transports for the abstract suites ({@code AbstractTransportContractTest}, {@code
@@ -21,11 +19,6 @@ public interface TransportFixture extends AutoCloseable {
    * connections dropped, nothing sent or received any more.
    */
   void crash(String name);
-
-  /** The in-memory network when the fixture has one, for random fault injection. */
-  default Optional<InMemoryNetwork> network() {
-    return Optional.empty();
-  }
 
   /** Releases everything the fixture created. */
   @Override

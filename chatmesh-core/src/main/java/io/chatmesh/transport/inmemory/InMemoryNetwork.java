@@ -4,19 +4,17 @@ import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
-import java.time.Duration;
-import java.util.ArrayDeque;
+import io.chatmesh.time.ChatClock;
+import io.chatmesh.transport.faults.FaultInjector;
+import io.chatmesh.transport.faults.Faults;
+import io.chatmesh.transport.faults.LinkFilter;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Random;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,33 +22,36 @@ import org.slf4j.LoggerFactory;
 /**
  * A simulated network connecting nodes in one JVM; addresses are plain names such as {@code n1}.
  * Envelopes are passed as objects (no serialisation), delivered on one thread per receiving node,
- * in order per link unless {@link Faults} say otherwise.
+ * in order per link.
  *
  * <pre>{@code
  * InMemoryNetwork net = new InMemoryNetwork();
  * ChatNode n1 = ChatNode.builder().nodeId("n1").transport(net.transport("n1")).build().start();
  * ChatNode n2 = ChatNode.builder().nodeId("n2").transport(net.transport("n2")).seeds("n1").build().start();
  * net.partition(Set.of("n1"), Set.of("n2"));   // later: net.heal();
+ * net.crash("n2");                             // abrupt: nothing in flight survives
  * }</pre>
  *
- * <p>Thread-safe. Faults are random but reproducible per seed ({@link #InMemoryNetwork(long)}).
- * {@link #close()} stops the delay timer; transports are closed by their nodes.
+ * <p>What only an in-process network can do stays here: an instantaneous {@link #crash}. Every
+ * other fault (drop, duplicate, reorder, delay, partitions, stalls, filters) comes from a {@link
+ * FaultInjector} that decorates each transport this network hands out; the shorthand methods
+ * ({@link #faults}, {@link #filter}, {@link #partition}, {@link #stall}, {@link #heal}) delegate
+ * to it, and {@link #injector()} gives the rest (one-way cuts, pauses, per-link faults). The same
+ * injector can decorate any other transport, e.g. gRPC.
+ *
+ * <p>Thread-safe. Faults are random but reproducible per seed ({@link #InMemoryNetwork(long)});
+ * delays run on the given clock. Transports are closed by their nodes; {@link #close()} is kept
+ * for symmetry and releases nothing else.
  */
 public final class InMemoryNetwork implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(InMemoryNetwork.class);
 
   private final Map<String, InMemoryTransport> endpoints = new ConcurrentHashMap<>();
   private final Set<String> crashed = ConcurrentHashMap.newKeySet();
-  /** Stalled links ("from->to") and what they hold; guarded by itself. */
-  private final Map<String, ArrayDeque<Runnable>> stalled = new HashMap<>();
-  private volatile boolean anyStalled;
-  private final Random random;
-  private final ScheduledExecutorService delayer;
+  private final FaultInjector injector;
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
-  private volatile Faults faults = Faults.NONE;
-  private volatile @Nullable LinkFilter filter;
-  private volatile Set<Set<String>> partitions = Set.of();
+  private final LongAdder queued = new LongAdder();
 
   /** A network with a random seed. */
   public InMemoryNetwork() {
@@ -58,35 +59,48 @@ public final class InMemoryNetwork implements AutoCloseable {
   }
 
   /**
-   * A network whose random faults are reproducible for {@code seed}.
+   * A network whose random faults are reproducible for {@code seed}; delays use the system clock.
    *
    * @param seed the random seed
    */
   public InMemoryNetwork(long seed) {
-    this.random = new Random(seed);
-    this.delayer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "inmemory-network-delay");
-              t.setDaemon(true);
-              return t;
-            });
+    this(seed, ChatClock.system());
   }
 
   /**
-   * A new transport listening on {@code address}. If a transport with that address was crashed or
-   * closed, the new one replaces it (a restarted node).
+   * A network whose random faults are reproducible for {@code seed} and whose delays run on {@code clock}.
    *
-   * @throws ChatException BAD_REQUEST if the address is null or blank, or a live transport already
-   *     has it
+   * @param seed the random seed of the faults
+   * @param clock the clock delays run on
+   */
+  public InMemoryNetwork(long seed, ChatClock clock) {
+    this.injector = new FaultInjector(seed, clock);
+  }
+
+  /**
+   * A new transport listening on {@code address}, decorated by this network's {@link
+   * #injector()}. If a transport with that address was crashed or closed, the new one replaces it
+   * (a restarted node).
+   *
    * @param address the node's address, any non-blank text
-   * @return a new, unstarted transport
+   * @return a new, unstarted transport, decorated by this network's {@link #injector()}
+   * @throws ChatException BAD_REQUEST if the address is null or blank; UNAVAILABLE (on start) if a
+   *     live transport already has the address
    */
   public Transport transport(String address) {
     if (address == null || address.isBlank()) {
       throw new ChatException(ErrorCode.BAD_REQUEST, "address must not be null or blank");
     }
-    return new InMemoryTransport(this, address);
+    return injector.wrap(address, new InMemoryTransport(this, address));
+  }
+
+  /**
+   * The fault injector decorating every transport of this network (node names are addresses).
+   *
+   * @return the injector
+   */
+  public FaultInjector injector() {
+    return injector;
   }
 
   /**
@@ -99,7 +113,7 @@ public final class InMemoryNetwork implements AutoCloseable {
     if (faults == null) {
       throw new ChatException(ErrorCode.BAD_REQUEST, "faults must not be null (use Faults.NONE)");
     }
-    this.faults = faults;
+    injector.faults(faults);
   }
 
   /**
@@ -108,7 +122,7 @@ public final class InMemoryNetwork implements AutoCloseable {
    * @param filter the filter, or null
    */
   public void filter(@Nullable LinkFilter filter) {
-    this.filter = filter;
+    injector.filter(filter);
   }
 
   /**
@@ -119,12 +133,7 @@ public final class InMemoryNetwork implements AutoCloseable {
    */
   @SafeVarargs
   public final void partition(Set<String>... groups) {
-    Set<Set<String>> g = new HashSet<>();
-    for (Set<String> s : groups) {
-      g.add(Set.copyOf(s));
-    }
-    partitions = Set.copyOf(g);
-    log.info("network partitioned into {}", partitions);
+    injector.partition(groups);
   }
 
   /**
@@ -136,10 +145,7 @@ public final class InMemoryNetwork implements AutoCloseable {
    * @param to the receiving node's address
    */
   public void stall(String from, String to) {
-    synchronized (stalled) {
-      stalled.putIfAbsent(from + "->" + to, new ArrayDeque<>());
-      anyStalled = true;
-    }
+    injector.stall(from, to);
   }
 
   /**
@@ -149,30 +155,12 @@ public final class InMemoryNetwork implements AutoCloseable {
    * @param to the receiving node's address
    */
   public void unstall(String from, String to) {
-    synchronized (stalled) {
-      ArrayDeque<Runnable> q = stalled.remove(from + "->" + to);
-      anyStalled = !stalled.isEmpty();
-      if (q != null) {
-        q.forEach(Runnable::run); // under the lock, so nothing sent meanwhile overtakes them
-      }
-    }
+    injector.unstall(from, to);
   }
 
-  boolean writable(String from, String to) {
-    if (!anyStalled) {
-      return true;
-    }
-    synchronized (stalled) {
-      return !stalled.containsKey(from + "->" + to);
-    }
-  }
-
-  /** Removes partitions and random faults; crashed nodes stay crashed. */
+  /** Removes every fault of the {@link #injector()}; crashed nodes stay crashed. */
   public void heal() {
-    partitions = Set.of();
-    faults = Faults.NONE;
-    filter = null;
-    log.info("network healed");
+    injector.heal();
   }
 
   /**
@@ -201,7 +189,7 @@ public final class InMemoryNetwork implements AutoCloseable {
   }
 
   /**
-   * Envelopes delivered so far (for tests that check traffic).
+   * Envelopes delivered so far to a live node's inbound queue (for tests that check traffic).
    *
    * @return the count
    */
@@ -210,17 +198,32 @@ public final class InMemoryNetwork implements AutoCloseable {
   }
 
   /**
-   * Envelopes dropped so far by faults, partitions, filters or unknown addresses.
+   * Envelopes dropped so far by faults, partitions, filters, crashes or unknown addresses.
    *
    * @return the count
    */
   public long droppedCount() {
-    return dropped.get();
+    return dropped.get() + injector.droppedCount();
+  }
+
+  /**
+   * Envelopes handed to a node's inbound queue whose receiver has not finished with them yet. A
+   * simulation on a manual clock can wait for zero before moving time on, so no node falls behind
+   * the clock only because its thread was not scheduled (which would look like a lost heartbeat).
+   *
+   * @return the count
+   */
+  public long inFlightCount() {
+    return queued.sum();
+  }
+
+  void queued(long delta) {
+    queued.add(delta);
   }
 
   @Override
   public void close() {
-    delayer.shutdownNow();
+    // nothing of its own to release: delays run on the clock, transports are closed by their nodes
   }
 
   void register(InMemoryTransport t) {
@@ -245,73 +248,11 @@ public final class InMemoryNetwork implements AutoCloseable {
       return;
     }
     InMemoryTransport target = endpoints.get(to);
-    if (target == null || crashed.contains(to) || !connected(from.address(), to)) {
+    if (target == null || crashed.contains(to)) {
       dropped.incrementAndGet();
       return;
     }
-    LinkFilter f = filter;
-    if (f != null && !f.allow(from.address(), to, envelope)) {
-      dropped.incrementAndGet();
-      return;
-    }
-    if (anyStalled) {
-      synchronized (stalled) {
-        ArrayDeque<Runnable> q = stalled.get(from.address() + "->" + to);
-        if (q != null) {
-          q.add(() -> deliver(target, envelope, Duration.ZERO));
-          return;
-        }
-      }
-    }
-    Faults fx = faults;
-    if (from.address().equals(to) || fx == Faults.NONE) {
-      deliver(target, envelope, fx.delay());
-      return;
-    }
-    double drop;
-    double dup;
-    double reorder;
-    long extra;
-    synchronized (random) {
-      drop = random.nextDouble();
-      dup = random.nextDouble();
-      reorder = random.nextDouble();
-      extra = fx.maxDelay().toNanos() <= 0 ? 0 : (long) (random.nextDouble() * fx.maxDelay().toNanos());
-    }
-    if (drop < fx.dropRate()) {
-      dropped.incrementAndGet();
-      return;
-    }
-    Duration d = reorder < fx.reorderRate() ? fx.delay().plusNanos(extra) : fx.delay();
-    deliver(target, envelope, d);
-    if (dup < fx.duplicateRate()) {
-      deliver(target, envelope, d);
-    }
-  }
-
-  private boolean connected(String a, String b) {
-    Set<Set<String>> p = partitions;
-    if (p.isEmpty() || a.equals(b)) {
-      return true;
-    }
-    for (Set<String> g : p) {
-      if (g.contains(a) && g.contains(b)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void deliver(InMemoryTransport target, Envelope envelope, Duration delay) {
     delivered.incrementAndGet();
-    if (delay.isZero()) {
-      target.enqueue(envelope);
-    } else {
-      try {
-        delayer.schedule(() -> target.enqueue(envelope), delay.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        dropped.incrementAndGet();
-      }
-    }
+    target.enqueue(envelope);
   }
 }

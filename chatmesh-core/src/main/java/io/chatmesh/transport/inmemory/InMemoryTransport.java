@@ -59,32 +59,28 @@ final class InMemoryTransport implements Transport {
     }
   }
 
-  /** {@code false} while the network {@linkplain InMemoryNetwork#stall stalls} the link to {@code to}. */
-  @Override
-  public boolean isWritable(String to) {
-    return network.writable(address, to);
-  }
-
   void enqueue(Envelope envelope) {
     ExecutorService ex = inbound;
     Receiver r = receiver;
     if (!live || ex == null || r == null) {
       return;
     }
+    network.queued(1);
     try {
       ex.execute(
           () -> {
-            if (!live) {
-              return;
-            }
             try {
-              r.receive(envelope);
+              if (live) {
+                r.receive(envelope);
+              }
             } catch (RuntimeException e) {
               log.error("receiver of {} failed on {}", address, envelope, e);
+            } finally {
+              network.queued(-1);
             }
           });
     } catch (RejectedExecutionException e) {
-      // closed meanwhile
+      network.queued(-1); // closed meanwhile
     }
   }
 
@@ -98,7 +94,7 @@ final class InMemoryTransport implements Transport {
     network.unregister(this);
     ExecutorService ex = inbound;
     if (ex != null) {
-      ex.shutdownNow();
+      network.queued(-ex.shutdownNow().size());
     }
   }
 

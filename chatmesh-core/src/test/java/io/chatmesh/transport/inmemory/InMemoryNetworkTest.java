@@ -8,6 +8,8 @@ import io.chatmesh.ChatException;
 import io.chatmesh.NodeId;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
+import io.chatmesh.transport.faults.Faults;
+import io.chatmesh.wire.Heartbeat;
 import io.chatmesh.wire.RoomTail;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +57,7 @@ class InMemoryNetworkTest {
   void dropDuplicateAndReorderAreApplied() {
     net.faults(Faults.builder().drop(0.2).duplicate(0.2).reorder(0.3, Duration.ofMillis(2)).build());
     sendAtoB(0, 1000);
-    await().atMost(Duration.ofSeconds(5)).until(() -> net.deliveredCount() == atB.size());
+    await().atMost(Duration.ofSeconds(5)).until(() -> net.injector().pendingCount() == 0 && net.deliveredCount() == atB.size());
     assertThat(atB.stream().distinct().count()).isLessThan(1000).isGreaterThan(600);
     assertThat(atB.size()).isGreaterThan((int) atB.stream().distinct().count());
     assertThat(atB).isNotEqualTo(atB.stream().sorted().toList());
@@ -78,10 +80,5 @@ class InMemoryNetworkTest {
   @Test
   void aLiveAddressCannotBeTakenTwice() {
     assertThatThrownBy(() -> net.transport("a").start(e -> {})).isInstanceOf(ChatException.class).hasMessageContaining("already in use");
-  }
-
-  @Test
-  void faultRatesAreValidated() {
-    assertThatThrownBy(() -> Faults.builder().drop(1.5).build()).isInstanceOf(ChatException.class).hasMessageContaining("dropRate");
   }
 }

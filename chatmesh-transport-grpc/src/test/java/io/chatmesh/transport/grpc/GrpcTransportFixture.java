@@ -58,6 +58,11 @@ public final class GrpcTransportFixture implements TransportFixture {
       }
 
       @Override
+      public boolean isWritable(String address) {
+        return t.isWritable(address);
+      }
+
+      @Override
       public void close() {
         t.close();
       }

@@ -1,13 +1,18 @@
-package io.chatmesh.transport.inmemory;
+package io.chatmesh.transport.faults;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import java.time.Duration;
 
 /**
- * Random faults applied by an {@link InMemoryNetwork} to every envelope between two different
- * nodes. Immutable; thread-safe. Build with {@link #builder()}; {@link #NONE} delivers everything
- * once, in order.
+ * Random faults a {@link FaultInjector} applies to envelopes between two different nodes (on every
+ * link, or on one directed link). Each envelope's fate is drawn from the injector's seed and the
+ * envelope's position on its link, so the same seed and the same sends give the same fate.
+ * Immutable; thread-safe. Build with {@link #builder()}; {@link #NONE} delivers everything once, in
+ * order.
+ *
+ * <p>Errors: {@link ChatException} with {@link ErrorCode#BAD_REQUEST} when a rate is outside [0, 1)
+ * or a duration is negative.
  *
  * @param dropRate probability that an envelope is lost
  * @param duplicateRate probability that an envelope is delivered twice

@@ -1,0 +1,538 @@
+package io.chatmesh.nemesis;
+
+import io.chatmesh.ChatMessage;
+import io.chatmesh.JoinOptions;
+import io.chatmesh.RoomEvent;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Checks a nemesis {@link History} against the documented guarantees only (README "How it
+ * works", the javadoc of {@code Room}, {@code RoomEvent}, {@code JoinOptions}, {@code Sent}): it
+ * reads what clients were told and what listeners received, never the engine's state.
+ *
+ * <p>A room's log is identified by its name, the harness's label of the room's incarnation (a new
+ * label whenever a creation may have happened) and the epoch; the checker rebuilds each log from
+ * every member's stream and every history page, then reports the anomalies of {@link Kind}. Each
+ * names the seed, the room, the seqs and the first operation involved, with the replay command.
+ */
+final class Checker {
+  /** What can be wrong. */
+  enum Kind {
+    /** Acked to the sender, never delivered to a member joined before it whose session stayed up to the end. */
+    LOST,
+    /** One member got the same seq twice, or one message is in the log twice. */
+    DUPLICATED,
+    /** Delivered but never sent (or sent to another incarnation of the room, or its send definitely failed), or after RoomDeleted. */
+    UNEXPECTED,
+    /** A member got seqs out of order. */
+    REORDERED,
+    /** Two members (or a history page) disagree on what is at one (epoch, seq). */
+    DIVERGING,
+    /** A hole in one member's stream not reported as MessagesLost. */
+    GAP,
+    /** The acked seq is not where the message (or the join) is in the log, or two acks of one client id differ. */
+    WRONG_ACK,
+    /** A user's joins and leaves do not alternate in the log, or a member is told it left though it never asked. */
+    JOIN_LEAVE_ORDER,
+    /** One (user, client id) sequenced at two seqs. */
+    RETRY_SEQUENCED_TWICE,
+    /** After a deletion the room is gone on some nodes and listed on others once faults stopped. */
+    MIXED_2PC,
+    /** Two rooms of one name: two creations without a deletion between, or two admins listed at the end. */
+    TWO_ROOMS_ONE_NAME,
+    /** The directories differ, or list a room its admin does not serve, a bounded time after faults stopped. */
+    DIRECTORY_NOT_CONVERGED,
+    /** A resume with a position of a previous room of the same name was not refused (recovered = true or history given). */
+    RESUME_ACROSS_INCARNATIONS,
+    /** An operation never completed, long after every fault stopped (e.g. a participant in doubt forever). */
+    NEVER_COMPLETED
+  }
+
+  /** One anomaly; {@link #toString()} is one line with the replay command. */
+  record Anomaly(Kind kind, long seed, String room, String seqs, String firstOp, String detail, String replay) {
+    @Override
+    public String toString() {
+      return kind + " seed=" + seed + " room=" + room + " seqs=" + seqs + " first=" + firstOp + ": " + detail + "\n  replay: " + replay;
+    }
+  }
+
+  private final History h;
+  private final List<Anomaly> out = new ArrayList<>();
+  private final Set<String> reported = new HashSet<>();
+  /** log key -> seq -> entry description. */
+  private final Map<String, TreeMap<Long, String>> logs = new TreeMap<>();
+  /** text -> the send ops carrying it (original and retries). */
+  private final Map<String, List<History.Op>> sendsByText = new HashMap<>();
+
+  private Checker(History h) {
+    this.h = h;
+  }
+
+  /** Every anomaly of {@code history}, in a stable order. */
+  static List<Anomaly> check(History history) {
+    Checker c = new Checker(history);
+    c.run();
+    return c.out;
+  }
+
+  /** {epoch, seq} of a sequenced event, or null for the others (and for a REMOVED leave, seq 0). */
+  static long @Nullable [] position(RoomEvent e) {
+    if (e instanceof ChatMessage m) {
+      return new long[] {m.epoch(), m.seq()};
+    } else if (e instanceof RoomEvent.MemberJoined j) {
+      return new long[] {j.epoch(), j.seq()};
+    } else if (e instanceof RoomEvent.MemberLeft l && l.seq() > 0) {
+      return new long[] {l.epoch(), l.seq()};
+    }
+    return null;
+  }
+
+  private static String describe(RoomEvent e) {
+    if (e instanceof ChatMessage m) {
+      return "message " + m.user() + " '" + m.text() + "'" + (m.clientMessageId() == null ? "" : " cid " + m.clientMessageId());
+    } else if (e instanceof RoomEvent.MemberJoined j) {
+      return "join " + j.user();
+    } else if (e instanceof RoomEvent.MemberLeft l) {
+      return "leave " + l.user() + " " + l.reason();
+    }
+    return e.toString();
+  }
+
+  private static String key(String room, int label, long epoch) {
+    return room + "#" + label + "/e" + epoch;
+  }
+
+  private void run() {
+    for (History.Op op : h.ops) {
+      if (op.kind.equals("send") && op.text != null) {
+        sendsByText.computeIfAbsent(op.text, k -> new ArrayList<>()).add(op);
+      }
+    }
+    buildLogs();
+    h.sessions.forEach(this::checkStream);
+    checkLogs();
+    checkAcks();
+    checkLost();
+    checkOwnRemovals();
+    checkResumes();
+    DirectoryCheck.check(h, this::add);
+    for (History.Op op : h.ops) {
+      if (op.outcome == History.Outcome.PENDING) {
+        add(Kind.NEVER_COMPLETED, op.room, "-", op, "still pending after every fault stopped and " + h.directoryNote);
+      }
+    }
+    suppressConsequencesOfSplitBrain();
+  }
+
+  /**
+   * Two live rooms of one name break the per-name labels every log check relies on: keep the
+   * TWO_ROOMS_ONE_NAME and directory anomalies of such a room, and count the rest as consequences.
+   */
+  private void suppressConsequencesOfSplitBrain() {
+    Set<String> split = new HashSet<>();
+    for (Anomaly a : out) {
+      if (a.kind() == Kind.TWO_ROOMS_ONE_NAME) {
+        split.add(a.room());
+      }
+    }
+    if (split.isEmpty()) {
+      return;
+    }
+    Map<String, Integer> dropped = new HashMap<>();
+    out.removeIf(a -> {
+      String name = a.room().contains("#") ? a.room().substring(0, a.room().indexOf('#')) : a.room();
+      boolean consequence = split.contains(name) && a.kind() != Kind.TWO_ROOMS_ONE_NAME && a.kind() != Kind.DIRECTORY_NOT_CONVERGED
+;
+      if (consequence) {
+        dropped.merge(name, 1, Integer::sum);
+      }
+      return consequence;
+    });
+    for (int i = 0; i < out.size(); i++) {
+      Anomaly a = out.get(i);
+      Integer n = dropped.remove(a.room());
+      if (a.kind() == Kind.TWO_ROOMS_ONE_NAME && n != null) {
+        out.set(i, new Anomaly(a.kind(), a.seed(), a.room(), a.seqs(), a.firstOp(), a.detail() + " (+" + n + " consequent anomalies in its logs)", a.replay()));
+      }
+    }
+  }
+
+  void add(Kind kind, String room, String seqs, History.@Nullable Op first, String detail) {
+    if (reported.add(kind + "|" + room + "|" + seqs + "|" + detail)) {
+      out.add(new Anomaly(kind, h.seed, room, seqs, first == null ? "-" : first.toString(), detail, h.replay));
+    }
+  }
+
+  // ------------------------------------------------------------------ logs
+
+  private void buildLogs() {
+    for (History.Session s : h.sessions) {
+      for (RoomEvent e : s.events) {
+        long[] p = position(e);
+        if (p != null) {
+          record(key(s.join.room, s.join.incarnation, p[0]), p[1], describe(e), s.toString(), s.join);
+        }
+      }
+    }
+    for (History.Op op : h.ops) {
+      if (op.kind.equals("history") && op.outcome == History.Outcome.OK) {
+        long prev = 0;
+        for (ChatMessage m : op.page) {
+          record(key(op.room, op.incarnation, m.epoch()), m.seq(), describe(m), "history page " + op, op);
+          if (m.seq() <= prev) {
+            add(Kind.REORDERED, op.room, prev + "," + m.seq(), op, "history page not ascending");
+          }
+          prev = m.seq();
+        }
+      }
+    }
+  }
+
+  private final Map<String, String> firstWitness = new HashMap<>();
+
+  private void record(String key, long seq, String what, String witness, History.Op op) {
+    TreeMap<Long, String> log = logs.computeIfAbsent(key, k -> new TreeMap<>());
+    String had = log.putIfAbsent(seq, what);
+    firstWitness.putIfAbsent(key + "@" + seq, witness);
+    if (had != null && !had.equals(what)) {
+      add(Kind.DIVERGING, key, String.valueOf(seq), op,
+          firstWitness.get(key + "@" + seq) + " got " + had + ", " + witness + " got " + what);
+    }
+  }
+
+  /** One member's stream: ordered, no duplicate, no unreported gap, nothing after RoomDeleted. */
+  private void checkStream(History.Session s) {
+    String room = s.join.room + "#" + s.join.incarnation;
+    Map<Long, Long> last = new HashMap<>();
+    List<long[]> lost = new ArrayList<>();
+    boolean deleted = false;
+    boolean first = true;
+    for (RoomEvent e : s.events) {
+      if (deleted) {
+        add(Kind.UNEXPECTED, room, "-", s.join, s + " got " + e + " after RoomDeleted");
+      }
+      if (e instanceof RoomEvent.RoomDeleted) {
+        deleted = true;
+      }
+      if (e instanceof RoomEvent.MessagesLost ml) {
+        lost.add(new long[] {ml.epoch(), ml.fromSeq(), ml.toSeq()});
+      }
+      if (e instanceof RoomEvent.MemberLeft l && l.user().value().equals(s.join.user) && l.reason() == RoomEvent.LeaveReason.LEFT
+          && s.join.outcome == History.Outcome.OK && l.seq() > s.join.seq && !s.endedBy.startsWith("leave")) {
+        add(Kind.JOIN_LEAVE_ORDER, room, String.valueOf(l.seq()), s.join,
+            s + " was told it left (seq " + l.seq() + ") though it never asked: a leave of an earlier session sequenced after this join");
+      }
+      long[] p = position(e);
+      if (p == null) {
+        continue;
+      }
+      long epoch = p[0];
+      long seq = p[1];
+      if (first) {
+        first = false;
+        checkStart(s, room, seq, lost);
+      }
+      Long prev = last.get(epoch);
+      if (prev != null) {
+        if (seq == prev) {
+          add(Kind.DUPLICATED, room, String.valueOf(seq), s.join, s + " got seq " + seq + " twice");
+        } else if (seq < prev) {
+          add(Kind.REORDERED, room, prev + "," + seq, s.join, s + " got seq " + seq + " after " + prev);
+        } else if (seq > prev + 1 && !covered(lost, epoch, prev + 1, seq - 1)) {
+          add(Kind.GAP, room, (prev + 1) + ".." + (seq - 1), s.join, s + " skipped them without MessagesLost");
+        }
+      }
+      if (prev == null || seq > prev) {
+        last.put(epoch, seq);
+      }
+    }
+  }
+
+  /** Where a stream must start: the own join, or right after the since/resume position when recovered. */
+  private void checkStart(History.Session s, String room, long firstSeq, List<long[]> lost) {
+    History.Op j = s.join;
+    if (j.outcome != History.Outcome.OK) {
+      return;
+    }
+    JoinOptions o = s.options;
+    long expected;
+    if (o.mode() == JoinOptions.Mode.NONE) {
+      expected = j.seq;
+    } else if ((o.mode() == JoinOptions.Mode.SINCE || o.mode() == JoinOptions.Mode.RESUME && o.epoch() == j.epoch)
+        && j.recovered && s.resumedFromIncarnation < 0 | s.resumedFromIncarnation == j.incarnation) {
+      expected = Math.min(o.seq() + 1, j.seq);
+    } else {
+      return;
+    }
+    if (firstSeq != expected && !covered(lost, j.epoch, expected, firstSeq - 1)) {
+      add(Kind.GAP, room, expected + ".." + (firstSeq - 1), j,
+          s + " (" + o + ", joined at " + j.seq + ") started at seq " + firstSeq + " instead of " + expected);
+    }
+  }
+
+  private static boolean covered(List<long[]> lost, long epoch, long from, long to) {
+    for (long s = from; s <= to; s++) {
+      boolean in = false;
+      for (long[] l : lost) {
+        if (l[0] == epoch && l[1] <= s && s <= l[2]) {
+          in = true;
+          break;
+        }
+      }
+      if (!in) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ log contents
+
+  private void checkLogs() {
+    for (Map.Entry<String, TreeMap<Long, String>> log : logs.entrySet()) {
+      String key = log.getKey();
+      String room = key.substring(0, key.indexOf('#'));
+      int label = Integer.parseInt(key.substring(key.indexOf('#') + 1, key.indexOf('/')));
+      Map<String, Long> byText = new HashMap<>();
+      Map<String, Long> byCid = new HashMap<>();
+      Map<String, String> membership = new HashMap<>();
+      Map<String, Long> membershipSeq = new HashMap<>();
+      long prevSeq = 0;
+      for (Map.Entry<Long, String> e : log.getValue().entrySet()) {
+        long seq = e.getKey();
+        String what = e.getValue();
+        boolean contiguous = seq == prevSeq + 1;
+        prevSeq = seq;
+        if (what.startsWith("message ")) {
+          String text = what.substring(what.indexOf('\'') + 1, what.lastIndexOf('\''));
+          String user = what.substring("message ".length(), what.indexOf(' ', "message ".length()));
+          Long other = byText.put(text, seq);
+          List<History.Op> sends = sendsByText.getOrDefault(text, List.of());
+          History.Op send = sends.isEmpty() ? null : sends.get(0);
+          if (other != null) {
+            boolean withCid = what.contains(" cid ");
+            add(withCid ? Kind.RETRY_SEQUENCED_TWICE : Kind.DUPLICATED, key, other + "," + seq, send, "'" + text + "' sequenced twice");
+          }
+          if (what.contains(" cid ")) {
+            String cid = user + "/" + what.substring(what.indexOf(" cid ") + 5);
+            Long was = byCid.put(cid, seq);
+            if (was != null && other == null) {
+              add(Kind.RETRY_SEQUENCED_TWICE, key, was + "," + seq, send, "client id " + cid + " sequenced twice");
+            }
+          }
+          if (send == null) {
+            add(Kind.UNEXPECTED, key, String.valueOf(seq), null, what + " was never sent");
+          } else if (newRoomBetween(room, send.incarnation, label)) {
+            add(Kind.UNEXPECTED, key, String.valueOf(seq), send,
+                "sent to incarnation " + send.incarnation + " of " + room + ", sequenced in the later room of that name (label " + label + ")");
+          } else if (sends.stream().allMatch(History.Op::definitelyFailed)) {
+            add(Kind.UNEXPECTED, key, String.valueOf(seq), send, "delivered although its send failed with " + send.code);
+          }
+        } else if (what.startsWith("join ") || what.startsWith("leave ")) {
+          String[] w = what.split(" ");
+          String user = w[1];
+          String prev = membership.put(user, w[0]);
+          Long prevAt = membershipSeq.put(user, seq);
+          if (prev != null && prev.equals(w[0]) && contiguousBetween(log.getValue(), prevAt, seq)) {
+            add(Kind.JOIN_LEAVE_ORDER, key, prevAt + "," + seq, null, user + ": two " + w[0] + "s in a row in the log");
+          }
+        }
+        if (!contiguous) {
+          membership.clear(); // an unknown seq between: alternation cannot be judged across it
+        }
+      }
+    }
+  }
+
+  private static boolean contiguousBetween(TreeMap<Long, String> log, long from, long to) {
+    return log.subMap(from, true, to, true).size() == to - from + 1;
+  }
+
+  /** Whether a certainly new room of that name began between labels {@code a} and {@code b}. */
+  private boolean newRoomBetween(String room, int a, int b) {
+    for (int x = Math.min(a, b) + 1; x <= Math.max(a, b); x++) {
+      if (h.definiteCreations.contains(room + "#" + x)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ acks
+
+  private void checkAcks() {
+    Map<String, History.Op> firstAckByCid = new HashMap<>();
+    for (History.Op op : h.ops) {
+      if (op.outcome != History.Outcome.OK || op.seq <= 0) {
+        continue;
+      }
+      TreeMap<Long, String> log = logs.get(key(op.room, op.incarnation, op.epoch));
+      if (op.kind.equals("send")) {
+        if (op.clientId != null) {
+          History.Op first = firstAckByCid.putIfAbsent(op.user + "/" + op.clientId, op);
+          if (first != null && (first.seq != op.seq || first.epoch != op.epoch)) {
+            add(Kind.WRONG_ACK, op.room + "#" + op.incarnation, first.seq + "," + op.seq, first,
+                "two acks of client id " + op.clientId + " differ: " + first + " and " + op);
+          }
+        }
+        if (log == null) {
+          continue;
+        }
+        String at = log.get(op.seq);
+        if (at != null && !at.contains("'" + op.text + "'")) {
+          add(Kind.WRONG_ACK, op.room + "#" + op.incarnation, String.valueOf(op.seq), op, "acked at " + op.seq + " where the log has " + at);
+        } else if (at == null) {
+          for (Map.Entry<Long, String> e : log.entrySet()) {
+            if (e.getValue().contains("'" + op.text + "'")) {
+              add(Kind.WRONG_ACK, op.room + "#" + op.incarnation, op.seq + "," + e.getKey(), op,
+                  "acked at " + op.seq + " but delivered at " + e.getKey());
+            }
+          }
+        }
+      } else if (op.kind.equals("join") && log != null) {
+        String at = log.get(op.seq);
+        if (at != null && !at.equals("join " + op.user)) {
+          add(Kind.WRONG_ACK, op.room + "#" + op.incarnation, String.valueOf(op.seq), op, "join acked at " + op.seq + " where the log has " + at);
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ lost
+
+  /**
+   * An acked message is owed to every session of the same log that joined before it, never ended
+   * (no leave asked, node never crashed, room not deleted by the client) and was never told it
+   * lost its membership or the messages (RoomDeleted, its own MemberLeft, MessagesLost), unless
+   * the log shows the user leaving between the join and the message.
+   */
+  private void checkLost() {
+    if (!h.directoryConverged) {
+      return; // the cluster did not settle: undelivered messages may still be on their way
+    }
+    for (History.Op op : h.ops) {
+      if (!op.kind.equals("send") || op.outcome != History.Outcome.OK || op.seq <= 0) {
+        continue;
+      }
+      String key = key(op.room, op.incarnation, op.epoch);
+      TreeMap<Long, String> log = logs.getOrDefault(key, new TreeMap<>());
+      List<String> missing = new ArrayList<>();
+      for (History.Session s : h.sessions) {
+        History.Op j = s.join;
+        if (!j.room.equals(op.room) || j.incarnation != op.incarnation || j.outcome != History.Outcome.OK || j.epoch != op.epoch
+            || j.seq >= op.seq || s.ended() || toldGone(s, op.epoch, op.seq)) {
+          continue;
+        }
+        boolean leftBetween = log.subMap(j.seq, false, op.seq, false).values().stream().anyMatch(w -> w.startsWith("leave " + j.user + " "));
+        if (leftBetween) {
+          continue;
+        }
+        boolean got = s.events.stream().anyMatch(e -> {
+          long[] p = position(e);
+          return p != null && p[0] == op.epoch && p[1] == op.seq;
+        });
+        if (!got) {
+          missing.add(s + " " + streamSummary(s));
+        }
+      }
+      if (!missing.isEmpty()) {
+        add(Kind.LOST, key, String.valueOf(op.seq), op, "acked, never delivered to " + String.join("; ", missing));
+      }
+    }
+  }
+
+  /** "got seqs 12..30 (19 sequenced, 2 other events)" and how the join was answered. */
+  static String streamSummary(History.Session s) {
+    long min = Long.MAX_VALUE;
+    long max = 0;
+    int n = 0;
+    for (RoomEvent e : s.events) {
+      long[] p = position(e);
+      if (p != null) {
+        min = Math.min(min, p[1]);
+        max = Math.max(max, p[1]);
+        n++;
+      }
+    }
+    return "(joined at " + s.join.seq + ", got " + (n == 0 ? "nothing" : "seqs " + min + ".." + max + ", " + n + " sequenced")
+        + ", " + (s.events.size() - n) + " other events)";
+  }
+
+  /**
+   * A member's own removal is a sequenced event after its join, so its session must get it (or be
+   * told REMOVED, or that the room is gone); a session never ended that the log shows removed, and
+   * that heard nothing of it, believes it is still a member: its removal was lost.
+   */
+  private void checkOwnRemovals() {
+    if (!h.directoryConverged) {
+      return;
+    }
+    for (History.Session s : h.sessions) {
+      History.Op j = s.join;
+      if (j.outcome != History.Outcome.OK || s.ended() || toldGone(s, j.epoch, -1)) {
+        continue;
+      }
+      TreeMap<Long, String> log = logs.getOrDefault(key(j.room, j.incarnation, j.epoch), new TreeMap<>());
+      for (Map.Entry<Long, String> e : log.tailMap(j.seq, false).entrySet()) {
+        if (e.getValue().startsWith("leave " + j.user + " ")) {
+          add(Kind.LOST, key(j.room, j.incarnation, j.epoch), String.valueOf(e.getKey()), j,
+              s + " never got its own " + e.getValue() + " at seq " + e.getKey() + " (nor REMOVED): it still believes it is a member "
+                  + streamSummary(s));
+          break;
+        }
+        if (e.getValue().equals("join " + j.user)) {
+          break;
+        }
+      }
+    }
+  }
+
+  private static boolean toldGone(History.Session s, long epoch, long seq) {
+    for (RoomEvent e : s.events) {
+      if (e instanceof RoomEvent.RoomDeleted) {
+        return true;
+      }
+      if (e instanceof RoomEvent.MemberLeft l && l.user().value().equals(s.join.user) && (l.seq() == 0 || l.seq() > s.join.seq)) {
+        return true;
+      }
+      if (e instanceof RoomEvent.MessagesLost ml && ml.epoch() == epoch && ml.fromSeq() <= seq && seq <= ml.toSeq()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ resume
+
+  private void checkResumes() {
+    for (History.Session s : h.sessions) {
+      History.Op j = s.join;
+      if (s.options.mode() != JoinOptions.Mode.RESUME || j.outcome != History.Outcome.OK
+          || !newRoomBetween(j.room, s.resumedFromIncarnation, j.incarnation)) {
+        continue;
+      }
+      long history = s.events.stream().map(Checker::position).filter(Objects::nonNull).filter(p -> p[1] < j.seq).count();
+      if (j.recovered || history > 0) {
+        add(Kind.RESUME_ACROSS_INCARNATIONS, j.room + "#" + j.incarnation, s.options.epoch() + "/" + s.options.seq(), j,
+            "resumed with a position of the deleted room of that name: recovered=" + j.recovered + ", " + history
+                + " history entries of the new room delivered as if missed");
+      }
+    }
+  }
+
+  /** A one-line-per-anomaly summary, sorted by kind. */
+  static String summary(List<Anomaly> anomalies) {
+    StringBuilder b = new StringBuilder();
+    anomalies.stream().sorted(Comparator.comparing(Anomaly::kind)).forEach(a -> b.append(a).append('\n'));
+    return b.toString();
+  }
+}

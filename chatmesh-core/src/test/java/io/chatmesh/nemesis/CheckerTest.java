@@ -1,0 +1,150 @@
+package io.chatmesh.nemesis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatmesh.ChatMessage;
+import io.chatmesh.JoinOptions;
+import io.chatmesh.RoomEvent;
+import io.chatmesh.RoomListener;
+import io.chatmesh.UserId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The checker's own test: a deliberately broken engine behaviour is caught, and the same runs
+ * without the breakage are clean (so what is caught is the breakage, not noise). The breakages sit
+ * between the engine and the recorded history: a listener wrapper that duplicates, reorders or
+ * drops what the engine delivers, and a dedup that does not recognise retries.
+ */
+class CheckerTest {
+  private static final int SEEDS = 4;
+  private static final int STEPS = 25;
+
+  private static List<Checker.Anomaly> runs(UnaryOperator<RoomListener> listeners, boolean brokenDedup) {
+    List<Checker.Anomaly> all = new ArrayList<>();
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      all.addAll(Checker.check(Nemesis.run(new Nemesis.Config(seed, STEPS, Set.of(), Nemesis.Moves.SEQUENTIAL, true, listeners, brokenDedup))));
+    }
+    return all;
+  }
+
+  private static List<Checker.Kind> kinds(List<Checker.Anomaly> anomalies) {
+    return anomalies.stream().map(Checker.Anomaly::kind).distinct().toList();
+  }
+
+  @Test
+  void theSameRunsWithoutABreakageAreClean() {
+    List<Checker.Anomaly> found = runs(l -> l, false);
+    assertThat(found).as(Checker.summary(found)).isEmpty();
+  }
+
+  @Test
+  void aListenerGettingEveryThirdMessageTwiceIsCaught() {
+    UnaryOperator<RoomListener> dup = l -> {
+      int[] n = {0};
+      return e -> {
+        l.onEvent(e);
+        if (e instanceof ChatMessage && ++n[0] % 3 == 0) {
+          l.onEvent(e);
+        }
+      };
+    };
+    assertThat(kinds(runs(dup, false))).contains(Checker.Kind.DUPLICATED);
+  }
+
+  @Test
+  void aListenerGettingMessagesPairwiseSwappedIsCaught() {
+    UnaryOperator<RoomListener> swap = l -> {
+      RoomEvent[] held = {null};
+      return e -> {
+        if (e instanceof ChatMessage && held[0] == null) {
+          held[0] = e;
+          return;
+        }
+        l.onEvent(e);
+        if (held[0] != null) {
+          l.onEvent(held[0]);
+          held[0] = null;
+        }
+      };
+    };
+    assertThat(kinds(runs(swap, false))).contains(Checker.Kind.REORDERED);
+  }
+
+  @Test
+  void aListenerMissingEverySecondMessageIsCaughtAsAGap() {
+    UnaryOperator<RoomListener> drop = l -> {
+      int[] n = {0};
+      return e -> {
+        if (!(e instanceof ChatMessage && ++n[0] % 2 == 0)) {
+          l.onEvent(e);
+        }
+      };
+    };
+    assertThat(kinds(runs(drop, false))).contains(Checker.Kind.GAP);
+  }
+
+  @Test
+  void aDedupThatDoesNotRecogniseRetriesIsCaught() {
+    assertThat(kinds(runs(l -> l, true))).contains(Checker.Kind.RETRY_SEQUENCED_TWICE);
+  }
+
+  // ------------------------------------------------------------------ synthetic histories
+
+  private static History history() {
+    return new History(99, "replay-99");
+  }
+
+  private static History.Op ok(History h, String kind, String node, String user, String room, int label, long seq) {
+    History.Op op = h.invoke(kind, node, user, room, label, "");
+    op.outcome = History.Outcome.OK;
+    op.epoch = 1;
+    op.seq = seq;
+    op.completedTick = h.tick();
+    return op;
+  }
+
+  @Test
+  void twoAdminsListedForOneNameAreTwoLiveRoomsAndADeletedRoomStillListedIsAMixedOutcome() {
+    History h = history();
+    ok(h, "create", "n1", null, "a", 0, 0);
+    ok(h, "create", "n3", null, "a", 1, 0);
+    ok(h, "create", "n2", null, "b", 0, 0);
+    ok(h, "delete", "n2", null, "b", 1, 0);
+    h.finalDirectory.addAll(List.of(
+        new History.DirectoryEntry("n1", "a", "n1", true),
+        new History.DirectoryEntry("n2", "a", "n1", true),
+        new History.DirectoryEntry("n3", "a", "n3", true),
+        new History.DirectoryEntry("n1", "b", "n2", true)));
+    List<Checker.Anomaly> found = Checker.check(h);
+    assertThat(found).filteredOn(a -> a.room().equals("a")).extracting(Checker.Anomaly::kind).containsOnly(Checker.Kind.TWO_ROOMS_ONE_NAME);
+    assertThat(found).filteredOn(a -> a.room().equals("b")).extracting(Checker.Anomaly::kind).contains(Checker.Kind.MIXED_2PC);
+    assertThat(found.get(0).toString()).contains("seed=99").contains("replay-99");
+  }
+
+  @Test
+  void aWrongAckAMessageNeverSentAndALostMessageAreReportedWithTheirSeqs() {
+    History h = history();
+    ok(h, "create", "n1", null, "a", 0, 0);
+    History.Op join = ok(h, "join", "n2", "u1", "a", 1, 1);
+    History.Session s = new History.Session(h, join, JoinOptions.none(), -1);
+    h.sessions.add(s);
+    History.Op send = ok(h, "send", "n2", "u1", "a", 1, 3);
+    send.text = "m1";
+    History.Op lost = ok(h, "send", "n2", "u1", "a", 1, 4);
+    lost.text = "m2";
+    s.onEvent(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u1"), 0));
+    s.onEvent(new ChatMessage("a", 1, 2, UserId.of("u1"), "m1", null, 0));
+    s.onEvent(new ChatMessage("a", 1, 3, UserId.of("u9"), "never sent", null, 0));
+    List<Checker.Anomaly> found = Checker.check(h);
+    assertThat(found).extracting(Checker.Anomaly::kind, Checker.Anomaly::seqs).contains(
+        org.assertj.core.groups.Tuple.tuple(Checker.Kind.WRONG_ACK, "3"),
+        org.assertj.core.groups.Tuple.tuple(Checker.Kind.UNEXPECTED, "3"),
+        org.assertj.core.groups.Tuple.tuple(Checker.Kind.LOST, "4"));
+    assertThat(found).filteredOn(a -> a.kind() == Checker.Kind.LOST).first().extracting(Checker.Anomaly::firstOp).asString()
+        .contains("op#" + lost.id);
+  }
+}
