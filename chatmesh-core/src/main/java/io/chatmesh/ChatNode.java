@@ -194,6 +194,8 @@ public interface ChatNode extends AutoCloseable {
     private Duration requestTimeout = Duration.ofSeconds(5);
     private Duration prepareTimeout = Duration.ofSeconds(3);
     private int maxTextLength = 4096;
+    private int maxRooms = 10_000;
+    private int maxMembersPerRoom = 10_000;
     private int resendBufferSize = 10_000;
     private int dedupWindow = 10_000;
     private @Nullable HistoryStore history;
@@ -344,6 +346,31 @@ public interface ChatNode extends AutoCloseable {
     }
 
     /**
+     * Rooms this node may administer at once (a limit against room floods: every {@code rooms}
+     * listing and directory update grows with the number of rooms). A {@link #createRoom} beyond it
+     * fails with {@link ErrorCode#TOO_MANY_ROOMS}. Default 10,000.
+     *
+     * @param rooms the limit, positive
+     * @return this builder
+     */
+    public Builder maxRooms(int rooms) {
+      this.maxRooms = positive(rooms, "maxRooms");
+      return this;
+    }
+
+    /**
+     * Members a room administered by this node may have. A join beyond it fails with {@link
+     * ErrorCode#ROOM_FULL}. Default 10,000.
+     *
+     * @param members the limit, positive
+     * @return this builder
+     */
+    public Builder maxMembersPerRoom(int members) {
+      this.maxMembersPerRoom = positive(members, "maxMembersPerRoom");
+      return this;
+    }
+
+    /**
      * Log entries per room the admin keeps to resend to nodes that missed them. Default 10,000.
      *
      * @param entries the buffer size, positive
@@ -461,7 +488,9 @@ public interface ChatNode extends AutoCloseable {
                   dedupWindow,
                   history != null ? history : InMemoryHistoryStore.bounded(historyInMemoryLimit),
                   sequencers,
-                  failureDetectors));
+                  failureDetectors,
+                  maxRooms,
+                  maxMembersPerRoom));
     }
 
     private static <T> T require(@Nullable T value, String what) {

@@ -25,6 +25,18 @@ public enum ErrorCode {
   TOO_LARGE,
   /** The caller sends faster than allowed. */
   RATE_LIMITED,
+  /**
+   * A room cannot be created: this node administers its configured maximum of rooms ({@code
+   * ChatNode.Builder.maxRooms}), or the user created the gateway's maximum of rooms per user.
+   */
+  TOO_MANY_ROOMS,
+  /** The room has its configured maximum of members ({@code ChatNode.Builder.maxMembersPerRoom}). */
+  ROOM_FULL,
+  /**
+   * A gateway refuses a connection: too many from the same remote address or for the same user
+   * (the connection is closed after this error).
+   */
+  TOO_MANY_CONNECTIONS,
   /** The caller is not authenticated or not allowed to do this. */
   UNAUTHORIZED,
   /** A remote wait ran past its deadline; the operation may or may not have taken effect. */

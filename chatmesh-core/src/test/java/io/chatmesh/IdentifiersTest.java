@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class IdentifiersTest {
-  private static final Pattern SPEC = Pattern.compile("[A-Za-z0-9._-]+");
+  private static final Pattern SPEC = Pattern.compile("(?!\\.+$)[A-Za-z0-9._-]+");
 
   @Test
   void identifierCheckAgreesWithTheDocumentedPattern() {
@@ -32,5 +32,16 @@ class IdentifiersTest {
         .isInstanceOf(ChatException.class)
         .hasMessageContaining("user id 'al ice' may only contain");
     assertThatThrownBy(() -> Identifiers.check("user id", "x".repeat(65))).hasMessageContaining("65 characters");
+  }
+
+  @Test
+  void namesMadeOnlyOfDotsAreRefused() {
+    for (String dots : new String[] {".", "..", "..."}) {
+      assertThat(Identifiers.isIdentifier(dots)).as(dots).isFalse();
+      assertThatThrownBy(() -> Identifiers.check("room name", dots))
+          .isInstanceOf(ChatException.class)
+          .hasMessageContaining("only of dots");
+    }
+    assertThat(Identifiers.check("room name", ".a.")).isEqualTo(".a.");
   }
 }

@@ -66,6 +66,8 @@ public final class NodeEngine implements ChatNode {
   private static final int CLOSED = 2;
 
   final NodeConfig settings;
+  /** Room creations of this node in flight (counted against {@code maxRooms}). */
+  private final AtomicInteger creating = new AtomicInteger();
   final NodeId self;
   final long incarnation;
   final ChatClock clock;
@@ -280,6 +282,12 @@ public final class NodeEngine implements ChatNode {
             new ChatException(ErrorCode.ROOM_EXISTS, "room '" + room + "' already exists (admin " + existing.admin() + ")"));
         return;
       }
+      int limit = settings.maxRooms();
+      if (directory.ownRooms().size() + creating.get() >= limit) {
+        out.completeExceptionally(new ChatException(ErrorCode.TOO_MANY_ROOMS,
+            "node " + self + " already administers its maximum of " + limit + " rooms (maxRooms); delete one first"));
+        return;
+      }
       Set<NodeId> participants = new TreeSet<>(peers.alive());
       participants.add(self);
       try {
@@ -288,7 +296,9 @@ public final class NodeEngine implements ChatNode {
         out.completeExceptionally(e);
         return;
       }
+      creating.incrementAndGet();
       twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
+        creating.decrementAndGet();
         if (r != null) {
           metrics.twoPc(r);
         }

@@ -595,6 +595,12 @@ final class RoomState {
           requestId, ErrorCode.ALREADY_MEMBER, "user " + user + " is already a member of room '" + name + "' through node " + m.node));
       return;
     }
+    int limit = engine.settings.maxMembersPerRoom();
+    if (members.size() >= limit) {
+      reply.accept(Reply.error(
+          requestId, ErrorCode.ROOM_FULL, "room '" + name + "' has its maximum of " + limit + " members (maxMembersPerRoom)"));
+      return;
+    }
     memberNodes.merge(from, 1, Integer::sum);
     Sequenced e = sequence(EventKind.JOINED, user, "", null);
     members.put(user, new Member(user, from, e.seq()));

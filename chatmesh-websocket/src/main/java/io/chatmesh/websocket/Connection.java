@@ -57,6 +57,11 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private final TokenBucket bucket;
   /** Frames accepted for this client and not yet written to its socket (any thread increments). */
   private final AtomicInteger queuedFrames = new AtomicInteger();
+  /**
+   * Estimated bytes of room events handed to the event loop and not yet written as frames (a
+   * history catch-up arrives faster than a client reads); bounded by {@code maxOutboundBytes}.
+   */
+  private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
   /** Set once the frame bound was passed; later events are dropped at once. */
   private volatile boolean overflowed;
   // --- event-loop confined ---
@@ -100,6 +105,10 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
       websocket = true;
       log.debug("WebSocket connection from {}", ctx.channel().remoteAddress());
+    } else if (evt == ClientTracker.HelloDeadline.EXPIRED) {
+      if (user == null && !closing) {
+        helloTimedOut();
+      }
     } else if (evt instanceof IdleStateEvent idle) {
       if (!websocket) {
         ctx.close();
@@ -151,7 +160,8 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     } else if (cause instanceof CorruptedFrameException) {
       sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + cause.getMessage(), null);
       closeWith(WebSocketCloseStatus.PROTOCOL_ERROR, "protocol violation");
-    } else if (cause instanceof IOException) {
+    } else if (cause instanceof IOException || cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
+      // the peer went away (also in the middle of a fragmented message): nothing to tell anyone
       log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
       ctx.close();
     } else {
@@ -168,6 +178,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     UserId u = user;
     if (u != null) {
       gateway.releaseUser(u.value(), this);
+      gateway.userLimits().disconnect(u.value());
       for (Membership m : rooms.values()) {
         if (!m.joining) {
           leaveQuietly(m.room, u);
@@ -203,11 +214,16 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       countRequest();
       gateway.counters.frameIn("invalid");
       sendError(ErrorCode.BAD_REQUEST.name(),
-          "field 'id' must be a string of at most " + MAX_ID_LENGTH + " characters or an integer", null);
+          "field 'id' must be a string of at most " + MAX_ID_LENGTH
+              + " characters without control characters, or an integer", null);
       return;
     }
     if (!bucket.tryAcquire()) {
       sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), id);
+      return;
+    }
+    if (user != null && !gateway.userLimits().tryRequest(user.value())) {
+      sendError(ErrorCode.RATE_LIMITED.name(), gateway.userLimits().rateLimitedMessage(), id);
       return;
     }
     try {
@@ -223,7 +239,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       }
       switch (type) {
         case "hello" -> hello(request, id);
-        case "rooms" -> send(Frames.rooms(settings.node.rooms(), id));
+        case "rooms" -> send(RoomsPage.reply(settings.node.rooms(), request, settings.limits.roomsPageSize(), id));
         case "create" -> create(request, id);
         case "join" -> join(request, id);
         case "leave" -> leave(request, id);
@@ -238,6 +254,17 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       log.warn("request failed unexpectedly on node {} (user {})", settings.node.id(), user, e);
       sendError(ErrorCode.INTERNAL.name(), "internal error: " + e, id);
     }
+  }
+
+  private void helloTimedOut() {
+    log.info("closing connection {}: no hello within {} ms", channel().remoteAddress(), settings.limits.helloTimeout().toMillis());
+    if (!websocket) {
+      context().close();
+      return;
+    }
+    sendError(ErrorCode.TIMEOUT.name(), "no hello within " + settings.limits.helloTimeout().toMillis()
+        + " ms (helloTimeout); the connection is closed", null);
+    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "hello timeout");
   }
 
   /** A request that fails before its type is known still uses up a token. */
@@ -272,14 +299,25 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     if (!gateway.claimUser(u.value(), this)) {
       throw bad("user '" + u + "' is already connected to node " + settings.node.id());
     }
+    try {
+      gateway.userLimits().connect(u.value());
+    } catch (ChatException e) {
+      gateway.releaseUser(u.value(), this);
+      sendError(e.code().name(), e.detail(), id);
+      closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "too many connections");
+      return;
+    }
     user = u;
     send(Frames.welcome(settings.node.id().value(), u.value(), id));
   }
 
   private void create(JsonNode request, @Nullable JsonNode id) {
     String name = requiredString(request, "room");
-    reply(settings.node.createRoom(name), id,
-        (room, x) -> send(Frames.created(room.name(), room.admin().value(), id)));
+    String u = currentUser().value();
+    gateway.userLimits().reserveRoom(u, name, r -> settings.node.room(r).isPresent());
+    CompletableFuture<Room> f = settings.node.createRoom(name);
+    f.whenComplete((room, failure) -> gateway.userLimits().createDone(u, name, failure == null));
+    reply(f, id, (room, x) -> send(Frames.created(room.name(), room.admin().value(), id)));
   }
 
   private void join(JsonNode request, @Nullable JsonNode id) {
@@ -325,7 +363,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   /** {@code since} (+ {@code epoch} = resume) or {@code last}; none of them = no history. */
-  private static JoinOptions joinOptions(JsonNode request) {
+  private JoinOptions joinOptions(JsonNode request) {
     Long since = optionalLong(request, "since", 0);
     Long epoch = optionalLong(request, "epoch", 1);
     Long last = optionalLong(request, "last", 1);
@@ -333,8 +371,9 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       throw bad("field 'last' cannot be combined with 'since' or 'epoch'");
     }
     if (last != null) {
-      if (last > JoinOptions.MAX_ENTRIES) {
-        throw bad("field 'last' must be at most " + JoinOptions.MAX_ENTRIES);
+      if (last > settings.limits.maxJoinHistory()) {
+        throw bad("field 'last' must be at most " + settings.limits.maxJoinHistory()
+            + " (maxJoinHistory); read older messages page by page with 'history'");
       }
       return JoinOptions.last(last.intValue());
     }
@@ -347,15 +386,16 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     return since == null ? JoinOptions.none() : JoinOptions.since(since);
   }
 
+  /** An optional integer field in {@code min..}{@link InputRules#MAX_SEQ}, checked before any arithmetic. */
   private static @Nullable Long optionalLong(JsonNode request, String field, long min) {
     JsonNode n = request.get(field);
     if (n == null || n.isNull()) {
       return null;
     }
-    if (!(n.isIntegralNumber() && n.canConvertToLong() && n.asLong() >= min)) {
+    if (!(n.isIntegralNumber() && n.canConvertToLong())) {
       throw bad("field '" + field + "' must be an integer of at least " + min);
     }
-    return n.asLong();
+    return InputRules.checkSeq(field, n.asLong(), min);
   }
 
   private void history(JsonNode request, @Nullable JsonNode id) {
@@ -389,7 +429,9 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     if (textNode == null || !textNode.isTextual()) {
       throw bad("field 'text' is required (a string)");
     }
+    InputRules.checkText("text", textNode.asText());
     Room room = room(name);
+    gateway.roomRates().acquire(room.name());
     String clientId = id == null ? null : id.asText();
     reply(room.send(currentUser(), textNode.asText(), clientId), id, (sent, x) -> send(Frames.ack(sent, id)));
   }
@@ -411,14 +453,20 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       return; // being disconnected as too slow: drop instead of queueing
     }
     int queued = queuedFrames.incrementAndGet();
-    if (queued > settings.maxOutboundFrames) {
+    long size = Frames.estimatedBytes(event);
+    long pending = pendingBytes.addAndGet(size);
+    if (queued > settings.maxOutboundFrames || pending > settings.maxOutboundBytes) {
       queuedFrames.decrementAndGet();
+      pendingBytes.addAndGet(-size);
       overflowed = true;
-      onLoop(() -> slowClient("more than " + settings.maxOutboundFrames + " frames queued"));
+      onLoop(() -> slowClient("more than " + settings.maxOutboundFrames + " frames or "
+          + settings.maxOutboundBytes + " bytes of events waiting"));
       return;
     }
+    gateway.recordHeldBytes(pending);
     if (!onLoop(() -> {
       queuedFrames.decrementAndGet();
+      pendingBytes.addAndGet(-size);
       if (rooms.get(m.room.name()) != m) {
         return;
       }
@@ -429,6 +477,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       }
     })) {
       queuedFrames.decrementAndGet();
+      pendingBytes.addAndGet(-size);
     }
   }
 
@@ -535,6 +584,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       return;
     }
     queuedBytes += size;
+    gateway.recordHeldBytes(queuedBytes + pendingBytes.get());
     gateway.counters.frameOut(frame.path("type").asText());
     c.writeAndFlush(out).addListener(f -> {
       queuedBytes -= size;
@@ -591,7 +641,8 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   private static boolean validId(JsonNode id) {
-    return (id.isTextual() && id.asText().length() <= MAX_ID_LENGTH && !id.asText().isEmpty())
+    return (id.isTextual() && id.asText().length() <= MAX_ID_LENGTH && !id.asText().isEmpty()
+            && InputRules.firstForbidden(id.asText()) < 0)
         || (id.isIntegralNumber() && id.canConvertToLong());
   }
 

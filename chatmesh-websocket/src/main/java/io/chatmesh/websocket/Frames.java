@@ -20,9 +20,14 @@ import org.jspecify.annotations.Nullable;
  * The JSON frames of the protocol (PROTOCOL.md), built as Jackson trees. Stateless; thread-safe.
  */
 final class Frames {
-  /** Rejects duplicate keys: {@code {"id":"a","id":"b"}} is malformed, not silently "b". */
+  /**
+   * Rejects duplicate keys ({@code {"id":"a","id":"b"}} is malformed, not silently "b") and data
+   * after the object ({@code {"type":"rooms"} xyz} is malformed, not a {@code rooms} request).
+   */
   static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      new ObjectMapper()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private Frames() {}
@@ -58,8 +63,12 @@ final class Frames {
     return n;
   }
 
-  static ObjectNode rooms(List<RoomSummary> rooms, @Nullable JsonNode id) {
+  /** A page of the room list; {@code next} (the cursor for the next page) only if there are more. */
+  static ObjectNode rooms(List<RoomSummary> rooms, @Nullable String next, @Nullable JsonNode id) {
     ObjectNode n = frame("rooms", id);
+    if (next != null) {
+      n.put("next", next);
+    }
     ArrayNode a = n.putArray("rooms");
     for (RoomSummary r : rooms) {
       ObjectNode o = a.addObject();
@@ -128,6 +137,12 @@ final class Frames {
       n.put("reason", reason);
     }
     return n;
+  }
+
+  /** About the bytes an event holds in memory (its text, one byte a character, plus overhead). */
+  static long estimatedBytes(RoomEvent event) {
+    long fixed = 256 + 3L * event.room().length();
+    return event instanceof ChatMessage m ? fixed + m.text().length() : fixed;
   }
 
   /** The event frame for a room event. */

@@ -71,6 +71,9 @@ public final class WebSocketGateway implements AutoCloseable {
   private final Object lifecycle = new Object();
   private final ChannelGroup clients = new DefaultChannelGroup("chatmesh-ws-clients", GlobalEventExecutor.INSTANCE);
   private final ConcurrentHashMap<String, Connection> users = new ConcurrentHashMap<>();
+  private final ClientTracker addresses;
+  private final UserLimiter userLimits;
+  private final RoomRates roomRates;
   final GatewayCounters counters = new GatewayCounters();
   private @Nullable EventLoopGroup boss;
   private @Nullable EventLoopGroup workers;
@@ -81,6 +84,9 @@ public final class WebSocketGateway implements AutoCloseable {
 
   private WebSocketGateway(Settings settings) {
     this.settings = settings;
+    this.addresses = new ClientTracker(settings.limits.maxConnectionsPerAddress());
+    this.userLimits = new UserLimiter(settings.limits, settings.nanoTime);
+    this.roomRates = new RoomRates(settings.limits.maxMessagesPerSecondPerRoom(), settings.nanoTime);
   }
 
   /**
@@ -227,16 +233,54 @@ public final class WebSocketGateway implements AutoCloseable {
     users.remove(user, c);
   }
 
+  /** The most bytes one connection held at any time (queued frames and waiting events); for tests. */
+  private final java.util.concurrent.atomic.LongAccumulator peakHeldBytes =
+      new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
+
+  void recordHeldBytes(long bytes) {
+    peakHeldBytes.accumulate(bytes);
+  }
+
+  long peakHeldBytes() {
+    return peakHeldBytes.get();
+  }
+
+  /** The per-room message rates (fairness between rooms). */
+  RoomRates roomRates() {
+    return roomRates;
+  }
+
+  /** The per-user limits (connections, request rate, rooms created). */
+  UserLimiter userLimits() {
+    return userLimits;
+  }
+
   private final class Initializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
       clients.add(ch);
       counters.connectionsOpened.increment();
+      java.net.InetAddress address = ClientTracker.addressOf(ch.remoteAddress());
+      ch.pipeline()
+          .addLast("http", new HttpServerCodec(HttpGuard.MAX_URI_BYTES, HttpGuard.MAX_HEADER_BYTES, 8192))
+          .addLast("http-aggregator", new HttpObjectAggregator(8192));
+      if (!addresses.tryOpen(address)) {
+        log.info("refusing a connection from {}: {} already open (maxConnectionsPerAddress)", address, addresses.limit());
+        ch.pipeline().addLast("guard", new HttpGuard(ErrorCode.TOO_MANY_CONNECTIONS + ": more than "
+            + addresses.limit() + " connections from your address (maxConnectionsPerAddress)"));
+        ch.eventLoop().schedule(() -> {
+          ch.close();
+        }, 2, TimeUnit.SECONDS);
+        return;
+      }
+      ch.closeFuture().addListener(f -> addresses.closed(address));
+      long helloMillis = settings.limits.helloTimeout().toMillis();
+      ch.eventLoop().schedule(
+          () -> ch.pipeline().fireUserEventTriggered(ClientTracker.HelloDeadline.EXPIRED), helloMillis, TimeUnit.MILLISECONDS);
       long pingMillis = Math.max(1, settings.idleTimeout.toMillis() / 2);
       ch.pipeline()
-          .addLast("idle", new IdleStateHandler(pingMillis, 0, 0, TimeUnit.MILLISECONDS))
-          .addLast("http", new HttpServerCodec(4096, 8192, 8192))
-          .addLast("http-aggregator", new HttpObjectAggregator(8192))
+          .addFirst("idle", new IdleStateHandler(pingMillis, 0, 0, TimeUnit.MILLISECONDS))
+          .addLast("guard", new HttpGuard())
           .addLast(
               "ws",
               new ProtocolHandler(
@@ -289,9 +333,11 @@ public final class WebSocketGateway implements AutoCloseable {
     final int workerThreads;
     final Authenticator authenticator;
     final LongSupplier nanoTime;
+    final GatewayLimits limits;
     final Map<String, HttpRoute> routes;
 
     Settings(Builder b) {
+      this.limits = b.limits;
       this.node = b.node;
       this.host = b.host;
       this.port = b.port;
@@ -323,6 +369,7 @@ public final class WebSocketGateway implements AutoCloseable {
     private int workerThreads = 2;
     private Authenticator authenticator = Authenticator.ALLOW_ALL;
     private LongSupplier nanoTime = System::nanoTime;
+    private GatewayLimits limits = GatewayLimits.defaults();
     private final Map<String, HttpRoute> routes = new LinkedHashMap<>();
 
     private Builder(ChatNode node) {
@@ -462,6 +509,22 @@ public final class WebSocketGateway implements AutoCloseable {
         throw new ChatException(ErrorCode.BAD_REQUEST, "authenticator must not be null");
       }
       this.authenticator = authenticator;
+      return this;
+    }
+
+    /**
+     * The limits on clients beyond the per-connection ones: connections per address and per user,
+     * the hello deadline, requests per second per user, rooms per user, page sizes. Default {@link
+     * GatewayLimits#defaults()}.
+     *
+     * @param limits the limits
+     * @return this builder
+     */
+    public Builder limits(GatewayLimits limits) {
+      if (limits == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "limits must not be null");
+      }
+      this.limits = limits;
       return this;
     }
 

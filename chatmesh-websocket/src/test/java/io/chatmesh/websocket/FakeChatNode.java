@@ -132,6 +132,18 @@ final class FakeChatNode implements ChatNode {
     }).get(5, TimeUnit.SECONDS);
   }
 
+  /** Delivers every event in one go on the room lane (a history catch-up); returns when done. */
+  void emitBurst(String room, List<RoomEvent> events) throws Exception {
+    FakeRoom r;
+    synchronized (rooms) {
+      r = rooms.get(room);
+    }
+    onLane(() -> {
+      events.forEach(r::broadcast);
+      return null;
+    }).get(10, TimeUnit.SECONDS);
+  }
+
   @Override
   public io.chatmesh.metrics.NodeMetricsSnapshot metrics() {
     throw new UnsupportedOperationException("the fake node has no metrics");

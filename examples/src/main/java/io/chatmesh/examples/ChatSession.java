@@ -472,9 +472,10 @@ final class ChatSession {
     return f.has("ts") ? TIME.format(java.time.Instant.ofEpochMilli(f.path("ts").asLong())) : "--:--:--";
   }
 
+  /** Prints one line; everything that came from the network is escaped ({@link TerminalText}). */
   private void println(String s) {
     synchronized (out) {
-      out.println(s);
+      out.println(TerminalText.escape(s));
       out.flush();
     }
   }

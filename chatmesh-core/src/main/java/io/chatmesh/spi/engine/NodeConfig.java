@@ -29,6 +29,8 @@ import java.util.List;
  * @param history where administered rooms keep their logs
  * @param sequencers creates each administered room's sequencer
  * @param failureDetectors creates the node's failure detector
+ * @param maxRooms rooms this node may administer at once
+ * @param maxMembersPerRoom members an administered room may have
  */
 public record NodeConfig(
     NodeId nodeId,
@@ -44,7 +46,9 @@ public record NodeConfig(
     int dedupWindow,
     HistoryStore history,
     Sequencer.Factory sequencers,
-    FailureDetector.Factory failureDetectors) {
+    FailureDetector.Factory failureDetectors,
+    int maxRooms,
+    int maxMembersPerRoom) {
 
   /**
    * Copies the seed list.
@@ -63,6 +67,8 @@ public record NodeConfig(
    * @param history where administered rooms keep their logs
    * @param sequencers creates each administered room's sequencer
    * @param failureDetectors creates the node's failure detector
+   * @param maxRooms rooms this node may administer at once
+   * @param maxMembersPerRoom members an administered room may have
    */
   public NodeConfig {
     seeds = List.copyOf(seeds);

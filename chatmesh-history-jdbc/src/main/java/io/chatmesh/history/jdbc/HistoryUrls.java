@@ -15,6 +15,8 @@ final class HistoryUrls {
 
   private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)(password=)[^&;]*");
   private static final Pattern USERINFO_PASSWORD = Pattern.compile("(//[^/@:]*:)[^/@]*@");
+  /** A user-info part that is safe to show: {@code scheme://user} or {@code scheme://user:***}. */
+  private static final Pattern SAFE_USERINFO = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*(:\\*\\*\\*)?");
 
   private HistoryUrls() {}
 
@@ -82,13 +84,24 @@ final class HistoryUrls {
   }
 
   private static String enc(String s) {
-    return URLEncoder.encode(java.net.URLDecoder.decode(s, StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+    try {
+      return URLEncoder.encode(java.net.URLDecoder.decode(s, StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) { // '%' not followed by two hex digits
+      throw bad("history URL: the user name or password has an invalid %-escape (write '%' as %25)");
+    }
   }
 
   /** The URL with any password replaced by {@code ***}, for messages and logs. */
   static String redact(String url) {
     String r = PASSWORD_PARAM.matcher(url).replaceAll("$1***");
-    return USERINFO_PASSWORD.matcher(r).replaceAll("$1***@");
+    r = USERINFO_PASSWORD.matcher(r).replaceAll("$1***@");
+    // a mistyped URL (postgresql:u:pw@db, postgresql/u:pw@db, ...) may hide a password anywhere
+    // before its last '@': show none of it
+    int at = r.lastIndexOf('@');
+    if (at >= 0 && !SAFE_USERINFO.matcher(r.substring(0, at)).matches()) {
+      r = "***" + r.substring(at);
+    }
+    return r;
   }
 
   private static ChatException bad(String message) {

@@ -394,6 +394,9 @@ final class WireCodec {
       case UNAUTHORIZED -> RoomProto.ErrorCode.ERROR_CODE_UNAUTHORIZED;
       case TIMEOUT -> RoomProto.ErrorCode.ERROR_CODE_TIMEOUT;
       case INCOMPATIBLE_PROTOCOL -> RoomProto.ErrorCode.ERROR_CODE_INCOMPATIBLE_PROTOCOL;
+      case TOO_MANY_ROOMS -> RoomProto.ErrorCode.ERROR_CODE_TOO_MANY_ROOMS;
+      case ROOM_FULL -> RoomProto.ErrorCode.ERROR_CODE_ROOM_FULL;
+      case TOO_MANY_CONNECTIONS -> RoomProto.ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS;
       case INTERNAL -> RoomProto.ErrorCode.ERROR_CODE_INTERNAL;
     };
   }
@@ -414,6 +417,9 @@ final class WireCodec {
       case ERROR_CODE_UNAUTHORIZED -> ErrorCode.UNAUTHORIZED;
       case ERROR_CODE_TIMEOUT -> ErrorCode.TIMEOUT;
       case ERROR_CODE_INCOMPATIBLE_PROTOCOL -> ErrorCode.INCOMPATIBLE_PROTOCOL;
+      case ERROR_CODE_TOO_MANY_ROOMS -> ErrorCode.TOO_MANY_ROOMS;
+      case ERROR_CODE_ROOM_FULL -> ErrorCode.ROOM_FULL;
+      case ERROR_CODE_TOO_MANY_CONNECTIONS -> ErrorCode.TOO_MANY_CONNECTIONS;
       case ERROR_CODE_INTERNAL, ERROR_CODE_UNSPECIFIED, UNRECOGNIZED -> ErrorCode.INTERNAL;
     };
   }

@@ -102,6 +102,9 @@ class BatchCodecTest {
     for (int i = 0; i < n; i++) {
       b.append(ID_CHARS.charAt(r.nextInt(ID_CHARS.length())));
     }
+    if (b.chars().allMatch(c -> c == '.')) {
+      b.setCharAt(0, 'x'); // identifiers made only of dots are refused (issue 11)
+    }
     return b.toString();
   }
 
