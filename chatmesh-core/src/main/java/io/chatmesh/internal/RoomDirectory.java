@@ -112,10 +112,10 @@ final class RoomDirectory {
     entries.put(room, new RoomSummary(room, self, epoch, 0, true));
   }
 
-  /** A room name reservation committed: {@code admin} created {@code room} (at epoch 1). */
-  void created(String room, NodeId admin) {
+  /** A room name reservation committed: {@code admin} created {@code room} at {@code epoch}. */
+  void created(String room, NodeId admin, long epoch) {
     nodeLane.assertCurrent();
-    entries.put(room, new RoomSummary(room, admin, 1, 0, peers.isAlive(admin)));
+    entries.put(room, new RoomSummary(room, admin, epoch, 0, peers.isAlive(admin)));
     if (admin.equals(self)) {
       own.add(room);
       // nodes that were not participants (joined meanwhile) learn it here
