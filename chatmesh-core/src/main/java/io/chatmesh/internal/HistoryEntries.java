@@ -1,10 +1,15 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.UserId;
 import io.chatmesh.spi.history.HistoryEntry;
+import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.wire.EventKind;
 import io.chatmesh.wire.Sequenced;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Converts between the wire's log entries and the history SPI's, so the stored log never depends
@@ -12,6 +17,32 @@ import java.util.List;
  */
 final class HistoryEntries {
   private HistoryEntries() {}
+
+  /**
+   * The users whose newest membership entry in the stored log of {@code room} is a join: the
+   * members when the log was last written (a user whose join was trimmed from a bounded store is
+   * not found). Reads the whole stored log backwards, page by page; blocks on a blocking store.
+   */
+  static List<UserId> membersAtEnd(HistoryStore store, String room) {
+    Map<UserId, Boolean> newest = new HashMap<>();
+    long before = Long.MAX_VALUE;
+    for (List<HistoryEntry> page = store.readBefore(room, before, 1000); !page.isEmpty(); page = store.readBefore(room, before, 1000)) {
+      for (int i = page.size() - 1; i >= 0; i--) {
+        HistoryEntry e = page.get(i);
+        if (e.kind() != HistoryEntry.Kind.MESSAGE) {
+          newest.putIfAbsent(e.user(), e.kind() == HistoryEntry.Kind.JOINED);
+        }
+      }
+      before = page.get(0).seq();
+    }
+    TreeSet<UserId> members = new TreeSet<>();
+    newest.forEach((u, joined) -> {
+      if (joined) {
+        members.add(u);
+      }
+    });
+    return List.copyOf(members);
+  }
 
   static HistoryEntry toStored(Sequenced e) {
     return new HistoryEntry(

@@ -6,6 +6,7 @@ import io.chatmesh.ClusterListener;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeHealth;
 import io.chatmesh.NodeId;
+import io.chatmesh.UserId;
 import io.chatmesh.Room;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.membership.FailureDetector;
@@ -103,7 +104,7 @@ public final class NodeEngine implements ChatNode {
     this.history = settings.history();
     // the start time in microseconds by the wall clock (not the injected clock: peers check it is
     // not implausibly far ahead of theirs, see PeerMembership#accept), unique within this JVM
-    this.incarnation = LAST_INCARNATION.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1000));
+    this.incarnation = nextStamp();
     this.executors = new EngineExecutors(self);
     this.nodeLane = executors.lane(self + "/node");
     this.requests = new PendingRequests(clock, settings.requestTimeout());
@@ -197,7 +198,8 @@ public final class NodeEngine implements ChatNode {
   /**
    * Restores the rooms this node administered before a restart, as recorded in the history store:
    * each continues sequencing after its last stored seq and is announced in the directory (with
-   * the first heartbeat's directory sync and every hello). Members are not restored. A room whose
+   * the first heartbeat's directory sync and every hello). Members are not restored: the log ends
+   * the membership of each user it shows as a member (NODE_FAILED). A room whose
    * name another node created meanwhile is logged as a split brain by the directory. The store is
    * read on the calling thread (start may block); the rooms are registered on the node lane.
    */
@@ -208,9 +210,10 @@ public final class NodeEngine implements ChatNode {
       long last = history.lastPosition(room).map(HistoryStore.Position::seq).orElse(0L);
       List<Sequenced> recent =
           last == 0 ? List.of() : HistoryEntries.fromStored(history.readBefore(room, Long.MAX_VALUE, settings.dedupWindow()));
+      List<UserId> members = last == 0 ? List.of() : HistoryEntries.membersAtEnd(history, room);
       restore.add(() -> {
         RoomState rs = roomState(room, self, sr.epoch());
-        rs.lane.execute(() -> rs.restoreAdmin(last, recent));
+        rs.lane.execute(() -> rs.restoreAdmin(last, recent, members));
         directory.restored(room, sr.epoch());
         log.info("node {} restored room '{}' (epoch {}, last seq {})", self, room, sr.epoch(), last);
       });
@@ -370,10 +373,34 @@ public final class NodeEngine implements ChatNode {
 
   /** Runs on the node lane when a name reservation commits, on every participant. */
   private void nameCommitted(Transaction tx) {
-    directory.created(tx.room(), tx.coordinator());
+    long epoch = creationEpoch(tx);
+    directory.created(tx.room(), tx.coordinator(), epoch);
     if (tx.coordinator().equals(self)) {
-      RoomState rs = roomState(tx.room(), self, 1);
+      RoomState rs = roomState(tx.room(), self, epoch);
       rs.lane.execute(rs::becomeAdmin);
+    }
+  }
+
+  /**
+   * A wall-clock time in microseconds, strictly greater than every stamp issued before in this JVM:
+   * node incarnations and room creation epochs (a creation's 2PC transaction id ends with it).
+   */
+  static long nextStamp() {
+    return LAST_INCARNATION.updateAndGet(prev -> Math.max(prev + 1, System.currentTimeMillis() * 1000));
+  }
+
+  /**
+   * The epoch of the room created by name reservation {@code tx}: the stamp its coordinator put at
+   * the end of the transaction id ({@code node/incarnation/stamp}), so every participant derives
+   * the same epoch, later than the coordinator's start and than its earlier creations. 1 for an id
+   * of another form (a peer of an older version).
+   */
+  static long creationEpoch(Transaction tx) {
+    String id = tx.id();
+    try {
+      return Math.max(1, Long.parseLong(id.substring(id.lastIndexOf('/') + 1)));
+    } catch (NumberFormatException e) {
+      return 1;
     }
   }
 

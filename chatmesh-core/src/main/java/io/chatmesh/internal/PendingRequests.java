@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
 
@@ -19,13 +18,14 @@ import java.util.function.LongFunction;
  * io.chatmesh.wire.HistoryReply}): resent with the same id every retry interval
  * (the admin handles every request idempotently) and failed with TIMEOUT at the deadline. One
  * periodic sweep drives all of them, so a request costs no timer of its own on the hot path.
+ * Request ids are {@link NodeEngine#nextStamp() stamps}: wall-clock microseconds made unique per
+ * JVM, so a restarted node's new process never reuses an id of its previous process.
  */
 final class PendingRequests {
   private final ChatClock clock;
   private final Duration timeout;
   private final long retryMillis;
   private final Duration sweepInterval;
-  private final AtomicLong ids = new AtomicLong();
   private final Map<Long, Pending<?>> pending = new ConcurrentHashMap<>();
   private volatile boolean running;
   private volatile ChatClock.Cancellable sweeper = () -> {};
@@ -62,7 +62,9 @@ final class PendingRequests {
   /** Like {@link #send(NodeId, LongFunction, Consumer)} for a request answered by a {@code type}. */
   <R extends WireMessage> CompletableFuture<R> send(
       NodeId target, Class<R> type, LongFunction<WireMessage> build, Consumer<WireMessage> send) {
-    long id = ids.incrementAndGet();
+    // unique across this node's incarnations, not only within one: a reply to a request of the
+    // process before a restart, still in flight, must not complete a new request with the same id
+    long id = NodeEngine.nextStamp();
     WireMessage msg = build.apply(id);
     long now = clock.millis();
     Pending<R> p = new Pending<>(target, type, msg, send, now + timeout.toMillis(), now);

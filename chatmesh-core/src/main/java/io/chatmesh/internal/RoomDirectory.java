@@ -125,10 +125,10 @@ final class RoomDirectory {
     entries.put(room, new RoomSummary(room, self, epoch, 0, true));
   }
 
-  /** A room name reservation committed: {@code admin} created {@code room} (at epoch 1). */
-  void created(String room, NodeId admin) {
+  /** A room name reservation committed: {@code admin} created {@code room} at {@code epoch}. */
+  void created(String room, NodeId admin, long epoch) {
     nodeLane.assertCurrent();
-    entries.put(room, new RoomSummary(room, admin, 1, 0, peers.isAlive(admin)));
+    entries.put(room, new RoomSummary(room, admin, epoch, 0, peers.isAlive(admin)));
     if (admin.equals(self)) {
       own.add(room);
       // nodes that were not participants (joined meanwhile) learn it here
@@ -244,8 +244,9 @@ final class RoomDirectory {
    * equal epochs the one whose admin has the lower node id. The epoch is the room's fencing token
    * (a later generation of a name supersedes an earlier one); the node id is unique, stable and
    * seen identically by every node, so every node picks the same winner from the announcements
-   * alone, with no extra round of messages. Creation times are deliberately not compared: they come
-   * from different nodes' wall clocks, which need not agree.
+   * alone, with no extra round of messages. Every creation takes a new epoch from its creating
+   * node's wall clock ({@link NodeEngine#creationEpoch}), so the later creation normally wins; with
+   * clocks that disagree "later" may be misjudged, but every node still picks the same winner.
    */
   static boolean wins(long epoch, NodeId admin, long otherEpoch, NodeId otherAdmin) {
     if (epoch != otherEpoch) {

@@ -112,6 +112,8 @@ final class RoomState {
   /** Sequenced but not yet durable entries, ascending and contiguous from {@code released + 1}. */
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final AtomicBoolean drainQueued = new AtomicBoolean();
+  /** Completes once the store writes queued before this room's creation, then its first appends, are done. */
+  private CompletableFuture<Void> storeTail = CompletableFuture.completedFuture(null);
   private boolean storeFailing;
   private boolean retryScheduled;
   private int retryAttempt;
@@ -160,6 +162,11 @@ final class RoomState {
     if (!isAdmin) {
       isAdmin = true;
       sequencer = engine.settings.sequencers().create(epoch, 0, engine.settings.dedupWindow());
+      // the first appends wait for the store writes queued before this creation (the deletion of
+      // an earlier room of this name, whose entries have another epoch), not for the record below
+      CompletableFuture<Void> earlierWrites = new CompletableFuture<>();
+      storeTail = earlierWrites;
+      engine.writeStore("let room '" + name + "' append", () -> earlierWrites.complete(null));
       // off the lane: a JDBC store blocks
       engine.writeStore(
           "record room '" + name + "' in the history store; it will not be restored after a restart",
@@ -171,9 +178,11 @@ final class RoomState {
    * Restores the admin role after a restart from the stored log: sequencing continues after
    * {@code lastSeq} (a seq is never reused), and the client message ids of {@code recent} entries
    * (ascending) seed the deduplication window, so a retry of a message acked before the restart is
-   * still sequenced once. Members are not restored: they were connected to the old process.
+   * still sequenced once. Members are not restored: they were connected to the old process; each
+   * user of {@code formerMembers} (members by the stored log) gets a NODE_FAILED entry, so the log
+   * ends their membership before any new join (their nodes tell them REMOVED when they resync).
    */
-  void restoreAdmin(long lastSeq, List<Sequenced> recent) {
+  void restoreAdmin(long lastSeq, List<Sequenced> recent, List<UserId> formerMembers) {
     lane.assertCurrent();
     isAdmin = true;
     Sequencer s = engine.settings.sequencers().create(epoch, lastSeq, engine.settings.dedupWindow());
@@ -183,6 +192,9 @@ final class RoomState {
       }
     }
     sequencer = s;
+    for (UserId u : formerMembers) {
+      persist(sequence(EventKind.NODE_FAILED, u, "", null), null, null, null);
+    }
     released = lastSeq;
   }
 
@@ -906,6 +918,15 @@ final class RoomState {
   }
 
   private CompletableFuture<Void> append(List<Sequenced> entries) {
+    if (!storeTail.isDone()) {
+      // just created: appends follow the room's store writes, in order, one after the other
+      storeTail = storeTail.handle((v, e) -> (Void) null).thenCompose(v -> storeAppend(entries));
+      return storeTail;
+    }
+    return storeAppend(entries);
+  }
+
+  private CompletableFuture<Void> storeAppend(List<Sequenced> entries) {
     try {
       return engine.history.append(HistoryEntries.toStored(entries));
     } catch (RuntimeException ex) {
@@ -1228,7 +1249,9 @@ final class RoomState {
         if (e.getValue().node.equals(node)) {
           Sequenced s = sequence(EventKind.NODE_FAILED, e.getKey(), "", null);
           removeMember(e.getKey(), e.getValue());
-          persist(s, null, null, null);
+          // sent to the node too: it may still hear this admin (one-way loss, a stalled link), and
+          // its user must learn that it is no longer a member
+          persist(s, node, null, null);
         }
       }
       memberNodes.remove(node);

@@ -61,7 +61,6 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
         }
       };
   private final Map<String, InDoubt> inDoubt = new HashMap<>();
-  private long counter;
 
   TwoPhaseCommitEngine(
       NodeId self,
@@ -94,7 +93,8 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
   }
 
   private void start(Kind kind, String room, Set<NodeId> members, CompletableFuture<Result> result) {
-    String id = self + "/" + incarnation + "/" + (++counter);
+    // the last part is a JVM-unique wall-clock stamp: a creation's epoch (NodeEngine#creationEpoch)
+    String id = self + "/" + incarnation + "/" + NodeEngine.nextStamp();
     Transaction tx = new Transaction(id, kind, room, self);
     Running r = new Running(tx, members, result);
     running.put(id, r);

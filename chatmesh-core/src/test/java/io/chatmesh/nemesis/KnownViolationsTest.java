@@ -44,7 +44,7 @@ class KnownViolationsTest {
   }
 
   @Test
-  @Disabled("known violation V2: one-way loss: a node heard by nobody keeps hearing the admin; its users are removed NODE_FAILED and never told: seed 81")
+  // fixed (the NODE_FAILED entries of a node's users are sent to that node too): was known violation V2: one-way loss: a node heard by nobody keeps hearing the admin; its users are removed NODE_FAILED and never told: seed 81
   void v2OneWayLossRemovesUsersSilently() {
     clean(81, 30, EnumSet.of(FaultKind.ONE_WAY), Nemesis.Moves.SEQUENTIAL);
   }
@@ -59,13 +59,13 @@ class KnownViolationsTest {
   }
 
   @Test
-  @Disabled("known violation V4: a node restarting at once: a leave acked OK is never sequenced (the user then joins twice in the log): seed 11")
+  // fixed (a restored admin ends its former members in the log; request ids unique across incarnations): was known violation V4: a node restarting at once: a leave acked OK is never sequenced (the user then joins twice in the log): seed 11
   void v4FastRestartConfusesRequests() {
     clean(11, 30, EnumSet.of(FaultKind.FAST_RESTART), Nemesis.Moves.SEQUENTIAL);
   }
 
   @Test
-  @Disabled("known violation V5: delete with sends in flight, create again, resume by (epoch, seq): recovered=true with the new room's entries: seeds 92, 196")
+  // fixed (every creation gets a new epoch): was known violation V5: delete with sends in flight, create again, resume by (epoch, seq): recovered=true with the new room's entries: seeds 92, 196
   void v5ResumeAcrossIncarnations() {
     clean(92, 30, EnumSet.of(FaultKind.DELETE_RECREATE_RESUME), Nemesis.Moves.SEQUENTIAL);
     clean(196, 30, EnumSet.of(FaultKind.DELETE_RECREATE_RESUME), Nemesis.Moves.SEQUENTIAL);
@@ -84,7 +84,7 @@ class KnownViolationsTest {
   }
 
   @Test
-  @Disabled("known violation V2 without a cut: a stalled link or a clock jump: the admin suspects a node that still hears it: seeds 460, 687 (stall), 640 (clock jump)")
+  // fixed (the NODE_FAILED entries of a node's users are sent to that node too): was known violation V2 without a cut: a stalled link or a clock jump: the admin suspects a node that still hears it: seeds 460, 687 (stall), 640 (clock jump)
   void v2StallOrClockJump() {
     clean(460, 20, EnumSet.of(FaultKind.STALL), Nemesis.Moves.NONE, false);
     clean(687, 20, EnumSet.of(FaultKind.STALL), Nemesis.Moves.NONE, false);

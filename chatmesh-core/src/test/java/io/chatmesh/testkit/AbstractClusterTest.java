@@ -589,6 +589,26 @@ public abstract class AbstractClusterTest {
   }
 
   @Test
+  void usersOfANodeTheAdminNoLongerHearsAreToldTheyWereRemoved() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Map<String, Recorder> recorders = joinOnePerNode(c, "general");
+    faults().cut("n3", "n1"); // one way: n3 still hears the admin, the admin no longer hears n3
+    awaitUntil("the admin declares n3 dead", () -> !c.node("n1").liveNodes().contains(NodeId.of("n3")));
+    awaitUntil("u1 told u3 left", () -> recorders.get("n1").of(RoomEvent.MemberLeft.class).stream().anyMatch(l -> l.user().equals(user("u3"))));
+    awaitUntil("u3 told it is no longer a member", () -> recorders.get("n3").of(RoomEvent.MemberLeft.class).stream()
+        .anyMatch(l -> l.user().equals(user("u3"))));
+    RoomEvent.MemberLeft own = recorders.get("n3").of(RoomEvent.MemberLeft.class).stream().filter(l -> l.user().equals(user("u3"))).findFirst().orElseThrow();
+    assertThat(own.reason()).isIn(RoomEvent.LeaveReason.NODE_FAILED, RoomEvent.LeaveReason.REMOVED);
+    faults().restore("n3", "n1");
+    awaitUntil("the admin hears n3 again", () -> c.node("n1").liveNodes().contains(NodeId.of("n3")));
+    Recorder again = new Recorder();
+    result(room(c.node("n3"), "general").join(user("u3"), again));
+    result(room(c.node("n3"), "general").send(user("u3"), "back"));
+    awaitUntil("u1 hears it", () -> recorders.get("n1").texts().contains("back"));
+  }
+
+  @Test
   void aDeadAdminMakesItsRoomsUnavailableAndSendsFailFast() {
     InMemoryCluster c = cluster(3);
     result(c.node("n1").createRoom("general"));

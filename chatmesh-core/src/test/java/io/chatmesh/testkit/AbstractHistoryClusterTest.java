@@ -13,9 +13,12 @@ import io.chatmesh.Room;
 import io.chatmesh.RoomEvent;
 import io.chatmesh.Sent;
 import io.chatmesh.UserId;
+import io.chatmesh.history.InMemoryHistoryStore;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.time.ManualClock;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -231,6 +234,83 @@ public abstract class AbstractHistoryClusterTest {
     Recorder dave = new Recorder();
     Joined ahead = result(room(c.node("n3"), "general").join(user("dave"), dave, JoinOptions.since(1_000)));
     assertThat(ahead.recovered()).isFalse();
+  }
+
+  @Test
+  void aRoomCreatedAgainHasANewEpochSoAResumeFromTheDeletedRoomIsNotRecovered() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("again"));
+    Room first = room(c.node("n2"), "again");
+    result(first.join(user("alice"), new Recorder()));
+    Sent lastSeen = null;
+    for (int i = 0; i < 3; i++) {
+      lastSeen = result(first.send(user("alice"), "old " + i));
+    }
+    result(room(c.node("n1"), "again").delete());
+    awaitUntil("room gone everywhere", () -> c.nodes().stream().allMatch(n -> n.room("again").isEmpty()));
+    result(c.node("n1").createRoom("again")); // the same admin node, the same name
+    Room second = room(c.node("n2"), "again");
+    Joined alice = result(second.join(user("alice"), new Recorder()));
+    assertThat(alice.epoch()).as("a new creation has a new epoch").isGreaterThan(lastSeen.epoch());
+    for (int i = 0; i < 5; i++) {
+      result(second.send(user("alice"), "new " + i));
+    }
+    awaitUntil("every node lists the new epoch", () -> c.nodes().stream()
+        .allMatch(n -> n.rooms().stream().anyMatch(s -> s.name().equals("again") && s.epoch() == alice.epoch())));
+    Recorder bob = new Recorder();
+    Joined resumed = result(room(c.node("n3"), "again").join(user("alice2"), bob, JoinOptions.resume(lastSeen.epoch(), lastSeen.seq())));
+    assertThat(resumed.epoch()).isEqualTo(alice.epoch());
+    assertThat(resumed.recovered()).as("a position in the deleted room is not one in the new room").isFalse();
+    awaitUntil("the resumed member sees its join", () -> !bob.seqs().isEmpty());
+    assertThat(bob.texts()).as("no entry of the new room is delivered as if missed").isEmpty();
+    assertThat(bob.seqs()).containsExactly(resumed.seq());
+  }
+
+  @Test
+  void anAdminRestartEndsTheMembershipsOfItsOldProcessInTheLog() {
+    HistoryStore adminStore = keptOpen(InMemoryHistoryStore.create()); // survives the restart
+    InMemoryCluster c = cluster(3, (n, b) -> {
+      if (n.equals("n1")) {
+        b.history(adminStore);
+      }
+    });
+    result(c.node("n1").createRoom("lasting"));
+    Recorder bob = new Recorder();
+    result(room(c.node("n2"), "lasting").join(user("bob"), bob));
+    Room r3 = room(c.node("n3"), "lasting");
+    result(r3.join(user("alice"), new Recorder()));
+    result(r3.send(user("alice"), "before"));
+    c.restart("n1");
+    awaitUntil("n1 back", c::connected);
+    awaitUntil("bob told", () -> bob.of(RoomEvent.MemberLeft.class).stream().anyMatch(l -> l.reason() == RoomEvent.LeaveReason.REMOVED));
+    result(room(c.node("n2"), "lasting").join(user("bob"), new Recorder()));
+    Recorder carol = new Recorder();
+    Joined j = result(room(c.node("n3"), "lasting").join(user("carol"), carol, JoinOptions.since(0)));
+    awaitUntil("carol has the whole log", () -> carol.seqs().contains(j.seq()));
+    List<String> bobsMemberships = new ArrayList<>();
+    for (RoomEvent e : carol.events()) {
+      if (e instanceof RoomEvent.MemberJoined mj && mj.user().equals(user("bob"))) {
+        bobsMemberships.add("joined");
+      } else if (e instanceof RoomEvent.MemberLeft ml && ml.user().equals(user("bob"))) {
+        bobsMemberships.add("left " + ml.reason());
+      }
+    }
+    assertThat(bobsMemberships).as("the log ends bob's first membership before his second join")
+        .containsExactly("joined", "left NODE_FAILED", "joined");
+  }
+
+  /** {@code store} with a no-op close, so a restarted node finds what its previous process stored. */
+  private static HistoryStore keptOpen(HistoryStore store) {
+    return (HistoryStore) Proxy.newProxyInstance(HistoryStore.class.getClassLoader(), new Class<?>[] {HistoryStore.class}, (p, m, args) -> {
+      if (m.getName().equals("close")) {
+        return null;
+      }
+      try {
+        return m.invoke(store, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    });
   }
 
   @Test

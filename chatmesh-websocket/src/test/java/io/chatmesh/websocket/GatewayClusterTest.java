@@ -206,7 +206,7 @@ class GatewayClusterTest {
     assertThat(request(alice, "{\"type\":\"create\",\"room\":\"hist\"}").path("type").asText()).isEqualTo("created");
     awaitRoomVisible(bob, "hist", "n1");
     request(alice, "{\"type\":\"join\",\"room\":\"hist\"}");
-    request(bob, "{\"type\":\"join\",\"room\":\"hist\"}");
+    long epoch = request(bob, "{\"type\":\"join\",\"room\":\"hist\"}").path("epoch").asLong();
     for (int i = 0; i < 4; i++) {
       request(alice, "{\"type\":\"send\",\"room\":\"hist\",\"text\":\"m" + i + "\"}");
     }
@@ -217,7 +217,7 @@ class GatewayClusterTest {
       request(alice, "{\"type\":\"send\",\"room\":\"hist\",\"text\":\"m" + i + "\"}");
     }
     RawWsClient bobAgain = connect("n3", "bob");
-    JsonNode resumed = request(bobAgain, "{\"type\":\"join\",\"room\":\"hist\",\"since\":" + lastSeen + ",\"epoch\":1}");
+    JsonNode resumed = request(bobAgain, "{\"type\":\"join\",\"room\":\"hist\",\"since\":" + lastSeen + ",\"epoch\":" + epoch + "}");
     assertThat(resumed.path("type").asText()).isEqualTo("joined");
     assertThat(resumed.path("recovered").asBoolean()).isTrue();
     assertThat(messages(bobAgain, 3)).extracting(m -> m.split(":")[2]).containsExactly("m4", "m5", "m6");
@@ -251,14 +251,15 @@ class GatewayClusterTest {
     request(bob, "{\"type\":\"create\",\"room\":\"moving\"}");
     awaitRoomVisible(alice, "moving", "n1");
     request(bob, "{\"type\":\"join\",\"room\":\"moving\"}");
-    long aliceSeen = request(alice, "{\"type\":\"join\",\"room\":\"moving\"}").path("seq").asLong();
+    JsonNode aliceJoined = request(alice, "{\"type\":\"join\",\"room\":\"moving\"}");
+    long aliceSeen = aliceJoined.path("seq").asLong();
 
     cluster.crash("n2"); // alice's node dies; the admin removes her (NODE_FAILED, sequenced)
     JsonNode removed = bob.next("member_left");
     assertThat(removed.path("reason").asText()).isEqualTo("NODE_FAILED");
     RawWsClient aliceAgain = connect("n3", "alice");
     JsonNode resumed = request(aliceAgain,
-        "{\"type\":\"join\",\"room\":\"moving\",\"since\":" + aliceSeen + ",\"epoch\":1}");
+        "{\"type\":\"join\",\"room\":\"moving\",\"since\":" + aliceSeen + ",\"epoch\":" + aliceJoined.path("epoch").asLong() + "}");
     assertThat(resumed.path("type").asText()).isEqualTo("joined");
     JsonNode history = aliceAgain.next("member_left");
     assertThat(history.path("user").asText()).isEqualTo("alice");

@@ -71,17 +71,23 @@ class H2EngineHistoryTest extends AbstractHistoryClusterTest {
     assertThat(result(again.history(Long.MAX_VALUE, 100))).extracting(ChatMessage::text)
         .containsExactlyElementsOf(acked.stream().map(s -> "m" + acked.indexOf(s)).toList());
     Recorder resumed = new Recorder();
-    Joined j = result(again.join(UserId.of("bob"), resumed, JoinOptions.resume(1, lastBefore - 3)));
+    Joined j = result(again.join(UserId.of("bob"), resumed, JoinOptions.resume(acked.get(0).epoch(), lastBefore - 3)));
+    assertThat(j.epoch()).as("a restart keeps the room's epoch").isEqualTo(acked.get(0).epoch());
     assertThat(j.recovered()).isTrue();
-    assertThat(j.seq()).as("seq continues after the last stored one").isEqualTo(lastBefore + 1);
+    // the restored admin first ended bob's old membership in the log (NODE_FAILED at lastBefore + 1)
+    assertThat(j.seq()).as("seq continues after the last stored one").isEqualTo(lastBefore + 2);
     awaitUntil("bob got his join", () -> resumed.seqs().contains(j.seq()));
     assertThat(resumed.texts()).containsExactly("m17", "m18", "m19");
+    assertThat(resumed.of(RoomEvent.MemberLeft.class)).singleElement().satisfies(l -> {
+      assertThat(l.seq()).isEqualTo(lastBefore + 1);
+      assertThat(l.reason()).isEqualTo(RoomEvent.LeaveReason.NODE_FAILED);
+    });
     // a retry of a message acked before the restart is still deduplicated
     Sent retry = result(again.send(UserId.of("bob"), "m19", "c19"));
     assertThat(retry.duplicate()).isTrue();
     assertThat(retry.seq()).isEqualTo(lastBefore);
     Sent next = result(again.send(UserId.of("bob"), "after restart", "c-new"));
-    assertThat(next.seq()).isEqualTo(lastBefore + 2);
+    assertThat(next.seq()).isEqualTo(lastBefore + 3);
     assertThat(next.duplicate()).isFalse();
   }
 
