@@ -46,7 +46,15 @@ public final class WebSocketSystem implements BenchSystem {
         b.seeds(nodes[0].address());
       }
       nodes[i] = b.build().start();
-      gateways[i] = WebSocketGateway.builder(nodes[i]).port(0).maxRequestsPerSecond(1_000_000).build().start();
+      gateways[i] = WebSocketGateway.builder(nodes[i]).port(0).maxRequestsPerSecond(1_000_000)
+          // a throughput benchmark: the per-user and per-room rate limits (100/s by default) would
+          // refuse most of its sends, so they are lifted like the per-connection one
+          .limits(io.chatmesh.websocket.GatewayLimits.builder()
+              .maxRequestsPerSecondPerUser(1_000_000)
+              .maxMessagesPerSecondPerRoom(1_000_000)
+              .maxConnectionsPerAddress(1_000_000)
+              .build())
+          .build().start();
     }
     ChatmeshSystem.awaitTrue(() -> {
       for (ChatNode n : nodes) {
