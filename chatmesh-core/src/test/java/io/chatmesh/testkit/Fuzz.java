@@ -72,9 +72,9 @@ public final class Fuzz {
         property.check(input);
       } catch (Exception | AssertionError e) {
         throw new AssertionError(String.format(
-            "property %s failed at try %d of %d (seed %d)%n  input: %s%n  cause: %s%n"
-                + "  replay: -Dtest='%s' -Dchatmesh.fuzz.seed=%d -Dchatmesh.fuzz.tries=1",
-            test, i + 1, tries, seed, render(input), e, test, seed), e);
+            "property %s failed at try %d of %d (seed %d)%n  input: %s%n"
+                + "  replay: -Dtest='%s' -Dchatmesh.fuzz.seed=%d -Dchatmesh.fuzz.tries=1%n  cause: %s",
+            test, i + 1, tries, seed, render(input), test, seed, e), e);
       }
     }
     return tries;
