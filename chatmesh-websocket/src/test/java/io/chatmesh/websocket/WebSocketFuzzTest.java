@@ -3,6 +3,7 @@ package io.chatmesh.websocket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chatmesh.testkit.Fuzz;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -14,14 +15,9 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes the WebSocket frame decoder and the connection state machine (issue 11): random bytes and
@@ -29,7 +25,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * {@link EmbeddedChannel}. Properties: no exception escapes; nothing reaches the node unless it was
  * a valid request (random bytes create no room and sign nobody in); the frames written back are
  * bounded by the input; every close has a clear code and reason. 2,000 tries per property by
- * default; {@code -Djqwik.tries.default=100000} for the full run.
+ * default; {@code -Dchatmesh.fuzz.tries=100000} for the full run ({@link Fuzz}).
  */
 class WebSocketFuzzTest {
   /** The node behind random bytes: must stay empty. */
@@ -61,7 +57,7 @@ class WebSocketFuzzTest {
     }
   }
 
-  @AfterContainer
+  @AfterAll
   static void closeNodes() {
     NODE.close();
     UNTOUCHED.close();
@@ -85,69 +81,38 @@ class WebSocketFuzzTest {
     return out.toByteArray();
   }
 
-  @Provide
-  Arbitrary<byte[]> randomBytes() {
-    return Arbitraries.bytes().array(byte[].class).ofMinSize(0).ofMaxSize(300);
+  static byte[] randomBytes(Random r) {
+    return Fuzz.bytes(r, 0, 300);
   }
 
-  @Provide
-  Arbitrary<byte[]> mutatedFrames() {
-    Arbitrary<byte[]> valid = Combinators.combine(
-            Arbitraries.integers().between(0, VALID.length - 1).list().ofMinSize(1).ofMaxSize(4),
-            Arbitraries.bytes().array(byte[].class).ofSize(4))
-        .as((picks, mask) -> {
-          ByteArrayOutputStream out = new ByteArrayOutputStream();
-          for (int p : picks) {
-            out.writeBytes(frame(1, VALID[p].getBytes(StandardCharsets.UTF_8), mask));
-          }
-          return out.toByteArray();
-        });
-    return Combinators.combine(valid, Arbitraries.integers().between(1, 8), Arbitraries.longs())
-        .as(WebSocketFuzzTest::mutate);
-  }
-
-  /** Flips, overwrites, inserts, deletes or truncates a few bytes, deterministically from {@code seed}. */
-  static byte[] mutate(byte[] in, int mutations, long seed) {
-    java.util.Random r = new java.util.Random(seed);
-    byte[] b = in.clone();
-    for (int i = 0; i < mutations && b.length > 0; i++) {
-      int at = r.nextInt(b.length);
-      switch (r.nextInt(5)) {
-        case 0 -> b[at] ^= (byte) (1 << r.nextInt(8));
-        case 1 -> b[at] = (byte) r.nextInt(256);
-        case 2 -> {
-          byte[] c = new byte[b.length + 1];
-          System.arraycopy(b, 0, c, 0, at);
-          c[at] = (byte) r.nextInt(256);
-          System.arraycopy(b, at, c, at + 1, b.length - at);
-          b = c;
-        }
-        case 3 -> {
-          byte[] c = new byte[b.length - 1];
-          System.arraycopy(b, 0, c, 0, at);
-          System.arraycopy(b, at + 1, c, at, b.length - at - 1);
-          b = c;
-        }
-        default -> b = java.util.Arrays.copyOf(b, at);
-      }
+  /** One to four valid frames with one mask, then one to eight mutations. */
+  static byte[] mutatedFrames(Random r) {
+    byte[] mask = Fuzz.bytes(r, 4, 4);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int n = 1 + r.nextInt(4); n > 0; n--) {
+      out.writeBytes(frame(1, VALID[r.nextInt(VALID.length)].getBytes(StandardCharsets.UTF_8), mask));
     }
-    return b;
+    return Fuzz.mutate(out.toByteArray(), r, 8);
   }
 
-  @Property
-  void randomBytesNeverEscapeAndChangeNothing(@ForAll("randomBytes") byte[] input) {
-    feed(RANDOM, input);
-    assertThat(UNTOUCHED.rooms()).as("random bytes created a room").isEmpty();
+  @Test
+  void randomBytesNeverEscapeAndChangeNothing() {
+    Fuzz.forAll(WebSocketFuzzTest::randomBytes, input -> {
+      feed(RANDOM, input);
+      assertThat(UNTOUCHED.rooms()).as("random bytes created a room").isEmpty();
+    });
   }
 
-  @Property
-  void mutatedFramesNeverEscapeAndCloseClearly(@ForAll("mutatedFrames") byte[] input) {
-    feed(MUTATED, input);
-    NODE.rooms().forEach(r -> assertThat(io.chatmesh.Identifiers.isIdentifier(r.name())).isTrue());
+  @Test
+  void mutatedFramesNeverEscapeAndCloseClearly() {
+    Fuzz.forAll(WebSocketFuzzTest::mutatedFrames, input -> {
+      feed(MUTATED, input);
+      NODE.rooms().forEach(r -> assertThat(io.chatmesh.Identifiers.isIdentifier(r.name())).isTrue());
+    });
   }
 
   /** The harness itself works: unmutated frames sign in and create a room. */
-  @Example
+  @Test
   void validFramesAreServed() {
     FakeChatNode node = new FakeChatNode("n3");
     try {

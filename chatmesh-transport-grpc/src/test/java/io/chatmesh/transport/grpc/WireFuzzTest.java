@@ -12,12 +12,8 @@ import io.chatmesh.wire.WireMessage;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import io.chatmesh.testkit.Fuzz;
+import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzes what a peer's bytes meet first (issue 11): {@link BatchCodec.Decoder} (the hot path) and
@@ -25,63 +21,42 @@ import net.jqwik.api.Provide;
  * valid batches of every known message mutated. Property: the only failure is a {@link
  * ChatException} BAD_REQUEST with a message (protobuf's own parse error for the generated path);
  * no other exception escapes, and a batch decodes to at most as many envelopes as it has bytes. 2,000
- * tries per property by default; {@code -Djqwik.tries.default=100000} for the full run.
+ * tries per property by default; {@code -Dchatmesh.fuzz.tries=100000} for the full run ({@link Fuzz}).
  */
 class WireFuzzTest {
   private static final List<WireMessage> SAMPLES = BatchCodecTest.everyKnownSample().toList();
 
-  @Provide
-  Arbitrary<byte[]> randomBytes() {
-    return Arbitraries.bytes().array(byte[].class).ofMinSize(0).ofMaxSize(400);
+  static byte[] randomBytes(Random r) {
+    return Fuzz.bytes(r, 0, 400);
   }
 
-  @Provide
-  Arbitrary<byte[]> mutatedBatches() {
-    Arbitrary<byte[]> valid = Arbitraries.integers().between(0, SAMPLES.size() - 1).list().ofMinSize(1).ofMaxSize(4)
-        .map(picks -> {
-          ByteArrayOutputStream out = new ByteArrayOutputStream();
-          for (int p : picks) {
-            out.writeBytes(BatchCodec.encodeRecord(new Envelope(NodeId.of("n2"), 7, SAMPLES.get(p))));
-          }
-          return out.toByteArray();
-        });
-    return Combinators.combine(valid, Arbitraries.integers().between(1, 8), Arbitraries.longs())
-        .as(WireFuzzTest::mutate);
-  }
-
-  static byte[] mutate(byte[] in, int mutations, long seed) {
-    Random r = new Random(seed);
-    byte[] b = in.clone();
-    for (int i = 0; i < mutations && b.length > 0; i++) {
-      int at = r.nextInt(b.length);
-      switch (r.nextInt(4)) {
-        case 0 -> b[at] ^= (byte) (1 << r.nextInt(8));
-        case 1 -> b[at] = (byte) r.nextInt(256);
-        case 2 -> b[at] = (byte) (r.nextBoolean() ? 0xff : 0x80); // varint continuation / huge lengths
-        default -> b = java.util.Arrays.copyOf(b, at);
-      }
+  /** One to four records of known messages, then one to eight mutations. */
+  static byte[] mutatedBatches(Random r) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int n = 1 + r.nextInt(4); n > 0; n--) {
+      out.writeBytes(BatchCodec.encodeRecord(new Envelope(NodeId.of("n2"), 7, Fuzz.pick(r, SAMPLES))));
     }
-    return b;
+    return Fuzz.mutate(out.toByteArray(), r, 8);
   }
 
-  @Property
-  void batchDecoderOnRandomBytes(@ForAll("randomBytes") byte[] input) {
-    decodeBatch(input);
+  @Test
+  void batchDecoderOnRandomBytes() {
+    Fuzz.forAll(WireFuzzTest::randomBytes, WireFuzzTest::decodeBatch);
   }
 
-  @Property
-  void batchDecoderOnMutatedBatches(@ForAll("mutatedBatches") byte[] input) {
-    decodeBatch(input);
+  @Test
+  void batchDecoderOnMutatedBatches() {
+    Fuzz.forAll(WireFuzzTest::mutatedBatches, WireFuzzTest::decodeBatch);
   }
 
-  @Property
-  void wireCodecOnRandomBytes(@ForAll("randomBytes") byte[] input) {
-    decodeGenerated(input);
+  @Test
+  void wireCodecOnRandomBytes() {
+    Fuzz.forAll(WireFuzzTest::randomBytes, WireFuzzTest::decodeGenerated);
   }
 
-  @Property
-  void wireCodecOnMutatedBatches(@ForAll("mutatedBatches") byte[] input) {
-    decodeGenerated(input);
+  @Test
+  void wireCodecOnMutatedBatches() {
+    Fuzz.forAll(WireFuzzTest::mutatedBatches, WireFuzzTest::decodeGenerated);
   }
 
   private static void decodeBatch(byte[] input) {
