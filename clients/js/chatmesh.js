@@ -19,7 +19,7 @@ export const ErrorCodes = Object.freeze({
   BAD_REQUEST: "BAD_REQUEST", UNKNOWN_ROOM: "UNKNOWN_ROOM", ROOM_EXISTS: "ROOM_EXISTS",
   NOT_MEMBER: "NOT_MEMBER", ALREADY_MEMBER: "ALREADY_MEMBER", NOT_ADMIN: "NOT_ADMIN",
   UNAVAILABLE: "UNAVAILABLE", ABORTED: "ABORTED", TOO_LARGE: "TOO_LARGE", RATE_LIMITED: "RATE_LIMITED",
-  UNAUTHORIZED: "UNAUTHORIZED", TIMEOUT: "TIMEOUT", INTERNAL: "INTERNAL",
+  UNAUTHORIZED: "UNAUTHORIZED", TIMEOUT: "TIMEOUT", INTERNAL: "INTERNAL", FORBIDDEN: "FORBIDDEN",
   /** client side: the connection dropped while the request was in flight (it may have taken effect) */
   DISCONNECTED: "DISCONNECTED",
   /** client side: close() was called */
@@ -420,10 +420,28 @@ export class ChatClient {
     return f.rooms;
   }
 
-  /** Creates a room on the connected node (which becomes its admin). Does not join. */
-  async create(room) {
-    const f = await this._request({type: "create", room}, ["created"]);
-    return {room: f.room, admin: f.admin};
+  /**
+   * Creates a room on the connected node (which becomes its admin), owned by this user; with
+   * {private: true} only the owner and the users it invites may join. Does not join. Resolves with
+   * {room, admin, owner, private}.
+   */
+  async create(room, {private: isPrivate = false} = {}) {
+    const frame = {type: "create", room};
+    if (isPrivate) frame.private = true;
+    const f = await this._request(frame, ["created"]);
+    return {room: f.room, admin: f.admin, owner: f.owner, private: f.private === true};
+  }
+
+  /** Invites a user to a room this user owns (FORBIDDEN otherwise). */
+  async invite(room, user) {
+    await this._request({type: "invite", room, user}, ["invited"]);
+    return {room, user};
+  }
+
+  /** Withdraws an invitation to a room this user owns (FORBIDDEN otherwise). */
+  async uninvite(room, user) {
+    await this._request({type: "uninvite", room, user}, ["uninvited"]);
+    return {room, user};
   }
 
   /**
@@ -540,7 +558,7 @@ export class ChatClient {
     return {room};
   }
 
-  /** Deletes a room (only through its admin node). */
+  /** Deletes a room this user owns (FORBIDDEN otherwise; only through its admin node). */
   async delete(room) {
     await this._request({type: "delete", room}, ["deleted"]);
     return {room};

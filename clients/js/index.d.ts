@@ -4,6 +4,8 @@
 export type ErrorCode =
   | "BAD_REQUEST" | "UNKNOWN_ROOM" | "ROOM_EXISTS" | "NOT_MEMBER" | "ALREADY_MEMBER" | "NOT_ADMIN"
   | "UNAVAILABLE" | "ABORTED" | "TOO_LARGE" | "RATE_LIMITED" | "UNAUTHORIZED" | "TIMEOUT" | "INTERNAL"
+  /** not the room's owner (delete, invite), or a private room without an invitation (join) */
+  | "FORBIDDEN"
   /** the connection dropped while the request was in flight (it may have taken effect) */
   | "DISCONNECTED"
   /** close() was called, or the client failed for good */
@@ -30,7 +32,12 @@ export declare const States: Readonly<Record<"IDLE" | "CONNECTING" | "CONNECTED"
 export interface ClientOptions {
   /** one or several ws:// URLs (e.g. one per node); after a failure the next one is tried */
   urls: string | string[];
+  /** the user name; with a token it must be the token's `sub` */
   user: string;
+  /**
+   * sent in hello: a signed JWT when the gateway requires one (its `sub` is the user). At the
+   * token's expiry the gateway ends the connection (error UNAUTHORIZED "token expired", close 1008).
+   */
   token?: string;
   /** a WHATWG WebSocket class; default globalThis.WebSocket */
   WebSocket?: new (url: string) => WebSocket;
@@ -114,7 +121,9 @@ export declare class ChatClient {
   connect(options?: { connectAttempts?: number }): Promise<{ node: string; user: string }>;
   close(): void;
   rooms(): Promise<RoomInfo[]>;
-  create(room: string): Promise<{ room: string; admin: string }>;
+  create(room: string, options?: { private?: boolean }): Promise<{ room: string; admin: string; owner: string; private: boolean }>;
+  invite(room: string, user: string): Promise<{ room: string; user: string }>;
+  uninvite(room: string, user: string): Promise<{ room: string; user: string }>;
   join(room: string, options?: { last?: number }): Promise<JoinInfo>;
   leave(room: string): Promise<{ room: string }>;
   delete(room: string): Promise<{ room: string }>;

@@ -95,6 +95,19 @@ public interface ChatNode extends AutoCloseable {
   CompletableFuture<Room> createRoom(String name);
 
   /**
+   * Creates a room owned by {@code owner}: only the owner may {@link Room#delete(UserId) delete}
+   * it or edit its invitations, and a private room is joined only by its owner and the users it
+   * {@link Room#invite invites} (others get FORBIDDEN). The owner and visibility are the first
+   * entry of the room's log. Otherwise like {@link #createRoom(String)}.
+   *
+   * @param name the room name
+   * @param owner the creating user
+   * @param privateRoom true for a private room (invitation only), false for a public one
+   * @return the room; fails as {@link #createRoom(String)}, or BAD_REQUEST for a null owner
+   */
+  CompletableFuture<Room> createRoom(String name, UserId owner, boolean privateRoom);
+
+  /**
    * Whether this node may create rooms: it has met all its seeds, or sees a majority of the nodes
    * it knows alive. A node without seeds is ready as soon as it has started (a one-node cluster
    * works). Once true it stays true; each creation still needs a majority (see {@link

@@ -44,5 +44,10 @@ public enum ErrorCode {
   /** A peer speaks a protocol version this node cannot understand. */
   INCOMPATIBLE_PROTOCOL,
   /** A bug or an unexpected failure inside chatmesh; the message says what. */
-  INTERNAL
+  INTERNAL,
+  /**
+   * The user is known but not allowed to do this: only a room's owner deletes it or edits its
+   * invitations; a private room is joined only by its owner and invited users.
+   */
+  FORBIDDEN
 }

@@ -125,4 +125,37 @@ public interface Room {
    * @return completes when the room is deleted everywhere
    */
   CompletableFuture<Void> delete();
+
+  /**
+   * Deletes the room on behalf of {@code by}, who must be its owner (the user who created it with
+   * {@link ChatNode#createRoom(String, UserId, boolean)}); otherwise like {@link #delete()}. Checked
+   * by the administrator, so it holds whichever node a gateway runs on. A room created without an
+   * owner cannot be deleted on behalf of any user (only by the application with {@link
+   * #delete()}).
+   *
+   * @param by the user asking
+   * @return fails with FORBIDDEN if {@code by} is not the owner, else as {@link #delete()}
+   */
+  CompletableFuture<Void> delete(UserId by);
+
+  /**
+   * Invites {@code user} to the room on behalf of {@code by}, who must own it; an invited user may
+   * join a private room. Recorded in the room's log (every node and a restarted admin agree).
+   * Inviting someone already invited does nothing.
+   *
+   * @param by the owner
+   * @param user the user to invite
+   * @return fails with FORBIDDEN (not the owner), UNKNOWN_ROOM, UNAVAILABLE or TIMEOUT
+   */
+  CompletableFuture<Void> invite(UserId by, UserId user);
+
+  /**
+   * Withdraws {@code user}'s invitation on behalf of {@code by}, who must own the room. The user
+   * can no longer join a private room; a current member is not removed.
+   *
+   * @param by the owner
+   * @param user the user whose invitation ends
+   * @return fails with FORBIDDEN (not the owner), UNKNOWN_ROOM, UNAVAILABLE or TIMEOUT
+   */
+  CompletableFuture<Void> uninvite(UserId by, UserId user);
 }

@@ -76,6 +76,9 @@ final class HistoryEntries {
       case JOINED -> HistoryEntry.Kind.JOINED;
       case LEFT -> HistoryEntry.Kind.LEFT;
       case NODE_FAILED -> HistoryEntry.Kind.NODE_FAILED;
+      case SETTINGS -> HistoryEntry.Kind.SETTINGS;
+      case INVITED -> HistoryEntry.Kind.INVITED;
+      case UNINVITED -> HistoryEntry.Kind.UNINVITED;
     };
   }
 
@@ -85,6 +88,9 @@ final class HistoryEntries {
       case JOINED -> EventKind.JOINED;
       case LEFT -> EventKind.LEFT;
       case NODE_FAILED -> EventKind.NODE_FAILED;
+      case SETTINGS -> EventKind.SETTINGS;
+      case INVITED -> EventKind.INVITED;
+      case UNINVITED -> EventKind.UNINVITED;
     };
   }
 }

@@ -9,6 +9,7 @@ import io.chatmesh.NodeId;
 import io.chatmesh.UserId;
 import io.chatmesh.Room;
 import io.chatmesh.RoomSummary;
+import io.chatmesh.UserId;
 import io.chatmesh.membership.FailureDetector;
 import io.chatmesh.metrics.MetricsObserver;
 import io.chatmesh.metrics.NodeMetricsSnapshot;
@@ -211,9 +212,10 @@ public final class NodeEngine implements ChatNode {
       List<Sequenced> recent =
           last == 0 ? List.of() : HistoryEntries.fromStored(history.readBefore(room, Long.MAX_VALUE, settings.dedupWindow()));
       List<UserId> members = last == 0 ? List.of() : HistoryEntries.membersAtEnd(history, room);
+      List<Sequenced> ownership = ownershipEntries(room, last);
       restore.add(() -> {
         RoomState rs = roomState(room, self, sr.epoch());
-        rs.lane.execute(() -> rs.restoreAdmin(last, recent, members));
+        rs.lane.execute(() -> rs.restoreAdmin(last, recent, members, ownership));
         directory.restored(room, sr.epoch());
         log.info("node {} restored room '{}' (epoch {}, last seq {})", self, room, sr.epoch(), last);
       });
@@ -221,6 +223,28 @@ public final class NodeEngine implements ChatNode {
     if (!restore.isEmpty()) {
       CompletableFuture.runAsync(() -> restore.forEach(Runnable::run), nodeLane).join();
     }
+  }
+
+  /**
+   * The ownership entries (owner, visibility, invitations) of a stored room's log, ascending: read
+   * page by page from the start (a restart reads the whole log once per room it administers).
+   */
+  private List<Sequenced> ownershipEntries(String room, long last) {
+    List<Sequenced> out = new ArrayList<>();
+    long after = 0;
+    while (after < last) {
+      List<Sequenced> page = HistoryEntries.fromStored(history.readAfter(room, after, 1000));
+      if (page.isEmpty()) {
+        break;
+      }
+      for (Sequenced e : page) {
+        if (RoomState.isSettings(e.kind())) {
+          out.add(e);
+        }
+      }
+      after = page.get(page.size() - 1).seq();
+    }
+    return out;
   }
 
   /** Runs a history read off the lanes (dropped once the node is closed). */
@@ -270,6 +294,18 @@ public final class NodeEngine implements ChatNode {
 
   @Override
   public CompletableFuture<Room> createRoom(String name) {
+    return create(name, null, false);
+  }
+
+  @Override
+  public CompletableFuture<Room> createRoom(String name, UserId owner, boolean privateRoom) {
+    if (owner == null) {
+      return CompletableFuture.failedFuture(new ChatException(ErrorCode.BAD_REQUEST, "owner must not be null"));
+    }
+    return create(name, owner, privateRoom);
+  }
+
+  private CompletableFuture<Room> create(String name, @Nullable UserId owner, boolean privateRoom) {
     String room;
     try {
       room = Names.checkIdentifier("room name", name);
@@ -308,7 +344,20 @@ public final class NodeEngine implements ChatNode {
         if (e != null) {
           out.completeExceptionally(ChatException.from(e));
         } else if (r.outcome() == Outcome.COMMITTED) {
-          out.complete(new RoomHandle(this, room, self));
+          if (owner == null) {
+            out.complete(new RoomHandle(this, room, self));
+            return;
+          }
+          RoomState rs = roomState(room, self, 1);
+          CompletableFuture<Void> recorded = new CompletableFuture<>();
+          rs.lane.execute(() -> rs.adminInitSettings(owner, privateRoom, recorded));
+          recorded.whenComplete((v, x) -> {
+            if (x != null) {
+              out.completeExceptionally(ChatException.from(x));
+            } else {
+              out.complete(new RoomHandle(this, room, self));
+            }
+          });
         } else {
           out.completeExceptionally(r.failure(ErrorCode.UNAVAILABLE, "could not reserve room name '" + room + "'"));
         }

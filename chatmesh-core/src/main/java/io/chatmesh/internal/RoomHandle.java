@@ -112,7 +112,34 @@ final class RoomHandle implements Room {
   @Override
   public CompletableFuture<Void> delete() {
     CompletableFuture<Void> out = new CompletableFuture<>();
-    onLane(out, RoomState::delete);
+    onLane(out, (rs, f) -> rs.delete(null, f));
+    return out;
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(UserId by) {
+    CompletableFuture<Void> out = new CompletableFuture<>();
+    if (require(by, "by", out)) {
+      onLane(out, (rs, f) -> rs.delete(by, f));
+    }
+    return out;
+  }
+
+  @Override
+  public CompletableFuture<Void> invite(UserId by, UserId user) {
+    return invitation(by, user, true);
+  }
+
+  @Override
+  public CompletableFuture<Void> uninvite(UserId by, UserId user) {
+    return invitation(by, user, false);
+  }
+
+  private CompletableFuture<Void> invitation(UserId by, UserId user, boolean invite) {
+    CompletableFuture<Void> out = new CompletableFuture<>();
+    if (require(by, "by", out) && require(user, "user", out)) {
+      onLane(out, (rs, f) -> rs.invite(by, user, invite, f));
+    }
     return out;
   }
 

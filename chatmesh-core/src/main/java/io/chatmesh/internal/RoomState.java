@@ -19,6 +19,7 @@ import io.chatmesh.wire.EventKind;
 import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.HistoryRequest;
 import io.chatmesh.wire.InfoRequest;
+import io.chatmesh.wire.InviteRequest;
 import io.chatmesh.wire.JoinRequest;
 import io.chatmesh.wire.LeaveRequest;
 import io.chatmesh.wire.Lost;
@@ -35,6 +36,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -125,6 +127,13 @@ final class RoomState {
   private final ArrayDeque<HeldSend> held = new ArrayDeque<>();
   private final Set<HeldKey> heldKeys = new HashSet<>();
   private boolean recheckScheduled;
+  /**
+   * Ownership (admin role), rebuilt from the log's SETTINGS/INVITED/UNINVITED entries: the owner
+   * (null for a room created without one), whether the room is private, and who is invited.
+   */
+  private @Nullable UserId owner;
+  private boolean privateRoom;
+  private final Set<UserId> invited = new HashSet<>();
 
   // ---- member role
   private final LinkedHashMap<UserId, Local> locals = new LinkedHashMap<>();
@@ -182,9 +191,12 @@ final class RoomState {
    * user of {@code formerMembers} (members by the stored log) gets a NODE_FAILED entry, so the log
    * ends their membership before any new join (their nodes tell them REMOVED when they resync).
    */
-  void restoreAdmin(long lastSeq, List<Sequenced> recent, List<UserId> formerMembers) {
+  void restoreAdmin(long lastSeq, List<Sequenced> recent, List<UserId> formerMembers, List<Sequenced> settings) {
     lane.assertCurrent();
     isAdmin = true;
+    for (Sequenced e : settings) {
+      applySettings(e);
+    }
     Sequencer s = engine.settings.sequencers().create(epoch, lastSeq, engine.settings.dedupWindow());
     for (Sequenced e : recent) {
       if (e.clientMessageId() != null) {
@@ -196,6 +208,92 @@ final class RoomState {
       persist(sequence(EventKind.NODE_FAILED, u, "", null), null, null, null);
     }
     released = lastSeq;
+  }
+
+  // ================================================================ ownership (admin role)
+
+  /** Whether an entry of this kind changes the room's ownership settings (and is no room event). */
+  static boolean isSettings(EventKind kind) {
+    return kind == EventKind.SETTINGS || kind == EventKind.INVITED || kind == EventKind.UNINVITED;
+  }
+
+  /** Applies a SETTINGS, INVITED or UNINVITED entry to the admin's ownership state. */
+  private void applySettings(Sequenced e) {
+    switch (e.kind()) {
+      case SETTINGS -> {
+        owner = e.user();
+        privateRoom = e.text().equals("private");
+      }
+      case INVITED -> invited.add(e.user());
+      case UNINVITED -> invited.remove(e.user());
+      default -> { }
+    }
+  }
+
+  /**
+   * Records the room's creator as its owner, and whether the room is private, as the room's first
+   * entry (admin role, right after the creation committed); {@code done} completes once durable.
+   */
+  void adminInitSettings(UserId creator, boolean isPrivate, CompletableFuture<Void> done) {
+    lane.assertCurrent();
+    becomeAdmin();
+    Sequenced e = sequence(EventKind.SETTINGS, creator, isPrivate ? "private" : "public", null);
+    applySettings(e);
+    persist(e, null, r -> {
+      if (r.error() == null) {
+        done.complete(null);
+      } else {
+        done.completeExceptionally(new ChatException(r.error(), r.message()));
+      }
+    }, new Reply(0, null, "", epoch, e.seq(), false, List.of()));
+  }
+
+  /** Invites or uninvites {@code user} on behalf of {@code by}, who must own the room. */
+  void adminInvite(UserId by, UserId user, boolean invite, long requestId, Consumer<Reply> reply) {
+    lane.assertCurrent();
+    Reply refused = refuseWrites(requestId);
+    if (refused != null) {
+      reply.accept(refused);
+      return;
+    }
+    if (owner == null || !owner.equals(by)) {
+      reply.accept(Reply.error(requestId, ErrorCode.FORBIDDEN, notOwner(by, invite ? "invite users to it" : "withdraw invitations")));
+      return;
+    }
+    if (invite == invited.contains(user)) {
+      reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.of())); // already so
+      return;
+    }
+    Sequenced e = sequence(invite ? EventKind.INVITED : EventKind.UNINVITED, user, "", null);
+    applySettings(e);
+    persist(e, null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.of()));
+  }
+
+  private String notOwner(UserId by, String what) {
+    return owner == null
+        ? "room '" + name + "' has no owner; no user may " + what
+        : "only the owner of room '" + name + "' (" + owner + ") may " + what + ", not " + by;
+  }
+
+  /** Member side of {@link #adminInvite}: asks the admin (or is it). */
+  void invite(UserId by, UserId user, boolean invite, CompletableFuture<Void> out) {
+    if (!checkUsable(out, true)) {
+      return;
+    }
+    if (isAdmin) {
+      adminInvite(by, user, invite, 0, r -> completeVoid(r, null, out));
+    } else {
+      forward(id -> new InviteRequest(id, name, by, user, invite), (r, e) -> completeVoid(r, e, out));
+    }
+  }
+
+  private static void completeVoid(@Nullable Reply r, @Nullable Throwable e, CompletableFuture<Void> out) {
+    ChatException error = error(r, e);
+    if (error != null) {
+      out.completeExceptionally(error);
+    } else {
+      out.complete(null);
+    }
   }
 
   // ================================================================ member role: API
@@ -242,6 +340,9 @@ final class RoomState {
       }
       new HistoryCatchUp(user, local, r, out, delivery.nextExpected()).start();
       return;
+    }
+    if (r.duplicate() && locals.get(user) == local && !local.active) {
+      local.active = true; // already a member (through another node): no JOINED entry will come
     }
     if (local.held == null || locals.get(user) != local) {
       out.complete(new Joined(name, admin, r.epoch(), r.seq(), r.members(), true));
@@ -338,7 +439,10 @@ final class RoomState {
               if (s.seq() > expected) {
                 lost(expected, s.seq() - 1);
               }
-              safeCall(local, toEvent(s));
+              RoomEvent event = toEvent(s);
+              if (event != null) {
+                safeCall(local, event);
+              }
               expected = s.seq() + 1;
             }
             if (h.entries().isEmpty() || h.entries().get(h.entries().size() - 1).seq() >= upTo - 1) {
@@ -554,7 +658,7 @@ final class RoomState {
         });
   }
 
-  void delete(CompletableFuture<Void> out) {
+  void delete(@Nullable UserId by, CompletableFuture<Void> out) {
     lane.assertCurrent();
     if (deleted) {
       out.completeExceptionally(unknownRoom());
@@ -565,6 +669,10 @@ final class RoomState {
           new ChatException(
               ErrorCode.NOT_ADMIN,
               "room '" + name + "' is administered by node " + admin + "; only that node can delete it, not " + engine.self));
+      return;
+    }
+    if (by != null && (owner == null || !owner.equals(by))) {
+      out.completeExceptionally(new ChatException(ErrorCode.FORBIDDEN, notOwner(by, "delete it")));
       return;
     }
     if (deleting) {
@@ -597,14 +705,24 @@ final class RoomState {
       reply.accept(refused);
       return;
     }
+    if (privateRoom && !user.equals(owner) && !invited.contains(user)) {
+      reply.accept(Reply.error(requestId, ErrorCode.FORBIDDEN,
+          "room '" + name + "' is private: only its owner and invited users may join, not " + user));
+      return;
+    }
     Member m = members.get(user);
     if (m != null) {
-      if (m.node.equals(from)) {
+      if (m.nodes.contains(from)) {
         whenDurable(m.joinSeq, reply, new Reply(requestId, null, "", epoch, m.joinSeq, true, List.copyOf(members.keySet())));
         return;
       }
-      reply.accept(Reply.error(
-          requestId, ErrorCode.ALREADY_MEMBER, "user " + user + " is already a member of room '" + name + "' through node " + m.node));
+      // the same user through one more node (another device): member events are per user, so no
+      // JOINED entry; the node receives every entry from the next seq on, and the history below it
+      // once that is durable
+      m.nodes.add(from);
+      memberNodes.merge(from, 1, Integer::sum);
+      long last = released + pending.size();
+      whenDurable(last, reply, new Reply(requestId, null, "", epoch, last + 1, true, List.copyOf(members.keySet())));
       return;
     }
     int limit = engine.settings.maxMembersPerRoom();
@@ -615,7 +733,7 @@ final class RoomState {
     }
     memberNodes.merge(from, 1, Integer::sum);
     Sequenced e = sequence(EventKind.JOINED, user, "", null);
-    members.put(user, new Member(user, from, e.seq()));
+    members.put(user, new Member(user, new LinkedHashSet<>(List.of(from)), e.seq()));
     engine.directory.memberCountChanged(name, members.size());
     persist(e, null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
   }
@@ -623,7 +741,7 @@ final class RoomState {
   void adminLeave(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
     lane.assertCurrent();
     Member m = members.get(user);
-    if (m == null || !m.node.equals(from)) {
+    if (m == null || !m.nodes.contains(from)) {
       reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.copyOf(members.keySet()))); // idempotent retry
       return;
     }
@@ -632,10 +750,16 @@ final class RoomState {
       reply.accept(refused);
       return;
     }
+    if (m.nodes.size() > 1) {
+      // still a member through another node: no LEFT entry (member events are per user)
+      removeMemberNode(user, m, from);
+      reply.accept(new Reply(requestId, null, "", epoch, 0, false, List.copyOf(members.keySet())));
+      return;
+    }
     Sequenced e = sequence(EventKind.LEFT, m.user, "", null);
     removeMember(user, m);
     // the leaver's node still gets its LEFT entry, although it is no longer a member node
-    persist(e, m.node, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
+    persist(e, from, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
   }
 
   /**
@@ -729,7 +853,7 @@ final class RoomState {
       return;
     }
     Member m = members.get(r.user());
-    if (m == null || !m.node.equals(from)) {
+    if (m == null || !m.nodes.contains(from)) {
       reply.accept(Reply.error(id, ErrorCode.NOT_MEMBER, "user " + r.user() + " is not a member of room '" + name + "'"));
       return;
     }
@@ -815,7 +939,7 @@ final class RoomState {
     List<UserId> still = new ArrayList<>();
     for (UserId u : r.users()) {
       Member m = members.get(u);
-      if (m != null && m.node.equals(from)) {
+      if (m != null && m.nodes.contains(from)) {
         still.add(u);
       }
     }
@@ -1076,8 +1200,16 @@ final class RoomState {
 
   private void removeMember(UserId user, Member m) {
     members.remove(user);
-    memberNodes.computeIfPresent(m.node, (k, v) -> v <= 1 ? null : v - 1);
+    for (NodeId n : m.nodes) {
+      memberNodes.computeIfPresent(n, (k, v) -> v <= 1 ? null : v - 1);
+    }
     engine.directory.memberCountChanged(name, members.size());
+  }
+
+  /** {@code user} stays a member through its other nodes, no longer through {@code node}. */
+  private void removeMemberNode(UserId user, Member m, NodeId node) {
+    m.nodes.remove(node);
+    memberNodes.computeIfPresent(node, (k, v) -> v <= 1 ? null : v - 1);
   }
 
   private Sequencer sequencer() {
@@ -1178,7 +1310,10 @@ final class RoomState {
         case NODE_FAILED -> removeAfter = s.user();
         default -> {}
       }
-      fire(toEvent(s), false);
+      RoomEvent event = toEvent(s);
+      if (event != null) {
+        fire(event, false);
+      }
       if (removeAfter != null) {
         locals.remove(removeAfter, activeLocal(removeAfter));
       }
@@ -1194,9 +1329,10 @@ final class RoomState {
     return l != null && l.active ? l : null;
   }
 
-  /** The listener's view of a log entry. */
-  private RoomEvent toEvent(Sequenced s) {
+  /** The listener's view of a log entry; null for an ownership entry (no event for listeners). */
+  private @Nullable RoomEvent toEvent(Sequenced s) {
     return switch (s.kind()) {
+      case SETTINGS, INVITED, UNINVITED -> null;
       case MESSAGE -> new ChatMessage(name, s.epoch(), s.seq(), s.user(), s.text(), s.clientMessageId(), s.timestamp());
       case JOINED -> new RoomEvent.MemberJoined(name, s.epoch(), s.seq(), s.user(), s.timestamp());
       case LEFT -> new RoomEvent.MemberLeft(name, s.epoch(), s.seq(), s.user(), RoomEvent.LeaveReason.LEFT, s.timestamp());
@@ -1246,7 +1382,10 @@ final class RoomState {
     lane.assertCurrent();
     if (isAdmin) {
       for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
-        if (e.getValue().node.equals(node)) {
+        Member m = e.getValue();
+        if (m.nodes.contains(node) && m.nodes.size() > 1) {
+          removeMemberNode(e.getKey(), m, node); // still connected through another node
+        } else if (m.nodes.contains(node)) {
           Sequenced s = sequence(EventKind.NODE_FAILED, e.getKey(), "", null);
           removeMember(e.getKey(), e.getValue());
           // sent to the node too: it may still hear this admin (one-way loss, a stalled link), and
@@ -1463,7 +1602,12 @@ final class RoomState {
   }
 
   /** A member as the admin knows it; {@code user} is the instance put into the room's entries. */
-  private record Member(UserId user, NodeId node, long joinSeq) {}
+  /**
+   * A member of the room (admin role): the nodes through which the user is connected (several
+   * devices may join through several nodes; it stays a member until the last one leaves) and the
+   * seq of its JOINED entry.
+   */
+  private record Member(UserId user, Set<NodeId> nodes, long joinSeq) {}
 
   private static final class Local {
     final RoomListener listener;

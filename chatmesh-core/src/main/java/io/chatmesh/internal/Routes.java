@@ -9,6 +9,7 @@ import io.chatmesh.wire.Hello;
 import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.HistoryRequest;
 import io.chatmesh.wire.InfoRequest;
+import io.chatmesh.wire.InviteRequest;
 import io.chatmesh.wire.JoinRequest;
 import io.chatmesh.wire.LeaveRequest;
 import io.chatmesh.wire.Lost;
@@ -53,6 +54,8 @@ final class Routes {
             (rs, from, r) -> rs.adminSend(from, r, reply -> e.send(from, reply)))
         .onAdminRoom(JoinRequest.class, JoinRequest::room, JoinRequest::requestId,
             (rs, from, r) -> rs.adminJoin(from, r.user(), r.requestId(), reply -> e.send(from, reply)))
+        .onAdminRoom(InviteRequest.class, InviteRequest::room, InviteRequest::requestId,
+            (rs, from, r) -> rs.adminInvite(r.by(), r.user(), r.invite(), r.requestId(), reply -> e.send(from, reply)))
         .onAdminRoom(LeaveRequest.class, LeaveRequest::room, LeaveRequest::requestId,
             (rs, from, r) -> rs.adminLeave(from, r.user(), r.requestId(), reply -> e.send(from, reply)))
         .onAdminRoom(InfoRequest.class, InfoRequest::room, InfoRequest::requestId,

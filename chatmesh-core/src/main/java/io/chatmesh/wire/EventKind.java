@@ -9,5 +9,11 @@ public enum EventKind {
   /** A user left on request. */
   LEFT,
   /** A user was removed because its node was declared dead. */
-  NODE_FAILED
+  NODE_FAILED,
+  /** The room's settings: {@code user} is its owner, {@code text} is "private" or "public". */
+  SETTINGS,
+  /** The owner invited {@code user} to the (private) room. */
+  INVITED,
+  /** The owner withdrew {@code user}'s invitation. */
+  UNINVITED
 }

@@ -13,6 +13,7 @@ public sealed interface WireMessage
         Decision,
         DecisionQuery,
         JoinRequest,
+        InviteRequest,
         LeaveRequest,
         SendRequest,
         InfoRequest,

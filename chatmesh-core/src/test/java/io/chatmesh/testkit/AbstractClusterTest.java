@@ -679,7 +679,9 @@ public abstract class AbstractClusterTest {
     assertThat(failure(r2.send(user("carol"), "not joined")).code()).isEqualTo(ErrorCode.NOT_MEMBER);
     assertThat(failure(r1.send(user("bob"), "bob is on n2, not n1")).code()).isEqualTo(ErrorCode.NOT_MEMBER);
     assertThat(failure(r2.join(user("bob"), new Recorder())).code()).isEqualTo(ErrorCode.ALREADY_MEMBER);
-    assertThat(failure(r1.join(user("bob"), new Recorder())).code()).isEqualTo(ErrorCode.ALREADY_MEMBER);
+    // bob through a second node too (another device): allowed, no new entry, and leaving there keeps him a member
+    result(r1.join(user("bob"), new Recorder()));
+    result(r1.leave(user("bob")));
     assertThat(failure(r2.join(user("zed"), null)).code()).isEqualTo(ErrorCode.BAD_REQUEST);
     assertThat(failure(r2.leave(user("carol"))).code()).isEqualTo(ErrorCode.NOT_MEMBER);
     assertThat(failure(r2.delete()).code()).isEqualTo(ErrorCode.NOT_ADMIN);
@@ -691,6 +693,116 @@ public abstract class AbstractClusterTest {
     result(r2.send(user("bob"), "still fine"));
     awaitUntil("delivered", () -> rec.texts().size() == 2);
     assertThat(rec.texts()).containsExactly("ok", "still fine");
+  }
+
+  // ================================================================ 8b. one user, several nodes
+
+  @Test
+  void oneUserOnTwoNodesReceivesEverythingOnBothAndMemberEventsArePerUser() throws Exception {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("devices"));
+    Room onN2 = room(c.node("n2"), "devices");
+    Room onN3 = room(c.node("n3"), "devices");
+    Room onN1 = room(c.node("n1"), "devices");
+    Recorder laptop = new Recorder();
+    Recorder phone = new Recorder();
+    Recorder bob = new Recorder();
+    result(onN1.join(user("bob"), bob));
+    Joined first = result(onN2.join(user("alice"), laptop));
+    // before: ALREADY_MEMBER, so whoever joined first as "alice" locked the real alice out
+    Joined second = result(onN3.join(user("alice"), phone));
+    assertThat(second.members()).containsExactlyInAnyOrder(user("alice"), user("bob"));
+    assertThat(second.seq()).isGreaterThan(first.seq());
+
+    result(onN1.send(user("bob"), "hi alice"));
+    result(onN2.send(user("alice"), "from the laptop"));
+    result(onN3.send(user("alice"), "from the phone"));
+    awaitUntil("both devices got all three", () -> laptop.texts().size() == 3 && phone.texts().size() == 3);
+    assertThat(laptop.texts()).containsExactly("hi alice", "from the laptop", "from the phone");
+    assertThat(phone.texts()).containsExactly("hi alice", "from the laptop", "from the phone");
+    awaitUntil("bob got all three", () -> bob.texts().size() == 3);
+    // one MemberJoined for alice, not one per device
+    assertThat(bob.of(RoomEvent.MemberJoined.class)).extracting(RoomEvent.MemberJoined::user).containsExactly(user("bob"), user("alice"));
+
+    // the phone leaves: alice is still a member (through the laptop), nobody is told she left
+    result(onN3.leave(user("alice")));
+    result(onN1.send(user("bob"), "still there?"));
+    awaitUntil("laptop got it", () -> laptop.texts().size() == 4);
+    assertThat(bob.of(RoomEvent.MemberLeft.class)).isEmpty();
+    assertThat(phone.texts()).hasSize(3);
+    assertThat(failure(onN3.send(user("alice"), "gone")).code()).isEqualTo(ErrorCode.NOT_MEMBER);
+    assertThat(result(onN1.info()).members()).contains(user("alice"));
+
+    // the last device leaves: now one MemberLeft
+    result(onN2.leave(user("alice")));
+    awaitUntil("bob told once", () -> bob.of(RoomEvent.MemberLeft.class).size() == 1);
+    assertThat(result(onN1.info()).members()).containsExactly(user("bob"));
+  }
+
+  @Test
+  void aFailedNodeOnlyRemovesTheUserWhenItWasTheirLastNode() throws Exception {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("devices"));
+    Recorder laptop = new Recorder();
+    Recorder phone = new Recorder();
+    result(room(c.node("n2"), "devices").join(user("alice"), laptop));
+    result(room(c.node("n3"), "devices").join(user("alice"), phone));
+    c.crash("n3");
+    awaitDeclaredDead(c, "n3");
+    Room onN1 = room(c.node("n1"), "devices");
+    assertThat(result(onN1.info()).members()).containsExactly(user("alice"));
+    result(room(c.node("n2"), "devices").send(user("alice"), "laptop still works"));
+    awaitUntil("laptop got it", () -> laptop.texts().contains("laptop still works"));
+    assertThat(laptop.of(RoomEvent.MemberLeft.class)).isEmpty();
+  }
+
+  // ================================================================ 8c. owners and private rooms (as a hostile user)
+
+  @Test
+  void onlyTheOwnerDeletesTheRoomEvenFromTheAdminNode() throws Exception {
+    InMemoryCluster c = cluster(2);
+    Room created = result(c.node("n1").createRoom("owned", user("alice"), false));
+    Room onN1 = room(c.node("n1"), "owned");
+    // mallory, connected to the admin node, is not the owner: refused (before: the room was deleted)
+    ChatException refused = failure(onN1.delete(user("mallory")));
+    assertThat(refused.code()).isEqualTo(ErrorCode.FORBIDDEN);
+    assertThat(refused.getMessage()).contains("alice");
+    assertThat(c.node("n2").room("owned")).isPresent();
+    // nor may mallory edit the invitations, from any node
+    assertThat(failure(room(c.node("n2"), "owned").invite(user("mallory"), user("eve"))).code()).isEqualTo(ErrorCode.FORBIDDEN);
+    result(created.delete(user("alice")));
+    awaitUntil("gone everywhere", () -> c.node("n2").room("owned").isEmpty());
+  }
+
+  @Test
+  void aPrivateRoomIsJoinedOnlyByItsOwnerAndInvitedUsers() throws Exception {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("secret", user("alice"), true));
+    Room onN2 = room(c.node("n2"), "secret");
+    Room onN3 = room(c.node("n3"), "secret");
+    Recorder alice = new Recorder();
+    result(onN2.join(user("alice"), alice));
+    // mallory is not invited: refused wherever she joins (before: she joined)
+    ChatException refused = failure(onN3.join(user("mallory"), new Recorder()));
+    assertThat(refused.code()).isEqualTo(ErrorCode.FORBIDDEN);
+    assertThat(refused.getMessage()).contains("private");
+    assertThat(failure(room(c.node("n1"), "secret").join(user("mallory"), new Recorder())).code()).isEqualTo(ErrorCode.FORBIDDEN);
+    assertThat(failure(onN3.invite(user("mallory"), user("mallory"))).code()).isEqualTo(ErrorCode.FORBIDDEN);
+
+    // the owner invites bob (from another node than the admin); bob joins and talks
+    result(onN2.invite(user("alice"), user("bob")));
+    result(onN2.invite(user("alice"), user("bob"))); // again: nothing changes
+    Recorder bob = new Recorder();
+    result(onN3.join(user("bob"), bob));
+    result(onN3.send(user("bob"), "thanks for the invite"));
+    awaitUntil("alice got it", () -> alice.texts().contains("thanks for the invite"));
+    // ownership entries are no room events
+    assertThat(alice.events()).allMatch(e -> e instanceof RoomEvent.MemberJoined || e instanceof ChatMessage);
+
+    // withdrawn: carol was invited, then not; she cannot join
+    result(onN2.invite(user("alice"), user("carol")));
+    result(onN2.uninvite(user("alice"), user("carol")));
+    assertThat(failure(onN3.join(user("carol"), new Recorder())).code()).isEqualTo(ErrorCode.FORBIDDEN);
   }
 
   // ================================================================ 9. concurrency

@@ -11,6 +11,7 @@ import io.chatmesh.wire.Goodbye;
 import io.chatmesh.wire.Heartbeat;
 import io.chatmesh.wire.Hello;
 import io.chatmesh.wire.InfoRequest;
+import io.chatmesh.wire.InviteRequest;
 import io.chatmesh.wire.JoinRequest;
 import io.chatmesh.wire.LeaveRequest;
 import io.chatmesh.wire.HistoryReply;
@@ -63,6 +64,7 @@ public final class WireSamples {
         new Decision("n1-43", false),
         new DecisionQuery("n1-44"),
         new JoinRequest(1, "general", alice),
+        new InviteRequest(1, "general", alice, UserId.of("bob"), true),
         new LeaveRequest(2, "general", bob),
         new SendRequest(Long.MAX_VALUE, "general", alice, "cm-1", "hello, 世界"),
         new InfoRequest(4, "general"),

@@ -9,7 +9,9 @@ import io.chatmesh.JoinOptions;
 import io.chatmesh.Joined;
 import io.chatmesh.Room;
 import io.chatmesh.RoomEvent;
+import io.chatmesh.RoomListener;
 import io.chatmesh.UserId;
+import io.chatmesh.time.ChatClock;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,6 +28,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -50,7 +54,7 @@ import org.slf4j.LoggerFactory;
 final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   private static final int MAX_ID_LENGTH = 128;
-  static final String TYPES = "hello, rooms, create, join, leave, send, delete, history";
+  static final String TYPES = "hello, rooms, create, join, leave, send, delete, invite, uninvite, history";
 
   private final WebSocketGateway.Settings settings;
   private final WebSocketGateway gateway;
@@ -70,6 +74,8 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private boolean closing;
   private boolean inactive;
   private @Nullable UserId user;
+  /** Ends the connection when its credential expires; null without one. */
+  private ChatClock.@Nullable Cancellable expiry;
   private long queuedBytes;
   private final Map<String, Membership> rooms = new HashMap<>();
 
@@ -80,8 +86,10 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   /** A room this connection joined (or is joining). */
-  private static final class Membership {
+  private final class Membership {
     final Room room;
+    /** This connection's listener in the user's shared membership of the room ({@link SharedJoins}). */
+    final RoomListener listener = event -> onRoomEvent(this, event);
     boolean joining = true;
     /** Seq of this membership's own join; events below it are history the client asked for. */
     long joinedSeq = Long.MAX_VALUE;
@@ -176,12 +184,16 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     inactive = true;
     closing = true;
     UserId u = user;
+    ChatClock.Cancellable x = expiry;
+    if (x != null) {
+      x.cancel();
+    }
     if (u != null) {
-      gateway.releaseUser(u.value(), this);
+      gateway.removeUser(u.value(), this);
       gateway.userLimits().disconnect(u.value());
       for (Membership m : rooms.values()) {
         if (!m.joining) {
-          leaveQuietly(m.room, u);
+          leaveQuietly(m, u);
         }
         // a join still in flight is left when it completes (see join)
       }
@@ -245,6 +257,8 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
         case "leave" -> leave(request, id);
         case "send" -> sendMessage(request, id);
         case "delete" -> delete(request, id);
+        case "invite" -> invite(request, id, true);
+        case "uninvite" -> invite(request, id, false);
         case "history" -> history(request, id);
         default -> throw bad("unknown type '" + truncate(type) + "'; expected one of: " + TYPES);
       }
@@ -277,47 +291,76 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   private void hello(JsonNode request, @Nullable JsonNode id) {
-    String name = requiredString(request, "user");
-    UserId u = UserId.of(name);
+    String name = optionalString(request, "user");
+    UserId requested = name == null ? null : UserId.of(name);
     if (user != null) {
       throw bad("already signed in as '" + user + "'; open a new connection for another user");
     }
     String token = optionalString(request, "token");
-    boolean ok;
+    Authentication auth;
     try {
-      ok = settings.authenticator.authenticate(u, token);
+      auth = settings.authenticator.authenticate(requested, token);
+    } catch (ChatException e) {
+      refuse(requested, e.code() == ErrorCode.UNAUTHORIZED ? e.detail() : e.code() + ": " + e.detail(), id);
+      return;
     } catch (RuntimeException e) {
-      log.warn("authenticator failed for user {}; refusing", u, e);
-      ok = false;
-    }
-    if (!ok) {
-      log.info("refused user {} from {}", u, channel().remoteAddress());
-      sendError(ErrorCode.UNAUTHORIZED.name(), "user '" + u + "' is not allowed to connect", id);
-      closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "unauthorized");
+      log.warn("authenticator failed for user {}; refusing", requested, e);
+      refuse(requested, "authentication failed", id);
       return;
     }
-    if (!gateway.claimUser(u.value(), this)) {
-      throw bad("user '" + u + "' is already connected to node " + settings.node.id());
+    long now = settings.clock.millis();
+    Instant expires = auth.expiresAt();
+    if (expires != null && expires.toEpochMilli() <= now) {
+      refuse(auth.user(), "token expired", id);
+      return;
     }
+    UserId u = auth.user();
     try {
-      gateway.userLimits().connect(u.value());
+      gateway.userLimits().connect(u.value()); // connections per user (maxConnectionsPerUser)
     } catch (ChatException e) {
-      gateway.releaseUser(u.value(), this);
       sendError(e.code().name(), e.detail(), id);
       closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "too many connections");
       return;
     }
     user = u;
+    gateway.addUser(u.value(), this);
+    if (expires != null) {
+      expiry = settings.clock.schedule(
+          Duration.ofMillis(expires.toEpochMilli() - now), () -> onLoop(this::expired));
+    }
     send(Frames.welcome(settings.node.id().value(), u.value(), id));
+  }
+
+  private void refuse(@Nullable UserId requested, String why, @Nullable JsonNode id) {
+    log.info("refused user {} from {}: {}", requested, channel().remoteAddress(), truncate(why));
+    sendError(ErrorCode.UNAUTHORIZED.name(), why, id);
+    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "unauthorized");
+  }
+
+  /** The credential of this connection ran out: tell the client and end the connection. */
+  private void expired() {
+    if (closing) {
+      return;
+    }
+    log.info("user {} on {}: token expired, closing the connection", user, channel().remoteAddress());
+    sendError(ErrorCode.UNAUTHORIZED.name(), "token expired", null);
+    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "token expired");
   }
 
   private void create(JsonNode request, @Nullable JsonNode id) {
     String name = requiredString(request, "room");
-    String u = currentUser().value();
+    JsonNode priv = request.get("private");
+    if (priv != null && !priv.isNull() && !priv.isBoolean()) {
+      throw bad("field 'private' must be true or false");
+    }
+    boolean isPrivate = priv != null && priv.asBoolean(false);
+    UserId owner = currentUser();
+    String u = owner.value();
     gateway.userLimits().reserveRoom(u, name, r -> settings.node.room(r).isPresent());
-    CompletableFuture<Room> f = settings.node.createRoom(name);
+    CompletableFuture<Room> f = settings.node.createRoom(name, owner, isPrivate);
     f.whenComplete((room, failure) -> gateway.userLimits().createDone(u, name, failure == null));
-    reply(f, id, (room, x) -> send(Frames.created(room.name(), room.admin().value(), id)));
+    reply(f, id,
+        (room, x) -> send(Frames.created(room.name(), room.admin().value(), owner.value(), isPrivate, id)));
   }
 
   private void join(JsonNode request, @Nullable JsonNode id) {
@@ -332,12 +375,12 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     rooms.put(room.name(), m);
     CompletableFuture<Joined> f;
     try {
-      f = room.join(u, event -> onRoomEvent(m, event), options);
+      f = gateway.joins.join(room, u, options, m.listener);
     } catch (RuntimeException e) {
       rooms.remove(room.name(), m);
       throw e;
     }
-    whenDone(f, (joined, failure) -> {
+    whenDone(f, () -> leaveQuietly(m, u), (joined, failure) -> {
       if (failure != null) {
         rooms.remove(room.name(), m);
         ChatException ce = ChatException.from(failure);
@@ -345,7 +388,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
         return;
       }
       if (inactive) {
-        leaveQuietly(room, u); // the connection closed while the join was in flight
+        leaveQuietly(m, u); // the connection closed while the join was in flight
         return;
       }
       if (rooms.get(room.name()) != m) {
@@ -417,7 +460,12 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     if (m != null && m.joining) {
       throw bad("the join of room '" + room.name() + "' is still in progress; leave after 'joined'");
     }
-    reply(room.leave(currentUser()), id, (v, x) -> {
+    UserId u = currentUser();
+    if (m == null) {
+      // the user may be in the room through another connection: that one stays
+      throw new ChatException(ErrorCode.NOT_MEMBER, "this connection has not joined room '" + room.name() + "'");
+    }
+    reply(gateway.joins.leave(room, u, m.listener), id, (v, x) -> {
       rooms.remove(room.name());
       send(Frames.left(room.name(), id));
     });
@@ -439,10 +487,20 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private void delete(JsonNode request, @Nullable JsonNode id) {
     String name = requiredString(request, "room");
     Room room = room(name);
-    reply(room.delete(), id, (v, x) -> {
+    reply(room.delete(currentUser()), id, (v, x) -> {
       rooms.remove(room.name());
       send(Frames.deleted(room.name(), null, id));
     });
+  }
+
+  /** The room's owner invites a user (or withdraws the invitation); the admin checks ownership. */
+  private void invite(JsonNode request, @Nullable JsonNode id, boolean invite) {
+    String name = requiredString(request, "room");
+    UserId who = UserId.of(requiredString(request, "user"));
+    Room room = room(name);
+    UserId me = currentUser();
+    reply(invite ? room.invite(me, who) : room.uninvite(me, who), id,
+        (v, x) -> send(Frames.invited(invite ? "invited" : "uninvited", room.name(), who.value(), id)));
   }
 
   // ------------------------------------------------------------------ room events
@@ -527,15 +585,14 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   /** Runs {@code action} on the event loop when {@code future} completes. */
   private <T> void whenDone(CompletableFuture<T> future, BiConsumer<@Nullable T, @Nullable Throwable> action) {
+    whenDone(future, () -> { }, action);
+  }
+
+  /** Like {@link #whenDone(CompletableFuture, BiConsumer)}; {@code ifLoopGone} runs after a success the loop can no longer take. */
+  private <T> void whenDone(CompletableFuture<T> future, Runnable ifLoopGone, BiConsumer<@Nullable T, @Nullable Throwable> action) {
     future.whenComplete((v, t) -> {
-      if (!onLoop(() -> action.accept(v, t)) && t == null && v instanceof Joined j) {
-        // event loop gone (gateway closed) with a join that succeeded: do not leave a ghost member
-        UserId u = user;
-        settings.node.room(j.room()).ifPresent(r -> {
-          if (u != null) {
-            leaveQuietly(r, u);
-          }
-        });
+      if (!onLoop(() -> action.accept(v, t)) && t == null) {
+        ifLoopGone.run(); // event loop gone (gateway closed) after a join succeeded: no ghost member
       }
     });
   }
@@ -555,10 +612,10 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
   }
 
-  private void leaveQuietly(Room room, UserId u) {
-    room.leave(u).whenComplete((v, t) -> {
+  private void leaveQuietly(Membership m, UserId u) {
+    gateway.joins.leave(m.room, u, m.listener).whenComplete((v, t) -> {
       if (t != null) {
-        log.debug("could not leave room {} for disconnected user {}: {}", room.name(), u, t.toString());
+        log.debug("could not leave room {} for disconnected user {}: {}", m.room.name(), u, t.toString());
       }
     });
   }

@@ -81,10 +81,20 @@ final class Frames {
     return n;
   }
 
-  static ObjectNode created(String room, String admin, @Nullable JsonNode id) {
+  static ObjectNode created(String room, String admin, String owner, boolean isPrivate, @Nullable JsonNode id) {
     ObjectNode n = frame("created", id);
     n.put("room", room);
     n.put("admin", admin);
+    n.put("owner", owner);
+    n.put("private", isPrivate);
+    return n;
+  }
+
+  /** The reply to {@code invite} ({@code type} "invited") or {@code uninvite} ("uninvited"). */
+  static ObjectNode invited(String type, String room, String user, @Nullable JsonNode id) {
+    ObjectNode n = frame(type, id);
+    n.put("room", room);
+    n.put("user", user);
     return n;
   }
 

@@ -31,7 +31,8 @@ final class PageHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final byte[] CLIENT = load(CLIENT_RESOURCE);
   /** The page runs its own inline module and /chatmesh.js; it talks to any gateway (failover). */
   private static final String PAGE_POLICY =
-      "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:";
+      "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:;"
+          + " frame-ancestors 'none'";
 
   private static byte[] load(String resource) {
     try (InputStream in = PageHandler.class.getResourceAsStream(resource)) {
@@ -55,7 +56,10 @@ final class PageHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
     } else if (path.equals("/") || path.equals("/index.html")) {
       response = file(PAGE, "text/html; charset=utf-8", head);
-      response.headers().set("Content-Security-Policy", PAGE_POLICY);
+      response.headers()
+          .set("Content-Security-Policy", PAGE_POLICY)
+          .set("X-Frame-Options", "DENY") // no framing: no clickjacking of the chat page
+          .set("Referrer-Policy", "no-referrer"); // a ?token= in the URL never leaks to other sites
     } else if (path.equals("/chatmesh.js")) {
       response = file(CLIENT, "text/javascript; charset=utf-8", head);
       response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*"); // importable by other apps
@@ -66,6 +70,16 @@ final class PageHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** {@code s} cut to 100 characters with control characters replaced, safe to log or echo. */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 100));
+    for (int i = 0; i < s.length() && i < 100; i++) {
+      char c = s.charAt(i);
+      b.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return s.length() > 100 ? b + "…" : b.toString();
   }
 
   private static FullHttpResponse file(byte[] body, String contentType, boolean head) {

@@ -3,6 +3,7 @@ package io.chatmesh.websocket;
 import io.chatmesh.ChatException;
 import io.chatmesh.ChatNode;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.time.ChatClock;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,6 +31,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,8 +54,10 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>One WebSocket connection is one user (named by its {@code hello} frame) on this node. Rooms
- * the connection joined are left when it closes. The gateway protects the node from its clients:
+ * <p>A WebSocket connection acts as one user (authenticated by its {@code hello} frame, see {@link
+ * Authenticator}); a user may have several connections (tabs, devices), here and on other nodes,
+ * and each receives every event of the rooms it joined. Rooms the connection joined are left when
+ * it closes (the user stays a member while another of its connections is in the room). The gateway protects the node from its clients:
  * malformed or oversized frames, request floods, slow readers and dead connections are answered
  * with {@code error} frames or closed with a proper WebSocket close code; nothing a client sends
  * can crash the node or corrupt a room.
@@ -70,7 +76,9 @@ public final class WebSocketGateway implements AutoCloseable {
   private final Settings settings;
   private final Object lifecycle = new Object();
   private final ChannelGroup clients = new DefaultChannelGroup("chatmesh-ws-clients", GlobalEventExecutor.INSTANCE);
-  private final ConcurrentHashMap<String, Connection> users = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<Connection>> users = new ConcurrentHashMap<>();
+  /** Each user's memberships on this node, shared by all of that user's connections. */
+  final SharedJoins joins = new SharedJoins();
   private final ClientTracker addresses;
   private final UserLimiter userLimits;
   private final RoomRates roomRates;
@@ -139,6 +147,10 @@ public final class WebSocketGateway implements AutoCloseable {
         closed = true;
         throw new ChatException(
             ErrorCode.UNAVAILABLE, "cannot bind WebSocket gateway to " + settings.host + ":" + settings.port + ": " + e, e);
+      }
+      if (settings.authenticator == Authenticator.ALLOW_ALL) {
+        log.warn("INSECURE: open authentication: WebSocket clients of node {} may connect as any user name"
+            + " (configure an Authenticator, e.g. JwtAuthenticator)", settings.node.id());
       }
       log.info("WebSocket gateway for node {} listening on ws://{}:{}{}", settings.node.id(), settings.host, boundPort, WEBSOCKET_PATH);
       return this;
@@ -224,13 +236,16 @@ public final class WebSocketGateway implements AutoCloseable {
     }
   }
 
-  /** Registers {@code c} as the only connection of its user; false if the name is taken. */
-  boolean claimUser(String user, Connection c) {
-    return users.putIfAbsent(user, c) == null;
+  /** Registers one more connection of {@code user} (a user may have several: tabs, devices). */
+  void addUser(String user, Connection c) {
+    users.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(c);
   }
 
-  void releaseUser(String user, Connection c) {
-    users.remove(user, c);
+  void removeUser(String user, Connection c) {
+    users.computeIfPresent(user, (u, set) -> {
+      set.remove(c);
+      return set.isEmpty() ? null : set;
+    });
   }
 
   /** The most bytes one connection held at any time (queued frames and waiting events); for tests. */
@@ -281,6 +296,7 @@ public final class WebSocketGateway implements AutoCloseable {
       ch.pipeline()
           .addFirst("idle", new IdleStateHandler(pingMillis, 0, 0, TimeUnit.MILLISECONDS))
           .addLast("guard", new HttpGuard())
+          .addLast("origin", new OriginGuard(settings.origins))
           .addLast(
               "ws",
               new ProtocolHandler(
@@ -335,6 +351,8 @@ public final class WebSocketGateway implements AutoCloseable {
     final LongSupplier nanoTime;
     final GatewayLimits limits;
     final Map<String, HttpRoute> routes;
+    final ChatClock clock;
+    final OriginPolicy origins;
 
     Settings(Builder b) {
       this.limits = b.limits;
@@ -350,6 +368,8 @@ public final class WebSocketGateway implements AutoCloseable {
       this.authenticator = b.authenticator;
       this.nanoTime = b.nanoTime;
       this.routes = Map.copyOf(b.routes);
+      this.clock = b.clock;
+      this.origins = new OriginPolicy(b.allowedOrigins, b.allowMissingOrigin);
     }
   }
 
@@ -371,6 +391,9 @@ public final class WebSocketGateway implements AutoCloseable {
     private LongSupplier nanoTime = System::nanoTime;
     private GatewayLimits limits = GatewayLimits.defaults();
     private final Map<String, HttpRoute> routes = new LinkedHashMap<>();
+    private ChatClock clock = ChatClock.system();
+    private List<String> allowedOrigins = List.of();
+    private boolean allowMissingOrigin = true;
 
     private Builder(ChatNode node) {
       if (node == null) {
@@ -499,7 +522,9 @@ public final class WebSocketGateway implements AutoCloseable {
     }
 
     /**
-     * Checks the {@code user} and {@code token} of each {@code hello}. Default: accept everyone.
+     * Decides who each {@code hello} is (its {@code user} and {@code token}). Default {@link
+     * Authenticator#ALLOW_ALL}: anyone may connect as any name, logged at start as {@code INSECURE:
+     * open authentication}. For real deployments use {@link JwtAuthenticator}.
      *
      * @param authenticator the authenticator
      * @return this builder
@@ -529,6 +554,21 @@ public final class WebSocketGateway implements AutoCloseable {
     }
 
     /**
+     * The clock that ends a connection when its {@link Authentication#expiresAt()} passes. Default
+     * {@link ChatClock#system()}; tests pass a {@link io.chatmesh.time.ManualClock}.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(ChatClock clock) {
+      if (clock == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "clock must not be null");
+      }
+      this.clock = clock;
+      return this;
+    }
+
+    /**
      * Serves {@code route} for HTTP {@code GET} and {@code HEAD} requests to exactly {@code path}
      * (query strings ignored) on the gateway's port, for example {@code /metrics} or {@code
      * /readyz}; see {@link HttpRoute} for the threading rules. Paths the gateway serves itself
@@ -548,6 +588,40 @@ public final class WebSocketGateway implements AutoCloseable {
       if (routes.putIfAbsent(p, route) != null) {
         throw new ChatException(ErrorCode.BAD_REQUEST, "route path " + p + " is already mounted");
       }
+      return this;
+    }
+
+    /**
+     * Origins (besides the gateway's own) whose pages may open a WebSocket to this gateway, e.g.
+     * {@code https://chat.example.com} or {@code http://127.0.0.1:8082} (scheme, host and port as
+     * the browser sends them in {@code Origin}); {@code *} allows every origin. A handshake from
+     * any other origin is refused with HTTP 403, so a foreign web page cannot use a visitor's
+     * browser to talk to the gateway. The gateway's own origin (the {@code Origin} whose host:port
+     * equals the request's {@code Host}: the page it serves) is always allowed. Default: none
+     * besides the own origin.
+     *
+     * @param origins the extra allowed origins
+     * @return this builder
+     */
+    public Builder allowedOrigins(Collection<String> origins) {
+      if (origins == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "allowedOrigins must not be null");
+      }
+      this.allowedOrigins = OriginPolicy.normalize(origins);
+      return this;
+    }
+
+    /**
+     * Whether a handshake without an {@code Origin} header is accepted. Browsers always send one
+     * on a WebSocket handshake, so a request without it comes from a non-browser program (the
+     * terminal client, a bot) that could forge any header anyway; the origin check only protects
+     * browsers. Default true.
+     *
+     * @param allow false to refuse handshakes without {@code Origin} (403)
+     * @return this builder
+     */
+    public Builder allowMissingOrigin(boolean allow) {
+      this.allowMissingOrigin = allow;
       return this;
     }
 

@@ -95,6 +95,11 @@ final class FakeChatNode implements ChatNode {
   }
 
   @Override
+  public CompletableFuture<Room> createRoom(String name, UserId owner, boolean privateRoom) {
+    return createRoom(name); // ownership is enforced by the real engine (GatewayClusterTest)
+  }
+
+  @Override
   public Optional<Room> room(String name) {
     synchronized (rooms) {
       return Optional.ofNullable(rooms.get(name));
@@ -296,6 +301,21 @@ final class FakeChatNode implements ChatNode {
         count = 0;
         return null;
       });
+    }
+
+    @Override
+    public CompletableFuture<Void> delete(UserId by) {
+      return delete();
+    }
+
+    @Override
+    public CompletableFuture<Void> invite(UserId by, UserId user) {
+      return onLane(() -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> uninvite(UserId by, UserId user) {
+      return onLane(() -> null);
     }
   }
 }

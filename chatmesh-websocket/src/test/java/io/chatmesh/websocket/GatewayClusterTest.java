@@ -272,6 +272,82 @@ class GatewayClusterTest {
   }
 
   /** The next {@code n} chat messages as "seq:user:text". */
+  @Test
+  void oneUserWithTwoConnectionsOnOneNodeAndAThirdOnAnotherReceivesEverythingOnEach() throws Exception {
+    RawWsClient bob = connect("n1", "bob");
+    request(bob, "{\"type\":\"create\",\"room\":\"tabs\"}");
+    assertThat(request(bob, "{\"type\":\"join\",\"room\":\"tabs\"}").path("type").asText()).isEqualTo("joined");
+    assertThat(request(bob, "{\"type\":\"send\",\"room\":\"tabs\",\"text\":\"before\"}").path("type").asText()).isEqualTo("ack");
+
+    RawWsClient tab1 = connect("n2", "alice");
+    RawWsClient tab2 = connect("n2", "alice"); // before: refused, "already connected"
+    RawWsClient phone = connect("n3", "alice");
+    awaitRoomVisible(tab1, "tabs", "n1");
+    awaitRoomVisible(phone, "tabs", "n1");
+    assertThat(request(tab1, "{\"type\":\"join\",\"room\":\"tabs\"}").path("type").asText()).isEqualTo("joined");
+    // before: ALREADY_MEMBER for the second tab and for the phone
+    JsonNode second = request(tab2, "{\"type\":\"join\",\"room\":\"tabs\",\"last\":5}");
+    assertThat(second.path("type").asText()).isEqualTo("joined");
+    assertThat(second.path("members").toString()).isEqualTo("[\"alice\",\"bob\"]");
+    assertThat(tab2.next("message").path("text").asText()).isEqualTo("before"); // its history
+    assertThat(request(phone, "{\"type\":\"join\",\"room\":\"tabs\"}").path("type").asText()).isEqualTo("joined");
+
+    request(bob, "{\"type\":\"send\",\"room\":\"tabs\",\"text\":\"hello alice\"}");
+    request(tab1, "{\"type\":\"send\",\"room\":\"tabs\",\"text\":\"from tab 1\"}");
+    request(tab2, "{\"type\":\"send\",\"room\":\"tabs\",\"text\":\"from tab 2\"}");
+    request(phone, "{\"type\":\"send\",\"room\":\"tabs\",\"text\":\"from the phone\"}");
+    List<String> seen = messages(tab1, 4);
+    assertThat(seen).extracting(m -> m.substring(m.indexOf(':') + 1))
+        .containsExactly("bob:hello alice", "alice:from tab 1", "alice:from tab 2", "alice:from the phone");
+    assertThat(messages(tab2, 4)).isEqualTo(seen);
+    assertThat(messages(phone, 4)).isEqualTo(seen);
+    assertThat(messages(bob, 5)).endsWith(seen.toArray(new String[0]));
+
+    // one tab leaves: the others stay in the room, bob hears no member_left
+    assertThat(request(tab2, "{\"type\":\"leave\",\"room\":\"tabs\"}").path("type").asText()).isEqualTo("left");
+    request(bob, "{\"type\":\"send\",\"room\":\"tabs\",\"text\":\"still here?\"}");
+    assertThat(tab1.next("message").path("text").asText()).isEqualTo("still here?");
+    assertThat(phone.next("message").path("text").asText()).isEqualTo("still here?");
+    bob.next(f -> f.path("text").asText().equals("still here?"));
+    assertThat(bob.received()).noneMatch(f -> f.path("type").asText().equals("member_left"));
+    // and a tab that closes does not take the others out either
+    tab1.close();
+    request(bob, "{\"type\":\"send\",\"room\":\"tabs\",\"text\":\"and now?\"}");
+    assertThat(phone.next("message").path("text").asText()).isEqualTo("and now?");
+    bob.next(f -> f.path("text").asText().equals("and now?"));
+    assertThat(bob.received()).noneMatch(f -> f.path("type").asText().equals("member_left"));
+  }
+
+  @Test
+  void hostileUsersCannotDeleteAnotherUsersRoomNorJoinAPrivateOneUninvited() throws Exception {
+    RawWsClient alice = connect("n1", "alice");
+    RawWsClient mallory = connect("n1", "mallory"); // on the admin node, where delete runs
+    RawWsClient bob = connect("n2", "bob");
+    JsonNode created = request(alice, "{\"type\":\"create\",\"room\":\"secret\",\"private\":true}");
+    assertThat(created.path("owner").asText()).isEqualTo("alice");
+    assertThat(created.path("private").asBoolean()).isTrue();
+    awaitRoomVisible(bob, "secret", "n1");
+
+    // before: mallory's delete went through and the room was gone everywhere
+    JsonNode del = request(mallory, "{\"type\":\"delete\",\"room\":\"secret\"}");
+    assertThat(del.path("code").asText()).isEqualTo("FORBIDDEN");
+    assertThat(request(mallory, "{\"type\":\"invite\",\"room\":\"secret\",\"user\":\"mallory\"}").path("code").asText())
+        .isEqualTo("FORBIDDEN");
+    // before: anyone joined
+    assertThat(request(mallory, "{\"type\":\"join\",\"room\":\"secret\"}").path("code").asText()).isEqualTo("FORBIDDEN");
+    assertThat(request(bob, "{\"type\":\"join\",\"room\":\"secret\"}").path("code").asText()).isEqualTo("FORBIDDEN");
+
+    JsonNode inv = request(alice, "{\"type\":\"invite\",\"room\":\"secret\",\"user\":\"bob\"}");
+    assertThat(inv.path("type").asText()).isEqualTo("invited");
+    assertThat(inv.path("user").asText()).isEqualTo("bob");
+    assertThat(request(bob, "{\"type\":\"join\",\"room\":\"secret\"}").path("type").asText()).isEqualTo("joined");
+    assertThat(request(alice, "{\"type\":\"uninvite\",\"room\":\"secret\",\"user\":\"bob\"}").path("type").asText())
+        .isEqualTo("uninvited");
+
+    assertThat(request(alice, "{\"type\":\"delete\",\"room\":\"secret\"}").path("type").asText()).isEqualTo("deleted");
+    assertThat(bob.next("deleted").path("room").asText()).isEqualTo("secret");
+  }
+
   private static List<String> messages(RawWsClient c, int n) throws Exception {
     List<String> out = new ArrayList<>();
     long last = 0;

@@ -50,6 +50,10 @@ final class RawWsClient implements AutoCloseable {
   }
 
   private RawWsClient(int port, boolean answerPings, int receiveBufferBytes) throws IOException {
+    this(port, answerPings, receiveBufferBytes, null);
+  }
+
+  private RawWsClient(int port, boolean answerPings, int receiveBufferBytes, String origin) throws IOException {
     this.answerPings = answerPings;
     socket = new Socket();
     if (receiveBufferBytes > 0) {
@@ -59,12 +63,19 @@ final class RawWsClient implements AutoCloseable {
     socket.setSoTimeout((int) WAIT.toMillis());
     in = socket.getInputStream();
     out = socket.getOutputStream();
-    handshake(port);
+    handshake(port, origin);
   }
 
   /** Connects and starts reading frames in the background. */
   static RawWsClient connect(int port) throws IOException {
     RawWsClient c = new RawWsClient(port, true);
+    c.startReading();
+    return c;
+  }
+
+  /** Connects with this {@code Origin} header (null: none) and starts reading frames. */
+  static RawWsClient connect(int port, String origin) throws IOException {
+    RawWsClient c = new RawWsClient(port, true, 0, origin);
     c.startReading();
     return c;
   }
@@ -81,10 +92,11 @@ final class RawWsClient implements AutoCloseable {
     return c;
   }
 
-  private void handshake(int port) throws IOException {
+  private void handshake(int port, String origin) throws IOException {
     byte[] nonce = new byte[16];
     ThreadLocalRandom.current().nextBytes(nonce);
     String req = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + (origin == null ? "" : "Origin: " + origin + "\r\n")
         + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
     out.write(req.getBytes(StandardCharsets.US_ASCII));
     out.flush();

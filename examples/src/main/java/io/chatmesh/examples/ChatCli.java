@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A terminal chat client for the chatmesh WebSocket protocol; run {@code ./chat.sh --help}.
@@ -35,6 +36,8 @@ public final class ChatCli {
         NAME                your user name (letters, digits, . _ -), default: your login name
         --reconnect         when the connection is lost, reconnect (with backoff, to the next URL)
                             and rejoin your rooms where you left off, instead of exiting
+        --token JWT         a signed token, for a server that requires one (its user is NAME;
+                            default: $CHATMESH_TOKEN); make a dev one with ./demo.sh token NAME
         -h, --help          this text
       commands (type /help in the client):
       """ + "  " + ChatSession.HELP.replace("\n", "\n  ").stripTrailing() + """
@@ -82,15 +85,31 @@ public final class ChatCli {
   }
 
   /** Command-line options. */
-  record Options(List<URI> urls, String name, boolean reconnect, boolean help) {
+  record Options(List<URI> urls, String name, boolean reconnect, boolean help, @Nullable String token) {
     static Options parse(String[] args) {
+      return parse(args, System.getenv("CHATMESH_TOKEN"));
+    }
+
+    static Options parse(String[] args, @Nullable String tokenFromEnvironment) {
       List<String> positional = new ArrayList<>();
       boolean reconnect = false;
       boolean help = false;
-      for (String a : args) {
+      String token = tokenFromEnvironment == null || tokenFromEnvironment.isBlank() ? null : tokenFromEnvironment.trim();
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        if (a.startsWith("--token=")) {
+          token = a.substring("--token=".length());
+          continue;
+        }
         switch (a) {
           case "-h", "--help" -> help = true;
           case "--reconnect" -> reconnect = true;
+          case "--token" -> {
+            if (i + 1 >= args.length) {
+              throw new IllegalArgumentException("--token needs a value");
+            }
+            token = args[++i];
+          }
           default -> {
             if (a.startsWith("-")) {
               throw new IllegalArgumentException("unknown option " + a);
@@ -123,7 +142,10 @@ public final class ChatCli {
       if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
         throw new IllegalArgumentException("the name must be 1-64 letters, digits, '.', '_' or '-': '" + name + "'");
       }
-      return new Options(List.copyOf(urls), name, reconnect, help);
+      if (token != null && (token.isBlank() || token.length() > 8192)) {
+        throw new IllegalArgumentException("--token must be 1-8192 characters");
+      }
+      return new Options(List.copyOf(urls), name, reconnect, help, token);
     }
   }
 }

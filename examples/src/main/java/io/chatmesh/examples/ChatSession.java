@@ -127,7 +127,12 @@ final class ChatSession {
         lastFailure = uri + ": " + (cause.getMessage() != null ? cause.getMessage() : cause.toString());
         continue;
       }
-      JsonNode reply = request("hello", o -> o.put("user", options.name()));
+      JsonNode reply = request("hello", o -> {
+        o.put("user", options.name());
+        if (options.token() != null) {
+          o.put("token", options.token());
+        }
+      });
       if (reply == null) {
         lastFailure = uri + ": no answer to hello";
         continue;

@@ -41,7 +41,7 @@ public final class Demo {
   /** Every option {@link #parse} accepts, without its leading {@code --}. */
   static final List<String> OPTIONS = List.of(
       "nodes", "grpc-base", "ws-base", "node", "grpc-port", "ws-port", "peers", "room", "host",
-      "failure-timeout-ms", "history", "tls-dir", "help");
+      "failure-timeout-ms", "history", "tls-dir", "auth", "allow-origins", "help");
 
   private Demo() {}
 
@@ -58,6 +58,15 @@ public final class Demo {
 
   /** Runs the demo; see the class documentation. */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("token")) {
+      try {
+        System.out.println(DemoToken.run(java.util.Arrays.copyOfRange(args, 1, args.length), java.time.Instant.now()));
+      } catch (IllegalArgumentException e) {
+        System.err.println("demo: " + e.getMessage());
+        System.exit(2);
+      }
+      return;
+    }
     Map<String, String> opts;
     try {
       opts = parse(args);
@@ -116,7 +125,8 @@ public final class Demo {
         history = history + "/n" + i; // one embedded database per node
       }
       DemoNode node = DemoNode.start(
-          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout, history, tlsDir(opts));
+          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout, history, tlsDir(opts),
+          access(opts, clusterOrigins(host, wsBase, n)));
       started.add(node);
       peers.add(node.node().address());
     }
@@ -144,7 +154,8 @@ public final class Demo {
         peers.add(p.trim());
       }
     }
-    DemoNode node = DemoNode.start(id, host, grpcPort, wsPort, peers, failureTimeout, opts.get("history"), tlsDir(opts));
+    DemoNode node = DemoNode.start(
+        id, host, grpcPort, wsPort, peers, failureTimeout, opts.get("history"), tlsDir(opts), access(opts, List.of()));
     started.add(node);
     String room = opts.getOrDefault("room", defaultRoom(id));
     if (!room.equals("none")) {
@@ -156,6 +167,43 @@ public final class Demo {
       });
     }
     banner(System.out, started, "Node " + id + " is up (gRPC " + node.node().address() + ", peers " + peers + ").");
+  }
+
+  /**
+   * The gateway access of {@code --auth} ({@code open}, the default, or {@code jwt:SECRET}; {@code
+   * jwt} alone uses {@link DemoToken#DEV_SECRET}) and {@code --allow-origins} plus {@code origins}.
+   */
+  static DemoNode.Access access(Map<String, String> opts, List<String> origins) {
+    String auth = opts.getOrDefault("auth", "open");
+    io.chatmesh.websocket.Authenticator authenticator;
+    if (auth.equals("open")) {
+      authenticator = io.chatmesh.websocket.Authenticator.ALLOW_ALL;
+    } else if (auth.equals("jwt") || auth.startsWith("jwt:")) {
+      String secret = auth.equals("jwt") ? DemoToken.DEV_SECRET : auth.substring(4);
+      try {
+        authenticator = io.chatmesh.websocket.JwtAuthenticator.builder().hmacSecret(secret).build();
+      } catch (ChatException e) {
+        throw new IllegalArgumentException("--auth jwt:SECRET: " + e.detail());
+      }
+    } else {
+      throw new IllegalArgumentException("--auth must be open, jwt or jwt:SECRET, was '" + auth + "'");
+    }
+    List<String> allowed = new ArrayList<>(origins);
+    for (String o : opts.getOrDefault("allow-origins", "").split(",")) {
+      if (!o.isBlank()) {
+        allowed.add(o.trim());
+      }
+    }
+    return new DemoNode.Access(authenticator, allowed);
+  }
+
+  /** The page origins of a whole demo cluster's gateways, so the page can fail over between them. */
+  private static List<String> clusterOrigins(String host, int wsBase, int n) {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; wsBase != 0 && i <= n; i++) {
+      out.add("http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + port(wsBase, i));
+    }
+    return out;
   }
 
   private static int port(int base, int i) {

@@ -10,6 +10,7 @@ import io.chatmesh.micrometer.WebSocketGatewayMetrics;
 import io.chatmesh.transport.grpc.GrpcTls;
 import io.chatmesh.transport.grpc.GrpcTransport;
 import io.chatmesh.websocket.HttpRoute;
+import io.chatmesh.websocket.Authenticator;
 import io.chatmesh.websocket.WebSocketGateway;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -90,6 +91,30 @@ public final class DemoNode implements AutoCloseable {
   public static DemoNode start(
       String id, String host, int grpcPort, int wsPort, List<String> peers, Duration failureTimeout,
       @org.jspecify.annotations.Nullable String history, @org.jspecify.annotations.Nullable Path tlsDir) {
+    return start(id, host, grpcPort, wsPort, peers, failureTimeout, history, tlsDir, Access.OPEN);
+  }
+
+  /**
+   * Who may use a demo node's gateway: its {@link Authenticator} and the origins, besides its own,
+   * whose pages may connect (the other gateways of the cluster, for the page's failover).
+   *
+   * @param authenticator the gateway's authenticator
+   * @param allowedOrigins extra allowed origins, e.g. {@code http://127.0.0.1:8082}
+   */
+  public record Access(Authenticator authenticator, List<String> allowedOrigins) {
+    /** Open authentication (logged as INSECURE by the gateway), only the gateway's own origin. */
+    public static final Access OPEN = new Access(Authenticator.ALLOW_ALL, List.of());
+
+    /** Copies the list. */
+    public Access {
+      allowedOrigins = List.copyOf(allowedOrigins);
+    }
+  }
+
+  /** Like the other {@code start} methods, with the gateway's {@link Access}. */
+  public static DemoNode start(
+      String id, String host, int grpcPort, int wsPort, List<String> peers, Duration failureTimeout,
+      @org.jspecify.annotations.Nullable String history, @org.jspecify.annotations.Nullable Path tlsDir, Access access) {
     GrpcTransport.Builder grpc = GrpcTransport.builder(host + ":" + grpcPort);
     if (tlsDir == null) {
       grpc.plaintext(); // the demo's explicit choice; the transport logs it as INSECURE
@@ -109,7 +134,7 @@ public final class DemoNode implements AutoCloseable {
       b.history(io.chatmesh.history.jdbc.JdbcHistoryStore.forUrl(history));
       log.info("node {} keeps its rooms' history in {}", id, history.startsWith("h2:") ? history : "PostgreSQL");
     }
-    return start(b, transport, host, wsPort);
+    return start(b, transport, host, wsPort, access);
   }
 
   /**
@@ -118,10 +143,16 @@ public final class DemoNode implements AutoCloseable {
    * meters: the builder's transport is not known here).
    */
   public static DemoNode start(ChatNode.Builder builder, String host, int wsPort) {
-    return start(builder, null, host, wsPort);
+    return start(builder, null, host, wsPort, Access.OPEN);
   }
 
-  private static DemoNode start(ChatNode.Builder builder, @Nullable GrpcTransport transport, String host, int wsPort) {
+  /** Like {@link #start(ChatNode.Builder, String, int)}, with the gateway's {@link Access}. */
+  public static DemoNode start(ChatNode.Builder builder, String host, int wsPort, Access access) {
+    return start(builder, null, host, wsPort, access);
+  }
+
+  private static DemoNode start(
+      ChatNode.Builder builder, @Nullable GrpcTransport transport, String host, int wsPort, Access access) {
     ChatNode node = builder.build().start();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try {
@@ -137,6 +168,8 @@ public final class DemoNode implements AutoCloseable {
           WebSocketGateway.builder(node)
               .host(host)
               .port(wsPort)
+              .authenticator(access.authenticator())
+              .allowedOrigins(access.allowedOrigins())
               .route("/metrics", () -> HttpRoute.Response.of(200, PROMETHEUS_TEXT, registry.scrape()))
               .route("/healthz", () -> HttpRoute.Response.text(200, "ok\n"))
               .route("/readyz", () -> readiness(node.health()))

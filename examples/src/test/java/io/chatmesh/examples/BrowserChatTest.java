@@ -245,17 +245,19 @@ class BrowserChatTest {
       click(alice, By.xpath("//div[@id='room-banner']/button[text()='Close']"));
       waiting(alice).until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("#rooms li[data-room='doomed']")));
 
-      // a refused name is said so, at once, and the form is usable again
-      WebDriver mallory = browser(420, 800);
-      mallory.get(cluster.pageUrl("n2"));
-      mallory.findElement(By.id("name")).sendKeys("bob");
-      mallory.findElement(By.id("connect")).click();
-      waiting(mallory).until(ExpectedConditions.attributeToBe(By.id("status"), "data-state", "failed"));
-      assertThat(mallory.findElement(By.id("status")).getText()).contains("in use");
-      assertThat(mallory.findElement(By.id("name")).isEnabled()).isTrue();
+      // a second tab of bob on the same node is welcome (one user, several connections), and a
+      // disconnect leaves the form usable again
+      WebDriver bobsTab = browser(420, 800);
+      bobsTab.get(cluster.pageUrl("n2") + "?autoconnect=0");
+      bobsTab.findElement(By.id("name")).sendKeys("bob");
+      bobsTab.findElement(By.id("connect")).click();
+      waiting(bobsTab).until(ExpectedConditions.textToBe(By.id("status"), "connected to node n2 as bob"));
+      bobsTab.findElement(By.id("connect")).click();
+      waiting(bobsTab).until(ExpectedConditions.attributeToBe(By.id("status"), "data-state", "idle"));
+      assertThat(bobsTab.findElement(By.id("name")).isEnabled()).isTrue();
 
       // phone width: carol at 420 px joins room-c and sees the long URL wrapped
-      WebDriver carol = mallory;
+      WebDriver carol = bobsTab;
       carol.findElement(By.id("name")).clear();
       connect(carol, "n3", "carol");
       joinRoom(carol, "room-b");

@@ -160,11 +160,23 @@ class ChatCliTest {
 
   @Test
   void aRefusedNameAndAnUnreachableServerExitNonZero() throws Exception {
+    // a second connection as carol is welcome now (another device); a node that requires tokens refuses
+    // a client without one, and takes one made by demo.sh token
     user(nodes.get(0), "carol");
     Cli second = cli(nodes.get(0).webSocketUrl(), "carol");
-    assertThat(second.exitCode()).isEqualTo(ChatCli.REFUSED);
-    assertThat(second.output()).contains("! the server refused the name 'carol'").contains("already connected")
-        .doesNotContain("* connected");
+    second.awaitOutput("* connected to node n1");
+    try (DemoNode secured = DemoNode.start("j1", "127.0.0.1", 0, 0, List.of(), Duration.ofMillis(1500), null, null,
+        Demo.access(java.util.Map.of("auth", "jwt"), List.of()))) {
+      Cli noToken = cli(secured.webSocketUrl(), "carol");
+      assertThat(noToken.exitCode()).isEqualTo(ChatCli.REFUSED);
+      assertThat(noToken.output()).contains("! the server refused the name 'carol'").contains("token is required")
+          .doesNotContain("* connected");
+      String token = DemoToken.run(new String[] {"carol"}, java.time.Instant.now());
+      Cli withToken = cli("--token", token, secured.webSocketUrl(), "carol");
+      withToken.awaitOutput("* connected to node j1");
+      withToken.stdin.close();
+      assertThat(withToken.exitCode()).isZero();
+    }
     Cli nowhere = cli("ws://127.0.0.1:1/ws", "dave");
     assertThat(nowhere.exitCode()).isEqualTo(ChatCli.UNREACHABLE);
     assertThat(nowhere.output()).contains("! cannot connect to ws://127.0.0.1:1/ws");

@@ -82,7 +82,13 @@ public record HistoryEntry(
     /** A user left the room on request; storage code 3. */
     LEFT(3),
     /** A user was removed because its node was declared dead; storage code 4. */
-    NODE_FAILED(4);
+    NODE_FAILED(4),
+    /** The room's owner and visibility (user = owner, text "private" or "public"); storage code 5. */
+    SETTINGS(5),
+    /** The owner invited a user (user = the invitee); storage code 6. */
+    INVITED(6),
+    /** The owner withdrew an invitation (user = the former invitee); storage code 7. */
+    UNINVITED(7);
 
     private static final Kind[] BY_CODE = byCode();
 

@@ -23,7 +23,10 @@ class HistoryEntryTest {
                 HistoryEntry.Kind.MESSAGE, 1,
                 HistoryEntry.Kind.JOINED, 2,
                 HistoryEntry.Kind.LEFT, 3,
-                HistoryEntry.Kind.NODE_FAILED, 4));
+                HistoryEntry.Kind.NODE_FAILED, 4,
+                HistoryEntry.Kind.SETTINGS, 5,
+                HistoryEntry.Kind.INVITED, 6,
+                HistoryEntry.Kind.UNINVITED, 7));
     for (HistoryEntry.Kind k : HistoryEntry.Kind.values()) {
       assertThat(HistoryEntry.Kind.fromCode(k.code())).isSameAs(k);
     }
@@ -31,7 +34,7 @@ class HistoryEntryTest {
 
   @Test
   void anUnknownCodeIsReportedNotGuessed() {
-    for (int code : new int[] {0, -1, 5, 99, Integer.MAX_VALUE}) {
+    for (int code : new int[] {0, -1, 8, 99, Integer.MAX_VALUE}) {
       assertThatThrownBy(() -> HistoryEntry.Kind.fromCode(code))
           .isInstanceOfSatisfying(ChatException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL);

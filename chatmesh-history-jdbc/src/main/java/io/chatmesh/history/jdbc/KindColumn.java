@@ -20,6 +20,9 @@ final class KindColumn {
       case JOINED -> "JOINED";
       case LEFT -> "LEFT";
       case NODE_FAILED -> "NODE_FAILED";
+      case SETTINGS -> "SETTINGS";
+      case INVITED -> "INVITED";
+      case UNINVITED -> "UNINVITED";
     };
   }
 
@@ -35,6 +38,9 @@ final class KindColumn {
       case "JOINED" -> HistoryEntry.Kind.JOINED;
       case "LEFT" -> HistoryEntry.Kind.LEFT;
       case "NODE_FAILED" -> HistoryEntry.Kind.NODE_FAILED;
+      case "SETTINGS" -> HistoryEntry.Kind.SETTINGS;
+      case "INVITED" -> HistoryEntry.Kind.INVITED;
+      case "UNINVITED" -> HistoryEntry.Kind.UNINVITED;
       default -> throw new ChatException(
           ErrorCode.INTERNAL, "stored history entry has unknown kind '" + text + "' (written by a newer chatmesh?)");
     };

@@ -230,12 +230,13 @@ abstract class AbstractJdbcHistoryStoreTest extends AbstractHistoryStoreTest {
   void theKindColumnKeepsItsMeaningForExistingDatabases() throws Exception {
     String r = room("kinds");
     UserId bob = UserId.of("bob");
-    List<String> texts = List.of("MESSAGE", "JOINED", "LEFT", "NODE_FAILED");
+    List<String> texts = List.of("MESSAGE", "JOINED", "LEFT", "NODE_FAILED", "SETTINGS", "INVITED", "UNINVITED");
     List<HistoryEntry.Kind> kinds =
-        List.of(HistoryEntry.Kind.MESSAGE, HistoryEntry.Kind.JOINED, HistoryEntry.Kind.LEFT, HistoryEntry.Kind.NODE_FAILED);
+        List.of(HistoryEntry.Kind.MESSAGE, HistoryEntry.Kind.JOINED, HistoryEntry.Kind.LEFT, HistoryEntry.Kind.NODE_FAILED,
+            HistoryEntry.Kind.SETTINGS, HistoryEntry.Kind.INVITED, HistoryEntry.Kind.UNINVITED);
     try (HikariDataSource pool = pool(url());
         Connection c = pool.getConnection()) {
-      // as an earlier version wrote them: seq 1-4 straight into the table
+      // as an earlier version wrote them (and this one: the kinds it added): seq 1-7 straight into the table
       try (PreparedStatement ps = c.prepareStatement(Sql.INSERT_EVENT)) {
         for (int i = 0; i < texts.size(); i++) {
           ps.setString(1, r);
@@ -250,14 +251,14 @@ abstract class AbstractJdbcHistoryStoreTest extends AbstractHistoryStoreTest {
         }
       }
       assertThat(store.readAfter(r, 0, 10)).extracting(HistoryEntry::kind).containsExactlyElementsOf(kinds);
-      // written by this version: seq 5-8, one of each kind, stored with the same texts
+      // written by this version: seq 8-14, one of each kind, stored with the same texts
       List<HistoryEntry> written = new ArrayList<>();
       for (int i = 0; i < kinds.size(); i++) {
-        written.add(new HistoryEntry(r, 1, 5 + i, kinds.get(i), bob, "", null, 8));
+        written.add(new HistoryEntry(r, 1, 8 + i, kinds.get(i), bob, "", null, 8));
       }
       appendNow(written);
       List<String> stored = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT kind FROM chatmesh_event WHERE room = ? AND seq >= 5 ORDER BY seq")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT kind FROM chatmesh_event WHERE room = ? AND seq >= 8 ORDER BY seq")) {
         ps.setString(1, r);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
@@ -269,7 +270,7 @@ abstract class AbstractJdbcHistoryStoreTest extends AbstractHistoryStoreTest {
       try (PreparedStatement ps = c.prepareStatement(Sql.INSERT_EVENT)) {
         ps.setString(1, r);
         ps.setLong(2, 1);
-        ps.setLong(3, 9);
+        ps.setLong(3, 15);
         ps.setString(4, "REACTION");
         ps.setString(5, "bob");
         ps.setString(6, "");
@@ -278,7 +279,7 @@ abstract class AbstractJdbcHistoryStoreTest extends AbstractHistoryStoreTest {
         ps.executeUpdate();
       }
     }
-    assertThatThrownBy(() -> store.readAfter(r, 8, 10))
+    assertThatThrownBy(() -> store.readAfter(r, 14, 10))
         .isInstanceOfSatisfying(
             ChatException.class,
             e -> {

@@ -49,6 +49,26 @@ class H2EngineHistoryTest extends AbstractHistoryClusterTest {
   }
 
   @Test
+  void aRestartedAdminKeepsTheOwnerAndInvitationsOfAPrivateRoom() {
+    InMemoryCluster c = cluster(2);
+    result(c.node("n1").createRoom("secret", UserId.of("alice"), true));
+    Room r2 = room(c.node("n2"), "secret");
+    result(r2.invite(UserId.of("alice"), UserId.of("bob")));
+    result(r2.invite(UserId.of("alice"), UserId.of("carol")));
+    result(r2.uninvite(UserId.of("alice"), UserId.of("carol")));
+
+    c.restart("n1");
+    awaitUntil("n1 back", c::connected);
+    awaitUntil("room restored", () -> c.node("n2").room("secret").isPresent());
+    Room again = room(c.node("n2"), "secret");
+    assertThat(failure(again.join(UserId.of("mallory"), new Recorder())).code()).isEqualTo(io.chatmesh.ErrorCode.FORBIDDEN);
+    assertThat(failure(again.join(UserId.of("carol"), new Recorder())).code()).isEqualTo(io.chatmesh.ErrorCode.FORBIDDEN);
+    result(again.join(UserId.of("bob"), new Recorder()));
+    assertThat(failure(room(c.node("n1"), "secret").delete(UserId.of("bob"))).code()).isEqualTo(io.chatmesh.ErrorCode.FORBIDDEN);
+    result(room(c.node("n1"), "secret").delete(UserId.of("alice")));
+  }
+
+  @Test
   void aRestartedAdminKeepsItsRoomsHistoryAndContinuesTheSequence() {
     InMemoryCluster c = cluster(2);
     result(c.node("n1").createRoom("general"));

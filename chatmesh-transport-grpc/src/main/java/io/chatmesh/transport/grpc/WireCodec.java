@@ -19,6 +19,7 @@ import io.chatmesh.wire.Goodbye;
 import io.chatmesh.wire.Heartbeat;
 import io.chatmesh.wire.Hello;
 import io.chatmesh.wire.InfoRequest;
+import io.chatmesh.wire.InviteRequest;
 import io.chatmesh.wire.JoinRequest;
 import io.chatmesh.wire.LeaveRequest;
 import io.chatmesh.wire.HistoryReply;
@@ -103,6 +104,14 @@ final class WireCodec {
               .setRequestId(x.requestId())
               .setRoom(x.room())
               .setUser(x.user().value()));
+    } else if (m instanceof InviteRequest x) {
+      b.setInviteRequest(
+          RoomProto.InviteRequest.newBuilder()
+              .setRequestId(x.requestId())
+              .setRoom(x.room())
+              .setBy(x.by().value())
+              .setUser(x.user().value())
+              .setInvite(x.invite()));
     } else if (m instanceof LeaveRequest x) {
       b.setLeaveRequest(
           RoomProto.LeaveRequest.newBuilder()
@@ -273,6 +282,11 @@ final class WireCodec {
         RoomProto.JoinRequest x = p.getJoinRequest();
         return new JoinRequest(x.getRequestId(), x.getRoom(), user(x.getUser(), "join_request.user"));
       }
+      case INVITE_REQUEST: {
+        RoomProto.InviteRequest x = p.getInviteRequest();
+        return new InviteRequest(x.getRequestId(), x.getRoom(), user(x.getBy(), "invite_request.by"),
+            user(x.getUser(), "invite_request.user"), x.getInvite());
+      }
       case LEAVE_REQUEST: {
         RoomProto.LeaveRequest x = p.getLeaveRequest();
         return new LeaveRequest(x.getRequestId(), x.getRoom(), user(x.getUser(), "leave_request.user"));
@@ -366,6 +380,9 @@ final class WireCodec {
       case JOINED -> LogProto.EventKind.EVENT_KIND_JOINED;
       case LEFT -> LogProto.EventKind.EVENT_KIND_LEFT;
       case NODE_FAILED -> LogProto.EventKind.EVENT_KIND_NODE_FAILED;
+      case SETTINGS -> LogProto.EventKind.EVENT_KIND_SETTINGS;
+      case INVITED -> LogProto.EventKind.EVENT_KIND_INVITED;
+      case UNINVITED -> LogProto.EventKind.EVENT_KIND_UNINVITED;
     };
   }
 
@@ -375,6 +392,9 @@ final class WireCodec {
       case EVENT_KIND_JOINED -> EventKind.JOINED;
       case EVENT_KIND_LEFT -> EventKind.LEFT;
       case EVENT_KIND_NODE_FAILED -> EventKind.NODE_FAILED;
+      case EVENT_KIND_SETTINGS -> EventKind.SETTINGS;
+      case EVENT_KIND_INVITED -> EventKind.INVITED;
+      case EVENT_KIND_UNINVITED -> EventKind.UNINVITED;
       case EVENT_KIND_UNSPECIFIED, UNRECOGNIZED -> throw bad("sequenced.kind is " + k + ", not a known event kind");
     };
   }
@@ -398,6 +418,7 @@ final class WireCodec {
       case ROOM_FULL -> RoomProto.ErrorCode.ERROR_CODE_ROOM_FULL;
       case TOO_MANY_CONNECTIONS -> RoomProto.ErrorCode.ERROR_CODE_TOO_MANY_CONNECTIONS;
       case INTERNAL -> RoomProto.ErrorCode.ERROR_CODE_INTERNAL;
+      case FORBIDDEN -> RoomProto.ErrorCode.ERROR_CODE_FORBIDDEN;
     };
   }
 
@@ -420,6 +441,7 @@ final class WireCodec {
       case ERROR_CODE_TOO_MANY_ROOMS -> ErrorCode.TOO_MANY_ROOMS;
       case ERROR_CODE_ROOM_FULL -> ErrorCode.ROOM_FULL;
       case ERROR_CODE_TOO_MANY_CONNECTIONS -> ErrorCode.TOO_MANY_CONNECTIONS;
+      case ERROR_CODE_FORBIDDEN -> ErrorCode.FORBIDDEN;
       case ERROR_CODE_INTERNAL, ERROR_CODE_UNSPECIFIED, UNRECOGNIZED -> ErrorCode.INTERNAL;
     };
   }
