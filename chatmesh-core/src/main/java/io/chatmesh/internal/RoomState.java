@@ -34,6 +34,7 @@ import io.chatmesh.wire.WireMessage;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -137,6 +138,8 @@ final class RoomState {
 
   // ---- member role
   private final LinkedHashMap<UserId, Local> locals = new LinkedHashMap<>();
+  /** Answered sessions not active yet (their start not delivered yet); see {@link Local#startsAt}. */
+  private final Map<UserId, Local> awaitingStart = new HashMap<>();
   private final InOrderDelivery<Sequenced> delivery;
   private int inflight;
   /** Sends forwarded to the admin and not answered yet (at most {@link #MAX_SENDS_IN_FLIGHT}). */
@@ -328,6 +331,12 @@ final class RoomState {
       out.completeExceptionally(error);
       return;
     }
+    if (locals.get(user) == local && !local.active) {
+      // its live events start at the reply's seq: its own JOINED entry, or (a user already a member
+      // through another node, or a retried join) the first entry it has to get; never earlier
+      local.startsAt = r.seq();
+      awaitingStart.put(user, local);
+    }
     if (!delivery.started() && locals.containsKey(user)) {
       dispatch(delivery.startAt(r.seq()));
     }
@@ -341,8 +350,9 @@ final class RoomState {
       new HistoryCatchUp(user, local, r, out, delivery.nextExpected()).start();
       return;
     }
-    if (r.duplicate() && locals.get(user) == local && !local.active) {
-      local.active = true; // already a member (through another node): no JOINED entry will come
+    if (locals.get(user) == local && !local.active && delivery.started() && r.seq() == delivery.nextExpected()) {
+      // nothing before its start will be dispatched any more (a lost range is reported to it)
+      local.active = true;
     }
     if (local.held == null || locals.get(user) != local) {
       out.complete(new Joined(name, admin, r.epoch(), r.seq(), r.members(), true));
@@ -1255,6 +1265,7 @@ final class RoomState {
     }
     long next = delivery.nextExpected();
     if (l.fromSeq() <= next && l.toSeq() >= next) {
+      activateStarted(l.toSeq());
       log.warn("{}: entries {}..{} of room '{}' could not be recovered", engine.self, next, l.toSeq(), name);
       engine.metrics.messagesLost.add(l.toSeq() - next + 1);
       fire(new RoomEvent.MessagesLost(name, l.epoch(), next, l.toSeq()), false);
@@ -1294,8 +1305,30 @@ final class RoomState {
     engine.send(admin, new ResendRequest(name, next, Math.min(to, next + MAX_RESEND_BATCH - 1)));
   }
 
+  /**
+   * Activates the answered sessions whose live events start at or before {@code seq} (a session
+   * is active from its start on, whether or not the entry there is its own JOINED).
+   */
+  private void activateStarted(long seq) {
+    if (awaitingStart.isEmpty()) {
+      return;
+    }
+    awaitingStart.entrySet().removeIf(e -> {
+      Local l = e.getValue();
+      if (locals.get(e.getKey()) != l || l.active) {
+        return true;
+      }
+      if (l.startsAt <= seq) {
+        l.active = true;
+        return true;
+      }
+      return false;
+    });
+  }
+
   private void dispatch(List<Sequenced> entries) {
     for (Sequenced s : entries) {
+      activateStarted(s.seq());
       UserId removeAfter = null;
       switch (s.kind()) {
         case JOINED -> {
@@ -1364,6 +1397,7 @@ final class RoomState {
     localCount = locals.size();
     if (locals.isEmpty()) {
       delivery.reset();
+      awaitingStart.clear();
       tailSeen = 0;
       maybeForget();
     }
@@ -1513,6 +1547,7 @@ final class RoomState {
     deleted = true;
     fire(event, true);
     locals.clear();
+    awaitingStart.clear();
     delivery.reset();
     preparedDelete = null;
     engine.forget(this);
@@ -1613,6 +1648,11 @@ final class RoomState {
     final RoomListener listener;
     final JoinOptions options;
     boolean active;
+    /**
+     * Where its live events start, once its join was answered (0 before): the session becomes
+     * active when delivery reaches it, or on its own JOINED entry, whichever comes first.
+     */
+    long startsAt;
     /** Non-null while the member's join history is being fetched: live events held back meanwhile. */
     @Nullable List<RoomEvent> held;
 
