@@ -324,12 +324,15 @@ final class RoomState {
     ChatException error = error(r, e);
     if (error != null) {
       Local l = locals.get(user);
-      if (l != null && !l.active) {
+      if (l != null && (!l.active || l.early != null)) {
         locals.remove(user);
         afterMembershipChange();
       }
       out.completeExceptionally(error);
       return;
+    }
+    if (locals.get(user) == local && local.early != null) {
+      settleEarly(local, r.seq());
     }
     if (locals.get(user) == local && !local.active) {
       // its live events start at the reply's seq: its own JOINED entry, or (a user already a member
@@ -1333,13 +1336,16 @@ final class RoomState {
       switch (s.kind()) {
         case JOINED -> {
           Local l = locals.get(s.user());
-          if (l != null) {
+          if (l != null && !l.active && l.startsAt == 0) {
+            // its join is not answered yet: this is its own JOINED or one of an older session of the
+            // user (on another node); what it gets is kept until the reply says where it starts
             l.active = true;
+            l.early = new ArrayList<>();
           }
         }
         // the leaver learns from its completed leave(); no event of its own. A local user whose
         // join is not delivered yet is a newer session (the user moved here): the entry ends the old one
-        case LEFT -> locals.remove(s.user(), activeLocal(s.user()));
+        case LEFT -> endSession(s.user());
         case NODE_FAILED -> removeAfter = s.user();
         default -> {}
       }
@@ -1348,7 +1354,7 @@ final class RoomState {
         fire(event, false);
       }
       if (removeAfter != null) {
-        locals.remove(removeAfter, activeLocal(removeAfter));
+        endSession(removeAfter);
       }
     }
     if (!entries.isEmpty()) {
@@ -1356,10 +1362,63 @@ final class RoomState {
     }
   }
 
-  /** The local session of {@code user} if its own JOINED entry was delivered, else null. */
-  private @Nullable Local activeLocal(UserId user) {
+  /**
+   * A LEFT or NODE_FAILED entry of {@code user}: ends its local session if that one started (its
+   * entry comes after the session's join). A session activated only tentatively (its join not
+   * answered yet) saw an older session's JOINED: it goes back to waiting, and what it kept is dropped.
+   */
+  private void endSession(UserId user) {
     Local l = locals.get(user);
-    return l != null && l.active ? l : null;
+    if (l == null || !l.active) {
+      return;
+    }
+    if (l.early != null) {
+      l.active = false;
+      l.early = null;
+      return;
+    }
+    locals.remove(user, l);
+  }
+
+  /**
+   * The join of a tentatively active session was answered: its live events start at {@code start}.
+   * If delivery is past it, the session keeps what it got from there on (delivered now, or held
+   * behind its join history); otherwise it only saw an older session's entries and waits again.
+   */
+  private void settleEarly(Local local, long start) {
+    List<RoomEvent> early = local.early;
+    local.early = null;
+    if (early == null) {
+      return;
+    }
+    if (!delivery.started() || delivery.nextExpected() <= start) {
+      local.active = false;
+      return;
+    }
+    for (RoomEvent ev : early) {
+      if (lastSeqOf(ev) < start) {
+        continue;
+      }
+      if (local.held != null) {
+        local.held.add(ev);
+      } else {
+        safeCall(local, ev);
+      }
+    }
+  }
+
+  /** The last seq an event is about (Long.MAX_VALUE for an event about no seq). */
+  private static long lastSeqOf(RoomEvent ev) {
+    if (ev instanceof ChatMessage m) {
+      return m.seq();
+    } else if (ev instanceof RoomEvent.MemberJoined j) {
+      return j.seq();
+    } else if (ev instanceof RoomEvent.MemberLeft l && l.seq() > 0) {
+      return l.seq();
+    } else if (ev instanceof RoomEvent.MessagesLost ml) {
+      return ml.toSeq();
+    }
+    return Long.MAX_VALUE;
   }
 
   /** The listener's view of a log entry; null for an ownership entry (no event for listeners). */
@@ -1379,6 +1438,10 @@ final class RoomState {
     for (Map.Entry<UserId, Local> e : locals.entrySet()) {
       Local l = e.getValue();
       if (l.active || includePending) {
+        if (l.early != null && !includePending) {
+          l.early.add(event); // its join is not answered yet: kept until it is
+          continue;
+        }
         if (l.held != null) {
           l.held.add(event); // its history is being fetched: live events wait behind it
           continue;
@@ -1653,6 +1716,11 @@ final class RoomState {
      * active when delivery reaches it, or on its own JOINED entry, whichever comes first.
      */
     long startsAt;
+    /**
+     * Non-null while the session is active only tentatively: a JOINED entry of its user was
+     * delivered before its join was answered (its own, or an older session's); events kept here.
+     */
+    @Nullable List<RoomEvent> early;
     /** Non-null while the member's join history is being fetched: live events held back meanwhile. */
     @Nullable List<RoomEvent> held;
 

@@ -478,6 +478,30 @@ public abstract class AbstractClusterTest {
         .startsWith(joined.seq()).isSorted().doesNotHaveDuplicates();
   }
 
+  @Test
+  void aUserMovingToALaggingNodeIsNotEndedByItsOldSessionsEntries() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Room r1 = room(c.node("n1"), "general");
+    Room r3 = room(c.node("n3"), "general");
+    Recorder u0 = new Recorder();
+    result(r3.join(user("u0"), u0)); // n3's delivery is running
+    // n3 lags: no entry reaches it (nor a resend) until u3 has moved there
+    java.util.concurrent.atomic.AtomicBoolean lagging = new java.util.concurrent.atomic.AtomicBoolean(true);
+    faults().filter((from, to, env) -> !(to.equals("n3") && env.message() instanceof Sequenced && lagging.get()));
+    result(r1.join(user("u3"), new Recorder()));
+    result(r1.send(user("u3"), "old"));
+    result(r1.leave(user("u3")));
+    Recorder moved = new Recorder();
+    Joined joined = result(r3.join(user("u3"), moved));
+    lagging.set(false);
+    result(r3.send(user("u0"), "after the move"));
+    awaitUntil("u0 sees its message", () -> u0.texts().contains("after the move"));
+    awaitUntil("the moved session sees it", () -> moved.texts().contains("after the move"));
+    assertThat(moved.texts()).containsExactly("after the move");
+    assertThat(moved.seqs()).startsWith(joined.seq()).isSorted().doesNotHaveDuplicates();
+  }
+
   // ================================================================ 6. deletion (2PC)
 
   @Test
