@@ -1402,6 +1402,7 @@ final class RoomState {
       if (local.held != null) {
         local.held.add(ev);
       } else {
+        engine.metrics.deliveries.increment(); // a live event, counted like those fire() delivers
         safeCall(local, ev);
       }
     }
