@@ -77,7 +77,13 @@ final class ProcessNemesis {
   }
 
   /** One planned fault: at {@code step}, kill or pause a node, undone {@code length} steps later. */
-  private record Fault(int step, int length, boolean kill, boolean admin, int node, boolean waitDeclaredDead) {}
+  private record Fault(int step, int length, boolean kill, boolean admin, int node, boolean waitDeclaredDead, boolean midBurst) {}
+
+  /** What runs between firing a burst of sends and awaiting their replies. */
+  @FunctionalInterface
+  private interface Between {
+    void run() throws Exception;
+  }
 
   ProcessNemesis(long seed, int steps, Path dir, String replay) {
     this.seed = seed;
@@ -151,7 +157,8 @@ final class ProcessNemesis {
     for (int i = 0; i < n; i++) {
       boolean kill = random.nextInt(10) < 6;
       int length = kill && random.nextInt(4) == 0 ? 0 : 1 + random.nextInt(Math.max(1, slot - 2));
-      plan.add(new Fault(i * slot + 1 + random.nextInt(2), length, kill, random.nextInt(10) < 7, random.nextInt(3), random.nextBoolean()));
+      plan.add(new Fault(i * slot + 1 + random.nextInt(2), length, kill, random.nextInt(10) < 7, random.nextInt(3), random.nextBoolean(),
+          random.nextBoolean()));
     }
     return plan;
   }
@@ -176,6 +183,14 @@ final class ProcessNemesis {
   private void begin(Fault f) throws Exception {
     String node = target(f);
     targets.put(f, node);
+    if (f.midBurst()) {
+      sendBurst(() -> apply(f, node)); // the fault hits sends in flight
+    } else {
+      apply(f, node);
+    }
+  }
+
+  private void apply(Fault f, String node) throws Exception {
     if (f.kill()) {
       history.fault("kill -9 " + node + " (admin of " + ROOMS.get(nodes.ids().indexOf(node)) + ")");
       history.nodeEvents.add("crash " + node + " at tick " + history.tick());
@@ -280,7 +295,7 @@ final class ProcessNemesis {
     } else if (r < 36) {
       page(ROOMS.get(random.nextInt(ROOMS.size())), random.nextBoolean() ? 0 : 1 + random.nextInt(40), 1 + random.nextInt(10));
     } else {
-      sendBurst();
+      sendBurst(() -> {});
     }
   }
 
@@ -374,8 +389,11 @@ final class ProcessNemesis {
     }
   }
 
-  /** 1-4 sends fired together by joined users, awaited; unknown outcomes are retried later with their client id. */
-  private void sendBurst() throws Exception {
+  /**
+   * 1-4 sends fired together by joined users, then {@code between}, then the replies awaited;
+   * unknown outcomes are retried later with their client id.
+   */
+  private void sendBurst(Between between) throws Exception {
     int n = 1 + random.nextInt(4);
     List<User> senders = new ArrayList<>();
     List<History.Op> ops = new ArrayList<>();
@@ -393,6 +411,7 @@ final class ProcessNemesis {
       ops.add(op);
       futures.add(send(u.conn, op));
     }
+    between.run();
     for (int i = 0; i < ops.size(); i++) {
       await(futures.get(i));
       if (ops.get(i).outcome == History.Outcome.FAILED && !ops.get(i).definitelyFailed()) {

@@ -2,6 +2,7 @@ package io.chatmesh.nemesis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatmesh.ChatMessage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,17 +17,18 @@ import org.junit.jupiter.api.io.TempDir;
  * history, WebSocket users, {@code kill -9}, {@code SIGSTOP}/{@code SIGCONT} and restarts on a
  * seeded schedule, judged by the core nemesis {@link Checker}.
  *
- * <p>By default one seed (1, 24 steps), short enough for {@code mvn verify}. Longer:
- * {@code -Dprocnemesis.seeds=N [-Dprocnemesis.from=1] [-Dprocnemesis.steps=24]}; one seed:
+ * <p>By default one seed (1, 40 steps), short enough for {@code mvn verify}. Longer:
+ * {@code -Dprocnemesis.seeds=N [-Dprocnemesis.from=1] [-Dprocnemesis.steps=40]}; one seed:
  * {@code -Dprocnemesis.seed=S}. Every seed prints one line with its counts and the replay command;
- * every anomaly is printed with the seed; node logs stay in the printed directory when a seed fails.
+ * every anomaly is printed with the seed; node logs stay in the printed directory when a seed fails;
+ * {@code -Dprocnemesis.verbose=true} prints every operation and every member's stream.
  */
 class ProcessNemesisTest {
   @TempDir Path tmp;
 
   @Test
   void seededKillsPausesAndRestartsOfRealNodesKeepTheGuarantees() throws Exception {
-    int steps = Integer.getInteger("procnemesis.steps", 24);
+    int steps = Integer.getInteger("procnemesis.steps", 40);
     long from;
     int seeds;
     if (System.getProperty("procnemesis.seed") != null) {
@@ -53,6 +55,9 @@ class ProcessNemesisTest {
       }
       anomalies.addAll(Checker.check(n.history()));
       anomalies.addAll(n.checkDurable());
+      if (anomalies.isEmpty()) {
+        checkerSeesADeliveryRemoved(n.history());
+      }
       ProcessNemesis.Counts c = n.counts();
       totals[0] += c.kills();
       totals[1] += c.pauses();
@@ -62,6 +67,10 @@ class ProcessNemesisTest {
       System.out.printf("procnemesis seed=%d steps=%d: %d kill -9, %d SIGSTOP/SIGCONT, %d restarts, %d sends (%d messages acked),"
           + " %d anomalies, %d s%n  faults: %s%n  replay: %s%n", seed, steps, c.kills(), c.pauses(), c.restarts(), c.sends(), c.acked(),
           anomalies.size(), (System.nanoTime() - started) / 1_000_000_000, n.history().faults, replay);
+      if (Boolean.getBoolean("procnemesis.verbose")) {
+        n.history().ops.forEach(op -> System.out.println("  " + op));
+        n.history().sessions.forEach(x -> System.out.println("  " + x + " " + Checker.streamSummary(x) + (x.ended() ? " ended: " + x.endedBy : "")));
+      }
       if (!anomalies.isEmpty()) {
         System.out.print(Checker.summary(anomalies));
         System.out.println("  node logs: " + copyLogs(dir, seed));
@@ -74,6 +83,25 @@ class ProcessNemesisTest {
     assertThat(totals[0] + totals[1]).as("faults injected").isPositive();
     assertThat(totals[4]).as("messages acked").isPositive();
     assertThat(all).as("anomalies").isEmpty();
+  }
+
+  /**
+   * The recording is rich enough for the checker: removing one delivered message from a member's
+   * recorded stream (as an engine that skipped it would) is reported as LOST or GAP.
+   */
+  private static void checkerSeesADeliveryRemoved(History h) {
+    for (History.Session s : h.sessions) {
+      for (int i = 0; i < s.events.size(); i++) {
+        if (s.events.get(i) instanceof ChatMessage m && !s.ended() && m.seq() > s.join.seq && i < s.events.size() - 1) {
+          s.events.remove(i);
+          List<Checker.Anomaly> found = Checker.check(h);
+          s.events.add(i, m);
+          assertThat(found).as("anomalies with seq %d removed from %s", m.seq(), s)
+              .anyMatch(a -> (a.kind() == Checker.Kind.LOST || a.kind() == Checker.Kind.GAP) && a.seqs().contains(String.valueOf(m.seq())));
+          return;
+        }
+      }
+    }
   }
 
   /** Keeps a failing seed's node logs outside the temporary directory. */
