@@ -50,6 +50,9 @@ final class ProcessNemesis {
   private final Map<String, WsConnection> observers = new HashMap<>();
   private final Map<History.Op, Integer> attempts = new HashMap<>();
   private final List<History.Op> finalPages = new ArrayList<>();
+  /** Per fault that the others noticed: {node index, tick the fault began, tick the other nodes listed the room unavailable}. */
+  private final List<long[]> declaredDead = new ArrayList<>();
+  private final Map<String, Long> faultBegan = new HashMap<>();
   private int kills;
   private int pauses;
   private int restarts;
@@ -191,6 +194,7 @@ final class ProcessNemesis {
   }
 
   private void apply(Fault f, String node) throws Exception {
+    faultBegan.put(node, history.tick());
     if (f.kill()) {
       history.fault("kill -9 " + node + " (admin of " + ROOMS.get(nodes.ids().indexOf(node)) + ")");
       history.nodeEvents.add("crash " + node + " at tick " + history.tick());
@@ -247,24 +251,26 @@ final class ProcessNemesis {
     }
   }
 
-  /** Waits (bounded) until a serving node lists the room {@code node} administers as unavailable. */
+  /** Waits (bounded) until every other serving node lists the room {@code node} administers as unavailable. */
   private void awaitDeclaredDead(String node) {
     String room = ROOMS.get(nodes.ids().indexOf(node));
     try {
       Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> {
         for (String other : nodes.ids()) {
           if (!other.equals(node) && nodes.serving(other)) {
-            JsonNode r = rooms(other);
-            for (JsonNode e : r == null ? List.<JsonNode>of() : r.path("rooms")) {
-              if (e.path("room").asText().equals(room) && !e.path("available").asBoolean()) {
-                return true;
-              }
+            Set<String> d = directory(other);
+            if (d == null || !d.contains(room + "@" + node + "(unavailable)")) {
+              return false;
             }
           }
         }
-        return false;
+        return true;
       });
       history.fault(node + " declared dead by the others");
+      Long began = faultBegan.get(node);
+      if (began != null) {
+        declaredDead.add(new long[] {nodes.ids().indexOf(node), began, history.tick()});
+      }
     } catch (ConditionTimeoutException e) {
       history.fault(node + " NOT declared dead within 15 s");
     }
@@ -305,14 +311,17 @@ final class ProcessNemesis {
     return c == null || c.closed || nodes.serving(c.node);
   }
 
-  private void create(String node, String room) throws Exception {
-    WsConnection c = observer(node);
-    History.Op op = history.invoke("create", node, null, room, 0, "");
-    CompletableFuture<JsonNode> f = c.request(c.frame("create").put("room", room), null, (reply, e) -> c.complete(op, reply, e));
-    await(f);
-    if (op.outcome != History.Outcome.OK) {
-      throw new IllegalStateException("could not create " + room + " on " + node + ": " + op);
-    }
+  /**
+   * Creates a room before any fault, retrying while the node is not ready yet or has not heard a
+   * majority (UNAVAILABLE); ROOM_EXISTS means an earlier attempt took effect.
+   */
+  private void create(String node, String room) {
+    Awaitility.await("creation of " + room + " on " + node).atMost(SETTLE).pollInterval(Duration.ofMillis(500)).until(() -> {
+      WsConnection c = observer(node);
+      History.Op op = history.invoke("create", node, null, room, 0, "");
+      await(c.request(c.frame("create").put("room", room), null, (reply, e) -> c.complete(op, reply, e)));
+      return op.outcome == History.Outcome.OK || op.code == io.chatmesh.ErrorCode.ROOM_EXISTS;
+    });
     history.definiteCreations.add(room + "#1");
   }
 
@@ -614,10 +623,46 @@ final class ProcessNemesis {
             "acked, but the admin's stored history at the end has " + (m == null ? "nothing" : m) + " there", history.replay));
       }
     }
+    checkTold(out);
     for (String room : unread) {
       out.add(new Checker.Anomaly(Checker.Kind.NEVER_COMPLETED, seed, room, "-", "-",
           "the final read of the admin's stored history failed: " + finalPages, history.replay));
     }
     return out;
+  }
+
+  /**
+   * "A dead admin's rooms become unavailable for their members (RoomUnavailable)": once the other
+   * nodes listed a killed or paused admin's room unavailable, every member session of that room
+   * through another node, joined before the fault, still a member then (not told its removal) and
+   * not ended before that moment, has been told
+   * (unavailable, deleted, or its own removal) after the fault began; a LOST anomaly otherwise
+   * (the members' notification was lost).
+   */
+  private void checkTold(List<Checker.Anomaly> out) {
+    for (long[] d : declaredDead) {
+      String node = nodes.ids().get((int) d[0]);
+      String room = ROOMS.get((int) d[0]);
+      for (History.Session s : history.sessions) {
+        History.Op j = s.join;
+        if (!j.room.equals(room) || j.node.equals(node) || j.outcome != History.Outcome.OK || j.completedTick > d[1] || s.endedTick < d[2]) {
+          continue;
+        }
+        boolean told = false;
+        boolean goneBefore = false;
+        for (int i = 0; i < s.events.size() && !told; i++) {
+          RoomEvent e = s.events.get(i);
+          boolean gone = e instanceof RoomEvent.RoomDeleted
+              || e instanceof RoomEvent.MemberLeft l && l.user().value().equals(j.user) && (l.seq() == 0 || l.seq() > j.seq);
+          goneBefore |= gone && s.eventTicks.get(i) <= d[1]; // no longer a member when the fault began: nothing to tell
+          told = s.eventTicks.get(i) > d[1] && (gone || e instanceof RoomEvent.RoomUnavailable);
+        }
+        if (!told && !goneBefore) {
+          out.add(new Checker.Anomaly(Checker.Kind.LOST, seed, room + "#1", "-", j.toString(),
+              s + " was never told that its admin " + node + " was dead (no unavailable, deleted or own member_left after tick " + d[1]
+                  + "; others listed the room unavailable at tick " + d[2] + ") " + Checker.streamSummary(s), history.replay));
+        }
+      }
+    }
   }
 }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * history, WebSocket users, {@code kill -9}, {@code SIGSTOP}/{@code SIGCONT} and restarts on a
  * seeded schedule, judged by the core nemesis {@link Checker}.
  *
- * <p>By default one seed (1, 40 steps), short enough for {@code mvn verify}. Longer:
- * {@code -Dprocnemesis.seeds=N [-Dprocnemesis.from=1] [-Dprocnemesis.steps=40]}; one seed:
+ * <p>By default one seed (1, 30 steps), short enough for {@code mvn verify}. Longer:
+ * {@code -Dprocnemesis.seeds=N [-Dprocnemesis.from=1] [-Dprocnemesis.steps=30]}; one seed:
  * {@code -Dprocnemesis.seed=S}. Every seed prints one line with its counts and the replay command;
  * every anomaly is printed with the seed; node logs stay in the printed directory when a seed fails;
  * {@code -Dprocnemesis.verbose=true} prints every operation and every member's stream.
@@ -28,7 +28,7 @@ class ProcessNemesisTest {
 
   @Test
   void seededKillsPausesAndRestartsOfRealNodesKeepTheGuarantees() throws Exception {
-    int steps = Integer.getInteger("procnemesis.steps", 40);
+    int steps = Integer.getInteger("procnemesis.steps", 30);
     long from;
     int seeds;
     if (System.getProperty("procnemesis.seed") != null) {
