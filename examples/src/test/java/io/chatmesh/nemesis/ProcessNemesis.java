@@ -471,19 +471,12 @@ final class ProcessNemesis {
   }
 
   private static void remember(User u, History.Session s) {
-    long epoch = 0;
-    long seq = 0;
-    for (RoomEvent e : s.events) {
-      long[] p = Checker.position(e);
-      if (p != null && p[1] > seq) {
-        epoch = p[0];
-        seq = p[1];
-      }
-    }
-    if (seq > 0) {
-      u.seen.put(s.join.room, new long[] {epoch, seq});
+    long[] last = s.lastPosition();
+    if (last != null) {
+      u.seen.put(s.join.room, last);
     }
   }
+
 
   // ================================================================ observing
 
