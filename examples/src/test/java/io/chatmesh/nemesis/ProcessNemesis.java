@@ -2,9 +2,7 @@ package io.chatmesh.nemesis;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chatmesh.ChatMessage;
 import io.chatmesh.JoinOptions;
-import io.chatmesh.RoomEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,8 +48,8 @@ final class ProcessNemesis {
   private final Map<String, WsConnection> observers = new HashMap<>();
   private final Map<History.Op, Integer> attempts = new HashMap<>();
   private final List<History.Op> finalPages = new ArrayList<>();
-  /** Per fault that the others noticed: {node index, tick the fault began, tick the other nodes listed the room unavailable}. */
-  private final List<long[]> declaredDead = new ArrayList<>();
+  /** Every fault that the other nodes noticed. */
+  private final List<AdminDeathChecks.Noticed> declaredDead = new ArrayList<>();
   private final Map<String, Long> faultBegan = new HashMap<>();
   private int kills;
   private int pauses;
@@ -269,7 +267,7 @@ final class ProcessNemesis {
       history.fault(node + " declared dead by the others");
       Long began = faultBegan.get(node);
       if (began != null) {
-        declaredDead.add(new long[] {nodes.ids().indexOf(node), began, history.tick()});
+        declaredDead.add(new AdminDeathChecks.Noticed(node, room, began, history.tick()));
       }
     } catch (ConditionTimeoutException e) {
       history.fault(node + " NOT declared dead within 15 s");
@@ -591,71 +589,8 @@ final class ProcessNemesis {
     observers.values().forEach(WsConnection::abort);
   }
 
-  /**
-   * The durability the admin's JDBC history promises across its restarts: every acked message is
-   * at its acked (epoch, seq) in the admin's stored history read at the end, as a LOST anomaly
-   * otherwise (the checker's log checks see the pages too: what they hold must agree).
-   */
-  List<Checker.Anomaly> checkDurable() {
-    List<Checker.Anomaly> out = new ArrayList<>();
-    Map<String, Map<Long, ChatMessage>> stored = new HashMap<>();
-    Set<String> unread = new TreeSet<>();
-    for (History.Op p : finalPages) {
-      if (p.outcome != History.Outcome.OK) {
-        unread.add(p.room);
-      }
-      p.page.forEach(m -> stored.computeIfAbsent(p.room, k -> new HashMap<>()).put(m.seq(), m));
-    }
-    for (History.Op op : history.ops) {
-      if (!op.kind.equals("send") || op.outcome != History.Outcome.OK || unread.contains(op.room)) {
-        continue;
-      }
-      ChatMessage m = stored.getOrDefault(op.room, Map.of()).get(op.seq);
-      if (m == null || m.epoch() != op.epoch || !m.text().equals(op.text)) {
-        out.add(new Checker.Anomaly(Checker.Kind.LOST, seed, op.room + "#1/e" + op.epoch, String.valueOf(op.seq), op.toString(),
-            "acked, but the admin's stored history at the end has " + (m == null ? "nothing" : m) + " there", history.replay));
-      }
-    }
-    checkTold(out);
-    for (String room : unread) {
-      out.add(new Checker.Anomaly(Checker.Kind.NEVER_COMPLETED, seed, room, "-", "-",
-          "the final read of the admin's stored history failed: " + finalPages, history.replay));
-    }
-    return out;
-  }
-
-  /**
-   * "A dead admin's rooms become unavailable for their members (RoomUnavailable)": once the other
-   * nodes listed a killed or paused admin's room unavailable, every member session of that room
-   * through another node, joined before the fault, still a member then (not told its removal) and
-   * not ended before that moment, has been told
-   * (unavailable, deleted, or its own removal) after the fault began; a LOST anomaly otherwise
-   * (the members' notification was lost).
-   */
-  private void checkTold(List<Checker.Anomaly> out) {
-    for (long[] d : declaredDead) {
-      String node = nodes.ids().get((int) d[0]);
-      String room = ROOMS.get((int) d[0]);
-      for (History.Session s : history.sessions) {
-        History.Op j = s.join;
-        if (!j.room.equals(room) || j.node.equals(node) || j.outcome != History.Outcome.OK || j.completedTick > d[1] || s.endedTick < d[2]) {
-          continue;
-        }
-        boolean told = false;
-        boolean goneBefore = false;
-        for (int i = 0; i < s.events.size() && !told; i++) {
-          RoomEvent e = s.events.get(i);
-          boolean gone = e instanceof RoomEvent.RoomDeleted
-              || e instanceof RoomEvent.MemberLeft l && l.user().value().equals(j.user) && (l.seq() == 0 || l.seq() > j.seq);
-          goneBefore |= gone && s.eventTicks.get(i) <= d[1]; // no longer a member when the fault began: nothing to tell
-          told = s.eventTicks.get(i) > d[1] && (gone || e instanceof RoomEvent.RoomUnavailable);
-        }
-        if (!told && !goneBefore) {
-          out.add(new Checker.Anomaly(Checker.Kind.LOST, seed, room + "#1", "-", j.toString(),
-              s + " was never told that its admin " + node + " was dead (no unavailable, deleted or own member_left after tick " + d[1]
-                  + "; others listed the room unavailable at tick " + d[2] + ") " + Checker.streamSummary(s), history.replay));
-        }
-      }
-    }
+  /** The checks of a dead admin's documented guarantees over this run. */
+  List<Checker.Anomaly> adminDeathAnomalies() {
+    return AdminDeathChecks.check(history, finalPages, declaredDead);
   }
 }

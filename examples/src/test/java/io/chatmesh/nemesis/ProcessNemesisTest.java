@@ -54,7 +54,7 @@ class ProcessNemesisTest {
         n.history().frozen = true;
       }
       anomalies.addAll(Checker.check(n.history()));
-      anomalies.addAll(n.checkDurable());
+      anomalies.addAll(n.adminDeathAnomalies());
       if (anomalies.isEmpty()) {
         checkerSeesADeliveryRemoved(n.history());
       }
