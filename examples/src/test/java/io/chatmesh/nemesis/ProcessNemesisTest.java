@@ -98,6 +98,7 @@ class ProcessNemesisTest {
           s.events.add(i, m);
           assertThat(found).as("anomalies with seq %d removed from %s", m.seq(), s)
               .anyMatch(a -> (a.kind() == Checker.Kind.LOST || a.kind() == Checker.Kind.GAP) && a.seqs().contains(String.valueOf(m.seq())));
+          System.out.println("  self-check: seq " + m.seq() + " removed from " + s + " is reported");
           return;
         }
       }
