@@ -6,7 +6,6 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.JoinOptions;
 import io.chatmesh.Joined;
 import io.chatmesh.Room;
-import io.chatmesh.RoomEvent;
 import io.chatmesh.Sent;
 import io.chatmesh.UserId;
 import java.util.ArrayList;
@@ -383,17 +382,9 @@ final class Clients {
   }
 
   void remember(History.Session s) {
-    long epoch = 0;
-    long seq = 0;
-    for (RoomEvent e : s.events) {
-      long[] p = Checker.position(e);
-      if (p != null && p[1] > seq) {
-        epoch = p[0];
-        seq = p[1];
-      }
-    }
-    if (seq > 0) {
-      lastSeen.put(s.join.user + "/" + s.join.room, new long[] {s.join.incarnation, epoch, seq});
+    long[] last = s.lastPosition();
+    if (last != null) {
+      lastSeen.put(s.join.user + "/" + s.join.room, new long[] {s.join.incarnation, last[0], last[1]});
     }
   }
 

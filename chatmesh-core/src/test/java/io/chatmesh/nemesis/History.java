@@ -119,6 +119,18 @@ final class History {
       return endedTick != Long.MAX_VALUE;
     }
 
+    /** {epoch, seq} of the highest sequenced event received (where a resume starts), or null if none. */
+    long @Nullable [] lastPosition() {
+      long[] last = null;
+      for (RoomEvent e : events) {
+        long[] p = Checker.position(e);
+        if (p != null && (last == null || p[1] > last[1])) {
+          last = p;
+        }
+      }
+      return last;
+    }
+
     @Override
     public String toString() {
       return "session of " + join.user + "@" + join.node + " in " + join.room + "#" + join.incarnation + " (join op#" + join.id + ")";
