@@ -51,11 +51,20 @@ class DnsSeedsTest {
 
   private ChatNode node(String id, String address, String... seeds) {
     ChatNode n = ChatNode.builder().nodeId(id).transport(net.transport(address)).clock(clock)
-        .heartbeatInterval(Duration.ofMillis(100)).failureTimeout(Duration.ofSeconds(1))
+        .heartbeatInterval(Duration.ofMillis(100)).failureTimeout(Duration.ofSeconds(3))
         .seeds(seeds).seedResolveInterval(INTERVAL).seedResolver(resolver)
         .build().start();
     nodes.add(n);
     return n;
+  }
+
+  /**
+   * Lets {@code n} resolution rounds pass in the driver's small steps (heartbeats keep flowing, so
+   * no live peer times out on the way).
+   */
+  private void passRounds(int n) {
+    long until = clock.millis() + INTERVAL.multipliedBy(n).toMillis();
+    driver.awaitUntil(n + " rounds pass", () -> clock.millis() >= until);
   }
 
   private void answer(String... ips) throws UnknownHostException {
@@ -108,8 +117,8 @@ class DnsSeedsTest {
         () -> x.liveNodes().containsAll(List.of(a.id(), b.id(), c.id())));
 
     answer("10.0.0.1"); // b and c vanish from DNS, but they are alive
-    clock.advance(INTERVAL.multipliedBy(5)); // five rounds, and failure timeouts, pass
-    driver.awaitUntil("x still sees b and c", () -> x.liveNodes().containsAll(List.of(b.id(), c.id())));
+    passRounds(5);
+    assertThat(x.liveNodes()).containsAll(List.of(a.id(), b.id(), c.id()));
     assertThat(b.liveNodes()).contains(x.id());
   }
 
@@ -122,8 +131,8 @@ class DnsSeedsTest {
     driver.awaitUntil("x meets a", () -> x.liveNodes().contains(a.id()));
 
     records.set(new UnknownHostException("chat.test: Temporary failure in name resolution"));
-    clock.advance(INTERVAL.multipliedBy(5));
-    driver.awaitUntil("a few failed rounds later x still runs with a", () -> clock.millis() > 0 && x.liveNodes().contains(a.id()));
+    passRounds(5);
+    assertThat(x.liveNodes()).contains(a.id());
     assertThat(x.health().ready()).isTrue();
 
     answer("10.0.0.1", "10.0.0.2"); // DNS is back, with a new record

@@ -208,8 +208,10 @@ final class SeedList {
             return; // the node closed meanwhile
           }
         }
-        Runnable again = this;
-        next = clock.schedule(interval, () -> submit(t, again));
+        if (!closed) {
+          Runnable again = this;
+          next = clock.schedule(interval, () -> submit(t, again));
+        }
       }
     };
     submit(t, round);
