@@ -3,6 +3,7 @@
 # (n1..n3, WebSockets 8081-8083, gRPC 9091-9093). Every argument is passed to the demo, e.g.
 #   ./demo.sh --ws-base 18081 --grpc-base 19091          # other ports
 #   ./demo.sh --node n2 --grpc-port 9092 --ws-port 8082 --peers 127.0.0.1:9091   # one node per process
+#   ./demo.sh --node n2 --peers dns:chat:9091              # peers from DNS (a headless Service, a Compose service)
 #   ./demo.sh --help                                      # every option, at once (no build)
 #   ./demo.sh --auth jwt:SECRET ; ./demo.sh token alice --secret SECRET   # require tokens; print one
 # Needs JDK 17+ and Maven 3.8+. Set DEMO_SKIP_BUILD=1 to reuse an earlier build.

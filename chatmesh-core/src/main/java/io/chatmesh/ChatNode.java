@@ -2,6 +2,7 @@ package io.chatmesh;
 
 import io.chatmesh.history.InMemoryHistoryStore;
 import io.chatmesh.membership.FailureDetector;
+import io.chatmesh.membership.SeedResolver;
 import io.chatmesh.sequencer.Sequencer;
 import io.chatmesh.spi.engine.NodeConfig;
 import io.chatmesh.metrics.MetricsObserver;
@@ -215,6 +216,8 @@ public interface ChatNode extends AutoCloseable {
     private int historyInMemoryLimit = InMemoryHistoryStore.DEFAULT_MAX_ENTRIES_PER_ROOM;
     private Sequencer.Factory sequencers = Sequencer::create;
     private FailureDetector.Factory failureDetectors = FailureDetector::timeout;
+    private Duration seedResolveInterval = Duration.ofSeconds(10);
+    private SeedResolver seedResolver = SeedResolver.system();
 
     Builder() {}
 
@@ -265,31 +268,74 @@ public interface ChatNode extends AutoCloseable {
     }
 
     /**
-     * Addresses of nodes to greet on start; others are learned from them. Default none. A node
-     * with seeds may create rooms once it has met them (see {@link ChatNode#isReady()}); one
-     * without seeds starts a new cluster and is ready at once.
+     * The seeds: nodes to greet on start; others are learned from them. Default none. A node with
+     * seeds may create rooms once it has met them (see {@link ChatNode#isReady()}); one without
+     * seeds starts a new cluster and is ready at once. This node's own address may be among them
+     * (every node of a cluster can be given the same list).
      *
-     * @param addresses the seeds' transport addresses
+     * <p>Each seed is a transport address ({@code 127.0.0.1:9092}) or {@code dns:NAME:PORT}: every
+     * A and AAAA record of NAME, each with PORT, so a Kubernetes headless Service or a Docker
+     * Compose service name is enough ({@code dns:chat.default.svc.cluster.local:9091}). NAME is
+     * resolved when the node starts and again every {@link #seedResolveInterval(Duration)}, off
+     * the node's lanes, by the {@link #seedResolver(SeedResolver)}: new addresses are greeted at
+     * once; addresses no longer listed are no longer seeds, but peers already met stay until the
+     * failure detector declares them dead; a failed lookup keeps the last answer and is logged
+     * once per round. Until NAME resolves to at least one address, it counts as one seed not met,
+     * so the node is not ready (as with an unreachable seed); a NAME that resolves to this node
+     * alone makes it ready (the first node of a cluster). Resolved addresses are compared with the
+     * addresses the nodes announce, so each node should announce the address DNS lists for it
+     * (e.g. its pod IP, not a host name).
+     *
+     * @param addresses the seeds: {@code host:port} transport addresses or {@code dns:NAME:PORT}
      * @return this builder
+     * @throws ChatException BAD_REQUEST naming the seed if one is null, blank or a malformed
+     *     {@code dns:} seed
      */
     public Builder seeds(String... addresses) {
       for (String a : require(addresses, "seeds")) {
         if (a == null || a.isBlank()) {
           throw new ChatException(ErrorCode.BAD_REQUEST, "seed address must not be null or blank");
         }
+        SeedResolver.DnsSeed.parse(a.trim()); // a malformed dns: seed fails here, naming it
         seeds.add(a.trim());
       }
       return this;
     }
 
     /**
-     * Addresses of nodes to greet on start.
+     * The seeds, as {@link #seeds(String...)}.
      *
-     * @param addresses the seeds' transport addresses
+     * @param addresses the seeds: {@code host:port} transport addresses or {@code dns:NAME:PORT}
      * @return this builder
      */
     public Builder seeds(List<String> addresses) {
       return seeds(require(addresses, "seeds").toArray(new String[0]));
+    }
+
+    /**
+     * How often {@code dns:NAME:PORT} seeds are resolved again (see {@link #seeds(String...)}),
+     * timed by the node's {@link #clock(ChatClock) clock}; each round starts this long after the
+     * previous one ended. Default 10 s. The default resolver's answers are also cached by the JVM
+     * (see {@link SeedResolver#system()}).
+     *
+     * @param d the interval, positive
+     * @return this builder
+     */
+    public Builder seedResolveInterval(Duration d) {
+      this.seedResolveInterval = positive(d, "seedResolveInterval");
+      return this;
+    }
+
+    /**
+     * What resolves the names of {@code dns:NAME:PORT} seeds. Default {@link SeedResolver#system()}
+     * ({@code InetAddress.getAllByName}); tests inject their own records.
+     *
+     * @param resolver the resolver, called on a thread of the node's own, never on its lanes
+     * @return this builder
+     */
+    public Builder seedResolver(SeedResolver resolver) {
+      this.seedResolver = require(resolver, "seedResolver");
+      return this;
     }
 
     /**
@@ -503,7 +549,9 @@ public interface ChatNode extends AutoCloseable {
                   sequencers,
                   failureDetectors,
                   maxRooms,
-                  maxMembersPerRoom));
+                  maxMembersPerRoom,
+                  seedResolveInterval,
+                  seedResolver));
     }
 
     private static <T> T require(@Nullable T value, String what) {

@@ -5,7 +5,6 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -29,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *       which must vote READY) must be more than half of the known cluster.
  * </ul>
  *
- * <p>Seeds are compared with the addresses nodes announce in their hello; a seed written
+ * <p>The seeds are those of the {@link SeedList} now: a {@code dns:} seed's addresses change with
+ * its answers, and a {@code dns:} seed without any address counts as one seed not met. Seeds are
+ * compared with the addresses nodes announce in their hello; a seed written
  * differently (a host name for an IP) counts as one more known node until a node with exactly that
  * address is met, which only makes the majority larger (safer), never smaller.
  *
@@ -41,16 +42,16 @@ final class ClusterQuorum {
   private static final Logger log = LoggerFactory.getLogger(ClusterQuorum.class);
 
   private final NodeId self;
-  private final Set<String> seeds;
+  private final SeedList seeds;
   private final PeerMembership peers;
   private final Set<NodeId> met = new TreeSet<>();
   private final CompletableFuture<Void> readyFuture = new CompletableFuture<>();
   private volatile boolean ready;
   private volatile String ownAddress = "";
 
-  ClusterQuorum(NodeId self, List<String> seeds, PeerMembership peers) {
+  ClusterQuorum(NodeId self, SeedList seeds, PeerMembership peers) {
     this.self = self;
-    this.seeds = new LinkedHashSet<>(seeds);
+    this.seeds = seeds;
     this.peers = peers;
   }
 
@@ -88,7 +89,7 @@ final class ClusterQuorum {
     }
   }
 
-  /** A peer's liveness changed: readiness by majority may be reached. */
+  /** A peer's liveness or the seeds changed: readiness may be reached. */
   void check() {
     if (ready) {
       return;
@@ -153,14 +154,18 @@ final class ClusterQuorum {
     return n;
   }
 
-  /** Seeds other than this node's own address. */
+  /**
+   * Seeds other than this node's own address, and each DNS seed without an address now (which
+   * counts as one seed not met, like an unreachable one).
+   */
   private List<String> otherSeeds() {
     List<String> out = new ArrayList<>();
-    for (String s : seeds) {
+    for (String s : seeds.contacts()) {
       if (!s.equals(ownAddress)) {
         out.add(s);
       }
     }
+    out.addAll(seeds.unresolved());
     return out;
   }
 

@@ -85,6 +85,8 @@ public final class NodeEngine implements ChatNode {
   private final Transport transport;
   private final EngineExecutors executors;
   private final NodeLinks links;
+  /** The seeds: plain addresses and the answers of {@code dns:} seeds. */
+  private final SeedList seeds;
   final TwoPhaseCommitEngine twoPc;
   final NodeMetrics metrics = new NodeMetrics();
   private final NodeStatus status;
@@ -110,9 +112,10 @@ public final class NodeEngine implements ChatNode {
     this.nodeLane = executors.lane(self + "/node");
     this.requests = new PendingRequests(clock, settings.requestTimeout());
     this.links = new NodeLinks(self, incarnation, transport, this::peerAddress, () -> state.get() == CLOSED, this::receiveLocal);
-    this.peers = new PeerMembership(settings, nodeLane, settings.failureDetectors().create(settings.failureTimeout()), links, new PeerEvents());
+    this.seeds = new SeedList(self, settings.seeds(), settings.seedResolver());
+    this.peers = new PeerMembership(settings, seeds, nodeLane, settings.failureDetectors().create(settings.failureTimeout()), links, new PeerEvents());
     this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGone);
-    this.quorum = new ClusterQuorum(self, settings.seeds(), peers);
+    this.quorum = new ClusterQuorum(self, seeds, peers);
     this.twoPc = new TwoPhaseCommitEngine(self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, peers::isAlive);
     this.names = new NameRegistry(directory::get, this::nameCommitted);
     twoPc.register(Kind.RESERVE_NAME, names);
@@ -158,11 +161,18 @@ public final class NodeEngine implements ChatNode {
     } catch (RuntimeException e) {
       throw failStart("could not start its transport", e);
     }
+    seeds.listeningAt(address);
     peers.listeningAt(address);
     quorum.listeningAt(address);
     log.info("node {} started at {} (incarnation {}), seeds {}", self, address, incarnation, settings.seeds());
     requests.start();
     nodeLane.execute(this::tick);
+    seeds.start(clock, settings.seedResolveInterval(), nodeLane, () -> {
+      if (running()) {
+        peers.greetSeeds(); // new addresses now, not at the next heartbeat
+        quorum.check();
+      }
+    });
     return this;
   }
 
@@ -180,6 +190,7 @@ public final class NodeEngine implements ChatNode {
       return;
     }
     ticker.cancel();
+    seeds.close();
     quorum.closed();
     requests.stop();
     if (was == RUNNING) {

@@ -64,7 +64,7 @@ final class PeerMembership {
   private final NodeId self;
   private final ChatClock clock;
   private final SerialExecutor nodeLane;
-  private final List<String> seeds;
+  private final SeedList seeds;
   private final FailureDetector detector;
   private final PauseGuard pauseGuard;
   private final Links links;
@@ -78,10 +78,10 @@ final class PeerMembership {
   private volatile String ownAddress = "";
 
   PeerMembership(
-      NodeConfig settings, SerialExecutor nodeLane, FailureDetector detector, Links links, Events events) {
+      NodeConfig settings, SeedList seeds, SerialExecutor nodeLane, FailureDetector detector, Links links, Events events) {
     this.self = settings.nodeId();
     this.clock = settings.clock();
-    this.seeds = settings.seeds();
+    this.seeds = seeds;
     this.nodeLane = nodeLane;
     this.detector = detector;
     this.pauseGuard =
@@ -211,7 +211,13 @@ final class PeerMembership {
     for (NodeId peer : addresses.keySet()) {
       links.send(peer, hb);
     }
-    for (String seed : seeds) {
+    greetSeeds();
+  }
+
+  /** Greets every seed address no known peer announced (and that is not this node's). */
+  void greetSeeds() {
+    nodeLane.assertCurrent();
+    for (String seed : seeds.contacts()) {
       if (!addresses.containsValue(seed) && !seed.equals(ownAddress)) {
         links.sendTo(seed, hello(false));
       }

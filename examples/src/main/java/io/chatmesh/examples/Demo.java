@@ -7,15 +7,16 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
 
 /**
  * The chatmesh demo. Without {@code --node} it starts a 3-node cluster in this JVM (n1..n3, gRPC on
@@ -29,23 +30,20 @@ import org.jspecify.annotations.Nullable;
  * Demo --node n3 --grpc-port 9093 --ws-port 8083 --peers 127.0.0.1:9091,127.0.0.1:9092
  * </pre>
  *
- * Ctrl-C closes every gateway and node cleanly. Run with {@code --help} for every option.
+ * Ctrl-C closes every gateway and node cleanly. Run with {@code --help} for every option; the
+ * options are parsed by picocli ({@link DemoOptions}).
  */
 public final class Demo {
   /**
-   * The usage text, kept in {@code demo-usage.txt} next to this class so that {@code demo.sh --help}
-   * prints the same file without building anything.
+   * The usage text as {@code demo.sh --help} prints it without building: {@code demo-usage.txt}
+   * next to this class, a copy of the usage picocli generates from {@link DemoOptions} ({@code
+   * DemoUsageTest} checks that they are equal).
    */
-  static final String USAGE = usage();
-
-  /** Every option {@link #parse} accepts, without its leading {@code --}. */
-  static final List<String> OPTIONS = List.of(
-      "nodes", "grpc-base", "ws-base", "node", "grpc-port", "ws-port", "peers", "room", "host",
-      "advertise", "failure-timeout-ms", "history", "tls-dir", "auth", "allow-origins", "help");
+  static final String USAGE = usageFile();
 
   private Demo() {}
 
-  private static String usage() {
+  private static String usageFile() {
     try (InputStream in = Demo.class.getResourceAsStream("demo-usage.txt")) {
       if (in == null) {
         throw new IllegalStateException("demo-usage.txt is missing from the class path");
@@ -56,30 +54,55 @@ public final class Demo {
     }
   }
 
-  /** Runs the demo; see the class documentation. */
-  public static void main(String[] args) throws Exception {
-    if (args.length > 0 && args[0].equals("token")) {
-      try {
-        System.out.println(DemoToken.run(java.util.Arrays.copyOfRange(args, 1, args.length), java.time.Instant.now()));
-      } catch (IllegalArgumentException e) {
-        System.err.println("demo: " + e.getMessage());
-        System.exit(2);
-      }
-      return;
+  /** The demo's command line: {@link DemoOptions} with its {@code token} command, without colours. */
+  static CommandLine commandLine() {
+    CommandLine cmd = new CommandLine(new DemoOptions());
+    cmd.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+    return cmd;
+  }
+
+  /**
+   * {@code args} parsed and checked, without running anything (for tests and tools that check a
+   * command line, e.g. the container image's default arguments).
+   *
+   * @throws CommandLine.ParameterException naming the option that is unknown or malformed
+   */
+  static DemoOptions parse(String... args) {
+    CommandLine cmd = commandLine();
+    cmd.parseArgs(args);
+    DemoOptions opts = cmd.getCommand();
+    opts.check();
+    return opts;
+  }
+
+  /** The usage text picocli generates from {@link DemoOptions}. */
+  static String usage() {
+    return commandLine().getUsageMessage();
+  }
+
+  /** Runs the demo; see the class documentation. Exit code 2 for a wrong command line. */
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err);
+    if (code != 0) {
+      System.exit(code);
     }
-    Map<String, String> opts;
-    try {
-      opts = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("demo: " + e.getMessage());
-      System.err.print(USAGE);
-      System.exit(2);
-      return;
-    }
-    if (opts.containsKey("help")) {
-      System.out.print(USAGE);
-      return;
-    }
+  }
+
+  /**
+   * Parses {@code args} and runs what they ask for: the usage ({@code --help}), the version, a
+   * token, or the demo (returning once it was stopped). Returns the exit code: 0, 1 if the demo
+   * could not start, 2 for a wrong command line (the message, naming the option, and the usage go
+   * to {@code err}).
+   */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    CommandLine cmd = commandLine();
+    cmd.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+    cmd.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+    return cmd.execute(args);
+  }
+
+  /** Starts what {@code opts} ask for and waits until it was stopped (Ctrl-C); returns the exit code. */
+  static int start(DemoOptions opts) throws InterruptedException {
     List<DemoNode> started = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -95,38 +118,32 @@ public final class Demo {
       stopped.countDown();
     }, "demo-shutdown"));
     try {
-      String host = opts.getOrDefault("host", "127.0.0.1");
-      Duration failureTimeout = Duration.ofMillis(intOpt(opts, "failure-timeout-ms", 3000, 100, 600_000));
-      if (opts.containsKey("node")) {
-        runOne(opts, host, failureTimeout, started);
+      if (opts.oneNode()) {
+        runOne(opts, started);
       } else {
-        runCluster(opts, host, failureTimeout, started);
+        runCluster(opts, started);
       }
-    } catch (IllegalArgumentException e) {
-      System.err.println("demo: " + e.getMessage());
-      System.err.print(USAGE);
-      System.exit(2);
     } catch (ChatException e) {
       System.err.println("demo: could not start: " + e.getMessage());
-      System.exit(1);
+      return 1;
     }
     stopped.await();
+    return 0;
   }
 
-  private static void runCluster(Map<String, String> opts, String host, Duration failureTimeout, List<DemoNode> started)
-      throws InterruptedException {
-    int n = intOpt(opts, "nodes", 3, 1, 26);
-    int grpcBase = intOpt(opts, "grpc-base", 9091, 0, 65535);
-    int wsBase = intOpt(opts, "ws-base", 8081, 0, 65535);
+  private static void runCluster(DemoOptions opts, List<DemoNode> started) throws InterruptedException {
+    DemoOptions.Cluster c = opts.cluster();
+    int n = c.nodes;
     List<String> peers = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
-      String history = opts.get("history");
+      String history = opts.history;
       if (history != null && history.startsWith("h2:")) {
         history = history + "/n" + i; // one embedded database per node
       }
       DemoNode node = DemoNode.start(
-          "n" + i, host, advertise(opts, port(grpcBase, i)), port(wsBase, i), List.copyOf(peers), failureTimeout, history,
-          tlsDir(opts), access(opts, clusterOrigins(host, wsBase, n)));
+          "n" + i, opts.host, advertise(opts.advertise, port(c.grpcBase, i)), port(c.wsBase, i), List.copyOf(peers),
+          opts.failureTimeout(), history,
+          opts.tlsDir, opts.access(clusterOrigins(opts.host, c.wsBase, n)));
       started.add(node);
       peers.add(node.node().address());
     }
@@ -140,25 +157,18 @@ public final class Demo {
     for (DemoNode node : started) {
       node.ensureRoom(defaultRoom(node.node().id().value()));
     }
-    banner(System.out, started, "Cluster of " + n + " nodes is up over gRPC (" + (tlsDir(opts) == null ? "PLAINTEXT: insecure, see --tls-dir" : "mutual TLS") + ").");
+    banner(System.out, started, "Cluster of " + n + " nodes is up over gRPC (" + (opts.tlsDir == null ? "PLAINTEXT: insecure, see --tls-dir" : "mutual TLS") + ").");
   }
 
-  private static void runOne(Map<String, String> opts, String host, Duration failureTimeout, List<DemoNode> started) {
-    String id = opts.get("node");
-    int grpcPort = intOpt(opts, "grpc-port", 9091, 0, 65535);
-    int wsPort = intOpt(opts, "ws-port", 8081, 0, 65535);
-    List<String> peers = new ArrayList<>();
-    String peerList = opts.getOrDefault("peers", "");
-    for (String p : peerList.split(",")) {
-      if (!p.isBlank()) {
-        peers.add(p.trim());
-      }
-    }
+  private static void runOne(DemoOptions opts, List<DemoNode> started) {
+    DemoOptions.One o = opts.one();
+    String id = java.util.Objects.requireNonNull(o.node);
+    List<String> peers = opts.peers();
     DemoNode node = DemoNode.start(
-        id, host, advertise(opts, grpcPort), wsPort, peers, failureTimeout, opts.get("history"), tlsDir(opts),
-        access(opts, List.of()));
+        id, opts.host, advertise(opts.advertise, o.grpcPort), o.wsPort, peers, opts.failureTimeout(), opts.history,
+        opts.tlsDir, opts.access(List.of()));
     started.add(node);
-    String room = opts.getOrDefault("room", defaultRoom(id));
+    String room = o.room != null ? o.room : defaultRoom(id);
     if (!room.equals("none")) {
       // after the node has met its peers (it may be the first one up): in the background
       node.ensureRoomWhenReady(room).whenComplete((v, e) -> {
@@ -172,10 +182,12 @@ public final class Demo {
 
   /**
    * The gateway access of {@code --auth} ({@code open}, the default, or {@code jwt:SECRET}; {@code
-   * jwt} alone uses {@link DemoToken#DEV_SECRET}) and {@code --allow-origins} plus {@code origins}.
+   * jwt} alone uses {@link DemoToken#DEV_SECRET}) and {@code --allow-origins} (comma-separated) plus
+   * {@code origins}.
+   *
+   * @throws IllegalArgumentException naming {@code --auth} if its value is wrong
    */
-  static DemoNode.Access access(Map<String, String> opts, List<String> origins) {
-    String auth = opts.getOrDefault("auth", "open");
+  static DemoNode.Access access(String auth, String allowOrigins, List<String> origins) {
     io.chatmesh.websocket.Authenticator authenticator;
     if (auth.equals("open")) {
       authenticator = io.chatmesh.websocket.Authenticator.ALLOW_ALL;
@@ -190,11 +202,7 @@ public final class Demo {
       throw new IllegalArgumentException("--auth must be open, jwt or jwt:SECRET, was '" + auth + "'");
     }
     List<String> allowed = new ArrayList<>(origins);
-    for (String o : opts.getOrDefault("allow-origins", "").split(",")) {
-      if (!o.isBlank()) {
-        allowed.add(o.trim());
-      }
-    }
+    allowed.addAll(DemoOptions.list(allowOrigins));
     return new DemoNode.Access(authenticator, allowed);
   }
 
@@ -253,33 +261,18 @@ public final class Demo {
     out.flush();
   }
 
-  private static int intOpt(Map<String, String> opts, String name, int def, int min, int max) {
-    String v = opts.get(name);
-    if (v == null) {
-      return def;
-    }
-    try {
-      int i = Integer.parseInt(v.trim());
-      if (i < min || i > max) {
-        throw new IllegalArgumentException("--" + name + " must be " + min + ".." + max + ", was " + v);
-      }
-      return i;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + name + " must be a number, was '" + v + "'");
-    }
-  }
-
   /**
    * The gRPC listen port and, with {@code --advertise HOST}, the address peers dial instead of the
    * {@code --host} one: {@code HOST:port} (for {@code --host 0.0.0.0} in a container, HOST being a
    * pod IP or a Compose service name).
+   *
+   * @throws IllegalArgumentException naming {@code --advertise} for a malformed host or a port 0
    */
-  static DemoNode.GrpcAddress advertise(Map<String, String> opts, int grpcPort) {
-    String host = opts.get("advertise");
-    if (host == null) {
+  static DemoNode.GrpcAddress advertise(@Nullable String advertise, int grpcPort) {
+    if (advertise == null) {
       return new DemoNode.GrpcAddress(grpcPort, null);
     }
-    host = host.trim();
+    String host = advertise.trim();
     if (host.isEmpty() || host.contains(",") || host.contains("/") || host.matches(".*\\s.*")) {
       throw new IllegalArgumentException("--advertise must be a host name or address, was '" + host + "'");
     }
@@ -288,46 +281,5 @@ public final class Demo {
     }
     boolean ipv6 = host.contains(":") && !host.startsWith("[");
     return new DemoNode.GrpcAddress(grpcPort, (ipv6 ? "[" + host + "]" : host) + ":" + grpcPort);
-  }
-
-  private static java.nio.file.@Nullable Path tlsDir(Map<String, String> opts) {
-    String d = opts.get("tls-dir");
-    return d == null ? null : java.nio.file.Path.of(d);
-  }
-
-  static Map<String, String> parse(String[] args) {
-    Map<String, String> out = new HashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      if (a.equals("-h")) {
-        out.put("help", "true");
-        continue;
-      }
-      if (!a.startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument '" + a + "'");
-      }
-      String key = a.substring(2);
-      @Nullable String value = null;
-      int eq = key.indexOf('=');
-      if (eq >= 0) {
-        value = key.substring(eq + 1);
-        key = key.substring(0, eq);
-      }
-      if (!OPTIONS.contains(key)) {
-        throw new IllegalArgumentException("unknown option --" + key);
-      }
-      if (key.equals("help")) {
-        out.put(key, "true");
-        continue;
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new IllegalArgumentException("--" + key + " needs a value");
-        }
-        value = args[++i];
-      }
-      out.put(key, value);
-    }
-    return out;
   }
 }

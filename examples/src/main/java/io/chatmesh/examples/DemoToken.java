@@ -13,49 +13,96 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./demo.sh token NAME [--secret S] [--ttl 1h]}: prints a development token (HS256 JWT, {@code
  * sub} = NAME) for a demo started with {@code --auth jwt:S}. Without {@code --secret} it signs with
  * {@link #DEV_SECRET}, the secret of {@code --auth jwt}. Development only: a real deployment gets its
- * tokens from its login service. Stateless.
+ * tokens from its login service. A picocli subcommand of the demo; one instance per command line.
  */
-final class DemoToken {
+@Command(
+    name = "token",
+    versionProvider = ProjectVersion.Demo.class,
+    synopsisHeading = "usage: ",
+    customSynopsis = "./demo.sh token NAME [--secret S] [--ttl 1h]",
+    description = "print a dev token for NAME (HS256, sub=NAME; default secret: the one of --auth jwt);"
+        + " starts no node",
+    usageHelpWidth = 100,
+    sortOptions = false)
+final class DemoToken implements Callable<Integer> {
   /** The secret of {@code --auth jwt} without one: public, for local development only. */
   static final String DEV_SECRET = "chatmesh-demo-secret-for-local-development-only";
 
-  private DemoToken() {}
+  @Spec CommandSpec spec;
 
-  /** Parses {@code NAME [--secret S] [--ttl D]} and returns the token; IllegalArgumentException on bad input. */
-  static String run(String[] args, Instant now) {
-    String name = null;
-    String secret = DEV_SECRET;
-    Duration ttl = Duration.ofHours(1);
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      switch (a) {
-        case "--secret" -> secret = value(args, ++i, a);
-        case "--ttl" -> ttl = duration(value(args, ++i, a));
-        default -> {
-          if (a.startsWith("-") || name != null) {
-            throw new IllegalArgumentException("usage: demo.sh token NAME [--secret S] [--ttl 1h]; unexpected '" + a + "'");
-          }
-          name = a;
-        }
-      }
-    }
-    if (name == null) {
-      throw new IllegalArgumentException("usage: demo.sh token NAME [--secret S] [--ttl 1h]");
-    }
+  @Parameters(paramLabel = "NAME", description = "the user the token names")
+  String name = "";
+
+  @Option(names = "--secret", paramLabel = "S", description = "the HS256 secret, at least 32 bytes; default: the one of --auth jwt")
+  String secret = DEV_SECRET;
+
+  @Option(names = "--ttl", paramLabel = "D", description = "how long the token is valid: 90s, 30m, 1h (default) or 7d, at most 30 days")
+  String ttl = "1h";
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "this text")
+  boolean help;
+
+  @Option(names = {"-V", "--version"}, versionHelp = true, description = "the version of chatmesh")
+  boolean version;
+
+  /** Prints the token on the command line's standard output. */
+  @Override
+  public Integer call() {
+    spec.commandLine().getOut().println(token(Instant.now()));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  /**
+   * The token for the parsed options.
+   *
+   * @throws ParameterException naming the option whose value is wrong
+   */
+  String token(Instant now) {
     UserId user;
     try {
       user = UserId.of(name);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("not a valid user name: '" + name + "'");
+      throw new ParameterException(spec.commandLine(), "NAME: not a valid user name: '" + name + "'");
     }
-    return sign(user, secret, now, ttl);
+    Duration d;
+    try {
+      d = duration(ttl);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (secret.getBytes(StandardCharsets.UTF_8).length < JwtAuthenticator.MIN_SECRET_BYTES) {
+      throw new ParameterException(
+          spec.commandLine(), "--secret must have at least " + JwtAuthenticator.MIN_SECRET_BYTES + " bytes");
+    }
+    return sign(user, secret, now, d);
+  }
+
+  /**
+   * Parses {@code NAME [--secret S] [--ttl D]} as the {@code token} command does and returns the
+   * token.
+   *
+   * @throws ParameterException naming what is wrong
+   */
+  static String run(String[] args, Instant now) {
+    DemoToken command = new DemoToken();
+    new CommandLine(command).parseArgs(args);
+    return command.token(now);
   }
 
   static String sign(UserId user, String secret, Instant now, Duration ttl) {
@@ -75,13 +122,6 @@ final class DemoToken {
       throw new IllegalArgumentException("cannot sign: " + e.getMessage(), e);
     }
     return jwt.serialize();
-  }
-
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(option + " needs a value");
-    }
-    return args[i];
   }
 
   /** {@code 90s}, {@code 30m}, {@code 1h}, {@code 7d}: 1 second to 30 days. */

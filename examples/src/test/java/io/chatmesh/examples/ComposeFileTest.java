@@ -37,7 +37,7 @@ class ComposeFileTest {
 
   private static Map<String, String> options(String service) {
     String[] command = Arrays.stream(strings(at(services, service, "command"))).map(DeployYaml::withDefaults).toArray(String[]::new);
-    return Demo.parse(command); // refuses unknown options
+    return DemoArgs.options(command); // refuses unknown options
   }
 
   @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,18 +16,20 @@ import org.junit.jupiter.api.Timeout;
 class DemoAdvertiseTest {
   @Test
   void hostGetsTheNodesGrpcPort() {
-    assertThat(Demo.advertise(Map.of("advertise", "n2"), 9092)).isEqualTo(new DemoNode.GrpcAddress(9092, "n2:9092"));
-    assertThat(Demo.advertise(Map.of("advertise", "10.1.2.3"), 9091).advertised()).isEqualTo("10.1.2.3:9091");
-    assertThat(Demo.advertise(Map.of("advertise", "fd00::5"), 9091).advertised()).isEqualTo("[fd00::5]:9091");
-    assertThat(Demo.advertise(Map.of(), 9091)).isEqualTo(new DemoNode.GrpcAddress(9091, null));
+    assertThat(Demo.advertise("n2", 9092)).isEqualTo(new DemoNode.GrpcAddress(9092, "n2:9092"));
+    assertThat(Demo.advertise("10.1.2.3", 9091).advertised()).isEqualTo("10.1.2.3:9091");
+    assertThat(Demo.advertise("fd00::5", 9091).advertised()).isEqualTo("[fd00::5]:9091");
+    assertThat(Demo.advertise(null, 9091)).isEqualTo(new DemoNode.GrpcAddress(9091, null));
   }
 
   @Test
   void refusesWhatIsNoHostAndAnUnknownPort() {
-    assertThatThrownBy(() -> Demo.advertise(Map.of("advertise", "n1,n2"), 9091)).hasMessageContaining("--advertise");
-    assertThatThrownBy(() -> Demo.advertise(Map.of("advertise", " "), 9091)).hasMessageContaining("--advertise");
-    assertThatThrownBy(() -> Demo.advertise(Map.of("advertise", "n1"), 0)).hasMessageContaining("fixed gRPC port");
-    assertThat(Demo.parse(new String[] {"--node", "n1", "--advertise", "n1"})).containsEntry("advertise", "n1");
+    assertThatThrownBy(() -> Demo.advertise("n1,n2", 9091)).hasMessageContaining("--advertise");
+    assertThatThrownBy(() -> Demo.advertise(" ", 9091)).hasMessageContaining("--advertise");
+    assertThatThrownBy(() -> Demo.advertise("n1", 0)).hasMessageContaining("fixed gRPC port");
+    assertThat(Demo.parse("--node", "n1", "--advertise", "n1").advertise).isEqualTo("n1");
+    assertThatThrownBy(() -> Demo.parse("--node", "n1", "--grpc-port", "0", "--advertise", "n1"))
+        .hasMessageContaining("fixed gRPC port");
   }
 
   @Test

@@ -174,7 +174,7 @@ class KubernetesManifestsTest {
   @Test
   void containerArgumentsAreDemoOptionsOnTheContainersPorts() {
     Map<String, Object> c = container();
-    Map<String, String> opts = Demo.parse(strings(c.get("args"))); // refuses unknown options
+    Map<String, String> opts = DemoArgs.options(strings(c.get("args"))); // refuses unknown options
     Map<String, Integer> ports = containerPorts();
     assertThat(Integer.parseInt(opts.get("ws-port"))).as("--ws-port is the http port").isEqualTo(ports.get("http"));
     assertThat(Integer.parseInt(opts.get("grpc-port"))).as("--grpc-port is the grpc port").isEqualTo(ports.get("grpc"));

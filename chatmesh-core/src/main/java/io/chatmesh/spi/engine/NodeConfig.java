@@ -3,6 +3,7 @@ package io.chatmesh.spi.engine;
 import io.chatmesh.ChatNode;
 import io.chatmesh.NodeId;
 import io.chatmesh.membership.FailureDetector;
+import io.chatmesh.membership.SeedResolver;
 import io.chatmesh.sequencer.Sequencer;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.spi.transport.Transport;
@@ -17,7 +18,7 @@ import java.util.List;
  *
  * @param nodeId this node's id
  * @param transport the transport
- * @param seeds addresses to greet on start
+ * @param seeds addresses to greet on start, and {@code dns:NAME:PORT} seeds
  * @param clock the clock for every timeout and timer
  * @param heartbeatInterval how often heartbeats are sent
  * @param failureTimeout silence after which a peer is declared dead
@@ -31,6 +32,8 @@ import java.util.List;
  * @param failureDetectors creates the node's failure detector
  * @param maxRooms rooms this node may administer at once
  * @param maxMembersPerRoom members an administered room may have
+ * @param seedResolveInterval how often {@code dns:} seeds are resolved again
+ * @param seedResolver resolves the names of {@code dns:} seeds
  */
 public record NodeConfig(
     NodeId nodeId,
@@ -48,14 +51,16 @@ public record NodeConfig(
     Sequencer.Factory sequencers,
     FailureDetector.Factory failureDetectors,
     int maxRooms,
-    int maxMembersPerRoom) {
+    int maxMembersPerRoom,
+    Duration seedResolveInterval,
+    SeedResolver seedResolver) {
 
   /**
    * Copies the seed list.
    *
    * @param nodeId this node's id
    * @param transport the transport
-   * @param seeds addresses to greet on start
+   * @param seeds addresses to greet on start, and {@code dns:NAME:PORT} seeds
    * @param clock the clock for every timeout and timer
    * @param heartbeatInterval how often heartbeats are sent
    * @param failureTimeout silence after which a peer is declared dead
@@ -69,6 +74,8 @@ public record NodeConfig(
    * @param failureDetectors creates the node's failure detector
    * @param maxRooms rooms this node may administer at once
    * @param maxMembersPerRoom members an administered room may have
+   * @param seedResolveInterval how often {@code dns:} seeds are resolved again
+   * @param seedResolver resolves the names of {@code dns:} seeds
    */
   public NodeConfig {
     seeds = List.copyOf(seeds);
