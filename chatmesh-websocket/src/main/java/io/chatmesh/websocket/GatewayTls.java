@@ -163,7 +163,7 @@ final class GatewayTls {
     } catch (IllegalArgumentException e) {
       throw new ChatException(ErrorCode.BAD_REQUEST, "TLS private key " + file + " is not valid base64", e);
     }
-    for (String algorithm : List.of("EC", "RSA", "Ed25519", "Ed448", "RSASSA-PSS")) {
+    for (String algorithm : List.of("EC", "RSA", "Ed25519", "Ed448")) {
       try {
         return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
       } catch (GeneralSecurityException e) {

@@ -679,7 +679,7 @@ public final class WebSocketGateway implements AutoCloseable {
      * plaintext client fails its handshake) from two PEM files. {@code certificateChainPem} holds
      * the server certificate first, then any intermediates (its subject alternative names must
      * cover the host clients connect to). {@code privateKeyPem} holds its private key as an
-     * <b>unencrypted PKCS#8</b> {@code -----BEGIN PRIVATE KEY-----} block (EC, RSA, Ed25519);
+     * <b>unencrypted PKCS#8</b> {@code -----BEGIN PRIVATE KEY-----} block (EC or RSA; the tests use EC P-256);
      * PKCS#1 ({@code BEGIN RSA PRIVATE KEY}), SEC1 ({@code BEGIN EC PRIVATE KEY}) and encrypted
      * keys are refused: convert them with {@code openssl pkcs8 -topk8 -nocrypt}. Protocols: TLS 1.3
      * and 1.2 only, the JDK's default cipher suites; no client certificates. Every HTTP response
