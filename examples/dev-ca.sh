@@ -8,7 +8,10 @@
 # DIR/<id>/ca.pem, DIR/<id>/node.pem, DIR/<id>/node.key: an EC P-256 key (PKCS#8) and a
 # certificate valid for 825 days whose subject alternative names are the URI
 # urn:chatmesh:node:<id> (what a peer checks against every envelope's sender), DNS localhost and
-# IP 127.0.0.1. Running it again for an id renews that node's certificate; a running node picks the
+# IP 127.0.0.1. It also writes DIR/<id>/gateway.pem + gateway.key: a server certificate for the
+# WebSocket gateway (DNS localhost, IP 127.0.0.1; serverAuth only), which the demo's gateway then
+# serves as https:// and wss:// (a browser trusts it only after you import DIR/ca.pem as an
+# authority). Running it again for an id renews that node's certificates; a running node picks the
 # new files up within a minute. Needs openssl 1.1.1 or later.
 set -euo pipefail
 if [[ $# -lt 2 ]]; then
@@ -34,7 +37,7 @@ for id in "$@"; do
   out="$dir/$id"
   mkdir -p "$out"
   ext=$(mktemp)
-  trap 'rm -f "$ext" "$out/node.csr"' EXIT
+  trap 'rm -f "$ext" "$ext.gw" "$out/node.csr" "$out/gateway.csr"' EXIT
   cat > "$ext" <<EXT
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyAgreement
@@ -45,8 +48,19 @@ EXT
   openssl req -new -key "$out/node.key" -subj "/CN=chatmesh node $id" -out "$out/node.csr"
   openssl x509 -req -in "$out/node.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
     -days 825 -sha256 -extfile "$ext" -out "$out/node.pem" 2>/dev/null
+  cat > "$ext.gw" <<EXT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyAgreement
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:localhost,IP:127.0.0.1
+EXT
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$out/gateway.key"
+  openssl req -new -key "$out/gateway.key" -subj "/CN=chatmesh gateway $id" -out "$out/gateway.csr"
+  # the certificate, then the CA: the chain a client needs besides the CA it trusts
+  openssl x509 -req -in "$out/gateway.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -days 825 -sha256 -extfile "$ext.gw" 2>/dev/null | cat - "$dir/ca.pem" > "$out/gateway.pem"
   cp "$dir/ca.pem" "$out/ca.pem"
-  rm -f "$ext" "$out/node.csr"
+  rm -f "$ext" "$ext.gw" "$out/node.csr" "$out/gateway.csr"
   trap - EXIT
-  echo "made $out/node.pem for node $id (urn:chatmesh:node:$id)" >&2
+  echo "made $out/node.pem for node $id (urn:chatmesh:node:$id) and $out/gateway.pem (https/wss)" >&2
 done

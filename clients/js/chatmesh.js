@@ -65,7 +65,7 @@ function randomPrefix() {
 /**
  * A chat client. Create, subscribe with on(), then await connect().
  *
- * Options: urls (string or array of ws:// URLs, required), user (required), token,
+ * Options: urls (string or array of ws:// or wss:// URLs, required), user (required), token,
  * WebSocket (class, default globalThis.WebSocket), minDelayMs (250), maxDelayMs (5000),
  * requestTimeoutMs (10000), sendTimeoutMs (60000: how long an unacked send is kept for resending),
  * nameInUseRetryMs (3000: how long a hello refused as "already connected" is retried on the first

@@ -27,6 +27,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,6 +63,10 @@ import org.slf4j.LoggerFactory;
  * with {@code error} frames or closed with a proper WebSocket close code; nothing a client sends
  * can crash the node or corrupt a room.
  *
+ * <p>Plain {@code ws://} and {@code http://} by default; with {@link Builder#tls} the same port
+ * serves only TLS ({@code https://} page, {@code wss://} endpoint, TLS 1.2 and 1.3, an HSTS header
+ * on every HTTP response) from PEM files that are re-read when they change.
+ *
  * <p>Thread-safe. Lifecycle: built, {@link #start() started} once, {@link #close() closed} once
  * (idempotent). Closing the gateway closes every client connection (close code 1001) and shuts
  * down its Netty threads; it does not close the {@link ChatNode}, which the application owns.
@@ -87,6 +92,7 @@ public final class WebSocketGateway implements AutoCloseable {
   private @Nullable EventLoopGroup workers;
   private @Nullable Channel serverChannel;
   private int boundPort = -1;
+  private java.util.concurrent.@Nullable ScheduledFuture<?> tlsReloading;
   private boolean started;
   private boolean closed;
 
@@ -142,6 +148,11 @@ public final class WebSocketGateway implements AutoCloseable {
         Channel ch = bootstrap.bind(settings.host, settings.port).syncUninterruptibly().channel();
         serverChannel = ch;
         boundPort = ((InetSocketAddress) ch.localAddress()).getPort();
+        GatewayTls tls = settings.tls;
+        if (tls != null) {
+          long period = tls.refreshPeriod().toMillis();
+          tlsReloading = b.scheduleWithFixedDelay(tls::reload, period, period, TimeUnit.MILLISECONDS);
+        }
       } catch (RuntimeException e) {
         shutdownGroups();
         closed = true;
@@ -152,7 +163,8 @@ public final class WebSocketGateway implements AutoCloseable {
         log.warn("INSECURE: open authentication: WebSocket clients of node {} may connect as any user name"
             + " (configure an Authenticator, e.g. JwtAuthenticator)", settings.node.id());
       }
-      log.info("WebSocket gateway for node {} listening on ws://{}:{}{}", settings.node.id(), settings.host, boundPort, WEBSOCKET_PATH);
+      log.info("WebSocket gateway for node {} listening on {}://{}:{}{}",
+          settings.node.id(), settings.tls == null ? "ws" : "wss", settings.host, boundPort, WEBSOCKET_PATH);
       return this;
     }
   }
@@ -166,6 +178,25 @@ public final class WebSocketGateway implements AutoCloseable {
     synchronized (lifecycle) {
       return boundPort;
     }
+  }
+
+  /**
+   * Whether the gateway serves TLS ({@code https://} and {@code wss://}, see {@link Builder#tls}).
+   *
+   * @return true with TLS, false for plain {@code http://} and {@code ws://}
+   */
+  public boolean secure() {
+    return settings.tls != null;
+  }
+
+  /**
+   * Re-reads the TLS files now if they changed, as the periodic refresh does; for tests.
+   *
+   * @return whether new connections now get a new certificate
+   */
+  boolean reloadTls() {
+    GatewayTls tls = settings.tls;
+    return tls != null && tls.reload();
   }
 
   /**
@@ -206,6 +237,10 @@ public final class WebSocketGateway implements AutoCloseable {
         return;
       }
       closed = true;
+      java.util.concurrent.ScheduledFuture<?> reloading = tlsReloading;
+      if (reloading != null) {
+        reloading.cancel(false);
+      }
       Channel server = serverChannel;
       if (server != null) {
         server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
@@ -276,9 +311,16 @@ public final class WebSocketGateway implements AutoCloseable {
       clients.add(ch);
       counters.connectionsOpened.increment();
       java.net.InetAddress address = ClientTracker.addressOf(ch.remoteAddress());
+      GatewayTls tls = settings.tls;
+      if (tls != null) {
+        ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+      }
       ch.pipeline()
           .addLast("http", new HttpServerCodec(HttpGuard.MAX_URI_BYTES, HttpGuard.MAX_HEADER_BYTES, 8192))
           .addLast("http-aggregator", new HttpObjectAggregator(8192));
+      if (tls != null) {
+        ch.pipeline().addLast("https", new GatewayTls.HttpsHandler());
+      }
       if (!addresses.tryOpen(address)) {
         log.info("refusing a connection from {}: {} already open (maxConnectionsPerAddress)", address, addresses.limit());
         ch.pipeline().addLast("guard", new HttpGuard(ErrorCode.TOO_MANY_CONNECTIONS + ": more than "
@@ -353,6 +395,7 @@ public final class WebSocketGateway implements AutoCloseable {
     final Map<String, HttpRoute> routes;
     final ChatClock clock;
     final OriginPolicy origins;
+    final @Nullable GatewayTls tls;
 
     Settings(Builder b) {
       this.limits = b.limits;
@@ -370,6 +413,9 @@ public final class WebSocketGateway implements AutoCloseable {
       this.routes = Map.copyOf(b.routes);
       this.clock = b.clock;
       this.origins = new OriginPolicy(b.allowedOrigins, b.allowMissingOrigin);
+      Path cert = b.tlsCertificateChain;
+      Path key = b.tlsPrivateKey;
+      this.tls = cert == null || key == null ? null : new GatewayTls(cert, key, b.tlsRefreshPeriod);
     }
   }
 
@@ -394,6 +440,9 @@ public final class WebSocketGateway implements AutoCloseable {
     private ChatClock clock = ChatClock.system();
     private List<String> allowedOrigins = List.of();
     private boolean allowMissingOrigin = true;
+    private @Nullable Path tlsCertificateChain;
+    private @Nullable Path tlsPrivateKey;
+    private Duration tlsRefreshPeriod = Duration.ofMinutes(1);
 
     private Builder(ChatNode node) {
       if (node == null) {
@@ -625,6 +674,49 @@ public final class WebSocketGateway implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Serves TLS only on the gateway's port ({@code https://} page, {@code wss://} endpoint; a
+     * plaintext client fails its handshake) from two PEM files. {@code certificateChainPem} holds
+     * the server certificate first, then any intermediates (its subject alternative names must
+     * cover the host clients connect to). {@code privateKeyPem} holds its private key as an
+     * <b>unencrypted PKCS#8</b> {@code -----BEGIN PRIVATE KEY-----} block (EC or RSA; the tests use EC P-256);
+     * PKCS#1 ({@code BEGIN RSA PRIVATE KEY}), SEC1 ({@code BEGIN EC PRIVATE KEY}) and encrypted
+     * keys are refused: convert them with {@code openssl pkcs8 -topk8 -nocrypt}. Protocols: TLS 1.3
+     * and 1.2 only, the JDK's default cipher suites; no client certificates. Every HTTP response
+     * carries {@code Strict-Transport-Security: max-age=31536000}. The files are re-read every
+     * {@link #tlsRefreshPeriod} when their size or modification time changed: new connections then
+     * get the new certificate (open ones keep theirs); a file that fails to load then is logged and
+     * the previous certificate stays in use. Default: no TLS (plain {@code ws://}; terminate TLS in
+     * front of the gateway instead).
+     *
+     * @param certificateChainPem the certificate chain file
+     * @param privateKeyPem the private key file
+     * @return this builder
+     * @throws ChatException BAD_REQUEST for a null path (the files are read by {@link #build()})
+     */
+    public Builder tls(Path certificateChainPem, Path privateKeyPem) {
+      if (certificateChainPem == null || privateKeyPem == null) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "tls needs a certificate chain file and a private key file");
+      }
+      this.tlsCertificateChain = certificateChainPem;
+      this.tlsPrivateKey = privateKeyPem;
+      return this;
+    }
+
+    /**
+     * How often the {@link #tls} files are checked for changes. Default 1 minute.
+     *
+     * @param period the period, at least 1 ms
+     * @return this builder
+     */
+    public Builder tlsRefreshPeriod(Duration period) {
+      if (period == null || period.toMillis() < 1) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "tlsRefreshPeriod must be at least 1 ms, was " + period);
+      }
+      this.tlsRefreshPeriod = period;
+      return this;
+    }
+
     /** Time source for rate limiting, in nanoseconds; for tests. Default {@link System#nanoTime()}. */
     Builder nanoTime(LongSupplier nanoTime) {
       this.nanoTime = nanoTime;
@@ -632,9 +724,11 @@ public final class WebSocketGateway implements AutoCloseable {
     }
 
     /**
-     * Builds the (unstarted) gateway.
+     * Builds the (unstarted) gateway; reads the {@link #tls} files, if any.
      *
      * @return a gateway that is not started yet
+     * @throws ChatException BAD_REQUEST naming a TLS file that is missing, unreadable or malformed,
+     *     or both files when the private key does not belong to the certificate
      */
     public WebSocketGateway build() {
       return new WebSocketGateway(new Settings(this));

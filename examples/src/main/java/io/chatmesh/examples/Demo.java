@@ -211,6 +211,7 @@ public final class Demo {
     List<String> out = new ArrayList<>();
     for (int i = 1; wsBase != 0 && i <= n; i++) {
       out.add("http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + port(wsBase, i));
+      out.add("https://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + port(wsBase, i)); // gateways with TLS
     }
     return out;
   }

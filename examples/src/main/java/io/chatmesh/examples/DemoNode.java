@@ -84,7 +84,9 @@ public final class DemoNode implements AutoCloseable {
    * Like {@link #start(String, String, int, int, List, Duration, String)}, with mutual TLS between
    * the nodes when {@code tlsDir} is set: the node reads {@code ca.pem}, {@code node.pem} and {@code
    * node.key} from {@code tlsDir/<id>} if that directory exists, else from {@code tlsDir} (see
-   * {@code examples/dev-ca.sh}). Without it the links are plaintext, logged as INSECURE.
+   * {@code examples/dev-ca.sh}). Without it the links are plaintext, logged as INSECURE. If that
+   * directory also holds {@code gateway.pem} and {@code gateway.key}, the gateway serves {@code
+   * https}/{@code wss} from them ({@link WebSocketGateway.Builder#tls}).
    *
    * @throws ChatException BAD_REQUEST naming a missing TLS file; UNAVAILABLE if a port cannot be bound
    */
@@ -134,11 +136,13 @@ public final class DemoNode implements AutoCloseable {
     if (grpcAddress.advertised() != null) {
       grpc.advertisedAddress(grpcAddress.advertised());
     }
+    @org.jspecify.annotations.Nullable Path gatewayTls = null;
     if (tlsDir == null) {
       grpc.plaintext(); // the demo's explicit choice; the transport logs it as INSECURE
     } else {
-      Path own = tlsDir.resolve(id);
-      grpc.tls(GrpcTls.fromDirectory(Files.isDirectory(own) ? own : tlsDir));
+      Path own = Files.isDirectory(tlsDir.resolve(id)) ? tlsDir.resolve(id) : tlsDir;
+      grpc.tls(GrpcTls.fromDirectory(own));
+      gatewayTls = Files.exists(own.resolve("gateway.pem")) || Files.exists(own.resolve("gateway.key")) ? own : null;
     }
     GrpcTransport transport = grpc.build();
     ChatNode.Builder b =
@@ -152,7 +156,7 @@ public final class DemoNode implements AutoCloseable {
       b.history(io.chatmesh.history.jdbc.JdbcHistoryStore.forUrl(history));
       log.info("node {} keeps its rooms' history in {}", id, history.startsWith("h2:") ? history : "PostgreSQL");
     }
-    return start(b, transport, host, wsPort, access);
+    return start(b, transport, host, wsPort, access, gatewayTls);
   }
 
   /**
@@ -161,16 +165,17 @@ public final class DemoNode implements AutoCloseable {
    * meters: the builder's transport is not known here).
    */
   public static DemoNode start(ChatNode.Builder builder, String host, int wsPort) {
-    return start(builder, null, host, wsPort, Access.OPEN);
+    return start(builder, null, host, wsPort, Access.OPEN, null);
   }
 
   /** Like {@link #start(ChatNode.Builder, String, int)}, with the gateway's {@link Access}. */
   public static DemoNode start(ChatNode.Builder builder, String host, int wsPort, Access access) {
-    return start(builder, null, host, wsPort, access);
+    return start(builder, null, host, wsPort, access, null);
   }
 
   private static DemoNode start(
-      ChatNode.Builder builder, @Nullable GrpcTransport transport, String host, int wsPort, Access access) {
+      ChatNode.Builder builder, @Nullable GrpcTransport transport, String host, int wsPort, Access access,
+      @Nullable Path gatewayTls) {
     ChatNode node = builder.build().start();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try {
@@ -182,8 +187,12 @@ public final class DemoNode implements AutoCloseable {
       new JvmMemoryMetrics().bindTo(registry);
       new JvmThreadMetrics().bindTo(registry);
       new ProcessorMetrics().bindTo(registry);
+      WebSocketGateway.Builder gw = WebSocketGateway.builder(node);
+      if (gatewayTls != null) {
+        gw.tls(gatewayTls.resolve("gateway.pem"), gatewayTls.resolve("gateway.key"));
+      }
       WebSocketGateway gateway =
-          WebSocketGateway.builder(node)
+          gw
               .host(host)
               .port(wsPort)
               .authenticator(access.authenticator())
@@ -261,14 +270,14 @@ public final class DemoNode implements AutoCloseable {
     return gateway;
   }
 
-  /** {@code http://host:port/}, the web page of this node. */
+  /** {@code http://host:port/} ({@code https} with TLS), the web page of this node. */
   public String pageUrl() {
-    return "http://" + gateway.host() + ":" + gateway.port() + "/";
+    return httpUrl() + "/";
   }
 
-  /** {@code http://host:port}, the base of {@code /metrics}, {@code /healthz} and {@code /readyz}. */
+  /** {@code http(s)://host:port}, the base of {@code /metrics}, {@code /healthz} and {@code /readyz}. */
   public String httpUrl() {
-    return "http://" + gateway.host() + ":" + gateway.port();
+    return (gateway.secure() ? "https://" : "http://") + gateway.host() + ":" + gateway.port();
   }
 
   /** The registry behind {@code /metrics}. */
@@ -276,9 +285,9 @@ public final class DemoNode implements AutoCloseable {
     return registry;
   }
 
-  /** {@code ws://host:port/ws}, the WebSocket endpoint of this node. */
+  /** {@code ws://host:port/ws} ({@code wss} with TLS), the WebSocket endpoint of this node. */
   public String webSocketUrl() {
-    return "ws://" + gateway.host() + ":" + gateway.port() + WebSocketGateway.WEBSOCKET_PATH;
+    return (gateway.secure() ? "wss://" : "ws://") + gateway.host() + ":" + gateway.port() + WebSocketGateway.WEBSOCKET_PATH;
   }
 
   @Override

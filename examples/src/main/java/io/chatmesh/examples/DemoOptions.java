@@ -64,7 +64,8 @@ final class DemoOptions implements Callable<Integer> {
           "mutual TLS between the nodes: each node reads ca.pem, node.pem and node.key from" +
           " DIR/<node> (or DIR itself); make them with examples/dev-ca.sh DIR n1 n2 n3. " +
           "Default: plaintext, logged as INSECURE (anyone reaching a gRPC port can act as " +
-          "any node)")
+          "any node). If DIR/<node> also holds gateway.pem and gateway.key (dev-ca.sh makes " +
+          "them), its gateway serves only https:// and wss:// from them")
   @Nullable Path tlsDir;
 
   @Option(names = "--auth", paramLabel = "open|jwt:SECRET", order = 5, description =
