@@ -96,4 +96,10 @@ class KnownViolationsTest {
   void v8CreationOnBothSidesOfAPause() {
     clean(661, 20, EIGHT_KINDS, Nemesis.Moves.SEQUENTIAL);
   }
+
+  @Test
+  // known violation V9: a name committed by its admin and one other node; the admin crashes, the other nodes restart and forget the name, and create it again: seed 16 (step by step: NameAfterAmnesiaTest)
+  void v9CreationByNodesThatForgotTheName() {
+    clean(16, 40, EnumSet.of(FaultKind.CRASH, FaultKind.RESTART_CREATE, FaultKind.PAUSE, FaultKind.PARTITION), Nemesis.Moves.NONE, true);
+  }
 }
