@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,13 @@ import org.slf4j.LoggerFactory;
  *       majority check below guards each creation.
  *   <li>A creation needs a <em>majority</em>: the nodes asked (this one and its live peers, each of
  *       which must vote READY) must be more than half of the known cluster.
+ *   <li>A node <em>remembers the names</em> of the cluster once it has heard a full directory
+ *       announcement from every node it knows since it started: only then may it create a room or
+ *       vote READY for a name (the {@link NameRegistry} asks {@link #forgottenDirectories}). A
+ *       restarted node has forgotten the rooms of the nodes it has not heard since, so a majority
+ *       of restarted nodes could otherwise reserve a name whose only witness, its admin, is down
+ *       (violation V9 of the nemesis). Readiness by meeting the seeds waits for their
+ *       announcements too.
  * </ul>
  *
  * <p>Seeds are compared with the addresses nodes announce in their hello; a seed written
@@ -43,15 +51,18 @@ final class ClusterQuorum {
   private final NodeId self;
   private final Set<String> seeds;
   private final PeerMembership peers;
+  private final Predicate<NodeId> heardDirectory;
   private final Set<NodeId> met = new TreeSet<>();
   private final CompletableFuture<Void> readyFuture = new CompletableFuture<>();
   private volatile boolean ready;
   private volatile String ownAddress = "";
 
-  ClusterQuorum(NodeId self, List<String> seeds, PeerMembership peers) {
+  /** {@code heardDirectory} tells (on the node lane) whether a node's full directory announcement was received. */
+  ClusterQuorum(NodeId self, List<String> seeds, PeerMembership peers, Predicate<NodeId> heardDirectory) {
     this.self = self;
     this.seeds = new LinkedHashSet<>(seeds);
     this.peers = peers;
+    this.heardDirectory = heardDirectory;
   }
 
   /** The transport listens at {@code address}; a node without (other) seeds is ready now. */
@@ -93,8 +104,8 @@ final class ClusterQuorum {
     if (ready) {
       return;
     }
-    if (unmetSeeds().isEmpty()) {
-      becomeReady("it met its seeds");
+    if (unmetSeeds().isEmpty() && forgottenDirectories().isEmpty()) {
+      becomeReady("it met its seeds and heard their directories");
       return;
     }
     int reached = 1 + greetedAlive();
@@ -131,6 +142,33 @@ final class ClusterQuorum {
               + String.join(", ", knownNames()) + "); creating a room needs READY votes from a majority ("
               + (known / 2 + 1) + "); retry when more of the cluster is reachable");
     }
+    List<String> forgotten = forgottenDirectories();
+    if (!forgotten.isEmpty()) {
+      throw new ChatException(ErrorCode.UNAVAILABLE, notHeard(forgotten) + ", so it cannot create rooms yet");
+    }
+  }
+
+  /**
+   * The nodes this node knows (met, alive, or seeds not yet met) whose full directory announcement
+   * it has not received since it started: a room of theirs may exist that this node does not know.
+   * Empty when this node knows every room name of the cluster. Node lane.
+   */
+  List<String> forgottenDirectories() {
+    List<String> out = new ArrayList<>();
+    for (NodeId n : knownNodes()) {
+      if (!heardDirectory.test(n)) {
+        out.add(n.value());
+      }
+    }
+    out.addAll(unmetSeeds());
+    return out;
+  }
+
+  /** Why this node cannot vouch for a name while {@code forgotten} (non-empty) were not heard. */
+  String notHeard(List<String> forgotten) {
+    return "node " + self + " has not heard the room directory of " + String.join(", ", forgotten)
+        + " since it started (a room name may be taken there); retry once those nodes are reachable"
+        + " or have left the cluster";
   }
 
   private void becomeReady(String why) {

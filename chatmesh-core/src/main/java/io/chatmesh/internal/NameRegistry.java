@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,13 +28,22 @@ import org.jspecify.annotations.Nullable;
 final class NameRegistry implements TwoPhaseCommit.Participant {
   private final Function<String, @Nullable RoomSummary> directory;
   private final Consumer<Transaction> onCommit;
+  /** Why this node cannot vouch that a name is free (it forgot some node's rooms), or null. */
+  private final Supplier<@Nullable String> forgotten;
   private final Map<String, Transaction> held = new HashMap<>();
   private final Map<String, List<Waiting>> waiting = new HashMap<>();
 
-  /** {@code directory} looks a room up in the cluster directory; {@code onCommit} runs for each committed name. */
-  NameRegistry(Function<String, @Nullable RoomSummary> directory, Consumer<Transaction> onCommit) {
+  /**
+   * {@code directory} looks a room up in the cluster directory; {@code onCommit} runs for each
+   * committed name; {@code forgotten} says why this node cannot vouch that a name is free (it has
+   * not heard some node's directory since it started), or null when it can: it then votes
+   * UNAVAILABLE, not READY.
+   */
+  NameRegistry(
+      Function<String, @Nullable RoomSummary> directory, Consumer<Transaction> onCommit, Supplier<@Nullable String> forgotten) {
     this.directory = directory;
     this.onCommit = onCommit;
+    this.forgotten = forgotten;
   }
 
   @Override
@@ -45,6 +55,10 @@ final class NameRegistry implements TwoPhaseCommit.Participant {
     RoomSummary existing = directory.apply(tx.room());
     if (existing != null) {
       return Vote.abort(ErrorCode.ROOM_EXISTS, "room '" + tx.room() + "' already exists (admin " + existing.admin() + ")");
+    }
+    String unknown = forgotten.get();
+    if (unknown != null) {
+      return Vote.abort(ErrorCode.UNAVAILABLE, unknown + ", so it cannot vote for room name '" + tx.room() + "'");
     }
     Transaction holder = held.get(tx.room());
     if (holder == null || holder.id().equals(tx.id())) {

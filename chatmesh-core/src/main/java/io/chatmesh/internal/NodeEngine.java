@@ -112,9 +112,12 @@ public final class NodeEngine implements ChatNode {
     this.links = new NodeLinks(self, incarnation, transport, this::peerAddress, () -> state.get() == CLOSED, this::receiveLocal);
     this.peers = new PeerMembership(settings, nodeLane, settings.failureDetectors().create(settings.failureTimeout()), links, new PeerEvents());
     this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGone);
-    this.quorum = new ClusterQuorum(self, settings.seeds(), peers);
+    this.quorum = new ClusterQuorum(self, settings.seeds(), peers, directory::heardFrom);
     this.twoPc = new TwoPhaseCommitEngine(self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, peers::isAlive);
-    this.names = new NameRegistry(directory::get, this::nameCommitted);
+    this.names = new NameRegistry(directory::get, this::nameCommitted, () -> {
+      List<String> forgotten = quorum.forgottenDirectories();
+      return forgotten.isEmpty() ? null : quorum.notHeard(forgotten);
+    });
     twoPc.register(Kind.RESERVE_NAME, names);
     twoPc.register(Kind.DELETE_ROOM, new RoomDeletion(nodeLane, rooms, directory));
     this.router = Routes.of(this);

@@ -44,7 +44,10 @@ final class Routes {
           e.quorum.left(from);
           e.peers.onGoodbye(from, m);
         })
-        .onNodeLane(DirectoryUpdate.class, (from, inc, m) -> e.directory.onUpdate(from, inc, m))
+        .onNodeLane(DirectoryUpdate.class, (from, inc, m) -> {
+          e.directory.onUpdate(from, inc, m);
+          e.quorum.check(); // readiness waits for the seeds' directories
+        })
         .onNodeLane(Prepare.class, (from, inc, m) -> e.twoPc.onPrepare(from, m))
         .onNodeLane(Vote.class, (from, inc, m) -> e.twoPc.onVote(from, m))
         .onNodeLane(Decision.class, (from, inc, m) -> e.twoPc.onDecision(from, m))

@@ -120,7 +120,10 @@ final class Nemesis {
             .requestTimeout(REQUEST_TIMEOUT)
             .prepareTimeout(PREPARE_TIMEOUT)
             .resendBufferSize(1000))
-        .configureNode((name, b) -> b.history(stores.get(name)))
+        // the whole cluster as seeds, as a deployment configures it (InMemoryCluster alone seeds a
+        // node with the nodes running when it starts, so a node restarted while another is down
+        // would not count that one: V9)
+        .configureNode((name, b) -> b.history(stores.get(name)).seeds(List.copyOf(nodeNames)))
         .build();
     this.clients = new Clients(this, config, random, history);
   }
