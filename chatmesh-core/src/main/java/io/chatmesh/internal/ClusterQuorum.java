@@ -164,6 +164,27 @@ final class ClusterQuorum {
     return out;
   }
 
+  /**
+   * Whether the only directories this node misses are those of live peers (met, alive, their
+   * announcement on its way after a hello): a creation or a vote is then worth waiting for a moment
+   * rather than refused. Node lane.
+   */
+  boolean awaitsLiveDirectories() {
+    if (!unmetSeeds().isEmpty()) {
+      return false;
+    }
+    boolean missing = false;
+    for (NodeId n : knownNodes()) {
+      if (!heardDirectory.test(n)) {
+        if (!peers.isAlive(n)) {
+          return false;
+        }
+        missing = true;
+      }
+    }
+    return missing;
+  }
+
   /** Why this node cannot vouch for a name while {@code forgotten} (non-empty) were not heard. */
   String notHeard(List<String> forgotten) {
     return "node " + self + " has not heard the room directory of " + String.join(", ", forgotten)

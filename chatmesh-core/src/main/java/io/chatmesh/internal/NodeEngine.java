@@ -89,6 +89,8 @@ public final class NodeEngine implements ChatNode {
   final NodeMetrics metrics = new NodeMetrics();
   private final NodeStatus status;
   private final NameRegistry names;
+  /** Creations waiting for the directories of live peers (node lane). */
+  private final List<Runnable> awaitingDirectories = new ArrayList<>();
   private final MessageRouter router;
   private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicInteger state = new AtomicInteger(NEW);
@@ -117,7 +119,7 @@ public final class NodeEngine implements ChatNode {
     this.names = new NameRegistry(directory::get, this::nameCommitted, () -> {
       List<String> forgotten = quorum.forgottenDirectories();
       return forgotten.isEmpty() ? null : quorum.notHeard(forgotten);
-    });
+    }, quorum::awaitsLiveDirectories, clock::millis, settings.prepareTimeout().toMillis() / 2);
     twoPc.register(Kind.RESERVE_NAME, names);
     twoPc.register(Kind.DELETE_ROOM, new RoomDeletion(nodeLane, rooms, directory));
     this.router = Routes.of(this);
@@ -317,7 +319,17 @@ public final class NodeEngine implements ChatNode {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Room> out = new CompletableFuture<>();
-    nodeLane.execute(() -> {
+    long deadline = clock.millis() + settings.requestTimeout().toMillis();
+    nodeLane.execute(() -> createOnLane(room, owner, privateRoom, out, deadline));
+    return out;
+  }
+
+  /**
+   * A creation on the node lane; while the only directories this node misses are those of live
+   * peers it has just met, it waits for them (until {@code deadline}) instead of failing.
+   */
+  private void createOnLane(String room, @Nullable UserId owner, boolean privateRoom, CompletableFuture<Room> out, long deadline) {
+    {
       RoomSummary existing = directory.get(room);
       if (existing != null) {
         out.completeExceptionally(
@@ -328,6 +340,10 @@ public final class NodeEngine implements ChatNode {
       if (directory.ownRooms().size() + creating.get() >= limit) {
         out.completeExceptionally(new ChatException(ErrorCode.TOO_MANY_ROOMS,
             "node " + self + " already administers its maximum of " + limit + " rooms (maxRooms); delete one first"));
+        return;
+      }
+      if (quorum.awaitsLiveDirectories() && clock.millis() < deadline) {
+        awaitingDirectories.add(() -> createOnLane(room, owner, privateRoom, out, deadline));
         return;
       }
       Set<NodeId> participants = new TreeSet<>(peers.alive());
@@ -365,8 +381,20 @@ public final class NodeEngine implements ChatNode {
           out.completeExceptionally(r.failure(ErrorCode.UNAVAILABLE, "could not reserve room name '" + room + "'"));
         }
       });
-    });
-    return out;
+    }
+  }
+
+  /**
+   * A directory announcement arrived or a heartbeat passed (node lane): creations and name votes
+   * waiting for live peers' directories go on.
+   */
+  void directoriesChanged() {
+    names.directoriesChanged();
+    if (!awaitingDirectories.isEmpty()) {
+      List<Runnable> again = List.copyOf(awaitingDirectories);
+      awaitingDirectories.clear();
+      again.forEach(Runnable::run);
+    }
   }
 
   @Override
@@ -492,6 +520,7 @@ public final class NodeEngine implements ChatNode {
     }
     ticks++;
     peers.tick(clock.millis());
+    directoriesChanged();
     if (ticks % DIRECTORY_SYNC_TICKS == 0) {
       directory.sync();
     }

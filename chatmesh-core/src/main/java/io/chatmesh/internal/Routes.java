@@ -47,6 +47,7 @@ final class Routes {
         .onNodeLane(DirectoryUpdate.class, (from, inc, m) -> {
           e.directory.onUpdate(from, inc, m);
           e.quorum.check(); // readiness waits for the seeds' directories
+          e.directoriesChanged(); // so may creations and name votes
         })
         .onNodeLane(Prepare.class, (from, inc, m) -> e.twoPc.onPrepare(from, m))
         .onNodeLane(Vote.class, (from, inc, m) -> e.twoPc.onVote(from, m))

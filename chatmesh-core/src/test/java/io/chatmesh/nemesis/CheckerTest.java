@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The checker's own test: a deliberately broken engine behaviour is caught, and the same runs
  * without the breakage are clean (so what is caught is the breakage, not noise). The breakages sit
- * between the engine and the recorded history: a listener wrapper that duplicates, reorders or
- * drops what the engine delivers, and a dedup that does not recognise retries.
+ * between the engine and the recorded history (a listener wrapper that duplicates, reorders or
+ * drops what the engine delivers: the last stands for a member that delivers past a gap without
+ * waiting for it or reporting it lost), and inside the engine: every node built with a sequencer
+ * whose dedup window is skipped ({@link NoDedupSequencer}), so retries are sequenced again.
  */
 class CheckerTest {
   private static final int SEEDS = 4;
