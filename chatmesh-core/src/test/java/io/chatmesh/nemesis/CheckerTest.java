@@ -149,4 +149,33 @@ class CheckerTest {
     assertThat(found).filteredOn(a -> a.kind() == Checker.Kind.LOST).first().extracting(Checker.Anomaly::firstOp).asString()
         .contains("op#" + lost.id);
   }
+
+  @Test
+  void aJoinThroughOneMoreNodeAckedAtTheLivePositionIsAWrongAckOnlyWithoutAnEarlierJoinNobodySaw() {
+    for (boolean earlierJoinTimedOut : new boolean[] {true, false}) {
+      History h = history();
+      ok(h, "create", "n1", null, "a", 0, 0);
+      History.Op watcher = ok(h, "join", "n3", "u2", "a", 1, 2);
+      if (earlierJoinTimedOut) {
+        History.Op first = h.invoke("join", "n2", "u1", "a", 1, "");
+        first.outcome = History.Outcome.FAILED;
+        first.code = io.chatmesh.ErrorCode.TIMEOUT; // took effect at seq 1, which no member received
+        first.completedTick = h.tick();
+      }
+      History.Op again = ok(h, "join", "n1", "u1", "a", 1, 3); // one more node: acked at the live position
+      History.Op send = ok(h, "send", "n1", "u1", "a", 1, 3);
+      send.text = "m1";
+      History.Session s = new History.Session(h, watcher, JoinOptions.none(), -1);
+      h.sessions.add(s);
+      s.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+      s.onEvent(new ChatMessage("a", 1, 3, UserId.of("u1"), "m1", null, 0));
+      List<Checker.Anomaly> wrongAcks =
+          Checker.check(h).stream().filter(x -> x.kind() == Checker.Kind.WRONG_ACK).toList();
+      if (earlierJoinTimedOut) {
+        assertThat(wrongAcks).as(Checker.summary(wrongAcks)).isEmpty();
+      } else {
+        assertThat(wrongAcks).extracting(Checker.Anomaly::firstOp).asString().contains("op#" + again.id);
+      }
+    }
+  }
 }
