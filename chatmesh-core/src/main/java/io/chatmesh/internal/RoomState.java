@@ -1407,8 +1407,19 @@ final class RoomState {
     }
     unavailable = false;
     fire(new RoomEvent.RoomAvailable(name), true);
+    syncWithAdmin();
+  }
+
+  /**
+   * Asks the admin, which this node hears again, which of this node's users are still members and
+   * where its log is. A sync lost on the way (a node that hears the admin but is not heard, right
+   * after a partition) is asked again a heartbeat later while the admin stays up: the admin no
+   * longer sends anything to a node whose users it removed, so without it those users would never
+   * learn of their removal nor get what followed (violation V10 of the nemesis).
+   */
+  private void syncWithAdmin() {
     List<UserId> mine = new ArrayList<>(locals.keySet());
-    if (mine.isEmpty()) {
+    if (mine.isEmpty() || isAdmin || unavailable || deleted) {
       return;
     }
     forward(
@@ -1418,6 +1429,9 @@ final class RoomState {
           if (error != null) {
             if (error.code() == ErrorCode.UNKNOWN_ROOM) {
               memberGone(admin, "room '" + name + "' no longer exists on its admin node " + admin);
+            } else if ((error.code() == ErrorCode.TIMEOUT || error.code() == ErrorCode.UNAVAILABLE) && engine.running()
+                && engine.isAlive(admin)) {
+              engine.clock.schedule(engine.settings.heartbeatInterval(), () -> lane.execute(this::syncWithAdmin));
             }
             return;
           }
