@@ -190,7 +190,11 @@ public final class NodeEngine implements ChatNode {
     if (was == RUNNING) {
       peers.sayGoodbye("node " + self + " is shutting down");
     }
-    requests.failAll(new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " is closed"));
+    ChatException closed = new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " is closed");
+    requests.failAll(closed);
+    for (RoomState rs : rooms.values()) {
+      rs.lane.execute(() -> rs.nodeClosing(closed)); // run before the lanes stop: shutdown drains them
+    }
     transport.close();
     executors.shutdown();
     try {

@@ -576,6 +576,18 @@ final class RoomState {
     maybeForget();
   }
 
+  /**
+   * The node is closing (room lane): sends still waiting here for the link to the admin fail with
+   * {@code error}, so their callers are not left waiting forever (violation V11 of the nemesis).
+   * Sends already forwarded are failed with the node's pending requests.
+   */
+  void nodeClosing(ChatException error) {
+    lane.assertCurrent();
+    while (!waitingSends.isEmpty()) {
+      waitingSends.poll().out.completeExceptionally(error);
+    }
+  }
+
   private void scheduleSendRecheck() {
     if (!sendRecheckScheduled) {
       sendRecheckScheduled = true;
