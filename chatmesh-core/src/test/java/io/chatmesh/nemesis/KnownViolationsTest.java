@@ -114,4 +114,10 @@ class KnownViolationsTest {
   void v11SendWaitingAtACloseIsFailed() {
     clean(1526, 40, FaultKind.parse("all"), Nemesis.Moves.CONCURRENT, true);
   }
+
+  @Test
+  // known violation V12: a member node whose entries and NODE_FAILED removal from the admin were lost over a lossy link, and which keeps hearing the admin, is told NOT_MEMBER for its user's sends but never resyncs: the user believes it is a member forever: seed 3160 of the long run
+  void v12NotMemberFromTheAdminMakesTheNodeResync() {
+    clean(3160, 40, FaultKind.parse("all"), Nemesis.Moves.CONCURRENT, true);
+  }
 }
