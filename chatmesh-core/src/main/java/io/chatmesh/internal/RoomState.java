@@ -550,6 +550,11 @@ final class RoomState {
         (r, e) -> {
           sendsInFlight--;
           onSendReply(r, e, out, started);
+          if (r != null && r.error() == ErrorCode.NOT_MEMBER && locals.containsKey(user)) {
+            // the admin no longer counts this user while this node does: its removal (and what
+            // preceded it) was lost on the way here; ask where this node's users stand (V12)
+            syncWithAdmin();
+          }
           pumpSends();
         });
   }
