@@ -9,15 +9,11 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.testing.InMemoryCluster;
-import io.chatmesh.time.ManualClock;
-import io.chatmesh.transport.inmemory.InMemoryNetwork;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,30 +25,18 @@ import org.junit.jupiter.api.Test;
  */
 class NameAfterAmnesiaTest {
   private static final List<String> ALL = List.of("n1", "n2", "n3");
-  private final ManualClock clock = new ManualClock();
-  private final InMemoryNetwork network = new InMemoryNetwork(7, clock);
   private final Map<String, KeptHistoryStore> stores = new HashMap<>();
-  private final InMemoryCluster cluster;
+  // every node is configured with the whole cluster as seeds, as a deployment would be
+  private final SteppedCluster stepped = new SteppedCluster(3, 7, (name, b) -> b.history(stores.get(name)).seeds(ALL));
+  private final InMemoryCluster cluster = stepped.cluster;
 
   NameAfterAmnesiaTest() {
-    ALL.forEach(n -> stores.put(n, new KeptHistoryStore(clock)));
-    cluster = InMemoryCluster.builder()
-        .nodes(3)
-        .clock(clock)
-        .transports(network::transport, network::crash)
-        .configure(b -> b.heartbeatInterval(Nemesis.HEARTBEAT)
-            .failureTimeout(Nemesis.FAILURE_TIMEOUT)
-            .requestTimeout(Nemesis.REQUEST_TIMEOUT)
-            .prepareTimeout(Nemesis.PREPARE_TIMEOUT))
-        // every node is configured with the whole cluster as seeds, as a deployment would be
-        .configureNode((name, b) -> b.history(stores.get(name)).seeds(ALL))
-        .build();
+    ALL.forEach(n -> stores.put(n, new KeptHistoryStore(stepped.clock)));
   }
 
   @AfterEach
   void close() {
-    cluster.close();
-    network.close();
+    stepped.close();
   }
 
   @Test
@@ -96,17 +80,7 @@ class NameAfterAmnesiaTest {
     return n.rooms().stream().anyMatch(s -> s.name().equals(room) && s.admin().equals(NodeId.of("n3")) && s.available());
   }
 
-  /** Advances the clock 10 ms at a time, once no envelope waits, until {@code condition} holds. */
   private void settle(BooleanSupplier condition) {
-    Awaitility.await().pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1)).atMost(Duration.ofSeconds(20))
-        .until(() -> {
-          if (condition.getAsBoolean()) {
-            return true;
-          }
-          if (network.inFlightCount() == 0) {
-            clock.advance(Duration.ofMillis(10));
-          }
-          return false;
-        });
+    stepped.settle(condition);
   }
 }
