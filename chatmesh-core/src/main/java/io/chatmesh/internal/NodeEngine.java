@@ -333,59 +333,57 @@ public final class NodeEngine implements ChatNode {
    * peers it has just met, it waits for them (until {@code deadline}) instead of failing.
    */
   private void createOnLane(String room, @Nullable UserId owner, boolean privateRoom, CompletableFuture<Room> out, long deadline) {
-    {
-      RoomSummary existing = directory.get(room);
-      if (existing != null) {
-        out.completeExceptionally(
-            new ChatException(ErrorCode.ROOM_EXISTS, "room '" + room + "' already exists (admin " + existing.admin() + ")"));
-        return;
-      }
-      int limit = settings.maxRooms();
-      if (directory.ownRooms().size() + creating.get() >= limit) {
-        out.completeExceptionally(new ChatException(ErrorCode.TOO_MANY_ROOMS,
-            "node " + self + " already administers its maximum of " + limit + " rooms (maxRooms); delete one first"));
-        return;
-      }
-      if (quorum.awaitsLiveDirectories() && clock.millis() < deadline) {
-        awaitingDirectories.add(() -> createOnLane(room, owner, privateRoom, out, deadline));
-        return;
-      }
-      Set<NodeId> participants = new TreeSet<>(peers.alive());
-      participants.add(self);
-      try {
-        quorum.requireCreatable(participants); // not ready, or no majority: UNAVAILABLE
-      } catch (ChatException e) {
-        out.completeExceptionally(e);
-        return;
-      }
-      creating.incrementAndGet();
-      twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
-        creating.decrementAndGet();
-        if (r != null) {
-          metrics.twoPc(r);
-        }
-        if (e != null) {
-          out.completeExceptionally(ChatException.from(e));
-        } else if (r.outcome() == Outcome.COMMITTED) {
-          if (owner == null) {
-            out.complete(new RoomHandle(this, room, self));
-            return;
-          }
-          RoomState rs = roomState(room, self, 1);
-          CompletableFuture<Void> recorded = new CompletableFuture<>();
-          rs.lane.execute(() -> rs.adminInitSettings(owner, privateRoom, recorded));
-          recorded.whenComplete((v, x) -> {
-            if (x != null) {
-              out.completeExceptionally(ChatException.from(x));
-            } else {
-              out.complete(new RoomHandle(this, room, self));
-            }
-          });
-        } else {
-          out.completeExceptionally(r.failure(ErrorCode.UNAVAILABLE, "could not reserve room name '" + room + "'"));
-        }
-      });
+    RoomSummary existing = directory.get(room);
+    if (existing != null) {
+      out.completeExceptionally(
+          new ChatException(ErrorCode.ROOM_EXISTS, "room '" + room + "' already exists (admin " + existing.admin() + ")"));
+      return;
     }
+    int limit = settings.maxRooms();
+    if (directory.ownRooms().size() + creating.get() >= limit) {
+      out.completeExceptionally(new ChatException(ErrorCode.TOO_MANY_ROOMS,
+          "node " + self + " already administers its maximum of " + limit + " rooms (maxRooms); delete one first"));
+      return;
+    }
+    if (quorum.awaitsLiveDirectories() && clock.millis() < deadline) {
+      awaitingDirectories.add(() -> createOnLane(room, owner, privateRoom, out, deadline));
+      return;
+    }
+    Set<NodeId> participants = new TreeSet<>(peers.alive());
+    participants.add(self);
+    try {
+      quorum.requireCreatable(participants); // not ready, or no majority: UNAVAILABLE
+    } catch (ChatException e) {
+      out.completeExceptionally(e);
+      return;
+    }
+    creating.incrementAndGet();
+    twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
+      creating.decrementAndGet();
+      if (r != null) {
+        metrics.twoPc(r);
+      }
+      if (e != null) {
+        out.completeExceptionally(ChatException.from(e));
+      } else if (r.outcome() == Outcome.COMMITTED) {
+        if (owner == null) {
+          out.complete(new RoomHandle(this, room, self));
+          return;
+        }
+        RoomState rs = roomState(room, self, 1);
+        CompletableFuture<Void> recorded = new CompletableFuture<>();
+        rs.lane.execute(() -> rs.adminInitSettings(owner, privateRoom, recorded));
+        recorded.whenComplete((v, x) -> {
+          if (x != null) {
+            out.completeExceptionally(ChatException.from(x));
+          } else {
+            out.complete(new RoomHandle(this, room, self));
+          }
+        });
+      } else {
+        out.completeExceptionally(r.failure(ErrorCode.UNAVAILABLE, "could not reserve room name '" + room + "'"));
+      }
+    });
   }
 
   /**
