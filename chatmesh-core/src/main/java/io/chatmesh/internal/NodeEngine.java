@@ -63,8 +63,6 @@ public final class NodeEngine implements ChatNode {
   private static final Logger log = LoggerFactory.getLogger(NodeEngine.class);
   private static final AtomicLong LAST_INCARNATION = new AtomicLong();
   private static final int DIRECTORY_SYNC_TICKS = 10;
-  /** Every this many heartbeats, member rooms check that they still hear their admin ({@link RoomState#memberCheck}). */
-  private static final int MEMBER_CHECK_TICKS = 10;
   private static final int NEW = 0;
   private static final int RUNNING = 1;
   private static final int CLOSED = 2;
@@ -527,11 +525,6 @@ public final class NodeEngine implements ChatNode {
     directoriesChanged();
     if (ticks % DIRECTORY_SYNC_TICKS == 0) {
       directory.sync();
-    }
-    if (ticks % MEMBER_CHECK_TICKS == 0) {
-      for (RoomState rs : rooms.values()) {
-        rs.lane.execute(rs::memberCheck); // a member node that no longer hears its admin resyncs
-      }
     }
     if (ticks % 2 == 0) {
       for (String room : directory.ownRooms()) {

@@ -148,8 +148,6 @@ final class RoomState {
   private @Nullable String preparedDelete;
   private boolean deleted;
   private long tailSeen;
-  /** Member role: when this node last heard this room from its admin (an entry, a tail, a sync); -1: not yet. */
-  private long adminHeardAt = -1;
   private long lastResendAt = Long.MIN_VALUE / 2;
   /** Users joined through this node, for {@link NodeEngine#metrics()} (read off the lane). */
   volatile int localCount;
@@ -1246,7 +1244,6 @@ final class RoomState {
     if (locals.isEmpty() || deleted) {
       return;
     }
-    adminHeardAt = engine.clock.millis();
     if (!delivery.started()) {
       Local l = locals.get(s.user());
       delivery.offer(s);
@@ -1264,29 +1261,8 @@ final class RoomState {
     if (!from.equals(admin) || locals.isEmpty()) {
       return;
     }
-    adminHeardAt = engine.clock.millis();
     tailSeen = Math.max(tailSeen, t.lastSeq());
     maybeResend();
-  }
-
-  /**
-   * Member role, every few heartbeats (node lane posts it): the admin sends a member node its
-   * entries and, every other heartbeat, its tail; if a node with local members has heard nothing of
-   * the room for a failure timeout while the admin is up, the admin no longer counts it (it removed
-   * its users, and that removal was lost on the way): ask where its users stand (V10, V12, seed
-   * 4495 of the long run).
-   */
-  void memberCheck() {
-    lane.assertCurrent();
-    long now = engine.clock.millis();
-    if (isAdmin || locals.isEmpty() || unavailable || deleted || !engine.isAlive(admin) || adminHeardAt < 0) {
-      adminHeardAt = now;
-      return;
-    }
-    if (now - adminHeardAt >= engine.settings.failureTimeout().toMillis()) {
-      adminHeardAt = now;
-      syncWithAdmin();
-    }
   }
 
   void memberLost(Lost l) {
@@ -1484,7 +1460,6 @@ final class RoomState {
               safeCall(l, new RoomEvent.MemberLeft(name, epoch, 0, u, RoomEvent.LeaveReason.REMOVED, engine.clock.millis()));
             }
           }
-          adminHeardAt = engine.clock.millis();
           tailSeen = Math.max(tailSeen, r.seq());
           afterMembershipChange();
           maybeResend();
