@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,13 @@ import org.slf4j.LoggerFactory;
  *       majority check below guards each creation.
  *   <li>A creation needs a <em>majority</em>: the nodes asked (this one and its live peers, each of
  *       which must vote READY) must be more than half of the known cluster.
+ *   <li>A node <em>remembers the names</em> of the cluster once it has heard a full directory
+ *       announcement from every node it knows since it started: only then may it create a room or
+ *       vote READY for a name (the {@link NameRegistry} asks {@link #forgottenDirectories}). A
+ *       restarted node has forgotten the rooms of the nodes it has not heard since, so a majority
+ *       of restarted nodes could otherwise reserve a name whose only witness, its admin, is down
+ *       (violation V9 of the nemesis). Readiness by meeting the seeds waits for their
+ *       announcements too.
  * </ul>
  *
  * <p>The seeds are those of the {@link SeedList} now: a {@code dns:} seed's addresses change with
@@ -44,15 +52,18 @@ final class ClusterQuorum {
   private final NodeId self;
   private final SeedList seeds;
   private final PeerMembership peers;
+  private final Predicate<NodeId> heardDirectory;
   private final Set<NodeId> met = new TreeSet<>();
   private final CompletableFuture<Void> readyFuture = new CompletableFuture<>();
   private volatile boolean ready;
   private volatile String ownAddress = "";
 
-  ClusterQuorum(NodeId self, SeedList seeds, PeerMembership peers) {
+  /** {@code heardDirectory} tells (on the node lane) whether a node's full directory announcement was received. */
+  ClusterQuorum(NodeId self, SeedList seeds, PeerMembership peers, Predicate<NodeId> heardDirectory) {
     this.self = self;
     this.seeds = seeds;
     this.peers = peers;
+    this.heardDirectory = heardDirectory;
   }
 
   /** The transport listens at {@code address}; a node without (other) seeds is ready now. */
@@ -94,8 +105,8 @@ final class ClusterQuorum {
     if (ready) {
       return;
     }
-    if (unmetSeeds().isEmpty()) {
-      becomeReady("it met its seeds");
+    if (unmetSeeds().isEmpty() && forgottenDirectories().isEmpty()) {
+      becomeReady("it met its seeds and heard their directories");
       return;
     }
     int reached = 1 + greetedAlive();
@@ -132,6 +143,54 @@ final class ClusterQuorum {
               + String.join(", ", knownNames()) + "); creating a room needs READY votes from a majority ("
               + (known / 2 + 1) + "); retry when more of the cluster is reachable");
     }
+    List<String> forgotten = forgottenDirectories();
+    if (!forgotten.isEmpty()) {
+      throw new ChatException(ErrorCode.UNAVAILABLE, notHeard(forgotten) + ", so it cannot create rooms yet");
+    }
+  }
+
+  /**
+   * The nodes this node knows (met, alive, or seeds not yet met) whose full directory announcement
+   * it has not received since it started: a room of theirs may exist that this node does not know.
+   * Empty when this node knows every room name of the cluster. Node lane.
+   */
+  List<String> forgottenDirectories() {
+    List<String> out = new ArrayList<>();
+    for (NodeId n : knownNodes()) {
+      if (!heardDirectory.test(n)) {
+        out.add(n.value());
+      }
+    }
+    out.addAll(unmetSeeds());
+    return out;
+  }
+
+  /**
+   * Whether the only directories this node misses are those of live peers (met, alive, their
+   * announcement on its way after a hello): a creation or a vote is then worth waiting for a moment
+   * rather than refused. Node lane.
+   */
+  boolean awaitsLiveDirectories() {
+    if (!unmetSeeds().isEmpty()) {
+      return false;
+    }
+    boolean missing = false;
+    for (NodeId n : knownNodes()) {
+      if (!heardDirectory.test(n)) {
+        if (!peers.isAlive(n)) {
+          return false;
+        }
+        missing = true;
+      }
+    }
+    return missing;
+  }
+
+  /** Why this node cannot vouch for a name while {@code forgotten} (non-empty) were not heard. */
+  String notHeard(List<String> forgotten) {
+    return "node " + self + " has not heard the room directory of " + String.join(", ", forgotten)
+        + " since it started (a room name may be taken there); retry once those nodes are reachable"
+        + " or have left the cluster";
   }
 
   private void becomeReady(String why) {

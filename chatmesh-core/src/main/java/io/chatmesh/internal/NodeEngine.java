@@ -91,6 +91,8 @@ public final class NodeEngine implements ChatNode {
   final NodeMetrics metrics = new NodeMetrics();
   private final NodeStatus status;
   private final NameRegistry names;
+  /** Creations waiting for the directories of live peers (node lane). */
+  private final List<Runnable> awaitingDirectories = new ArrayList<>();
   private final MessageRouter router;
   private final List<ClusterListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicInteger state = new AtomicInteger(NEW);
@@ -115,9 +117,12 @@ public final class NodeEngine implements ChatNode {
     this.seeds = new SeedList(self, settings.seeds(), settings.seedResolver());
     this.peers = new PeerMembership(settings, seeds, nodeLane, settings.failureDetectors().create(settings.failureTimeout()), links, new PeerEvents());
     this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGone);
-    this.quorum = new ClusterQuorum(self, seeds, peers);
+    this.quorum = new ClusterQuorum(self, seeds, peers, directory::heardFrom);
     this.twoPc = new TwoPhaseCommitEngine(self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, peers::isAlive);
-    this.names = new NameRegistry(directory::get, this::nameCommitted);
+    this.names = new NameRegistry(directory::get, this::nameCommitted, () -> {
+      List<String> forgotten = quorum.forgottenDirectories();
+      return forgotten.isEmpty() ? null : quorum.notHeard(forgotten);
+    }, quorum::awaitsLiveDirectories, clock::millis, settings.prepareTimeout().toMillis() / 2);
     twoPc.register(Kind.RESERVE_NAME, names);
     twoPc.register(Kind.DELETE_ROOM, new RoomDeletion(nodeLane, rooms, directory));
     this.router = Routes.of(this);
@@ -196,7 +201,11 @@ public final class NodeEngine implements ChatNode {
     if (was == RUNNING) {
       peers.sayGoodbye("node " + self + " is shutting down");
     }
-    requests.failAll(new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " is closed"));
+    ChatException closed = new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " is closed");
+    requests.failAll(closed);
+    for (RoomState rs : rooms.values()) {
+      rs.lane.execute(() -> rs.nodeClosing(closed)); // run before the lanes stop: shutdown drains them
+    }
     transport.close();
     executors.shutdown();
     try {
@@ -325,56 +334,80 @@ public final class NodeEngine implements ChatNode {
       return CompletableFuture.failedFuture(e);
     }
     CompletableFuture<Room> out = new CompletableFuture<>();
-    nodeLane.execute(() -> {
-      RoomSummary existing = directory.get(room);
-      if (existing != null) {
-        out.completeExceptionally(
-            new ChatException(ErrorCode.ROOM_EXISTS, "room '" + room + "' already exists (admin " + existing.admin() + ")"));
-        return;
-      }
-      int limit = settings.maxRooms();
-      if (directory.ownRooms().size() + creating.get() >= limit) {
-        out.completeExceptionally(new ChatException(ErrorCode.TOO_MANY_ROOMS,
-            "node " + self + " already administers its maximum of " + limit + " rooms (maxRooms); delete one first"));
-        return;
-      }
-      Set<NodeId> participants = new TreeSet<>(peers.alive());
-      participants.add(self);
-      try {
-        quorum.requireCreatable(participants); // not ready, or no majority: UNAVAILABLE
-      } catch (ChatException e) {
-        out.completeExceptionally(e);
-        return;
-      }
-      creating.incrementAndGet();
-      twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
-        creating.decrementAndGet();
-        if (r != null) {
-          metrics.twoPc(r);
-        }
-        if (e != null) {
-          out.completeExceptionally(ChatException.from(e));
-        } else if (r.outcome() == Outcome.COMMITTED) {
-          if (owner == null) {
-            out.complete(new RoomHandle(this, room, self));
-            return;
-          }
-          RoomState rs = roomState(room, self, 1);
-          CompletableFuture<Void> recorded = new CompletableFuture<>();
-          rs.lane.execute(() -> rs.adminInitSettings(owner, privateRoom, recorded));
-          recorded.whenComplete((v, x) -> {
-            if (x != null) {
-              out.completeExceptionally(ChatException.from(x));
-            } else {
-              out.complete(new RoomHandle(this, room, self));
-            }
-          });
-        } else {
-          out.completeExceptionally(r.failure(ErrorCode.UNAVAILABLE, "could not reserve room name '" + room + "'"));
-        }
-      });
-    });
+    long deadline = clock.millis() + settings.requestTimeout().toMillis();
+    nodeLane.execute(() -> createOnLane(room, owner, privateRoom, out, deadline));
     return out;
+  }
+
+  /**
+   * A creation on the node lane; while the only directories this node misses are those of live
+   * peers it has just met, it waits for them (until {@code deadline}) instead of failing.
+   */
+  private void createOnLane(String room, @Nullable UserId owner, boolean privateRoom, CompletableFuture<Room> out, long deadline) {
+    RoomSummary existing = directory.get(room);
+    if (existing != null) {
+      out.completeExceptionally(
+          new ChatException(ErrorCode.ROOM_EXISTS, "room '" + room + "' already exists (admin " + existing.admin() + ")"));
+      return;
+    }
+    int limit = settings.maxRooms();
+    if (directory.ownRooms().size() + creating.get() >= limit) {
+      out.completeExceptionally(new ChatException(ErrorCode.TOO_MANY_ROOMS,
+          "node " + self + " already administers its maximum of " + limit + " rooms (maxRooms); delete one first"));
+      return;
+    }
+    if (quorum.awaitsLiveDirectories() && clock.millis() < deadline) {
+      awaitingDirectories.add(() -> createOnLane(room, owner, privateRoom, out, deadline));
+      return;
+    }
+    Set<NodeId> participants = new TreeSet<>(peers.alive());
+    participants.add(self);
+    try {
+      quorum.requireCreatable(participants); // not ready, or no majority: UNAVAILABLE
+    } catch (ChatException e) {
+      out.completeExceptionally(e);
+      return;
+    }
+    creating.incrementAndGet();
+    twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
+      creating.decrementAndGet();
+      if (r != null) {
+        metrics.twoPc(r);
+      }
+      if (e != null) {
+        out.completeExceptionally(ChatException.from(e));
+      } else if (r.outcome() == Outcome.COMMITTED) {
+        if (owner == null) {
+          out.complete(new RoomHandle(this, room, self));
+          return;
+        }
+        RoomState rs = roomState(room, self, 1);
+        CompletableFuture<Void> recorded = new CompletableFuture<>();
+        rs.lane.execute(() -> rs.adminInitSettings(owner, privateRoom, recorded));
+        recorded.whenComplete((v, x) -> {
+          if (x != null) {
+            out.completeExceptionally(ChatException.from(x));
+          } else {
+            out.complete(new RoomHandle(this, room, self));
+          }
+        });
+      } else {
+        out.completeExceptionally(r.failure(ErrorCode.UNAVAILABLE, "could not reserve room name '" + room + "'"));
+      }
+    });
+  }
+
+  /**
+   * A directory announcement arrived or a heartbeat passed (node lane): creations and name votes
+   * waiting for live peers' directories go on.
+   */
+  void directoriesChanged() {
+    names.directoriesChanged();
+    if (!awaitingDirectories.isEmpty()) {
+      List<Runnable> again = List.copyOf(awaitingDirectories);
+      awaitingDirectories.clear();
+      again.forEach(Runnable::run);
+    }
   }
 
   @Override
@@ -500,6 +533,7 @@ public final class NodeEngine implements ChatNode {
     }
     ticks++;
     peers.tick(clock.millis());
+    directoriesChanged();
     if (ticks % DIRECTORY_SYNC_TICKS == 0) {
       directory.sync();
     }

@@ -43,6 +43,8 @@ final class RoomDirectory {
   private final Set<String> own = new TreeSet<>();
   /** Per peer: the incarnation and the latest update version seen from it. */
   private final Map<NodeId, long[]> versions = new HashMap<>();
+  /** Peers whose full announcement this node has received since it started (node lane). */
+  private final Set<NodeId> heardFull = new HashSet<>();
   private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
   private long version;
 
@@ -117,6 +119,16 @@ final class RoomDirectory {
   }
 
   // ---------------------------------------------------------------- node lane
+
+  /**
+   * Whether this node has received a full announcement from {@code node} since it started: then it
+   * knows every room {@code node} administered then, and hears of later ones. A node that restarted
+   * has forgotten the rooms of every peer it has not heard since (see {@link ClusterQuorum}).
+   */
+  boolean heardFrom(NodeId node) {
+    nodeLane.assertCurrent();
+    return heardFull.contains(node);
+  }
 
   /** A room this node administered before a restart, restored from the history store. */
   void restored(String room, long epoch) {
@@ -203,6 +215,9 @@ final class RoomDirectory {
     long[] seen = versions.get(from);
     if (seen != null && incarnation < seen[0]) {
       return; // from an earlier life of that node
+    }
+    if (u.full()) {
+      heardFull.add(from);
     }
     if (seen != null && incarnation == seen[0] && u.version() <= seen[1] && u.full()) {
       return; // a stale snapshot overtaken by a newer update

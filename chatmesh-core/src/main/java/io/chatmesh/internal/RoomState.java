@@ -563,6 +563,11 @@ final class RoomState {
         (r, e) -> {
           sendsInFlight--;
           onSendReply(r, e, out, started);
+          if (r != null && r.error() == ErrorCode.NOT_MEMBER && locals.containsKey(user)) {
+            // the admin no longer counts this user while this node does: its removal (and what
+            // preceded it) was lost on the way here; ask where this node's users stand (V12)
+            syncWithAdmin();
+          }
           pumpSends();
         });
   }
@@ -587,6 +592,18 @@ final class RoomState {
       forwardSend(w.user, w.text, w.clientMessageId, w.out, w.started);
     }
     maybeForget();
+  }
+
+  /**
+   * The node is closing (room lane): sends still waiting here for the link to the admin fail with
+   * {@code error}, so their callers are not left waiting forever (violation V11 of the nemesis).
+   * Sends already forwarded are failed with the node's pending requests.
+   */
+  void nodeClosing(ChatException error) {
+    lane.assertCurrent();
+    while (!waitingSends.isEmpty()) {
+      waitingSends.poll().out.completeExceptionally(error);
+    }
   }
 
   private void scheduleSendRecheck() {
@@ -1505,8 +1522,19 @@ final class RoomState {
     }
     unavailable = false;
     fire(new RoomEvent.RoomAvailable(name), true);
+    syncWithAdmin();
+  }
+
+  /**
+   * Asks the admin, which this node hears again, which of this node's users are still members and
+   * where its log is. A sync lost on the way (a node that hears the admin but is not heard, right
+   * after a partition) is asked again a heartbeat later while the admin stays up: the admin no
+   * longer sends anything to a node whose users it removed, so without it those users would never
+   * learn of their removal nor get what followed (violation V10 of the nemesis).
+   */
+  private void syncWithAdmin() {
     List<UserId> mine = new ArrayList<>(locals.keySet());
-    if (mine.isEmpty()) {
+    if (mine.isEmpty() || isAdmin || unavailable || deleted) {
       return;
     }
     forward(
@@ -1516,6 +1544,9 @@ final class RoomState {
           if (error != null) {
             if (error.code() == ErrorCode.UNKNOWN_ROOM) {
               memberGone(admin, "room '" + name + "' no longer exists on its admin node " + admin);
+            } else if ((error.code() == ErrorCode.TIMEOUT || error.code() == ErrorCode.UNAVAILABLE) && engine.running()
+                && engine.isAlive(admin)) {
+              engine.clock.schedule(engine.settings.heartbeatInterval(), () -> lane.execute(this::syncWithAdmin));
             }
             return;
           }

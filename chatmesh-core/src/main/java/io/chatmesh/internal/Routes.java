@@ -44,7 +44,11 @@ final class Routes {
           e.quorum.left(from);
           e.peers.onGoodbye(from, m);
         })
-        .onNodeLane(DirectoryUpdate.class, (from, inc, m) -> e.directory.onUpdate(from, inc, m))
+        .onNodeLane(DirectoryUpdate.class, (from, inc, m) -> {
+          e.directory.onUpdate(from, inc, m);
+          e.quorum.check(); // readiness waits for the seeds' directories
+          e.directoriesChanged(); // so may creations and name votes
+        })
         .onNodeLane(Prepare.class, (from, inc, m) -> e.twoPc.onPrepare(from, m))
         .onNodeLane(Vote.class, (from, inc, m) -> e.twoPc.onVote(from, m))
         .onNodeLane(Decision.class, (from, inc, m) -> e.twoPc.onDecision(from, m))

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The checker's own test: a deliberately broken engine behaviour is caught, and the same runs
  * without the breakage are clean (so what is caught is the breakage, not noise). The breakages sit
- * between the engine and the recorded history: a listener wrapper that duplicates, reorders or
- * drops what the engine delivers, and a dedup that does not recognise retries.
+ * between the engine and the recorded history (a listener wrapper that duplicates, reorders or
+ * drops what the engine delivers: the last stands for a member that delivers past a gap without
+ * waiting for it or reporting it lost), and inside the engine: every node built with a sequencer
+ * whose dedup window is skipped ({@link NoDedupSequencer}), so retries are sequenced again.
  */
 class CheckerTest {
   private static final int SEEDS = 4;
@@ -189,5 +191,34 @@ class CheckerTest {
     s2.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
     s2.onEvent(new ChatMessage("a", 1, 3, UserId.of("u2"), "m1", null, 0));
     return Checker.check(h);
+  }
+
+  @Test
+  void aJoinThroughOneMoreNodeAckedAtTheLivePositionIsAWrongAckOnlyWithoutAnEarlierJoinNobodySaw() {
+    for (boolean earlierJoinTimedOut : new boolean[] {true, false}) {
+      History h = history();
+      ok(h, "create", "n1", null, "a", 0, 0);
+      History.Op watcher = ok(h, "join", "n3", "u2", "a", 1, 2);
+      if (earlierJoinTimedOut) {
+        History.Op first = h.invoke("join", "n2", "u1", "a", 1, "");
+        first.outcome = History.Outcome.FAILED;
+        first.code = io.chatmesh.ErrorCode.TIMEOUT; // took effect at seq 1, which no member received
+        first.completedTick = h.tick();
+      }
+      History.Op again = ok(h, "join", "n1", "u1", "a", 1, 3); // one more node: acked at the live position
+      History.Op send = ok(h, "send", "n1", "u1", "a", 1, 3);
+      send.text = "m1";
+      History.Session s = new History.Session(h, watcher, JoinOptions.none(), -1);
+      h.sessions.add(s);
+      s.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+      s.onEvent(new ChatMessage("a", 1, 3, UserId.of("u1"), "m1", null, 0));
+      List<Checker.Anomaly> wrongAcks =
+          Checker.check(h).stream().filter(x -> x.kind() == Checker.Kind.WRONG_ACK).toList();
+      if (earlierJoinTimedOut) {
+        assertThat(wrongAcks).as(Checker.summary(wrongAcks)).isEmpty();
+      } else {
+        assertThat(wrongAcks).extracting(Checker.Anomaly::firstOp).asString().contains("op#" + again.id);
+      }
+    }
   }
 }

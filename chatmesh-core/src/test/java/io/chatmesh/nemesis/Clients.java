@@ -319,11 +319,7 @@ final class Clients {
   }
 
   CompletableFuture<Sent> send(Room h, History.Op op) {
-    String cid = op.clientId;
-    if (config.brokenDedup() && cid != null && op.retryOf != null) {
-      cid = cid + "-" + op.id; // a broken dedup: the retry is not recognised as one
-    }
-    CompletableFuture<Sent> f = h.send(UserId.of(op.user), op.text, cid);
+    CompletableFuture<Sent> f = h.send(UserId.of(op.user), op.text, op.clientId);
     f.whenComplete((sent, e) -> {
       if (sent != null) {
         op.epoch = sent.epoch();

@@ -1,7 +1,6 @@
 package io.chatmesh.nemesis;
 
 import io.chatmesh.NodeId;
-import io.chatmesh.history.InMemoryHistoryStore;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.time.ChatClock;
 import io.chatmesh.spi.history.HistoryEntry;
@@ -9,19 +8,49 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
- * One node's in-memory history that outlives the node (closing it keeps the data, so a restarted
- * node finds its rooms), and that can be made slow: appends then complete, and become readable,
- * only after a delay on the shared clock, like a held group commit. Thread-safe.
+ * One node's history as the nemesis sees it: it outlives the node's processes (a restarted node
+ * finds its rooms), and it can be made slow: appends then complete, and become readable, only
+ * after a delay on the shared clock, like a held group commit. Each process of the node gets the
+ * store {@link Histories#open} gives it ({@link #start}); a per-process store (JDBC) is closed with
+ * the process, one that outlives processes (in-memory) is not. Thread-safe.
  */
 final class KeptHistoryStore implements HistoryStore {
-  private final InMemoryHistoryStore delegate = InMemoryHistoryStore.create();
   private final ChatClock clock;
+  private final String node;
+  private final Histories histories;
+  /** The store of the current process; null before the first {@link #start}. */
+  private volatile @Nullable HistoryStore current;
   private volatile Duration slow = Duration.ZERO;
 
-  KeptHistoryStore(ChatClock clock) {
+  KeptHistoryStore(ChatClock clock, String node, Histories histories) {
     this.clock = clock;
+    this.node = node;
+    this.histories = histories;
+  }
+
+  /** One in-memory store kept across restarts (for tests that need no other history). */
+  KeptHistoryStore(ChatClock clock) {
+    this(clock, "n", Histories.memory().create(0));
+    start();
+  }
+
+  /** A process of the node starts: it gets the store (a per-process one is opened again). */
+  KeptHistoryStore start() {
+    if (current == null || histories.perProcess()) {
+      current = histories.open(node);
+    }
+    return this;
+  }
+
+  private HistoryStore delegate() {
+    HistoryStore d = current;
+    if (d == null) {
+      throw new IllegalStateException("the history of " + node + " was used before its node started");
+    }
+    return d;
   }
 
   /** From now on appends complete after {@code delay} ({@link Duration#ZERO}: at once). */
@@ -31,27 +60,27 @@ final class KeptHistoryStore implements HistoryStore {
 
   @Override
   public void saveRoom(String room, NodeId admin, long epoch) {
-    delegate.saveRoom(room, admin, epoch);
+    delegate().saveRoom(room, admin, epoch);
   }
 
   @Override
   public List<StoredRoom> rooms(NodeId admin) {
-    return delegate.rooms(admin);
+    return delegate().rooms(admin);
   }
 
   @Override
   public void deleteRoom(String room) {
-    delegate.deleteRoom(room);
+    delegate().deleteRoom(room);
   }
 
   @Override
   public CompletableFuture<Void> append(List<HistoryEntry> entries) {
     Duration d = slow;
     if (d.isZero()) {
-      return delegate.append(entries);
+      return delegate().append(entries);
     }
     CompletableFuture<Void> out = new CompletableFuture<>();
-    clock.schedule(d, () -> delegate.append(entries).whenComplete((v, e) -> {
+    clock.schedule(d, () -> delegate().append(entries).whenComplete((v, e) -> {
       if (e != null) {
         out.completeExceptionally(e);
       } else {
@@ -63,25 +92,29 @@ final class KeptHistoryStore implements HistoryStore {
 
   @Override
   public List<HistoryEntry> readAfter(String room, long afterSeq, int limit) {
-    return delegate.readAfter(room, afterSeq, limit);
+    return delegate().readAfter(room, afterSeq, limit);
   }
 
   @Override
   public List<HistoryEntry> readBefore(String room, long beforeSeq, int limit) {
-    return delegate.readBefore(room, beforeSeq, limit);
+    return delegate().readBefore(room, beforeSeq, limit);
   }
 
   @Override
   public Optional<Position> lastPosition(String room) {
-    return delegate.lastPosition(room);
+    return delegate().lastPosition(room);
   }
 
   @Override
   public long oldestSeq(String room) {
-    return delegate.oldestSeq(room);
+    return delegate().oldestSeq(room);
   }
 
-  /** Keeps the data: the next process of the node reads it. */
+  /** The process ends: a per-process store is closed (the data stays for the next process). */
   @Override
-  public void close() {}
+  public void close() {
+    if (histories.perProcess()) {
+      delegate().close();
+    }
+  }
 }

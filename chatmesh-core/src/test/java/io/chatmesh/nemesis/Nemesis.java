@@ -61,13 +61,24 @@ final class Nemesis {
       Moves moves,
       boolean partitionedCreates,
       UnaryOperator<RoomListener> listeners,
-      boolean brokenDedup) {
+      boolean brokenDedup,
+      Histories.Factory histories) {
     Config(long seed, int steps, Set<FaultKind> kinds, Moves moves, boolean partitionedCreates) {
-      this(seed, steps, kinds, moves, partitionedCreates, l -> l, false);
+      this(seed, steps, kinds, moves, partitionedCreates, l -> l, false, Histories.memory());
+    }
+
+    Config(long seed, int steps, Set<FaultKind> kinds, Moves moves, boolean partitionedCreates, Histories.Factory histories) {
+      this(seed, steps, kinds, moves, partitionedCreates, l -> l, false, histories);
+    }
+
+    Config(long seed, int steps, Set<FaultKind> kinds, Moves moves, boolean partitionedCreates,
+        UnaryOperator<RoomListener> listeners, boolean brokenDedup) {
+      this(seed, steps, kinds, moves, partitionedCreates, listeners, brokenDedup, Histories.memory());
     }
 
     String replay() {
-      return "mvn -B -o -pl chatmesh-core -am verify -Dtest=NemesisTest#replay -Dsurefire.failIfNoSpecifiedTests=false"
+      return "mvn -B -o " + histories.replayTest() + " -Dsurefire.failIfNoSpecifiedTests=false"
+          + (histories.name().equals("memory") ? "" : " -Dnemesis.history=" + histories.name())
           + " -Dnemesis.seed=" + seed + " -Dnemesis.steps=" + steps + " -Dnemesis.kinds=" + FaultKind.format(kinds)
           + " -Dnemesis.moves=" + moves.name().toLowerCase(java.util.Locale.ROOT) + " -Dnemesis.partitionedCreates=" + partitionedCreates;
     }
@@ -88,6 +99,7 @@ final class Nemesis {
   private final ManualClock clock = new ManualClock();
   private final InMemoryNetwork network;
   private final FaultInjector faults;
+  private final Histories histories;
   private final Map<String, KeptHistoryStore> stores = new HashMap<>();
   private final InMemoryCluster cluster;
   private final History history;
@@ -106,10 +118,11 @@ final class Nemesis {
     this.history = new History(config.seed, config.replay());
     this.network = new InMemoryNetwork(config.seed, clock);
     this.faults = network.injector();
+    this.histories = config.histories.create(config.seed);
     int n = 3 + random.nextInt(3);
     for (int i = 1; i <= n; i++) {
       nodeNames.add("n" + i);
-      stores.put("n" + i, new KeptHistoryStore(clock));
+      stores.put("n" + i, new KeptHistoryStore(clock, "n" + i, histories));
     }
     this.cluster = InMemoryCluster.builder()
         .nodes(n)
@@ -120,7 +133,15 @@ final class Nemesis {
             .requestTimeout(REQUEST_TIMEOUT)
             .prepareTimeout(PREPARE_TIMEOUT)
             .resendBufferSize(1000))
-        .configureNode((name, b) -> b.history(stores.get(name)))
+        // the whole cluster as seeds, as a deployment configures it (InMemoryCluster alone seeds a
+        // node with the nodes running when it starts, so a node restarted while another is down
+        // would not count that one: V9)
+        .configureNode((name, b) -> {
+          b.history(stores.get(name).start()).seeds(List.copyOf(nodeNames));
+          if (config.brokenDedup) {
+            b.sequencer(NoDedupSequencer::create); // the checker's own test: an engine that skips its dedup window
+          }
+        })
         .build();
     this.clients = new Clients(this, config, random, history);
   }
@@ -139,6 +160,7 @@ final class Nemesis {
       n.history.frozen = true;
       n.cluster.close();
       n.network.close();
+      n.histories.close();
     }
     return n.history;
   }
