@@ -3,6 +3,7 @@ package io.chatmesh.bench;
 import io.chatmesh.ChatNode;
 import io.chatmesh.ClusterListener;
 import io.chatmesh.NodeId;
+import io.chatmesh.history.InMemoryHistoryStore;
 import io.chatmesh.transport.inmemory.InMemoryNetwork;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -47,19 +48,21 @@ public final class ScaleBench {
     String nodes = "3,10,30,100,200";
     int timeoutS = 300;
     int idleS = 10;
+    int roomsPerNode = 0;
     int child = 0;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--nodes" -> nodes = args[++i];
         case "--timeout-s" -> timeoutS = Integer.parseInt(args[++i]);
         case "--idle-s" -> idleS = Integer.parseInt(args[++i]);
+        case "--rooms-per-node" -> roomsPerNode = Integer.parseInt(args[++i]);
         case "--child" -> child = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (options: --nodes 3,10,30 --timeout-s 300 --idle-s 10)");
+            + " (options: --nodes 3,10,30 --timeout-s 300 --idle-s 10 --rooms-per-node 0)");
       }
     }
     if (child > 0) {
-      System.out.println(PREFIX + runOne(child, timeoutS, idleS));
+      System.out.println(PREFIX + runOne(child, timeoutS, idleS, roomsPerNode));
       System.out.flush();
       System.exit(0);
     }
@@ -70,12 +73,13 @@ public final class ScaleBench {
     List<String> rows = new ArrayList<>();
     for (String n : nodes.split(",")) {
       System.out.println("load average before N=" + n + ": " + loadAverage());
-      rows.add(fork(Integer.parseInt(n.trim()), timeoutS, idleS));
+      rows.add(fork(Integer.parseInt(n.trim()), timeoutS, idleS, roomsPerNode));
     }
     System.out.println("load average after: " + loadAverage());
     System.out.println();
-    System.out.println("| N | formed in | new room visible everywhere in | heap / node | threads / node | idle CPU / node | heartbeats / s | all messages / s (idle) | messages during formation (per node) | false suspicions |");
-    System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("| N | formed in | " + (roomsPerNode > 0 ? "N x " + roomsPerNode + " restored rooms listed everywhere in | " : "")
+        + "new room visible everywhere in | heap / node | threads / node | idle CPU / node | heartbeats / s | all messages / s (idle) | messages during formation (per node) | false suspicions |");
+    System.out.println("|---:|---:|" + (roomsPerNode > 0 ? "---:|" : "") + "---:|---:|---:|---:|---:|---:|---:|---:|");
     rows.forEach(System.out::println);
   }
 
@@ -87,7 +91,7 @@ public final class ScaleBench {
     }
   }
 
-  private static String fork(int n, int timeoutS, int idleS) throws Exception {
+  private static String fork(int n, int timeoutS, int idleS, int roomsPerNode) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -101,6 +105,8 @@ public final class ScaleBench {
     cmd.add(Integer.toString(timeoutS));
     cmd.add("--idle-s");
     cmd.add(Integer.toString(idleS));
+    cmd.add("--rooms-per-node");
+    cmd.add(Integer.toString(roomsPerNode));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String row = null;
     long warnings = 0;
@@ -127,7 +133,7 @@ public final class ScaleBench {
   }
 
   /** One N, in this JVM: returns a markdown table row. */
-  private static String runOne(int n, int timeoutS, int idleS) throws Exception {
+  private static String runOne(int n, int timeoutS, int idleS, int roomsPerNode) throws Exception {
     MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -159,7 +165,16 @@ public final class ScaleBench {
     long t0 = System.nanoTime();
     long deadline = t0 + TimeUnit.SECONDS.toNanos(timeoutS);
     for (int i = 0; i < n; i++) {
-      ChatNode node = ChatNode.builder().nodeId("n" + i).transport(net.transport("n" + i)).seeds(seeds).build();
+      ChatNode.Builder b = ChatNode.builder().nodeId("n" + i).transport(net.transport("n" + i)).seeds(seeds);
+      if (roomsPerNode > 0) {
+        // rooms this node administered before a restart: announced in its directory snapshots
+        InMemoryHistoryStore store = InMemoryHistoryStore.create();
+        for (int r = 0; r < roomsPerNode; r++) {
+          store.saveRoom("r" + i + "-" + r, NodeId.of("n" + i), 1);
+        }
+        b.history(store);
+      }
+      ChatNode node = b.build();
       node.addClusterListener(counting);
       nodes.add(node.start());
     }
@@ -181,13 +196,32 @@ public final class ScaleBench {
     if (minSeen != n - 1) {
       long full = nodes.stream().filter(x -> x.liveNodes().size() == n - 1).count();
       String row = String.format(Locale.ROOT,
-          "| %d | not formed in %d s: %d of %d nodes saw all others, the worst saw %d | | | | | | | %d (%.0f) | %d |",
-          n, timeoutS, full, n, minSeen, formationMsgs, formationMsgs / (double) n, downs.get());
+          "| %d | not formed in %d s: %d of %d nodes saw all others, the worst saw %d |%s | | | | | | %d (%.0f) | %d |",
+          n, timeoutS, full, n, minSeen, roomsPerNode > 0 ? " |" : "", formationMsgs, formationMsgs / (double) n, downs.get());
       System.out.println("  formation messages by type: " + formation);
       halt(nodes);
       return row;
     }
     System.out.println(String.format(Locale.ROOT, "  formed in %.2f s; messages by type during formation: %s", formedS, formation));
+    String roomsCell = "";
+    if (roomsPerNode > 0) {
+      int want = n * roomsPerNode;
+      int worst = 0;
+      while (System.nanoTime() < deadline) {
+        worst = Integer.MAX_VALUE;
+        for (ChatNode node : nodes) {
+          worst = Math.min(worst, node.rooms().size());
+        }
+        if (worst >= want) {
+          break;
+        }
+        Thread.sleep(50); // rooms() sorts every room: polling 100 nodes costs
+      }
+      roomsCell = worst >= want
+          ? String.format(Locale.ROOT, "%.2f s | ", (System.nanoTime() - t0) / 1e9)
+          : "not in " + timeoutS + " s (worst node: " + worst + " of " + want + ") | ";
+      System.out.println("  restored rooms: " + roomsCell);
+    }
 
     // a new room, created on the last node, visible on every node
     ChatNode creator = nodes.get(n - 1);
@@ -237,8 +271,8 @@ public final class ScaleBench {
     long heap1 = mem.getHeapMemoryUsage().getUsed();
     int threads1 = Thread.activeCount();
     String row = String.format(Locale.ROOT,
-        "| %d | %.2f s | %s | %.0f KiB | %.1f | %.2f ms/s | %.0f | %.0f | %d (%.0f) | %d |",
-        n, formedS, roomCell, (heap1 - heap0) / 1024.0 / n, (threads1 - threads0) / (double) n, cpuMsPerS / n, hbPerS,
+        "| %d | %.2f s | %s%s | %.0f KiB | %.1f | %.2f ms/s | %.0f | %.0f | %d (%.0f) | %d |",
+        n, formedS, roomsCell, roomCell, (heap1 - heap0) / 1024.0 / n, (threads1 - threads0) / (double) n, cpuMsPerS / n, hbPerS,
         allPerS, formationMsgs, formationMsgs / (double) n, downs.get());
     halt(nodes);
     return row;
