@@ -7,6 +7,7 @@ import io.chatmesh.ChatNode;
 import io.chatmesh.time.ManualClock;
 import io.chatmesh.transport.inmemory.InMemoryNetwork;
 import io.chatmesh.wire.Hello;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,9 @@ class FormationCostTest {
   @Test
   void formingACluster_costsEachNodeMessagesLinearInItsSize() {
     int n = 40;
+    int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
     form(n);
+    int threads = ManagementFactory.getThreadMXBean().getThreadCount() - threadsBefore;
     Map<String, Long> counts = counts();
     long hellos = counts.getOrDefault("Hello", 0L);
     long snapshots = counts.getOrDefault("DirectoryUpdate", 0L);
@@ -54,8 +57,10 @@ class FormationCostTest {
     // per node: a directory snapshot to each node that greeted it or answered its greeting
     assertThat(snapshots).as("directory updates while %d nodes form: %s", n, counts).isLessThanOrEqualTo((long) n * 2L * (n - 1));
     assertThat(counts.keySet()).as("no heartbeat round ran: the clock stood still").containsOnly("Hello", "DirectoryUpdate");
-    // each hello lists at most the N-1 peers it knows: O(N^2) entries per node in all, not O(N^3)
+    // each hello lists at most the N-1 peers it knows: O(N) hellos of O(N) entries per node
     assertThat(helloEntries.sum()).as("peer entries in hellos").isLessThanOrEqualTo(hellos * (n - 1));
+    // threads per node are a constant: at most 2 lane-pool threads and the in-memory inbound thread
+    assertThat(threads).as("threads started by %d nodes", n).isLessThanOrEqualTo(3 * n + 4);
   }
 
   @Test
