@@ -178,6 +178,7 @@ public final class ScaleBench {
       node.addClusterListener(counting);
       nodes.add(node.start());
     }
+    System.out.println(String.format(Locale.ROOT, "  %d nodes started (sequentially) in %.2f s", n, (System.nanoTime() - t0) / 1e9));
     // formed: every node sees the N-1 others alive
     int minSeen = 0;
     while (System.nanoTime() < deadline) {
