@@ -108,6 +108,20 @@ public final class ScaleBench {
     cmd.add("--rooms-per-node");
     cmd.add(Integer.toString(roomsPerNode));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    // a child whose heap is exhausted may never print again: end it after the timeout plus a minute
+    long limitS = timeoutS + idleS + 60L;
+    Thread watchdog = new Thread(() -> {
+      try {
+        if (!p.waitFor(limitS, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "scale-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+    long started = System.nanoTime();
     String row = null;
     long warnings = 0;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -123,13 +137,12 @@ public final class ScaleBench {
         }
       }
     }
-    if (!p.waitFor(timeoutS + 120L, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-    }
+    p.waitFor(limitS, TimeUnit.SECONDS);
     if (warnings > 5) {
       System.out.println("  [child log] ... " + (warnings - 5) + " more log lines");
     }
-    return row != null ? row : "| " + n + " | child JVM died without a result (exit " + p.exitValue() + ") | | | | | | | | |";
+    return row != null ? row : String.format(Locale.ROOT, "| %d | no result: child JVM ended after %.0f s (exit %d%s) | | | | | | | | |",
+        n, (System.nanoTime() - started) / 1e9, p.exitValue(), p.exitValue() == 137 ? ", killed by the watchdog" : "");
   }
 
   /** One N, in this JVM: returns a markdown table row. */
