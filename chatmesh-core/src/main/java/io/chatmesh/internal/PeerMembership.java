@@ -11,6 +11,7 @@ import io.chatmesh.wire.Heartbeat;
 import io.chatmesh.wire.Hello;
 import io.chatmesh.wire.WireMessage;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -76,6 +77,18 @@ final class PeerMembership {
   /** The detector's live set as of its last change, for readers off the node lane. */
   private volatile Set<NodeId> aliveView = Set.of();
   private volatile String ownAddress = "";
+  /**
+   * Addresses greeted (sent a hello) whose node has not said hello here yet, with the time of the
+   * greeting: an address is greeted at most once per heartbeat interval however many peer lists
+   * name it, so forming a cluster of N nodes costs each node O(N) hellos, not O(N) per list it
+   * hears (which made formation O(N^3) messages). Node lane only.
+   */
+  private final Map<String, Long> greeted = new HashMap<>();
+  /** The hello and the hello reply as of the current live set; null when it changed. Node lane only. */
+  private @Nullable Hello helloCache;
+  private @Nullable Hello replyCache;
+  private final long greetEveryMillis;
+  private final long forgetGreetingMillis;
 
   PeerMembership(
       NodeConfig settings, SeedList seeds, SerialExecutor nodeLane, FailureDetector detector, Links links, Events events) {
@@ -88,6 +101,8 @@ final class PeerMembership {
         new PauseGuard(Math.max(settings.heartbeatInterval().toMillis() * 3, settings.failureTimeout().toMillis() / 2));
     this.links = links;
     this.events = events;
+    this.greetEveryMillis = settings.heartbeatInterval().toMillis();
+    this.forgetGreetingMillis = Math.max(greetEveryMillis, settings.failureTimeout().toMillis());
   }
 
   /** The address this node listens on, once the transport started. Any thread. */
@@ -211,16 +226,31 @@ final class PeerMembership {
     for (NodeId peer : addresses.keySet()) {
       links.send(peer, hb);
     }
+    greeted.values().removeIf(at -> now - at >= forgetGreetingMillis);
     greetSeeds();
   }
 
   /** Greets every seed address no known peer announced (and that is not this node's). */
   void greetSeeds() {
     nodeLane.assertCurrent();
+    long now = clock.millis();
     for (String seed : seeds.contacts()) {
       if (!addresses.containsValue(seed) && !seed.equals(ownAddress)) {
+        greeted.put(seed, now);
         links.sendTo(seed, hello(false));
       }
+    }
+  }
+
+  /**
+   * Greets the node at {@code address}, named in a peer list, unless it was greeted less than a
+   * heartbeat interval ago (its answer may be on its way).
+   */
+  private void greet(String address, long now) {
+    Long at = greeted.get(address);
+    if (at == null || now - at >= greetEveryMillis || now < at) {
+      greeted.put(address, now);
+      links.sendTo(address, hello(false));
     }
   }
 
@@ -231,17 +261,21 @@ final class PeerMembership {
       return;
     }
     String old = addresses.put(from, h.address());
+    greeted.remove(h.address());
     if (old == null || !old.equals(h.address())) {
       log.info("node {} learned peer {} at {}", self, from, h.address());
+      helloCache = null;
+      replyCache = null;
     }
-    apply(detector.heard(from, incarnation, clock.millis()));
+    long now = clock.millis();
+    apply(detector.heard(from, incarnation, now));
     if (!h.reply()) {
       links.send(from, hello(true));
     }
     events.greeted(from);
     for (Hello.Peer p : h.peers()) {
-      if (!p.node().equals(self) && !addresses.containsKey(p.node())) {
-        links.sendTo(p.address(), hello(false));
+      if (!p.node().equals(self) && !addresses.containsKey(p.node()) && !p.address().equals(ownAddress)) {
+        greet(p.address(), now);
       }
     }
   }
@@ -272,7 +306,16 @@ final class PeerMembership {
     }
   }
 
+  /**
+   * This node's hello (or reply), listing its live peers: built once per change of the live set or
+   * of a peer's address and shared by every hello sent meanwhile (a hello is immutable), so greeting
+   * N peers does not build N lists of N entries. Node lane only.
+   */
   private Hello hello(boolean reply) {
+    Hello cached = reply ? replyCache : helloCache;
+    if (cached != null) {
+      return cached;
+    }
     List<Hello.Peer> peers = new ArrayList<>();
     for (NodeId p : aliveView) {
       String a = addresses.get(p);
@@ -280,7 +323,13 @@ final class PeerMembership {
         peers.add(new Hello.Peer(p, a));
       }
     }
-    return new Hello(ownAddress, reply, peers);
+    Hello h = new Hello(ownAddress, reply, peers);
+    if (reply) {
+      replyCache = h;
+    } else {
+      helloCache = h;
+    }
+    return h;
   }
 
   private void apply(List<Change> changes) {
@@ -309,5 +358,7 @@ final class PeerMembership {
 
   private void publish() {
     aliveView = Set.copyOf(detector.alive());
+    helloCache = null;
+    replyCache = null;
   }
 }

@@ -39,6 +39,12 @@ final class RoomDirectory {
   /** Told (on the node lane) when a room of an admin no longer exists, or lost a split brain. */
   private final Gone roomGone;
   private final ConcurrentHashMap<String, RoomSummary> entries = new ConcurrentHashMap<>();
+  /**
+   * The names in {@link #entries} by admin (node lane only; kept by {@link #put} and {@link
+   * #remove}): an admin's full snapshot and its availability touch its own rooms only, not every
+   * room of the cluster, so a sync round costs each node O(rooms announced), not O(N x rooms).
+   */
+  private final Map<NodeId, Set<String>> byAdmin = new HashMap<>();
   /** Rooms this node administers, announced by it. */
   private final Set<String> own = new TreeSet<>();
   /** Per peer: the incarnation and the latest update version seen from it. */
@@ -88,13 +94,14 @@ final class RoomDirectory {
   void memberCountChanged(String room, int count) {
     nodeLane.execute(
         () -> entries.computeIfPresent(room, (k, v) -> new RoomSummary(v.name(), v.admin(), v.epoch(), count, v.available())));
+    // the admin is unchanged: byAdmin stays right
   }
 
   /** Posted by the admin's room lane after a committed deletion: forget it and tell the peers. */
   void roomDeleted(String room) {
     nodeLane.execute(() -> {
       own.remove(room);
-      entries.remove(room);
+      remove(room);
       broadcast(List.of(), List.of(room));
     });
   }
@@ -114,8 +121,12 @@ final class RoomDirectory {
 
   /** Posted by a member room lane whose room ended (deleted or gone at {@code admin}, another node). */
   void adminGone(String room, NodeId admin) {
-    nodeLane.execute(
-        () -> entries.computeIfPresent(room, (k, v) -> v.admin().equals(admin) && !self.equals(admin) ? null : v));
+    nodeLane.execute(() -> {
+      RoomSummary v = entries.get(room);
+      if (v != null && v.admin().equals(admin) && !self.equals(admin)) {
+        remove(room);
+      }
+    });
   }
 
   // ---------------------------------------------------------------- node lane
@@ -134,13 +145,13 @@ final class RoomDirectory {
   void restored(String room, long epoch) {
     nodeLane.assertCurrent();
     own.add(room);
-    entries.put(room, new RoomSummary(room, self, epoch, 0, true));
+    put(new RoomSummary(room, self, epoch, 0, true));
   }
 
   /** A room name reservation committed: {@code admin} created {@code room} at {@code epoch}. */
   void created(String room, NodeId admin, long epoch) {
     nodeLane.assertCurrent();
-    entries.put(room, new RoomSummary(room, admin, epoch, 0, peers.isAlive(admin)));
+    put(new RoomSummary(room, admin, epoch, 0, peers.isAlive(admin)));
     if (admin.equals(self)) {
       own.add(room);
       // nodes that were not participants (joined meanwhile) learn it here
@@ -153,7 +164,7 @@ final class RoomDirectory {
     nodeLane.assertCurrent();
     RoomSummary s = entries.get(room);
     if (s != null && s.admin().equals(coordinator)) {
-      entries.remove(room);
+      remove(room);
     }
   }
 
@@ -235,20 +246,20 @@ final class RoomDirectory {
       if (cur != null && !cur.admin().equals(e.admin()) && !resolveSplitBrain(cur, e)) {
         continue; // ours (or the one we know) wins
       }
-      entries.put(e.room(), new RoomSummary(e.room(), e.admin(), e.epoch(), e.memberCount(), up));
+      put(new RoomSummary(e.room(), e.admin(), e.epoch(), e.memberCount(), up));
     }
     List<String> gone = new ArrayList<>(u.removed());
     if (u.full()) {
-      entries.values().forEach(s -> {
-        if (s.admin().equals(from) && !listed.contains(s.name())) {
-          gone.add(s.name());
+      for (String room : byAdmin.getOrDefault(from, Set.of())) {
+        if (!listed.contains(room)) {
+          gone.add(room);
         }
-      });
+      }
     }
     for (String room : gone) {
       RoomSummary s = entries.get(room);
       if (s != null && s.admin().equals(from)) {
-        entries.remove(room);
+        remove(room);
         roomGone.gone(room, from, "room '" + room + "' no longer exists on its admin node " + from);
       }
     }
@@ -292,14 +303,43 @@ final class RoomDirectory {
     if (own.remove(room)) {
       // the peers hear of the removal from the room's lane (lostSplitBrain), after its member
       // nodes were sent RoomGone with this reason: per-link order then tells members why
-      entries.remove(room);
+      remove(room);
     }
     roomGone.gone(room, cur.admin(), reason);
     return true;
   }
 
   private void setAvailable(NodeId admin, boolean available) {
-    entries.replaceAll((k, v) -> v.admin().equals(admin) ? new RoomSummary(v.name(), v.admin(), v.epoch(), v.memberCount(), available) : v);
+    for (String room : byAdmin.getOrDefault(admin, Set.of())) {
+      entries.computeIfPresent(room, (k, v) -> new RoomSummary(v.name(), v.admin(), v.epoch(), v.memberCount(), available));
+    }
+  }
+
+  /** Records {@code s} (node lane), keeping {@link #byAdmin} in step. */
+  private void put(RoomSummary s) {
+    RoomSummary old = entries.put(s.name(), s);
+    if (old != null && !old.admin().equals(s.admin())) {
+      unindex(old);
+    }
+    byAdmin.computeIfAbsent(s.admin(), k -> new HashSet<>()).add(s.name());
+  }
+
+  /** Forgets {@code room} (node lane), keeping {@link #byAdmin} in step. */
+  private void remove(String room) {
+    RoomSummary old = entries.remove(room);
+    if (old != null) {
+      unindex(old);
+    }
+  }
+
+  private void unindex(RoomSummary s) {
+    Set<String> names = byAdmin.get(s.admin());
+    if (names != null) {
+      names.remove(s.name());
+      if (names.isEmpty()) {
+        byAdmin.remove(s.admin());
+      }
+    }
   }
 
   private DirectoryUpdate snapshot() {
