@@ -94,7 +94,6 @@ final class RoomState {
   static final int MAX_HELD_SENDS = 100_000;
   /** How often held sends re-check whether the member links take traffic again. */
   private static final Duration HOLD_RECHECK = Duration.ofMillis(1);
-  private static final int MAX_RESEND_BATCH = 1000;
 
   final NodeEngine engine;
   final String name;
@@ -107,7 +106,7 @@ final class RoomState {
   private @Nullable Sequencer sequencer;
   private final TreeMap<UserId, Member> members = new TreeMap<>();
   private final Map<NodeId, Integer> memberNodes = new LinkedHashMap<>();
-  private final ArrayDeque<Sequenced> resend = new ArrayDeque<>();
+  private final ResendBuffer resend;
   private boolean deleting;
   /** Highest seq released (durable, broadcast, answered); entries above it are in {@link #pending}. */
   private long released;
@@ -139,11 +138,8 @@ final class RoomState {
   private final LinkedHashMap<UserId, Local> locals = new LinkedHashMap<>();
   private final InOrderDelivery<Sequenced> delivery;
   private int inflight;
-  /** Sends forwarded to the admin and not answered yet (at most {@link #MAX_SENDS_IN_FLIGHT}). */
-  private int sendsInFlight;
-  /** Sends waiting for a free slot in the window, in the order the users made them. */
-  private final ArrayDeque<WaitingSend> waitingSends = new ArrayDeque<>();
-  private boolean sendRecheckScheduled;
+  /** Sends forwarded to the admin (at most {@link #MAX_SENDS_IN_FLIGHT}) and those waiting for a slot. */
+  private final ForwardWindow sendWindow;
   private boolean unavailable;
   private @Nullable String preparedDelete;
   private boolean deleted;
@@ -159,6 +155,8 @@ final class RoomState {
     this.epoch = epoch;
     this.lane = lane;
     this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
+    this.resend = new ResendBuffer(engine.settings.resendBufferSize());
+    this.sendWindow = new ForwardWindow(MAX_SENDS_IN_FLIGHT, MAX_WAITING_SENDS, new SendOutlet());
   }
 
   boolean isAdmin() {
@@ -525,68 +523,59 @@ final class RoomState {
     String cmid = clientMessageId != null ? clientMessageId : engine.nextClientMessageId();
     if (isAdmin) {
       adminSend(engine.self, new SendRequest(0, name, user, cmid, text), reply -> onSendReply(reply, null, out, started));
-    } else if (sendsInFlight < MAX_SENDS_IN_FLIGHT && waitingSends.isEmpty() && engine.writable(admin)) {
-      forwardSend(user, text, cmid, out, started);
-    } else if (waitingSends.size() >= MAX_WAITING_SENDS) {
-      engine.metrics.sendRefused(ErrorCode.UNAVAILABLE);
-      out.completeExceptionally(
-          new ChatException(
-              ErrorCode.UNAVAILABLE,
-              "room '" + name + "': " + waitingSends.size() + " sends from node " + engine.self
-                  + " are already waiting for its admin " + admin + "; slow down and retry"));
     } else {
-      waitingSends.add(new WaitingSend(user, text, cmid, out, started));
-      engine.metrics.sendsWaited.increment();
-      if (sendsInFlight < MAX_SENDS_IN_FLIGHT) {
-        scheduleSendRecheck(); // waiting for the link, not for answers: nothing else would pump
+      switch (sendWindow.offer(new ForwardWindow.Send(user, text, cmid, out, started))) {
+        case FULL -> {
+          engine.metrics.sendRefused(ErrorCode.UNAVAILABLE);
+          out.completeExceptionally(
+              new ChatException(
+                  ErrorCode.UNAVAILABLE,
+                  "room '" + name + "': " + sendWindow.waiting() + " sends from node " + engine.self
+                      + " are already waiting for its admin " + admin + "; slow down and retry"));
+        }
+        case WAITING -> engine.metrics.sendsWaited.increment();
+        case FORWARDED -> { }
       }
     }
   }
 
-  private void forwardSend(UserId user, String text, String cmid, CompletableFuture<Sent> out, long started) {
-    sendsInFlight++;
-    forward(
-        id -> new SendRequest(id, name, user, cmid, text),
-        (r, e) -> {
-          sendsInFlight--;
-          onSendReply(r, e, out, started);
-          pumpSends();
-        });
-  }
-
-  /** Forwards waiting sends while the window has room; fails them all if the room became unusable. */
-  private void pumpSends() {
-    while (!waitingSends.isEmpty()) {
-      WaitingSend w = waitingSends.peek();
-      if (!checkUsable(w.out, true)) { // fails it: room deleted, admin unreachable
-        waitingSends.poll();
-        engine.metrics.sendRefused(ChatException.from(w.out.handle((v, e) -> e).join()).code());
-        continue;
-      }
-      if (sendsInFlight >= MAX_SENDS_IN_FLIGHT) {
-        return; // an answer pumps again
-      }
-      if (!engine.writable(admin)) {
-        scheduleSendRecheck();
-        return;
-      }
-      waitingSends.poll();
-      forwardSend(w.user, w.text, w.clientMessageId, w.out, w.started);
+  /** How the member side's {@link ForwardWindow} reaches the admin. */
+  private final class SendOutlet implements ForwardWindow.Outlet {
+    @Override
+    public boolean linkWritable() {
+      return engine.writable(admin);
     }
-    maybeForget();
-  }
 
-  private void scheduleSendRecheck() {
-    if (!sendRecheckScheduled) {
-      sendRecheckScheduled = true;
-      engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(() -> {
-        sendRecheckScheduled = false;
-        pumpSends();
-      }));
+    @Override
+    public boolean stillUsable(ForwardWindow.Send w) {
+      if (checkUsable(w.out(), true)) {
+        return true;
+      }
+      engine.metrics.sendRefused(ChatException.from(w.out().handle((v, e) -> e).join()).code());
+      return false;
+    }
+
+    @Override
+    public void forward(ForwardWindow.Send w) {
+      RoomState.this.forward(
+          id -> new SendRequest(id, name, w.user(), w.clientMessageId(), w.text()),
+          (r, e) -> {
+            sendWindow.answered();
+            onSendReply(r, e, w.out(), w.started());
+            sendWindow.pump();
+          });
+    }
+
+    @Override
+    public void later(Runnable task) {
+      engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(task));
+    }
+
+    @Override
+    public void emptied() {
+      maybeForget();
     }
   }
-
-  private record WaitingSend(UserId user, String text, String clientMessageId, CompletableFuture<Sent> out, long started) {}
 
   private void onSendReply(@Nullable Reply r, @Nullable Throwable e, CompletableFuture<Sent> out, long started) {
     ChatException error = error(r, e);
@@ -948,23 +937,9 @@ final class RoomState {
 
   void adminResend(NodeId from, ResendRequest r) {
     lane.assertCurrent();
-    long first = resend.isEmpty() ? released + 1 : resend.peekFirst().seq();
-    long fromSeq = Math.max(1, r.fromSeq());
-    long toSeq = Math.min(r.toSeq(), released); // never an entry that is not durable yet
-    if (fromSeq > toSeq) {
-      return;
-    }
-    if (fromSeq < first) {
-      long lostTo = Math.min(toSeq, first - 1);
-      engine.send(from, new Lost(name, epoch, fromSeq, lostTo));
-      fromSeq = lostTo + 1;
-    }
-    int sent = 0;
-    for (Sequenced e : resend) {
-      if (e.seq() >= fromSeq && e.seq() <= toSeq && sent < MAX_RESEND_BATCH) {
-        engine.send(from, e);
-        sent++;
-      }
+    int sent = resend.serve(name, epoch, r.fromSeq(), r.toSeq(), released, m -> engine.send(from, m));
+    if (sent == 0 && Math.max(1, r.fromSeq()) > Math.min(r.toSeq(), released)) {
+      return; // nothing released in the range: not counted, not logged
     }
     engine.metrics.entriesResent.add(sent);
     log.debug("{}: resent {} entries of '{}' to {}", engine.self, sent, name, from);
@@ -986,10 +961,7 @@ final class RoomState {
   private Sequenced sequence(EventKind kind, UserId user, String text, @Nullable String clientMessageId) {
     long seq = sequencer().next(user, clientMessageId);
     Sequenced e = new Sequenced(name, epoch, seq, kind, user, text, clientMessageId, engine.clock.millis());
-    resend.addLast(e);
-    while (resend.size() > engine.settings.resendBufferSize()) {
-      resend.pollFirst();
-    }
+    resend.add(e);
     return e;
   }
 
@@ -1291,7 +1263,7 @@ final class RoomState {
     }
     lastResendAt = now;
     engine.metrics.resendRequests.increment();
-    engine.send(admin, new ResendRequest(name, next, Math.min(to, next + MAX_RESEND_BATCH - 1)));
+    engine.send(admin, new ResendRequest(name, next, Math.min(to, next + ResendBuffer.MAX_RESEND_BATCH - 1)));
   }
 
   private void dispatch(List<Sequenced> entries) {
@@ -1371,7 +1343,7 @@ final class RoomState {
 
   /** Drops this state from the node when it holds nothing (no admin role, members, requests or vote). */
   void maybeForget() {
-    if (!isAdmin && locals.isEmpty() && inflight == 0 && waitingSends.isEmpty() && preparedDelete == null) {
+    if (!isAdmin && locals.isEmpty() && inflight == 0 && sendWindow.waiting() == 0 && preparedDelete == null) {
       engine.forget(this);
     }
   }
@@ -1439,10 +1411,10 @@ final class RoomState {
 
   Vote prepareDelete(Transaction tx) {
     lane.assertCurrent();
-    if (inflight > 0 || !waitingSends.isEmpty()) {
+    if (inflight > 0 || sendWindow.waiting() > 0) {
       return Vote.abort(
           ErrorCode.ABORTED,
-          "node " + engine.self + " has " + (inflight + waitingSends.size())
+          "node " + engine.self + " has " + (inflight + sendWindow.waiting())
               + " operation(s) for room '" + name + "' in flight to its admin");
     }
     if (!held.isEmpty()) {
