@@ -1,5 +1,8 @@
 package io.chatmesh.internal;
 
+import static io.chatmesh.internal.Replies.error;
+import static io.chatmesh.internal.Replies.historyError;
+
 import io.chatmesh.ChatException;
 import io.chatmesh.ChatMessage;
 import io.chatmesh.ErrorCode;
@@ -119,13 +122,8 @@ final class RoomState {
   private boolean retryScheduled;
   private int retryAttempt;
   private @Nullable String fenced;
-  /**
-   * Sends that arrived while the link to a member node was congested, in arrival order; they are
-   * sequenced once every member link takes traffic again (see {@link #adminSend}).
-   */
-  private final ArrayDeque<HeldSend> held = new ArrayDeque<>();
-  private final Set<HeldKey> heldKeys = new HashSet<>();
-  private boolean recheckScheduled;
+  /** Sends held while the link to a member node is congested (see {@link #adminSend}). */
+  private final SendHold held;
   /**
    * Ownership (admin role), rebuilt from the log's SETTINGS/INVITED/UNINVITED entries: the owner
    * (null for a room created without one), whether the room is private, and who is invited.
@@ -135,11 +133,12 @@ final class RoomState {
   private final Set<UserId> invited = new HashSet<>();
 
   // ---- member role
-  private final LinkedHashMap<UserId, Local> locals = new LinkedHashMap<>();
+  private final LinkedHashMap<UserId, LocalSession> locals = new LinkedHashMap<>();
   private final InOrderDelivery<Sequenced> delivery;
   private int inflight;
   /** Sends forwarded to the admin (at most {@link #MAX_SENDS_IN_FLIGHT}) and those waiting for a slot. */
   private final ForwardWindow sendWindow;
+  private final CatchUpRoom catchUpRoom = new CatchUpRoom();
   private boolean unavailable;
   private @Nullable String preparedDelete;
   private boolean deleted;
@@ -157,6 +156,7 @@ final class RoomState {
     this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
     this.resend = new ResendBuffer(engine.settings.resendBufferSize());
     this.sendWindow = new ForwardWindow(MAX_SENDS_IN_FLIGHT, MAX_WAITING_SENDS, new SendOutlet());
+    this.held = new SendHold(name, engine.self, MAX_HELD_SENDS, engine.metrics.sendsHeld, new HoldHost());
   }
 
   boolean isAdmin() {
@@ -305,7 +305,7 @@ final class RoomState {
           new ChatException(ErrorCode.ALREADY_MEMBER, "user " + user + " already joined room '" + name + "' through node " + engine.self));
       return;
     }
-    Local local = new Local(listener, options);
+    LocalSession local = new LocalSession(listener, options);
     locals.put(user, local);
     localCount = locals.size();
     if (isAdmin) {
@@ -315,10 +315,10 @@ final class RoomState {
     }
   }
 
-  private void onJoinReply(UserId user, Local local, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Joined> out) {
+  private void onJoinReply(UserId user, LocalSession local, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Joined> out) {
     ChatException error = error(r, e);
     if (error != null) {
-      Local l = locals.get(user);
+      LocalSession l = locals.get(user);
       if (l != null && !l.active) {
         locals.remove(user);
         afterMembershipChange();
@@ -336,7 +336,7 @@ final class RoomState {
       if (local.held == null) {
         local.held = new ArrayList<>();
       }
-      new HistoryCatchUp(user, local, r, out, delivery.nextExpected()).start();
+      new JoinCatchUp(catchUpRoom, user, local, r, out, delivery.nextExpected()).start();
       return;
     }
     if (r.duplicate() && locals.get(user) == local && !local.active) {
@@ -346,134 +346,7 @@ final class RoomState {
       out.complete(new Joined(name, admin, r.epoch(), r.seq(), r.members(), true));
       return;
     }
-    new HistoryCatchUp(user, local, r, out, r.seq()).start();
-  }
-
-  /**
-   * Delivers the history a joining member asked for: the entries between its {@link JoinOptions}
-   * and its JOINED entry {@code J}, fetched from the admin in pages, then the live events held for
-   * it meanwhile (which start at {@code J}). History ends at {@code J - 1} and the held live stream
-   * starts at {@code J}: no gap, no duplicate. A member whose JOINED entry went by before its
-   * node's delivery started gets its entries from {@code J} (or its options' start) up to the live
-   * position {@code upTo} from history instead. Runs on the lane.
-   */
-  private final class HistoryCatchUp {
-    private final UserId user;
-    private final Local local;
-    private final Reply joined;
-    private final CompletableFuture<Joined> out;
-    private final long join;
-    /** History ends at {@code upTo - 1}, the held live stream starts at {@code upTo} ({@code >= join}). */
-    private final long upTo;
-    private long from; // deliver entries with seq > from
-    private long expected;
-    private boolean recovered = true;
-
-    HistoryCatchUp(UserId user, Local local, Reply joined, CompletableFuture<Joined> out, long upTo) {
-      this.user = user;
-      this.local = local;
-      this.joined = joined;
-      this.out = out;
-      this.join = joined.seq();
-      this.upTo = upTo;
-    }
-
-    void start() {
-      JoinOptions o = local.options;
-      long first;
-      switch (o.mode()) {
-        case NONE -> first = join;
-        case LAST -> first = Math.max(1, join - o.count());
-        case RESUME -> {
-          if (o.epoch() != joined.epoch()) {
-            log.info("{}: {} resumes room '{}' at epoch {} but the room is at epoch {}: not recovered", engine.self, user, name, o.epoch(), joined.epoch());
-            recovered = false;
-            first = join;
-          } else {
-            first = o.seq() + 1;
-          }
-        }
-        default -> first = o.seq() + 1;
-      }
-      if (first > join) {
-        // the client claims to have seen entries after its own join: it saw another log
-        recovered = false;
-        first = join;
-      }
-      if (join - first > JoinOptions.MAX_ENTRIES) {
-        lost(first, join - JoinOptions.MAX_ENTRIES - 1);
-        first = join - JoinOptions.MAX_ENTRIES;
-      }
-      from = first - 1;
-      expected = first;
-      fetch();
-    }
-
-    private void fetch() {
-      if (expected >= upTo) {
-        finish(recovered);
-        return;
-      }
-      int limit = (int) Math.min(HistoryRequest.MAX_LIMIT, upTo - expected);
-      long after = from;
-      request(
-          id -> new HistoryRequest(id, name, after, upTo, limit, false, false),
-          (h, e) -> {
-            if (locals.get(user) != local) {
-              out.complete(new Joined(name, admin, joined.epoch(), join, joined.members(), false));
-              return;
-            }
-            ChatException error = historyError(h, e);
-            if (error != null) {
-              log.warn("{}: history of room '{}' for {} could not be fetched: {}", engine.self, name, user, error.getMessage());
-              lost(expected, upTo - 1);
-              finish(false);
-              return;
-            }
-            for (Sequenced s : h.entries()) {
-              if (s.seq() < expected || s.seq() >= upTo) {
-                continue;
-              }
-              if (s.seq() > expected) {
-                lost(expected, s.seq() - 1);
-              }
-              RoomEvent event = toEvent(s);
-              if (event != null) {
-                safeCall(local, event);
-              }
-              expected = s.seq() + 1;
-            }
-            if (h.entries().isEmpty() || h.entries().get(h.entries().size() - 1).seq() >= upTo - 1) {
-              if (expected < upTo) {
-                lost(expected, upTo - 1);
-              }
-              finish(recovered);
-            } else {
-              from = h.entries().get(h.entries().size() - 1).seq();
-              fetch();
-            }
-          });
-    }
-
-    private void lost(long fromSeq, long toSeq) {
-      if (fromSeq <= toSeq) {
-        engine.metrics.messagesLost.add(toSeq - fromSeq + 1);
-        recovered = false;
-        safeCall(local, new RoomEvent.MessagesLost(name, joined.epoch(), fromSeq, toSeq));
-        expected = Math.max(expected, toSeq + 1);
-      }
-    }
-
-    private void finish(boolean ok) {
-      List<RoomEvent> held = local.held;
-      local.held = null;
-      if (held != null && locals.get(user) == local) {
-        for (RoomEvent ev : held) {
-          safeCall(local, ev);
-        }
-      }
-      out.complete(new Joined(name, admin, joined.epoch(), join, joined.members(), ok));
-    }
+    new JoinCatchUp(catchUpRoom, user, local, r, out, r.seq()).start();
   }
 
   void leave(UserId user, CompletableFuture<Void> out) {
@@ -510,7 +383,7 @@ final class RoomState {
       engine.metrics.sendRefused(ChatException.from(out.handle((v, e) -> e).join()).code());
       return;
     }
-    Local l = locals.get(user);
+    LocalSession l = locals.get(user);
     if (l == null || !l.active) {
       engine.metrics.sendRefused(ErrorCode.NOT_MEMBER);
       out.completeExceptionally(
@@ -540,6 +413,38 @@ final class RoomState {
   }
 
   /** How the member side's {@link ForwardWindow} reaches the admin. */
+  private final class CatchUpRoom implements JoinCatchUp.Room {
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public NodeId self() {
+      return engine.self;
+    }
+
+    @Override
+    public NodeId admin() {
+      return admin;
+    }
+
+    @Override
+    public boolean current(UserId user, LocalSession session) {
+      return locals.get(user) == session;
+    }
+
+    @Override
+    public void fetch(long after, long before, int limit, BiConsumer<@Nullable HistoryReply, @Nullable Throwable> then) {
+      request(id -> new HistoryRequest(id, name, after, before, limit, false, false), then);
+    }
+
+    @Override
+    public void countLost(long n) {
+      engine.metrics.messagesLost.add(n);
+    }
+  }
+
   private final class SendOutlet implements ForwardWindow.Outlet {
     @Override
     public boolean linkWritable() {
@@ -568,7 +473,7 @@ final class RoomState {
 
     @Override
     public void later(Runnable task) {
-      engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(task));
+      recheckLater(task);
     }
 
     @Override
@@ -610,7 +515,7 @@ final class RoomState {
           List<ChatMessage> msgs = new ArrayList<>(h.entries().size());
           for (Sequenced s : h.entries()) {
             if (s.kind() == EventKind.MESSAGE) {
-              msgs.add((ChatMessage) toEvent(s));
+              msgs.add((ChatMessage) LocalSession.toEvent(name, s));
             }
           }
           out.complete(List.copyOf(msgs));
@@ -762,31 +667,41 @@ final class RoomState {
    */
   void adminSend(NodeId from, SendRequest r, Consumer<Reply> reply) {
     lane.assertCurrent();
-    if (held.isEmpty() && !membersCongested()) {
+    held.submit(from, r, reply);
+  }
+
+  /** How the admin's {@link SendHold} sees the member links and sequences what it released. */
+  private final class HoldHost implements SendHold.Host {
+    @Override
+    public boolean congested() {
+      return membersCongested();
+    }
+
+    @Override
+    public void sendNow(NodeId from, SendRequest r, Consumer<Reply> reply) {
       adminSendNow(from, r, reply);
-      return;
     }
-    // a forwarder's retry of a request already held is answered when the original is sequenced;
-    // local sends are never retried by the engine, each has its own future: hold every one
-    boolean remote = !from.equals(engine.self);
-    if (remote && !heldKeys.add(new HeldKey(from, r.requestId(), r.clientMessageId()))) {
-      return;
-    }
-    if (held.size() >= MAX_HELD_SENDS) {
-      if (remote) {
-        heldKeys.remove(new HeldKey(from, r.requestId(), r.clientMessageId()));
+
+    @Override
+    public @Nullable Reply refusal(long requestId) {
+      if (deleted) {
+        return Reply.error(requestId, ErrorCode.UNKNOWN_ROOM, "room '" + name + "' was deleted");
       }
-      reply.accept(
-          Reply.error(
-              r.requestId(),
-              ErrorCode.UNAVAILABLE,
-              "the admin of room '" + name + "' holds " + held.size()
-                  + " sends while a member node's link is congested; slow down and retry"));
-      return;
+      if (!isAdmin) {
+        return Reply.error(requestId, ErrorCode.NOT_ADMIN, "node " + engine.self + " is no longer the admin of room '" + name + "'");
+      }
+      return null;
     }
-    held.add(new HeldSend(from, r, reply));
-    engine.metrics.sendsHeld.increment();
-    scheduleRecheck();
+
+    @Override
+    public void later(Runnable task) {
+      recheckLater(task);
+    }
+  }
+
+  /** Runs {@code task} on the lane after {@link #HOLD_RECHECK} (flow control re-checks the links). */
+  private void recheckLater(Runnable task) {
+    engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(task));
   }
 
   private boolean membersCongested() {
@@ -797,42 +712,6 @@ final class RoomState {
     }
     return false;
   }
-
-  private void scheduleRecheck() {
-    if (!recheckScheduled) {
-      recheckScheduled = true;
-      engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(this::releaseHeld));
-    }
-  }
-
-  /** Sequences held sends, oldest first, while no member link is congested. */
-  private void releaseHeld() {
-    recheckScheduled = false;
-    if (deleted || !isAdmin) {
-      List<HeldSend> drop = new ArrayList<>(held);
-      held.clear();
-      heldKeys.clear();
-      for (HeldSend h : drop) {
-        h.reply.accept(
-            deleted
-                ? Reply.error(h.request.requestId(), ErrorCode.UNKNOWN_ROOM, "room '" + name + "' was deleted")
-                : Reply.error(h.request.requestId(), ErrorCode.NOT_ADMIN, "node " + engine.self + " is no longer the admin of room '" + name + "'"));
-      }
-      return;
-    }
-    while (!held.isEmpty() && !membersCongested()) {
-      HeldSend h = held.poll();
-      heldKeys.remove(new HeldKey(h.from, h.request.requestId(), h.request.clientMessageId()));
-      adminSendNow(h.from, h.request, h.reply); // checks again: still admin, member, not deleting
-    }
-    if (!held.isEmpty()) {
-      scheduleRecheck();
-    }
-  }
-
-  private record HeldSend(NodeId from, SendRequest request, Consumer<Reply> reply) {}
-
-  private record HeldKey(NodeId from, long requestId, String clientMessageId) {}
 
   private void adminSendNow(NodeId from, SendRequest r, Consumer<Reply> reply) {
     long id = r.requestId();
@@ -1200,7 +1079,7 @@ final class RoomState {
       return;
     }
     if (!delivery.started()) {
-      Local l = locals.get(s.user());
+      LocalSession l = locals.get(s.user());
       delivery.offer(s);
       if (s.kind() == EventKind.JOINED && l != null && !l.active) {
         dispatch(delivery.startAt(s.seq()));
@@ -1271,7 +1150,7 @@ final class RoomState {
       UserId removeAfter = null;
       switch (s.kind()) {
         case JOINED -> {
-          Local l = locals.get(s.user());
+          LocalSession l = locals.get(s.user());
           if (l != null) {
             l.active = true;
           }
@@ -1282,7 +1161,7 @@ final class RoomState {
         case NODE_FAILED -> removeAfter = s.user();
         default -> {}
       }
-      RoomEvent event = toEvent(s);
+      RoomEvent event = LocalSession.toEvent(name, s);
       if (event != null) {
         fire(event, false);
       }
@@ -1296,27 +1175,16 @@ final class RoomState {
   }
 
   /** The local session of {@code user} if its own JOINED entry was delivered, else null. */
-  private @Nullable Local activeLocal(UserId user) {
-    Local l = locals.get(user);
+  private @Nullable LocalSession activeLocal(UserId user) {
+    LocalSession l = locals.get(user);
     return l != null && l.active ? l : null;
-  }
-
-  /** The listener's view of a log entry; null for an ownership entry (no event for listeners). */
-  private @Nullable RoomEvent toEvent(Sequenced s) {
-    return switch (s.kind()) {
-      case SETTINGS, INVITED, UNINVITED -> null;
-      case MESSAGE -> new ChatMessage(name, s.epoch(), s.seq(), s.user(), s.text(), s.clientMessageId(), s.timestamp());
-      case JOINED -> new RoomEvent.MemberJoined(name, s.epoch(), s.seq(), s.user(), s.timestamp());
-      case LEFT -> new RoomEvent.MemberLeft(name, s.epoch(), s.seq(), s.user(), RoomEvent.LeaveReason.LEFT, s.timestamp());
-      case NODE_FAILED -> new RoomEvent.MemberLeft(name, s.epoch(), s.seq(), s.user(), RoomEvent.LeaveReason.NODE_FAILED, s.timestamp());
-    };
   }
 
   private void fire(RoomEvent event, boolean includePending) {
     // no copy of the members per event: a listener cannot change `locals` while we iterate, since
     // every API call it makes is queued on this lane, never run inline
-    for (Map.Entry<UserId, Local> e : locals.entrySet()) {
-      Local l = e.getValue();
+    for (Map.Entry<UserId, LocalSession> e : locals.entrySet()) {
+      LocalSession l = e.getValue();
       if (l.active || includePending) {
         if (l.held != null) {
           l.held.add(event); // its history is being fetched: live events wait behind it
@@ -1395,10 +1263,10 @@ final class RoomState {
           }
           Set<UserId> still = new HashSet<>(r.members());
           for (UserId u : mine) {
-            Local l = locals.get(u);
+            LocalSession l = locals.get(u);
             if (l != null && !still.contains(u)) {
               locals.remove(u);
-              safeCall(l, new RoomEvent.MemberLeft(name, epoch, 0, u, RoomEvent.LeaveReason.REMOVED, engine.clock.millis()));
+              l.safeCall(name, new RoomEvent.MemberLeft(name, epoch, 0, u, RoomEvent.LeaveReason.REMOVED, engine.clock.millis()));
             }
           }
           tailSeen = Math.max(tailSeen, r.seq());
@@ -1441,7 +1309,7 @@ final class RoomState {
 
   /**
    * This node's room lost a split brain ({@link RoomDirectory#wins}): it ends here without a
-   * two-phase commit (the name belongs to another node's room). Local members get {@code
+   * two-phase commit (the name belongs to another node's room). LocalSession members get {@code
    * RoomDeleted} with {@code reason}, every member node is sent {@link RoomGone} with it (its members
    * are told the same), requests waiting for durability fail, and the stored room is deleted so a
    * restart does not bring it back.
@@ -1461,11 +1329,7 @@ final class RoomState {
       failWaiters(p, ErrorCode.UNKNOWN_ROOM, reason);
     }
     pending.clear();
-    for (HeldSend h : held) {
-      h.reply().accept(Reply.error(h.request().requestId(), ErrorCode.UNKNOWN_ROOM, reason));
-    }
-    held.clear();
-    heldKeys.clear();
+    held.failAll(id -> Reply.error(id, ErrorCode.UNKNOWN_ROOM, reason));
     members.clear();
     memberNodes.clear();
     isAdmin = false;
@@ -1533,26 +1397,6 @@ final class RoomState {
         }));
   }
 
-  private static @Nullable ChatException error(@Nullable Reply r, @Nullable Throwable e) {
-    return failure(e, r != null, r == null ? null : r.error(), r == null ? "" : r.message());
-  }
-
-  private static @Nullable ChatException historyError(@Nullable HistoryReply r, @Nullable Throwable e) {
-    return failure(e, r != null, r == null ? null : r.error(), r == null ? "" : r.message());
-  }
-
-  /** The failure of a request: its exception, a missing answer, the answer's error code, or none. */
-  private static @Nullable ChatException failure(
-      @Nullable Throwable e, boolean answered, @Nullable ErrorCode code, String message) {
-    if (e != null) {
-      return ChatException.from(e);
-    }
-    if (!answered) {
-      return new ChatException(ErrorCode.INTERNAL, "no reply");
-    }
-    return code == null ? null : new ChatException(code, message);
-  }
-
   private ChatException unknownRoom() {
     return new ChatException(ErrorCode.UNKNOWN_ROOM, "room '" + name + "' does not exist (any more)");
   }
@@ -1565,14 +1409,6 @@ final class RoomState {
     return new ChatException(ErrorCode.NOT_MEMBER, "user " + user + " has not joined room '" + name + "' on node " + engine.self);
   }
 
-  private void safeCall(Local l, RoomEvent e) {
-    try {
-      l.listener.onEvent(e);
-    } catch (RuntimeException ex) {
-      log.warn("listener in room '{}' failed on {}", name, e, ex);
-    }
-  }
-
   /** A member as the admin knows it; {@code user} is the instance put into the room's entries. */
   /**
    * A member of the room (admin role): the nodes through which the user is connected (several
@@ -1580,20 +1416,6 @@ final class RoomState {
    * seq of its JOINED entry.
    */
   private record Member(UserId user, Set<NodeId> nodes, long joinSeq) {}
-
-  private static final class Local {
-    final RoomListener listener;
-    final JoinOptions options;
-    boolean active;
-    /** Non-null while the member's join history is being fetched: live events held back meanwhile. */
-    @Nullable List<RoomEvent> held;
-
-    Local(RoomListener listener, JoinOptions options) {
-      this.listener = listener;
-      this.options = options;
-      this.held = options.mode() == JoinOptions.Mode.NONE ? null : new ArrayList<>();
-    }
-  }
 
   /** A sequenced entry waiting for its append to complete (admin role). */
   private static final class Pending {
