@@ -37,6 +37,7 @@ import io.chatmesh.wire.WireMessage;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -64,15 +65,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Durability rule</b> (admin): an entry is appended to the node's {@link
  * io.chatmesh.spi.history.HistoryStore} right after it is sequenced; it is broadcast to the members
  * and the requester is answered (send ack, join/leave reply) only when the append's future has
- * completed, so every acknowledged entry is in the store. Appends are pipelined: the lane keeps
- * sequencing while earlier appends are outstanding, and completions are applied strictly in seq
- * order from a FIFO of pending entries ({@link #pending}). When the store completes at once (the
- * in-memory store) and nothing is pending, the entry is released synchronously, without a lane hop.
- * A failed append never skips its seq: the entry stays at its place, its requester gets
- * UNAVAILABLE (a retry with the same client message id is deduplicated to the same seq and answered
- * once the entry is durable), new requests are refused with UNAVAILABLE while the store fails, and
- * the failed entries are appended again with backoff until the store takes them. A store that
- * refuses an entry with NOT_ADMIN (the seq belongs to another epoch) fences the room here.
+ * completed, so every acknowledged entry is in the store. The pipeline, its failure handling and
+ * its fencing are in {@link AppendPipeline}.
  *
  * <p><b>Member role</b> (this node has local members): local listeners, {@link InOrderDelivery}
  * that releases entries strictly by seq, gap detection with resend requests, and the count of
@@ -111,17 +105,8 @@ final class RoomState {
   private final Map<NodeId, Integer> memberNodes = new LinkedHashMap<>();
   private final ResendBuffer resend;
   private boolean deleting;
-  /** Highest seq released (durable, broadcast, answered); entries above it are in {@link #pending}. */
-  private long released;
-  /** Sequenced but not yet durable entries, ascending and contiguous from {@code released + 1}. */
-  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-  private final AtomicBoolean drainQueued = new AtomicBoolean();
-  /** Completes once the store writes queued before this room's creation, then its first appends, are done. */
-  private CompletableFuture<Void> storeTail = CompletableFuture.completedFuture(null);
-  private boolean storeFailing;
-  private boolean retryScheduled;
-  private int retryAttempt;
-  private @Nullable String fenced;
+  /** Appends sequenced entries to the store and releases them in seq order once durable. */
+  private final AppendPipeline pipeline;
   /** Sends held while the link to a member node is congested (see {@link #adminSend}). */
   private final SendHold held;
   /**
@@ -156,6 +141,7 @@ final class RoomState {
     this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
     this.resend = new ResendBuffer(engine.settings.resendBufferSize());
     this.sendWindow = new ForwardWindow(MAX_SENDS_IN_FLIGHT, MAX_WAITING_SENDS, new SendOutlet());
+    this.pipeline = new AppendPipeline(new PipelineRoom(), engine.metrics);
     this.held = new SendHold(name, engine.self, MAX_HELD_SENDS, engine.metrics.sendsHeld, new HoldHost());
   }
 
@@ -172,7 +158,7 @@ final class RoomState {
       // the first appends wait for the store writes queued before this creation (the deletion of
       // an earlier room of this name, whose entries have another epoch), not for the record below
       CompletableFuture<Void> earlierWrites = new CompletableFuture<>();
-      storeTail = earlierWrites;
+      pipeline.appendAfter(earlierWrites);
       engine.writeStore("let room '" + name + "' append", () -> earlierWrites.complete(null));
       // off the lane: a JDBC store blocks
       engine.writeStore(
@@ -203,9 +189,9 @@ final class RoomState {
     }
     sequencer = s;
     for (UserId u : formerMembers) {
-      persist(sequence(EventKind.NODE_FAILED, u, "", null), null, null, null);
+      pipeline.persist(sequence(EventKind.NODE_FAILED, u, "", null), memberNodes.keySet(), null, null, null);
     }
-    released = lastSeq;
+    pipeline.restoredAt(lastSeq);
   }
 
   // ================================================================ ownership (admin role)
@@ -237,7 +223,7 @@ final class RoomState {
     becomeAdmin();
     Sequenced e = sequence(EventKind.SETTINGS, creator, isPrivate ? "private" : "public", null);
     applySettings(e);
-    persist(e, null, r -> {
+    pipeline.persist(e, memberNodes.keySet(), null, r -> {
       if (r.error() == null) {
         done.complete(null);
       } else {
@@ -264,7 +250,7 @@ final class RoomState {
     }
     Sequenced e = sequence(invite ? EventKind.INVITED : EventKind.UNINVITED, user, "", null);
     applySettings(e);
-    persist(e, null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.of()));
+    pipeline.persist(e, memberNodes.keySet(), null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.of()));
   }
 
   private String notOwner(UserId by, String what) {
@@ -413,6 +399,44 @@ final class RoomState {
   }
 
   /** How the member side's {@link ForwardWindow} reaches the admin. */
+  /** How the admin's {@link AppendPipeline} reaches the store and the member nodes. */
+  private final class PipelineRoom implements AppendPipeline.Room {
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public NodeId self() {
+      return engine.self;
+    }
+
+    @Override
+    public CompletableFuture<Void> store(List<Sequenced> entries) {
+      return engine.history.append(HistoryEntries.toStored(entries));
+    }
+
+    @Override
+    public void release(Sequenced e, Collection<NodeId> recipients, @Nullable NodeId extra) {
+      broadcast(e, recipients, extra);
+    }
+
+    @Override
+    public boolean retrying() {
+      return isAdmin && !deleted && engine.running();
+    }
+
+    @Override
+    public void onLane(Runnable task) {
+      lane.execute(task);
+    }
+
+    @Override
+    public void later(Duration delay, Runnable task) {
+      engine.clock.schedule(delay, () -> lane.execute(task));
+    }
+  }
+
   private final class CatchUpRoom implements JoinCatchUp.Room {
     @Override
     public String name() {
@@ -528,6 +552,7 @@ final class RoomState {
       return;
     }
     if (isAdmin) {
+      String fenced = pipeline.fenced();
       if (fenced != null) {
         out.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, fenced));
         return;
@@ -607,7 +632,7 @@ final class RoomState {
     Member m = members.get(user);
     if (m != null) {
       if (m.nodes.contains(from)) {
-        whenDurable(m.joinSeq, reply, new Reply(requestId, null, "", epoch, m.joinSeq, true, List.copyOf(members.keySet())));
+        pipeline.whenDurable(m.joinSeq, reply, new Reply(requestId, null, "", epoch, m.joinSeq, true, List.copyOf(members.keySet())));
         return;
       }
       // the same user through one more node (another device): member events are per user, so no
@@ -615,8 +640,8 @@ final class RoomState {
       // once that is durable
       m.nodes.add(from);
       memberNodes.merge(from, 1, Integer::sum);
-      long last = released + pending.size();
-      whenDurable(last, reply, new Reply(requestId, null, "", epoch, last + 1, true, List.copyOf(members.keySet())));
+      long last = pipeline.last();
+      pipeline.whenDurable(last, reply, new Reply(requestId, null, "", epoch, last + 1, true, List.copyOf(members.keySet())));
       return;
     }
     int limit = engine.settings.maxMembersPerRoom();
@@ -629,7 +654,7 @@ final class RoomState {
     Sequenced e = sequence(EventKind.JOINED, user, "", null);
     members.put(user, new Member(user, new LinkedHashSet<>(List.of(from)), e.seq()));
     engine.directory.memberCountChanged(name, members.size());
-    persist(e, null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
+    pipeline.persist(e, memberNodes.keySet(), null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
   }
 
   void adminLeave(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
@@ -653,7 +678,7 @@ final class RoomState {
     Sequenced e = sequence(EventKind.LEFT, m.user, "", null);
     removeMember(user, m);
     // the leaver's node still gets its LEFT entry, although it is no longer a member node
-    persist(e, from, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
+    pipeline.persist(e, memberNodes.keySet(), from, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
   }
 
   /**
@@ -732,21 +757,22 @@ final class RoomState {
     OptionalLong dup = seq.lookup(user, r.clientMessageId());
     if (dup.isPresent()) {
       engine.metrics.dedupHits.increment();
-      whenDurable(dup.getAsLong(), reply, new Reply(id, null, "", epoch, dup.getAsLong(), true, List.of()));
+      pipeline.whenDurable(dup.getAsLong(), reply, new Reply(id, null, "", epoch, dup.getAsLong(), true, List.of()));
       return;
     }
     Sequenced e = sequence(EventKind.MESSAGE, user, r.text(), r.clientMessageId());
-    persist(e, null, reply, new Reply(id, null, "", epoch, e.seq(), false, List.of()));
+    pipeline.persist(e, memberNodes.keySet(), null, reply, new Reply(id, null, "", epoch, e.seq(), false, List.of()));
   }
 
   /** Serves a history read off the lane (the store may block), bounded by the durable seq. */
   void adminHistory(NodeId from, HistoryRequest r) {
     lane.assertCurrent();
+    String fenced = pipeline.fenced();
     if (fenced != null) {
       engine.send(from, HistoryReply.error(r.requestId(), ErrorCode.UNAVAILABLE, fenced));
       return;
     }
-    long durable = released;
+    long durable = pipeline.released();
     long before = Math.min(r.beforeSeq(), durable + 1);
     engine.readHistory(() -> {
       HistoryReply reply;
@@ -800,7 +826,7 @@ final class RoomState {
   }
 
   Reply adminInfo(long requestId) {
-    return new Reply(requestId, null, "", epoch, released, false, List.copyOf(members.keySet()));
+    return new Reply(requestId, null, "", epoch, pipeline.released(), false, List.copyOf(members.keySet()));
   }
 
   Reply adminSync(NodeId from, SyncRequest r) {
@@ -811,13 +837,13 @@ final class RoomState {
         still.add(u);
       }
     }
-    return new Reply(r.requestId(), null, "", epoch, released, false, still);
+    return new Reply(r.requestId(), null, "", epoch, pipeline.released(), false, still);
   }
 
   void adminResend(NodeId from, ResendRequest r) {
     lane.assertCurrent();
-    int sent = resend.serve(name, epoch, r.fromSeq(), r.toSeq(), released, m -> engine.send(from, m));
-    if (sent == 0 && Math.max(1, r.fromSeq()) > Math.min(r.toSeq(), released)) {
+    int sent = resend.serve(name, epoch, r.fromSeq(), r.toSeq(), pipeline.released(), m -> engine.send(from, m));
+    if (sent == 0 && Math.max(1, r.fromSeq()) > Math.min(r.toSeq(), pipeline.released())) {
       return; // nothing released in the range: not counted, not logged
     }
     engine.metrics.entriesResent.add(sent);
@@ -826,10 +852,10 @@ final class RoomState {
 
   void adminTail() {
     lane.assertCurrent();
-    if (!isAdmin || released == 0) {
+    if (!isAdmin || pipeline.released() == 0) {
       return;
     }
-    RoomTail t = new RoomTail(name, epoch, released);
+    RoomTail t = new RoomTail(name, epoch, pipeline.released());
     for (NodeId n : memberNodes.keySet()) {
       if (!n.equals(engine.self)) {
         engine.send(n, t);
@@ -861,192 +887,12 @@ final class RoomState {
     }
   }
 
-  // ================================================================ admin role: durability pipeline
-
-  /**
-   * Appends a just sequenced entry to the history store; broadcasts it (to the member nodes as of
-   * now, plus {@code extra}) and answers {@code reply} with {@code ok} once it is durable. Fast
-   * path: a store that completed at once with nothing pending releases the entry right here.
-   */
-  private void persist(Sequenced e, @Nullable NodeId extra, @Nullable Consumer<Reply> reply, @Nullable Reply ok) {
-    long started = System.nanoTime();
-    CompletableFuture<Void> f = append(List.of(e));
-    if (pending.isEmpty() && f.isDone() && !f.isCompletedExceptionally()) {
-      long appended = System.nanoTime() - started;
-      engine.metrics.historyAppended(1, appended);
-      engine.metrics.sequenced(appended);
-      released = e.seq();
-      broadcast(e, memberNodes.keySet(), extra);
-      if (reply != null) {
-        reply.accept(ok);
-      }
-      return;
-    }
-    List<NodeId> to = new ArrayList<>(memberNodes.keySet());
-    if (extra != null && !to.contains(extra)) {
-      to.add(extra);
-    }
-    Pending p = new Pending(e, to, reply, ok, f);
-    pending.addLast(p);
-    engine.metrics.historyBacklog.increment();
-    watch(f, started, 1);
-  }
-
-  private CompletableFuture<Void> append(List<Sequenced> entries) {
-    if (!storeTail.isDone()) {
-      // just created: appends follow the room's store writes, in order, one after the other
-      storeTail = storeTail.handle((v, e) -> (Void) null).thenCompose(v -> storeAppend(entries));
-      return storeTail;
-    }
-    return storeAppend(entries);
-  }
-
-  private CompletableFuture<Void> storeAppend(List<Sequenced> entries) {
-    try {
-      return engine.history.append(HistoryEntries.toStored(entries));
-    } catch (RuntimeException ex) {
-      return CompletableFuture.failedFuture(ex);
-    }
-  }
-
-  private void watch(CompletableFuture<Void> f, long started, int entries) {
-    f.whenComplete((v, ex) -> {
-      if (ex == null) {
-        engine.metrics.historyAppended(entries, System.nanoTime() - started);
-      }
-      if (drainQueued.compareAndSet(false, true)) {
-        lane.execute(() -> {
-          drainQueued.set(false);
-          drain();
-        });
-      }
-    });
-  }
-
-  /** Releases durable entries from the head of {@link #pending}, in seq order. */
-  private void drain() {
-    while (!pending.isEmpty()) {
-      Pending p = pending.peekFirst();
-      if (!p.future.isDone()) {
-        return;
-      }
-      if (p.future.isCompletedExceptionally()) {
-        onAppendFailed(p);
-        return;
-      }
-      pending.pollFirst();
-      engine.metrics.historyBacklog.decrement();
-      engine.metrics.sequenced(System.nanoTime() - p.sequencedAt);
-      if (storeFailing) {
-        engine.metrics.roomsStoreFailing.decrement();
-        storeFailing = false;
-        retryAttempt = 0;
-        log.info("{}: history store accepts appends for room '{}' again (seq {})", engine.self, name, p.entry.seq());
-      }
-      released = p.entry.seq();
-      broadcast(p.entry, p.recipients, null);
-      if (p.reply != null) {
-        p.reply.accept(p.ok);
-      }
-      if (p.waiters != null) {
-        for (Waiter w : p.waiters) {
-          w.reply.accept(w.ok);
-        }
-      }
-    }
-  }
-
-  private void onAppendFailed(Pending head) {
-    ChatException error = ChatException.from(head.future.handle((v, ex) -> ex).join());
-    if (error.code() == ErrorCode.NOT_ADMIN) {
-      fenced = "room '" + name + "' is fenced on node " + engine.self + ": the history store refused seq " + head.entry.seq() + ": " + error.getMessage();
-      log.error("{}", fenced);
-      for (Pending p : pending) {
-        failWaiters(p, ErrorCode.UNAVAILABLE, fenced);
-      }
-      engine.metrics.historyBacklog.add(-pending.size());
-      pending.clear();
-      return;
-    }
-    if (!storeFailing) {
-      engine.metrics.roomsStoreFailing.increment();
-      log.warn("{}: history store failed to append room '{}' seq {}; refusing writes and retrying: {}", engine.self, name, head.entry.seq(), error.getMessage());
-    }
-    storeFailing = true;
-    String why = "history store of room '" + name + "' failed (" + error.getMessage() + "); seq " + head.entry.seq()
-        + " keeps its place and is retried: retry with the same client message id";
-    for (Pending p : pending) {
-      if (p.future.isCompletedExceptionally()) {
-        failWaiters(p, ErrorCode.UNAVAILABLE, why);
-      }
-    }
-    if (!retryScheduled) {
-      retryScheduled = true;
-      long delay = Math.min(2000, 50L << Math.min(6, retryAttempt++));
-      engine.clock.schedule(java.time.Duration.ofMillis(delay), () -> lane.execute(this::retryAppend));
-    }
-  }
-
-  private void retryAppend() {
-    retryScheduled = false;
-    if (!isAdmin || deleted || !engine.running()) {
-      return;
-    }
-    List<Pending> again = new ArrayList<>();
-    for (Pending p : pending) {
-      if (p.future.isCompletedExceptionally()) {
-        again.add(p);
-      }
-    }
-    if (again.isEmpty()) {
-      drain();
-      return;
-    }
-    List<Sequenced> entries = new ArrayList<>(again.size());
-    again.forEach(p -> entries.add(p.entry));
-    long started = System.nanoTime();
-    CompletableFuture<Void> f = append(entries);
-    again.forEach(p -> p.future = f);
-    watch(f, started, entries.size());
-  }
-
-  private static void failWaiters(Pending p, ErrorCode code, String why) {
-    if (p.reply != null && p.ok != null) {
-      p.reply.accept(Reply.error(p.ok.requestId(), code, why));
-    }
-    p.reply = null;
-    if (p.waiters != null) {
-      p.failWaiting(code, why);
-    }
-  }
-
-  /** Answers {@code reply} with {@code ok} once {@code seq} is durable (a retry of a pending entry). */
-  private void whenDurable(long seq, Consumer<Reply> reply, Reply ok) {
-    if (seq <= released) {
-      reply.accept(ok);
-      return;
-    }
-    for (Pending p : pending) {
-      if (p.entry.seq() == seq) {
-        p.addWaiter(reply, ok);
-        return;
-      }
-    }
-    reply.accept(Reply.error(ok.requestId(), ErrorCode.UNAVAILABLE, "seq " + seq + " of room '" + name + "' is not durable"));
-  }
-
   /** UNAVAILABLE while the room is being deleted, fenced, or its history store fails; else null. */
   private @Nullable Reply refuseWrites(long requestId) {
     if (deleting) {
       return Reply.error(requestId, ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted");
     }
-    if (fenced != null) {
-      return Reply.error(requestId, ErrorCode.UNAVAILABLE, fenced);
-    }
-    if (storeFailing) {
-      return Reply.error(requestId, ErrorCode.UNAVAILABLE, "the history store of room '" + name + "' is failing; try again later");
-    }
-    return null;
+    return pipeline.refusal(requestId);
   }
 
   private void removeMember(UserId user, Member m) {
@@ -1230,7 +1076,7 @@ final class RoomState {
           removeMember(e.getKey(), e.getValue());
           // sent to the node too: it may still hear this admin (one-way loss, a stalled link), and
           // its user must learn that it is no longer a member
-          persist(s, node, null, null);
+          pipeline.persist(s, memberNodes.keySet(), node, null, null);
         }
       }
       memberNodes.remove(node);
@@ -1309,7 +1155,7 @@ final class RoomState {
 
   /**
    * This node's room lost a split brain ({@link RoomDirectory#wins}): it ends here without a
-   * two-phase commit (the name belongs to another node's room). LocalSession members get {@code
+   * two-phase commit (the name belongs to another node's room). Local members get {@code
    * RoomDeleted} with {@code reason}, every member node is sent {@link RoomGone} with it (its members
    * are told the same), requests waiting for durability fail, and the stored room is deleted so a
    * restart does not bring it back.
@@ -1325,10 +1171,7 @@ final class RoomState {
       }
     }
     engine.directory.lostSplitBrain(name); // after RoomGone: a member node learns the reason first
-    for (Pending p : pending) {
-      failWaiters(p, ErrorCode.UNKNOWN_ROOM, reason);
-    }
-    pending.clear();
+    pipeline.failAll(ErrorCode.UNKNOWN_ROOM, reason);
     held.failAll(id -> Reply.error(id, ErrorCode.UNKNOWN_ROOM, reason));
     members.clear();
     memberNodes.clear();
@@ -1417,42 +1260,4 @@ final class RoomState {
    */
   private record Member(UserId user, Set<NodeId> nodes, long joinSeq) {}
 
-  /** A sequenced entry waiting for its append to complete (admin role). */
-  private static final class Pending {
-    final Sequenced entry;
-    final List<NodeId> recipients;
-    @Nullable Consumer<Reply> reply;
-    final @Nullable Reply ok;
-    CompletableFuture<Void> future;
-    /** Retries of this entry (same client message id, or a repeated join) answered when it is durable. */
-    @Nullable List<Waiter> waiters;
-    /** When it was sequenced ({@link System#nanoTime()}), for the sequencing latency. */
-    final long sequencedAt = System.nanoTime();
-
-    Pending(Sequenced entry, List<NodeId> recipients, @Nullable Consumer<Reply> reply, @Nullable Reply ok, CompletableFuture<Void> future) {
-      this.entry = entry;
-      this.recipients = recipients;
-      this.reply = reply;
-      this.ok = ok;
-      this.future = future;
-    }
-
-    void addWaiter(Consumer<Reply> r, Reply okReply) {
-      if (waiters == null) {
-        waiters = new ArrayList<>();
-      }
-      waiters.add(new Waiter(r, okReply));
-    }
-
-    void failWaiting(ErrorCode code, String why) {
-      if (waiters != null) {
-        for (Waiter w : waiters) {
-          w.reply.accept(Reply.error(w.ok.requestId(), code, why));
-        }
-      }
-      waiters = null;
-    }
-  }
-
-  private record Waiter(Consumer<Reply> reply, Reply ok) {}
 }
