@@ -28,7 +28,6 @@ import io.chatmesh.wire.RoomTail;
 import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.SyncRequest;
-import io.chatmesh.wire.WireMessage;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -37,7 +36,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
-import java.util.function.LongFunction;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +60,8 @@ final class MemberRole {
   private final NodeId admin;
   private final LinkedHashMap<UserId, LocalSession> locals = new LinkedHashMap<>();
   private final InOrderDelivery<Sequenced> delivery;
-  private int inflight;
+  /** Requests to the admin, counted in flight until answered. */
+  private final AdminLink link;
   /** Sends forwarded to the admin (at most {@link RoomState#MAX_SENDS_IN_FLIGHT}) and those waiting for a slot. */
   private final ForwardWindow sendWindow;
   private final CatchUpRoom catchUpRoom = new CatchUpRoom();
@@ -76,6 +75,7 @@ final class MemberRole {
     this.name = room.name;
     this.admin = room.admin;
     this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
+    this.link = new AdminLink(engine.requests, admin, m -> engine.send(admin, m), room.lane, room::maybeForget);
     this.sendWindow = new ForwardWindow(RoomState.MAX_SENDS_IN_FLIGHT, RoomState.MAX_WAITING_SENDS, new SendOutlet());
   }
 
@@ -97,7 +97,7 @@ final class MemberRole {
     if (a != null) {
       a.adminJoin(engine.self, user, 0, r -> onJoinReply(user, local, r, null, out));
     } else {
-      forward(id -> new JoinRequest(id, name, user), (r, e) -> onJoinReply(user, local, r, e, out));
+      link.forward(id -> new JoinRequest(id, name, user), (r, e) -> onJoinReply(user, local, r, e, out));
     }
   }
 
@@ -148,7 +148,7 @@ final class MemberRole {
     if (a != null) {
       a.adminLeave(engine.self, user, 0, r -> onLeaveReply(user, r, null, out));
     } else {
-      forward(id -> new LeaveRequest(id, name, user), (r, e) -> onLeaveReply(user, r, e, out));
+      link.forward(id -> new LeaveRequest(id, name, user), (r, e) -> onLeaveReply(user, r, e, out));
     }
   }
 
@@ -222,7 +222,7 @@ final class MemberRole {
       out.completeExceptionally(unavailable());
       return;
     }
-    request(
+    link.request(
         id -> new HistoryRequest(id, name, 0, beforeSeq, limit, true, true),
         (h, e) -> {
           ChatException error = historyError(h, e);
@@ -260,7 +260,7 @@ final class MemberRole {
       out.completeExceptionally(unavailable());
       return;
     }
-    forward(
+    link.forward(
         id -> new InfoRequest(id, name),
         (r, e) -> {
           ChatException error = error(r, e);
@@ -281,7 +281,7 @@ final class MemberRole {
     if (a != null) {
       a.adminInvite(by, user, invite, 0, r -> completeVoid(r, null, out));
     } else {
-      forward(id -> new InviteRequest(id, name, by, user, invite), (r, e) -> completeVoid(r, e, out));
+      link.forward(id -> new InviteRequest(id, name, by, user, invite), (r, e) -> completeVoid(r, e, out));
     }
   }
 
@@ -424,13 +424,13 @@ final class MemberRole {
 
   /** Whether this role holds nothing: no local user, no request in flight or waiting. */
   boolean idle() {
-    return locals.isEmpty() && inflight == 0 && sendWindow.waiting() == 0;
+    return locals.isEmpty() && link.inFlight() == 0 && sendWindow.waiting() == 0;
   }
 
   /** Why a deletion PREPARE must be refused here (requests in flight to the admin), or null. */
   @Nullable String busy() {
-    if (inflight > 0 || sendWindow.waiting() > 0) {
-      return "node " + engine.self + " has " + (inflight + sendWindow.waiting())
+    if (link.inFlight() > 0 || sendWindow.waiting() > 0) {
+      return "node " + engine.self + " has " + (link.inFlight() + sendWindow.waiting())
           + " operation(s) for room '" + name + "' in flight to its admin";
     }
     return null;
@@ -465,7 +465,7 @@ final class MemberRole {
     if (mine.isEmpty()) {
       return;
     }
-    forward(
+    link.forward(
         id -> new SyncRequest(id, name, mine),
         (r, e) -> {
           ChatException error = error(r, e);
@@ -509,30 +509,6 @@ final class MemberRole {
     return true;
   }
 
-  /** Sends a request to the admin; the continuation runs on this lane. */
-  private void forward(LongFunction<WireMessage> build, BiConsumer<@Nullable Reply, @Nullable Throwable> then) {
-    ask(Reply.class, build, then);
-  }
-
-  /** Sends a history read to the admin (also when that is this node); the continuation runs on this lane. */
-  private void request(LongFunction<WireMessage> build, BiConsumer<@Nullable HistoryReply, @Nullable Throwable> then) {
-    ask(HistoryReply.class, build, then);
-  }
-
-  /** Sends a request expecting an answer of {@code type}; counts it in flight until it is answered. */
-  private <R extends WireMessage> void ask(
-      Class<R> type, LongFunction<WireMessage> build, BiConsumer<@Nullable R, @Nullable Throwable> then) {
-    inflight++;
-    engine
-        .requests
-        .send(admin, type, build, m -> engine.send(admin, m))
-        .whenComplete((r, e) -> room.lane.execute(() -> {
-          inflight--;
-          then.accept(r, e);
-          room.maybeForget();
-        }));
-  }
-
   private ChatException unavailable() {
     return new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' is unavailable: its admin node " + admin + " is unreachable");
   }
@@ -567,7 +543,7 @@ final class MemberRole {
 
     @Override
     public void fetch(long after, long before, int limit, BiConsumer<@Nullable HistoryReply, @Nullable Throwable> then) {
-      request(id -> new HistoryRequest(id, name, after, before, limit, false, false), then);
+      link.request(id -> new HistoryRequest(id, name, after, before, limit, false, false), then);
     }
 
     @Override
@@ -594,7 +570,7 @@ final class MemberRole {
 
     @Override
     public void forward(ForwardWindow.Send w) {
-      MemberRole.this.forward(
+      link.forward(
           id -> new SendRequest(id, name, w.user(), w.clientMessageId(), w.text()),
           (r, e) -> {
             sendWindow.answered();
