@@ -30,9 +30,7 @@ import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.SyncRequest;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
@@ -58,7 +56,7 @@ final class MemberRole {
   private final NodeEngine engine;
   private final String name;
   private final NodeId admin;
-  private final LinkedHashMap<UserId, LocalSession> locals = new LinkedHashMap<>();
+  private final LocalSessions locals;
   private final InOrderDelivery<Sequenced> delivery;
   /** Requests to the admin, counted in flight until answered. */
   private final AdminLink link;
@@ -74,6 +72,7 @@ final class MemberRole {
     this.engine = room.engine;
     this.name = room.name;
     this.admin = room.admin;
+    this.locals = new LocalSessions(name, engine.metrics.deliveries);
     this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
     this.link = new AdminLink(engine.requests, admin, m -> engine.send(admin, m), room.lane, room::maybeForget);
     this.sendWindow = new ForwardWindow(RoomState.MAX_SENDS_IN_FLIGHT, RoomState.MAX_WAITING_SENDS, new SendOutlet());
@@ -85,7 +84,7 @@ final class MemberRole {
     if (!checkUsable(out)) {
       return;
     }
-    if (locals.containsKey(user)) {
+    if (locals.contains(user)) {
       out.completeExceptionally(
           new ChatException(ErrorCode.ALREADY_MEMBER, "user " + user + " already joined room '" + name + "' through node " + engine.self));
       return;
@@ -112,7 +111,7 @@ final class MemberRole {
       out.completeExceptionally(error);
       return;
     }
-    if (!delivery.started() && locals.containsKey(user)) {
+    if (!delivery.started() && locals.contains(user)) {
       dispatch(delivery.startAt(r.seq()));
     }
     if (locals.get(user) == local && !local.active && delivery.started() && r.seq() < delivery.nextExpected()) {
@@ -140,7 +139,7 @@ final class MemberRole {
       out.completeExceptionally(room.unknownRoom());
       return;
     }
-    if (!locals.containsKey(user)) {
+    if (!locals.contains(user)) {
       out.completeExceptionally(notMember(user));
       return;
     }
@@ -328,7 +327,7 @@ final class MemberRole {
     if (l.fromSeq() <= next && l.toSeq() >= next) {
       log.warn("{}: entries {}..{} of room '{}' could not be recovered", engine.self, next, l.toSeq(), name);
       engine.metrics.messagesLost.add(l.toSeq() - next + 1);
-      fire(new RoomEvent.MessagesLost(name, l.epoch(), next, l.toSeq()), false);
+      locals.fire(new RoomEvent.MessagesLost(name, l.epoch(), next, l.toSeq()), false);
       dispatch(delivery.skipTo(l.toSeq() + 1));
     }
   }
@@ -368,46 +367,20 @@ final class MemberRole {
         }
         // the leaver learns from its completed leave(); no event of its own. A local user whose
         // join is not delivered yet is a newer session (the user moved here): the entry ends the old one
-        case LEFT -> locals.remove(s.user(), activeLocal(s.user()));
+        case LEFT -> locals.remove(s.user(), locals.active(s.user()));
         case NODE_FAILED -> removeAfter = s.user();
         default -> {}
       }
       RoomEvent event = LocalSession.toEvent(name, s);
       if (event != null) {
-        fire(event, false);
+        locals.fire(event, false);
       }
       if (removeAfter != null) {
-        locals.remove(removeAfter, activeLocal(removeAfter));
+        locals.remove(removeAfter, locals.active(removeAfter));
       }
     }
     if (!entries.isEmpty()) {
       afterMembershipChange();
-    }
-  }
-
-  /** The local session of {@code user} if its own JOINED entry was delivered, else null. */
-  private @Nullable LocalSession activeLocal(UserId user) {
-    LocalSession l = locals.get(user);
-    return l != null && l.active ? l : null;
-  }
-
-  private void fire(RoomEvent event, boolean includePending) {
-    // no copy of the members per event: a listener cannot change `locals` while we iterate, since
-    // every API call it makes is queued on this lane, never run inline
-    for (Map.Entry<UserId, LocalSession> e : locals.entrySet()) {
-      LocalSession l = e.getValue();
-      if (l.active || includePending) {
-        if (l.held != null) {
-          l.held.add(event); // its history is being fetched: live events wait behind it
-          continue;
-        }
-        try {
-          engine.metrics.deliveries.increment();
-          l.listener.onEvent(event);
-        } catch (RuntimeException ex) {
-          log.warn("listener of {} in room '{}' failed on {}", e.getKey(), name, event, ex);
-        }
-      }
     }
   }
 
@@ -438,7 +411,7 @@ final class MemberRole {
 
   /** The room ended: every local user (also those still joining) gets {@code event}; nothing is delivered any more. */
   void end(RoomEvent.RoomDeleted event) {
-    fire(event, true);
+    locals.fire(event, true);
     locals.clear();
     delivery.reset();
   }
@@ -447,7 +420,7 @@ final class MemberRole {
   void onAdminDown(String reason) {
     if (!unavailable && !locals.isEmpty()) {
       unavailable = true;
-      fire(new RoomEvent.RoomUnavailable(name, "admin node " + admin + " is unreachable: " + reason), true);
+      locals.fire(new RoomEvent.RoomUnavailable(name, "admin node " + admin + " is unreachable: " + reason), true);
     }
   }
 
@@ -460,8 +433,8 @@ final class MemberRole {
       return;
     }
     unavailable = false;
-    fire(new RoomEvent.RoomAvailable(name), true);
-    List<UserId> mine = new ArrayList<>(locals.keySet());
+    locals.fire(new RoomEvent.RoomAvailable(name), true);
+    List<UserId> mine = locals.users();
     if (mine.isEmpty()) {
       return;
     }
