@@ -5,12 +5,15 @@ import java.util.List;
 /**
  * Result of joining a room. The member's listener receives the history asked for with {@link
  * JoinOptions} (if any), then every sequenced event from {@code seq} (its own {@link
- * RoomEvent.MemberJoined}) on. Immutable; thread-safe.
+ * RoomEvent.MemberJoined}) on. For a user who already was a member through another node there is
+ * no join event of its own: {@code seq} is the first seq this listener receives. Immutable;
+ * thread-safe.
  *
  * @param room the room name
  * @param admin the administrator node
  * @param epoch the administrator epoch
- * @param seq the sequence number of the join event
+ * @param seq the sequence number of the join event (for a user already a member through another
+ *     node: the first seq delivered to this listener)
  * @param members the members right after the join, sorted
  * @param recovered true when all history asked for was delivered (always true for {@link
  *     JoinOptions#none()}); false when some of it was trimmed, exceeded {@link

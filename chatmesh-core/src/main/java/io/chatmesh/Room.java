@@ -32,10 +32,14 @@ public interface Room {
 
   /**
    * Joins a user connected through this node. The listener receives the user's own join event and
-   * then every later sequenced event of the room, in order.
+   * then every later sequenced event of the room, in order. Member events are per user: if the user
+   * already is a member through another node (another device), no join event is sequenced; the
+   * join is acked at the first seq this listener receives, and the user stays a member until it
+   * has left through every node.
    *
-   * @return the join's place in the log and the members; fails with ALREADY_MEMBER if the user is a
-   *     member through another node, UNKNOWN_ROOM, UNAVAILABLE or TIMEOUT
+   * @return the join's place in the log and the members; fails with ALREADY_MEMBER if the user
+   *     already joined through this node, FORBIDDEN for a private room the user is not invited to,
+   *     UNKNOWN_ROOM, UNAVAILABLE or TIMEOUT
    * @param user the user, connected through this node
    * @param listener receives the user's events, one at a time, in seq order
    */

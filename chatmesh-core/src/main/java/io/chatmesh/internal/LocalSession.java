@@ -13,15 +13,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A user joined to a room through this node (member role): its listener, what history it asked
- * for, whether its own JOINED entry was delivered ({@link #active}), and the live events held back
- * while its join history is being fetched. Not thread-safe: used on the room's lane only.
+ * for, whether it gets live events ({@link #active}), where they start once its join is answered
+ * ({@link #startsAt}), the events kept while it is active only tentatively ({@link #early}), and
+ * the live events held back while its join history is being fetched. {@link LocalSessions} decides
+ * when a session starts and ends. Not thread-safe: used on the room's lane only.
  */
 final class LocalSession {
   private static final Logger log = LoggerFactory.getLogger(LocalSession.class);
 
   final RoomListener listener;
   final JoinOptions options;
+  /** Whether it gets live events: its start was delivered (or, tentatively, a JOINED of its user; see {@link #early}). */
   boolean active;
+  /**
+   * Where its live events start, once its join was answered (0 before): the session becomes
+   * active when delivery reaches it, or on its own JOINED entry, whichever comes first.
+   */
+  long startsAt;
+  /**
+   * Non-null while the session is active only tentatively: a JOINED entry of its user was
+   * delivered before its join was answered (its own, or an older session's); events kept here.
+   */
+  @Nullable List<RoomEvent> early;
   /** Non-null while the member's join history is being fetched: live events held back meanwhile. */
   @Nullable List<RoomEvent> held;
 

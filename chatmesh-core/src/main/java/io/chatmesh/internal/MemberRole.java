@@ -1,5 +1,6 @@
 package io.chatmesh.internal;
 
+import static io.chatmesh.internal.Replies.completeVoid;
 import static io.chatmesh.internal.Replies.error;
 import static io.chatmesh.internal.Replies.historyError;
 
@@ -104,13 +105,16 @@ final class MemberRole {
     ChatException error = error(r, e);
     if (error != null) {
       LocalSession l = locals.get(user);
-      if (l != null && !l.active) {
+      if (l != null && (!l.active || l.early != null)) { // not started, or only tentatively
         locals.remove(user);
         afterMembershipChange();
       }
       out.completeExceptionally(error);
       return;
     }
+    // its live events start at the reply's seq: a tentatively active session keeps what it got from
+    // there on, one not active starts when delivery reaches it (see LocalSessions)
+    locals.answered(user, local, r.seq(), delivery.started() ? delivery.nextExpected() : 0);
     if (!delivery.started() && locals.contains(user)) {
       dispatch(delivery.startAt(r.seq()));
     }
@@ -124,8 +128,8 @@ final class MemberRole {
       new JoinCatchUp(catchUpRoom, user, local, r, out, delivery.nextExpected()).start();
       return;
     }
-    if (r.duplicate() && locals.get(user) == local && !local.active) {
-      local.active = true; // already a member (through another node): no JOINED entry will come
+    if (locals.get(user) == local && !local.active && delivery.started() && r.seq() == delivery.nextExpected()) {
+      local.active = true; // nothing before its start will be dispatched any more (a lost range is reported to it)
     }
     if (local.held == null || locals.get(user) != local) {
       out.complete(new Joined(name, admin, r.epoch(), r.seq(), r.members(), true));
@@ -284,15 +288,6 @@ final class MemberRole {
     }
   }
 
-  private static void completeVoid(@Nullable Reply r, @Nullable Throwable e, CompletableFuture<Void> out) {
-    ChatException error = error(r, e);
-    if (error != null) {
-      out.completeExceptionally(error);
-    } else {
-      out.complete(null);
-    }
-  }
-
   // ================================================================ log delivery
 
   void memberDeliver(Sequenced s) {
@@ -325,6 +320,7 @@ final class MemberRole {
     }
     long next = delivery.nextExpected();
     if (l.fromSeq() <= next && l.toSeq() >= next) {
+      locals.activateStarted(l.toSeq());
       log.warn("{}: entries {}..{} of room '{}' could not be recovered", engine.self, next, l.toSeq(), name);
       engine.metrics.messagesLost.add(l.toSeq() - next + 1);
       locals.fire(new RoomEvent.MessagesLost(name, l.epoch(), next, l.toSeq()), false);
@@ -357,17 +353,13 @@ final class MemberRole {
 
   private void dispatch(List<Sequenced> entries) {
     for (Sequenced s : entries) {
+      locals.activateStarted(s.seq());
       UserId removeAfter = null;
       switch (s.kind()) {
-        case JOINED -> {
-          LocalSession l = locals.get(s.user());
-          if (l != null) {
-            l.active = true;
-          }
-        }
+        case JOINED -> locals.joinedEntry(s.user());
         // the leaver learns from its completed leave(); no event of its own. A local user whose
-        // join is not delivered yet is a newer session (the user moved here): the entry ends the old one
-        case LEFT -> locals.remove(s.user(), locals.active(s.user()));
+        // session did not start is a newer session (the user moved here): the entry ends the old one
+        case LEFT -> locals.endSession(s.user());
         case NODE_FAILED -> removeAfter = s.user();
         default -> {}
       }
@@ -376,7 +368,7 @@ final class MemberRole {
         locals.fire(event, false);
       }
       if (removeAfter != null) {
-        locals.remove(removeAfter, locals.active(removeAfter));
+        locals.endSession(removeAfter);
       }
     }
     if (!entries.isEmpty()) {

@@ -4,6 +4,7 @@ import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.Reply;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /** The failure of a request to a room's admin, as a {@link ChatException}. Stateless. */
@@ -13,6 +14,16 @@ final class Replies {
   /** The failure of a request answered by a {@link Reply}, or null when it succeeded. */
   static @Nullable ChatException error(@Nullable Reply r, @Nullable Throwable e) {
     return failure(e, r != null, r == null ? null : r.error(), r == null ? "" : r.message());
+  }
+
+  /** Completes {@code out} with null when the request succeeded, else exceptionally with its failure. */
+  static void completeVoid(@Nullable Reply r, @Nullable Throwable e, CompletableFuture<Void> out) {
+    ChatException error = error(r, e);
+    if (error != null) {
+      out.completeExceptionally(error);
+    } else {
+      out.complete(null);
+    }
   }
 
   /** The failure of a history read, or null when it succeeded. */

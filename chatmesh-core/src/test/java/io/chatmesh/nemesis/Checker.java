@@ -400,9 +400,12 @@ final class Checker {
         }
       } else if (op.kind.equals("join") && log != null) {
         String at = log.get(op.seq);
-        // a join through another node of a user who is still a member (RoomState keeps members per
-        // user, with their nodes) has no JOINED entry of its own: it is acked at the live position
-        if (at != null && !at.equals("join " + op.user) && !memberBefore(log, op.user, op.seq)) {
+        // Room.join / Joined.seq: a user who already is a member (through another node) gets no
+        // join event of its own; the join is acked at the first seq its session receives. So the
+        // log must show the user's join at op.seq, or the user a member just before it; where the
+        // log before op.seq has seqs nobody observed, an earlier join of the user whose outcome is
+        // not definitely failed may have put its join event there
+        if (at != null && !at.equals("join " + op.user) && !mayBeMemberBefore(log, op)) {
           add(Kind.WRONG_ACK, op.room + "#" + op.incarnation, String.valueOf(op.seq), op, "join acked at " + op.seq + " where the log has " + at);
         }
       }
@@ -538,16 +541,41 @@ final class Checker {
     return b.toString();
   }
 
-  /** Whether the log makes {@code user} a member just before {@code seq} (its last join/leave is a join). */
-  private static boolean memberBefore(java.util.NavigableMap<Long, String> log, Object user, long seq) {
-    for (String w : log.headMap(seq, false).descendingMap().values()) {
-      if (w.equals("join " + user)) {
+  /**
+   * Whether {@code op.user} may be a member just before {@code op.seq}: the observed log shows it
+   * (its last join/leave before there is a join), or the log has an unobserved seq before the first
+   * join/leave of the user found going back and an earlier join of the user in that room (same
+   * incarnation) did not definitely fail.
+   */
+  private boolean mayBeMemberBefore(TreeMap<Long, String> log, History.Op op) {
+    long expected = op.seq - 1;
+    for (Map.Entry<Long, String> e : log.headMap(op.seq, false).descendingMap().entrySet()) {
+      if (e.getKey() != expected) {
+        return earlierJoinMayHaveSucceeded(op);
+      }
+      String w = e.getValue();
+      if (w.equals("join " + op.user)) {
         return true;
       }
-      if (w.startsWith("leave " + user + " ")) {
+      if (w.startsWith("leave " + op.user + " ")) {
         return false;
+      }
+      expected--;
+    }
+    return expected >= 1 && earlierJoinMayHaveSucceeded(op);
+  }
+
+  private boolean earlierJoinMayHaveSucceeded(History.Op join) {
+    for (History.Op op : h.ops) {
+      if (op == join) {
+        return false;
+      }
+      if (op.kind.equals("join") && Objects.equals(op.user, join.user) && op.room.equals(join.room)
+          && op.incarnation == join.incarnation && !op.definitelyFailed()) {
+        return true;
       }
     }
     return false;
   }
+
 }

@@ -147,4 +147,47 @@ class CheckerTest {
     assertThat(found).filteredOn(a -> a.kind() == Checker.Kind.LOST).first().extracting(Checker.Anomaly::firstOp).asString()
         .contains("op#" + lost.id);
   }
+
+  /**
+   * A join of a user who already is a member is acked at the first seq its session receives (no
+   * join event of its own): accepted where the log shows the user a member, or where an unobserved
+   * seq before it may hold the join event of an earlier join that did not definitely fail; a
+   * wrong ack otherwise.
+   */
+  @Test
+  void aJoinAckedWithoutItsOwnEventNeedsTheUserToBeAMemberBefore() {
+    assertThat(joinAckedAt3(true, false)).as("u1 joined at 1 (observed)").isEmpty();
+    assertThat(joinAckedAt3(false, true)).as("seq 1 unobserved, an earlier join of u1 timed out").isEmpty();
+    assertThat(joinAckedAt3(false, false)).as("seq 1 unobserved, no earlier join of u1")
+        .extracting(Checker.Anomaly::kind, Checker.Anomaly::seqs)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(Checker.Kind.WRONG_ACK, "3"));
+  }
+
+  /** u2 joins at 2 and is seen at 2..3 by its session; u1's join through n3 is acked at 3 (a message of u2). */
+  private static List<Checker.Anomaly> joinAckedAt3(boolean seq1Observed, boolean earlierTimedOutJoin) {
+    History h = history();
+    ok(h, "create", "n1", null, "a", 0, 0);
+    if (earlierTimedOutJoin) {
+      History.Op timedOut = h.invoke("join", "n2", "u1", "a", 1, "");
+      timedOut.outcome = History.Outcome.FAILED;
+      timedOut.code = io.chatmesh.ErrorCode.TIMEOUT;
+    }
+    History.Op first = seq1Observed ? ok(h, "join", "n2", "u1", "a", 1, 1) : null;
+    History.Op u2 = ok(h, "join", "n1", "u2", "a", 1, 2);
+    History.Session s2 = new History.Session(h, u2, JoinOptions.none(), -1);
+    h.sessions.add(s2);
+    if (first != null) {
+      History.Session s1 = new History.Session(h, first, JoinOptions.none(), -1);
+      h.sessions.add(s1);
+      s1.onEvent(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u1"), 0));
+      s1.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+      s1.onEvent(new ChatMessage("a", 1, 3, UserId.of("u2"), "m1", null, 0));
+    }
+    ok(h, "join", "n3", "u1", "a", 1, 3);
+    History.Op send = ok(h, "send", "n1", "u2", "a", 1, 3);
+    send.text = "m1";
+    s2.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    s2.onEvent(new ChatMessage("a", 1, 3, UserId.of("u2"), "m1", null, 0));
+    return Checker.check(h);
+  }
 }

@@ -435,6 +435,73 @@ public abstract class AbstractClusterTest {
     assertThat(u1.of(RoomEvent.MessagesLost.class)).isEmpty();
   }
 
+  @Test
+  void aRetriedJoinAnsweredWhileItsNodeLagsGetsNothingFromBeforeItsJoin() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    result(room(c.node("n1"), "general").join(user("alice"), alice));
+    Room r3 = room(c.node("n3"), "general");
+    Recorder u0 = new Recorder();
+    result(r3.join(user("u0"), u0)); // n3's delivery is running
+    // n3 lags: alice's "before" does not reach it (nor its resends) until u1's join is answered;
+    // u1's JOINED entry and the first reply to its join are lost once, so a retry answers the join
+    AtomicInteger droppedEntry = new AtomicInteger();
+    AtomicInteger droppedReply = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean lagging = new java.util.concurrent.atomic.AtomicBoolean(true);
+    faults().filter((from, to, env) -> {
+      if (!to.equals("n3")) {
+        return true;
+      }
+      if (env.message() instanceof Sequenced s && s.kind() == EventKind.MESSAGE && s.text().equals("before")) {
+        return !lagging.get();
+      }
+      if (env.message() instanceof Sequenced s && s.kind() == EventKind.JOINED && s.user().equals(user("u1"))) {
+        return droppedEntry.getAndIncrement() > 0;
+      }
+      if (env.message() instanceof Reply && droppedEntry.get() > 0) {
+        return droppedReply.getAndIncrement() > 0;
+      }
+      return true;
+    });
+    long before = result(room(c.node("n1"), "general").send(user("alice"), "before")).seq();
+    Recorder u1 = new Recorder();
+    CompletableFuture<Joined> join = r3.join(user("u1"), u1);
+    Joined joined = result(join); // answered by the retry, while n3 still waits for "before"
+    assertThat(joined.seq()).isGreaterThan(before);
+    lagging.set(false);
+    result(room(c.node("n1"), "general").send(user("alice"), "after"));
+    awaitUntil("u0 sees both messages", () -> u0.texts().containsAll(List.of("before", "after")));
+    awaitUntil("u1 sees the later message", () -> u1.texts().contains("after"));
+    assertThat(u1.texts()).as("u1 joined after 'before' was sent").containsExactly("after");
+    assertThat(u1.seqs()).as("u1 gets the log from its own join, gapless")
+        .startsWith(joined.seq()).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aUserMovingToALaggingNodeIsNotEndedByItsOldSessionsEntries() {
+    InMemoryCluster c = cluster(3);
+    result(c.node("n1").createRoom("general"));
+    Room r1 = room(c.node("n1"), "general");
+    Room r3 = room(c.node("n3"), "general");
+    Recorder u0 = new Recorder();
+    result(r3.join(user("u0"), u0)); // n3's delivery is running
+    // n3 lags: no entry reaches it (nor a resend) until u3 has moved there
+    java.util.concurrent.atomic.AtomicBoolean lagging = new java.util.concurrent.atomic.AtomicBoolean(true);
+    faults().filter((from, to, env) -> !(to.equals("n3") && env.message() instanceof Sequenced && lagging.get()));
+    result(r1.join(user("u3"), new Recorder()));
+    result(r1.send(user("u3"), "old"));
+    result(r1.leave(user("u3")));
+    Recorder moved = new Recorder();
+    Joined joined = result(r3.join(user("u3"), moved));
+    lagging.set(false);
+    result(r3.send(user("u0"), "after the move"));
+    awaitUntil("u0 sees its message", () -> u0.texts().contains("after the move"));
+    awaitUntil("the moved session sees it", () -> moved.texts().contains("after the move"));
+    assertThat(moved.texts()).containsExactly("after the move");
+    assertThat(moved.seqs()).startsWith(joined.seq()).isSorted().doesNotHaveDuplicates();
+  }
+
   // ================================================================ 6. deletion (2PC)
 
   @Test

@@ -41,7 +41,7 @@ public final class Demo {
   /** Every option {@link #parse} accepts, without its leading {@code --}. */
   static final List<String> OPTIONS = List.of(
       "nodes", "grpc-base", "ws-base", "node", "grpc-port", "ws-port", "peers", "room", "host",
-      "failure-timeout-ms", "history", "tls-dir", "auth", "allow-origins", "help");
+      "advertise", "failure-timeout-ms", "history", "tls-dir", "auth", "allow-origins", "help");
 
   private Demo() {}
 
@@ -125,8 +125,8 @@ public final class Demo {
         history = history + "/n" + i; // one embedded database per node
       }
       DemoNode node = DemoNode.start(
-          "n" + i, host, port(grpcBase, i), port(wsBase, i), List.copyOf(peers), failureTimeout, history, tlsDir(opts),
-          access(opts, clusterOrigins(host, wsBase, n)));
+          "n" + i, host, advertise(opts, port(grpcBase, i)), port(wsBase, i), List.copyOf(peers), failureTimeout, history,
+          tlsDir(opts), access(opts, clusterOrigins(host, wsBase, n)));
       started.add(node);
       peers.add(node.node().address());
     }
@@ -155,7 +155,8 @@ public final class Demo {
       }
     }
     DemoNode node = DemoNode.start(
-        id, host, grpcPort, wsPort, peers, failureTimeout, opts.get("history"), tlsDir(opts), access(opts, List.of()));
+        id, host, advertise(opts, grpcPort), wsPort, peers, failureTimeout, opts.get("history"), tlsDir(opts),
+        access(opts, List.of()));
     started.add(node);
     String room = opts.getOrDefault("room", defaultRoom(id));
     if (!room.equals("none")) {
@@ -266,6 +267,27 @@ public final class Demo {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--" + name + " must be a number, was '" + v + "'");
     }
+  }
+
+  /**
+   * The gRPC listen port and, with {@code --advertise HOST}, the address peers dial instead of the
+   * {@code --host} one: {@code HOST:port} (for {@code --host 0.0.0.0} in a container, HOST being a
+   * pod IP or a Compose service name).
+   */
+  static DemoNode.GrpcAddress advertise(Map<String, String> opts, int grpcPort) {
+    String host = opts.get("advertise");
+    if (host == null) {
+      return new DemoNode.GrpcAddress(grpcPort, null);
+    }
+    host = host.trim();
+    if (host.isEmpty() || host.contains(",") || host.contains("/") || host.matches(".*\\s.*")) {
+      throw new IllegalArgumentException("--advertise must be a host name or address, was '" + host + "'");
+    }
+    if (grpcPort == 0) {
+      throw new IllegalArgumentException("--advertise needs a fixed gRPC port (--grpc-port/--grpc-base), not 0");
+    }
+    boolean ipv6 = host.contains(":") && !host.startsWith("[");
+    return new DemoNode.GrpcAddress(grpcPort, (ipv6 ? "[" + host + "]" : host) + ":" + grpcPort);
   }
 
   private static java.nio.file.@Nullable Path tlsDir(Map<String, String> opts) {

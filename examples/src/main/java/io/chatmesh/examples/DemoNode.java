@@ -115,7 +115,25 @@ public final class DemoNode implements AutoCloseable {
   public static DemoNode start(
       String id, String host, int grpcPort, int wsPort, List<String> peers, Duration failureTimeout,
       @org.jspecify.annotations.Nullable String history, @org.jspecify.annotations.Nullable Path tlsDir, Access access) {
-    GrpcTransport.Builder grpc = GrpcTransport.builder(host + ":" + grpcPort);
+    return start(id, host, new GrpcAddress(grpcPort, null), wsPort, peers, failureTimeout, history, tlsDir, access);
+  }
+
+  /**
+   * A node's gRPC listen port and the address its peers dial, when that is not {@code host:port}
+   * (listening on {@code 0.0.0.0} in a container, reachable as a pod IP or a service name).
+   *
+   * @param port the port to listen on (0 = any free port)
+   * @param advertised {@code host:port} to tell peers, or null for the listen address
+   */
+  record GrpcAddress(int port, @Nullable String advertised) {}
+
+  static DemoNode start(
+      String id, String host, GrpcAddress grpcAddress, int wsPort, List<String> peers, Duration failureTimeout,
+      @Nullable String history, @Nullable Path tlsDir, Access access) {
+    GrpcTransport.Builder grpc = GrpcTransport.builder(host + ":" + grpcAddress.port());
+    if (grpcAddress.advertised() != null) {
+      grpc.advertisedAddress(grpcAddress.advertised());
+    }
     if (tlsDir == null) {
       grpc.plaintext(); // the demo's explicit choice; the transport logs it as INSECURE
     } else {
