@@ -5,6 +5,7 @@ import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
 import io.chatmesh.wire.EventKind;
 import io.chatmesh.wire.Sequenced;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -92,5 +93,46 @@ final class HistoryEntries {
       case INVITED -> EventKind.INVITED;
       case UNINVITED -> EventKind.UNINVITED;
     };
+  }
+
+  /**
+   * Entries with {@code after < seq < before} of {@code room} from {@code store}: the oldest ones,
+   * or the newest ones when {@code newest}; with {@code messagesOnly}, only chat messages, paging
+   * until {@code limit} of them are found. Blocks on a blocking store.
+   */
+  static List<Sequenced> readRange(
+      HistoryStore store, String room, long after, long before, int limit, boolean newest, boolean messagesOnly) {
+    ArrayDeque<Sequenced> out = new ArrayDeque<>();
+    long lo = after;
+    long hi = before;
+    for (int page = 0; page < 50 && out.size() < limit && hi - lo > 1; page++) {
+      List<Sequenced> got = fromStored(newest ? store.readBefore(room, hi, limit) : store.readAfter(room, lo, limit));
+      if (got.isEmpty()) {
+        break;
+      }
+      if (newest) {
+        for (int i = got.size() - 1; i >= 0 && out.size() < limit; i--) {
+          Sequenced s = got.get(i);
+          if (s.seq() > after && (!messagesOnly || s.kind() == EventKind.MESSAGE)) {
+            out.addFirst(s);
+          }
+        }
+        hi = got.get(0).seq();
+      } else {
+        for (Sequenced s : got) {
+          if (s.seq() >= before || out.size() >= limit) {
+            break;
+          }
+          if (!messagesOnly || s.kind() == EventKind.MESSAGE) {
+            out.addLast(s);
+          }
+        }
+        lo = got.get(got.size() - 1).seq();
+      }
+      if (!messagesOnly) {
+        break;
+      }
+    }
+    return List.copyOf(out);
   }
 }

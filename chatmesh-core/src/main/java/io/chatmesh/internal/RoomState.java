@@ -11,17 +11,10 @@ import io.chatmesh.RoomInfo;
 import io.chatmesh.RoomListener;
 import io.chatmesh.Sent;
 import io.chatmesh.UserId;
-import io.chatmesh.sequencer.Sequencer;
-import io.chatmesh.twopc.TwoPhaseCommit;
 import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
 import io.chatmesh.twopc.TwoPhaseCommit.Vote;
 import io.chatmesh.wire.EventKind;
-import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.HistoryRequest;
-import io.chatmesh.wire.InfoRequest;
-import io.chatmesh.wire.InviteRequest;
-import io.chatmesh.wire.JoinRequest;
-import io.chatmesh.wire.LeaveRequest;
 import io.chatmesh.wire.Lost;
 import io.chatmesh.wire.Reply;
 import io.chatmesh.wire.ResendRequest;
@@ -30,72 +23,50 @@ import io.chatmesh.wire.RoomTail;
 import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.SyncRequest;
-import io.chatmesh.wire.WireMessage;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.LongFunction;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Everything one node knows about one room, touched only on the room's {@link #lane}.
+ * One room on this node, as an actor: everything it knows about the room is touched only on the
+ * room's {@link #lane}. It holds up to two roles and swaps them on transitions, as Raft
+ * implementations swap leader and follower state:
  *
- * <p><b>Admin role</b> (this node administers the room): the {@link Sequencer}, the members and the
- * set of member nodes, and a bounded resend buffer. Every change - message, join, leave - becomes
- * one {@link Sequenced} entry of the room's log, broadcast to exactly the nodes with members.
+ * <ul>
+ *   <li>an {@link AdminRole} while this node administers the room: created by {@link #becomeAdmin}
+ *       (a new room) or {@link #restoreAdmin} (after a restart), dropped by {@link #abandon} (a lost
+ *       split brain). It sequences the room's log; see its pieces {@link SendHold}, {@link
+ *       AppendPipeline} (the durability rule: an entry is broadcast and acknowledged only once it is
+ *       in the history store) and {@link ResendBuffer}.
+ *   <li>a {@link MemberRole}, always there (empty while no user joined through this node): the
+ *       local users, in-order delivery of the admin's entries, and requests to the admin.
+ * </ul>
  *
- * <p><b>Durability rule</b> (admin): an entry is appended to the node's {@link
- * io.chatmesh.spi.history.HistoryStore} right after it is sequenced; it is broadcast to the members
- * and the requester is answered (send ack, join/leave reply) only when the append's future has
- * completed, so every acknowledged entry is in the store. Appends are pipelined: the lane keeps
- * sequencing while earlier appends are outstanding, and completions are applied strictly in seq
- * order from a FIFO of pending entries ({@link #pending}). When the store completes at once (the
- * in-memory store) and nothing is pending, the entry is released synchronously, without a lane hop.
- * A failed append never skips its seq: the entry stays at its place, its requester gets
- * UNAVAILABLE (a retry with the same client message id is deduplicated to the same seq and answered
- * once the entry is durable), new requests are refused with UNAVAILABLE while the store fails, and
- * the failed entries are appended again with backoff until the store takes them. A store that
- * refuses an entry with NOT_ADMIN (the seq belongs to another epoch) fences the room here.
- *
- * <p><b>Member role</b> (this node has local members): local listeners, {@link InOrderDelivery}
- * that releases entries strictly by seq, gap detection with resend requests, and the count of
- * operations in flight to the admin (a deletion PREPARE is refused while it is non-zero).
+ * <p>What belongs to the room rather than to a role stays here: its identity ({@link #name}, {@link
+ * #admin}, {@link #epoch}), the deletion (two-phase commit participant) and the room's end. The
+ * methods called by the engine keep their names ({@code adminX} for the admin role, {@code memberX}
+ * for the member role) and pass the call to the role. A replica role (replication and failover)
+ * will be a third role, swapped in and out on lease changes.
  */
 final class RoomState {
-  private static final Logger log = LoggerFactory.getLogger(RoomState.class);
-
   /**
    * Flow control, member side: a node forwards at most this many sends per room to the admin at a
    * time, and none while the transport reports the link to the admin as congested; later sends
-   * wait here in order and go out as answers come back (or the link drains), so a burst becomes
-   * latency at the sender instead of an overflowing link.
+   * wait in order and go out as answers come back (or the link drains), so a burst becomes latency
+   * at the sender instead of an overflowing link (see {@link ForwardWindow}).
    */
   static final int MAX_SENDS_IN_FLIGHT = 1_024;
   /** Sends that may wait for the window per room and node before {@code send} fails UNAVAILABLE. */
   static final int MAX_WAITING_SENDS = 100_000;
   /**
    * Flow control, admin side: sends held while a member node's link is congested, per room,
-   * before further sends are refused UNAVAILABLE.
+   * before further sends are refused UNAVAILABLE (see {@link SendHold}).
    */
   static final int MAX_HELD_SENDS = 100_000;
-  /** How often held sends re-check whether the member links take traffic again. */
+  /** How often held and waiting sends re-check whether the links take traffic again. */
   private static final Duration HOLD_RECHECK = Duration.ofMillis(1);
-  private static final int MAX_RESEND_BATCH = 1000;
 
   final NodeEngine engine;
   final String name;
@@ -103,55 +74,10 @@ final class RoomState {
   final long epoch;
   final SerialExecutor lane;
 
-  // ---- admin role
-  private boolean isAdmin;
-  private @Nullable Sequencer sequencer;
-  private final TreeMap<UserId, Member> members = new TreeMap<>();
-  private final Map<NodeId, Integer> memberNodes = new LinkedHashMap<>();
-  private final ArrayDeque<Sequenced> resend = new ArrayDeque<>();
-  private boolean deleting;
-  /** Highest seq released (durable, broadcast, answered); entries above it are in {@link #pending}. */
-  private long released;
-  /** Sequenced but not yet durable entries, ascending and contiguous from {@code released + 1}. */
-  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-  private final AtomicBoolean drainQueued = new AtomicBoolean();
-  /** Completes once the store writes queued before this room's creation, then its first appends, are done. */
-  private CompletableFuture<Void> storeTail = CompletableFuture.completedFuture(null);
-  private boolean storeFailing;
-  private boolean retryScheduled;
-  private int retryAttempt;
-  private @Nullable String fenced;
-  /**
-   * Sends that arrived while the link to a member node was congested, in arrival order; they are
-   * sequenced once every member link takes traffic again (see {@link #adminSend}).
-   */
-  private final ArrayDeque<HeldSend> held = new ArrayDeque<>();
-  private final Set<HeldKey> heldKeys = new HashSet<>();
-  private boolean recheckScheduled;
-  /**
-   * Ownership (admin role), rebuilt from the log's SETTINGS/INVITED/UNINVITED entries: the owner
-   * (null for a room created without one), whether the room is private, and who is invited.
-   */
-  private @Nullable UserId owner;
-  private boolean privateRoom;
-  private final Set<UserId> invited = new HashSet<>();
-
-  // ---- member role
-  private final LinkedHashMap<UserId, Local> locals = new LinkedHashMap<>();
-  /** Answered sessions not active yet (their start not delivered yet); see {@link Local#startsAt}. */
-  private final Map<UserId, Local> awaitingStart = new HashMap<>();
-  private final InOrderDelivery<Sequenced> delivery;
-  private int inflight;
-  /** Sends forwarded to the admin and not answered yet (at most {@link #MAX_SENDS_IN_FLIGHT}). */
-  private int sendsInFlight;
-  /** Sends waiting for a free slot in the window, in the order the users made them. */
-  private final ArrayDeque<WaitingSend> waitingSends = new ArrayDeque<>();
-  private boolean sendRecheckScheduled;
-  private boolean unavailable;
+  private @Nullable AdminRole adminRole;
+  private final MemberRole member;
   private @Nullable String preparedDelete;
   private boolean deleted;
-  private long tailSeen;
-  private long lastResendAt = Long.MIN_VALUE / 2;
   /** Users joined through this node, for {@link NodeEngine#metrics()} (read off the lane). */
   volatile int localCount;
 
@@ -161,28 +87,34 @@ final class RoomState {
     this.admin = admin;
     this.epoch = epoch;
     this.lane = lane;
-    this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
+    this.member = new MemberRole(this);
   }
 
+  // ================================================================ roles and transitions
+
   boolean isAdmin() {
-    return isAdmin;
+    return adminRole != null;
+  }
+
+  /** The admin role while this node administers the room, else null. */
+  @Nullable AdminRole adminRole() {
+    return adminRole;
+  }
+
+  boolean deleted() {
+    return deleted;
+  }
+
+  /** Whether this node voted READY on the room's deletion, which is not decided yet. */
+  boolean deletionPrepared() {
+    return preparedDelete != null;
   }
 
   /** Makes this node the admin of a newly created room and records it in the history store. */
   void becomeAdmin() {
     lane.assertCurrent();
-    if (!isAdmin) {
-      isAdmin = true;
-      sequencer = engine.settings.sequencers().create(epoch, 0, engine.settings.dedupWindow());
-      // the first appends wait for the store writes queued before this creation (the deletion of
-      // an earlier room of this name, whose entries have another epoch), not for the record below
-      CompletableFuture<Void> earlierWrites = new CompletableFuture<>();
-      storeTail = earlierWrites;
-      engine.writeStore("let room '" + name + "' append", () -> earlierWrites.complete(null));
-      // off the lane: a JDBC store blocks
-      engine.writeStore(
-          "record room '" + name + "' in the history store; it will not be restored after a restart",
-          () -> engine.history.saveRoom(name, engine.self, epoch));
+    if (adminRole == null) {
+      adminRole = AdminRole.created(this);
     }
   }
 
@@ -196,1386 +128,187 @@ final class RoomState {
    */
   void restoreAdmin(long lastSeq, List<Sequenced> recent, List<UserId> formerMembers, List<Sequenced> settings) {
     lane.assertCurrent();
-    isAdmin = true;
-    for (Sequenced e : settings) {
-      applySettings(e);
-    }
-    Sequencer s = engine.settings.sequencers().create(epoch, lastSeq, engine.settings.dedupWindow());
-    for (Sequenced e : recent) {
-      if (e.clientMessageId() != null) {
-        s.remember(e.user(), e.clientMessageId(), e.seq());
-      }
-    }
-    sequencer = s;
-    for (UserId u : formerMembers) {
-      persist(sequence(EventKind.NODE_FAILED, u, "", null), null, null, null);
-    }
-    released = lastSeq;
+    AdminRole a = AdminRole.restored(this, lastSeq, recent, settings);
+    adminRole = a;
+    a.endFormerMembers(lastSeq, formerMembers);
   }
 
-  // ================================================================ ownership (admin role)
+  /** The admin role, which the caller's route guarantees (else the call is a bug). */
+  private AdminRole requireAdmin() {
+    AdminRole a = adminRole;
+    if (a == null) {
+      throw new IllegalStateException("node " + engine.self + " does not administer room " + name);
+    }
+    return a;
+  }
 
   /** Whether an entry of this kind changes the room's ownership settings (and is no room event). */
   static boolean isSettings(EventKind kind) {
-    return kind == EventKind.SETTINGS || kind == EventKind.INVITED || kind == EventKind.UNINVITED;
+    return Ownership.isSettings(kind);
   }
 
-  /** Applies a SETTINGS, INVITED or UNINVITED entry to the admin's ownership state. */
-  private void applySettings(Sequenced e) {
-    switch (e.kind()) {
-      case SETTINGS -> {
-        owner = e.user();
-        privateRoom = e.text().equals("private");
-      }
-      case INVITED -> invited.add(e.user());
-      case UNINVITED -> invited.remove(e.user());
-      default -> { }
-    }
-  }
-
-  /**
-   * Records the room's creator as its owner, and whether the room is private, as the room's first
-   * entry (admin role, right after the creation committed); {@code done} completes once durable.
-   */
-  void adminInitSettings(UserId creator, boolean isPrivate, CompletableFuture<Void> done) {
-    lane.assertCurrent();
-    becomeAdmin();
-    Sequenced e = sequence(EventKind.SETTINGS, creator, isPrivate ? "private" : "public", null);
-    applySettings(e);
-    persist(e, null, r -> {
-      if (r.error() == null) {
-        done.complete(null);
-      } else {
-        done.completeExceptionally(new ChatException(r.error(), r.message()));
-      }
-    }, new Reply(0, null, "", epoch, e.seq(), false, List.of()));
-  }
-
-  /** Invites or uninvites {@code user} on behalf of {@code by}, who must own the room. */
-  void adminInvite(UserId by, UserId user, boolean invite, long requestId, Consumer<Reply> reply) {
-    lane.assertCurrent();
-    Reply refused = refuseWrites(requestId);
-    if (refused != null) {
-      reply.accept(refused);
-      return;
-    }
-    if (owner == null || !owner.equals(by)) {
-      reply.accept(Reply.error(requestId, ErrorCode.FORBIDDEN, notOwner(by, invite ? "invite users to it" : "withdraw invitations")));
-      return;
-    }
-    if (invite == invited.contains(user)) {
-      reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.of())); // already so
-      return;
-    }
-    Sequenced e = sequence(invite ? EventKind.INVITED : EventKind.UNINVITED, user, "", null);
-    applySettings(e);
-    persist(e, null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.of()));
-  }
-
-  private String notOwner(UserId by, String what) {
-    return owner == null
-        ? "room '" + name + "' has no owner; no user may " + what
-        : "only the owner of room '" + name + "' (" + owner + ") may " + what + ", not " + by;
-  }
-
-  /** Member side of {@link #adminInvite}: asks the admin (or is it). */
-  void invite(UserId by, UserId user, boolean invite, CompletableFuture<Void> out) {
-    if (!checkUsable(out, true)) {
-      return;
-    }
-    if (isAdmin) {
-      adminInvite(by, user, invite, 0, r -> completeVoid(r, null, out));
-    } else {
-      forward(id -> new InviteRequest(id, name, by, user, invite), (r, e) -> completeVoid(r, e, out));
-    }
-  }
-
-  private static void completeVoid(@Nullable Reply r, @Nullable Throwable e, CompletableFuture<Void> out) {
-    ChatException error = error(r, e);
-    if (error != null) {
-      out.completeExceptionally(error);
-    } else {
-      out.complete(null);
-    }
-  }
-
-  // ================================================================ member role: API
+  // ================================================================ member API (RoomHandle)
 
   void join(UserId user, RoomListener listener, JoinOptions options, CompletableFuture<Joined> out) {
-    if (!checkUsable(out, false)) {
-      return;
-    }
-    if (locals.containsKey(user)) {
-      out.completeExceptionally(
-          new ChatException(ErrorCode.ALREADY_MEMBER, "user " + user + " already joined room '" + name + "' through node " + engine.self));
-      return;
-    }
-    Local local = new Local(listener, options);
-    locals.put(user, local);
-    localCount = locals.size();
-    if (isAdmin) {
-      adminJoin(engine.self, user, 0, r -> onJoinReply(user, local, r, null, out));
-    } else {
-      forward(id -> new JoinRequest(id, name, user), (r, e) -> onJoinReply(user, local, r, e, out));
-    }
-  }
-
-  private void onJoinReply(UserId user, Local local, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Joined> out) {
-    ChatException error = error(r, e);
-    if (error != null) {
-      Local l = locals.get(user);
-      if (l != null && (!l.active || l.early != null)) {
-        locals.remove(user);
-        afterMembershipChange();
-      }
-      out.completeExceptionally(error);
-      return;
-    }
-    if (locals.get(user) == local && local.early != null) {
-      settleEarly(local, r.seq());
-    }
-    if (locals.get(user) == local && !local.active) {
-      // its live events start at the reply's seq: its own JOINED entry, or (a user already a member
-      // through another node, or a retried join) the first entry it has to get; never earlier
-      local.startsAt = r.seq();
-      awaitingStart.put(user, local);
-    }
-    if (!delivery.started() && locals.containsKey(user)) {
-      dispatch(delivery.startAt(r.seq()));
-    }
-    if (locals.get(user) == local && !local.active && delivery.started() && r.seq() < delivery.nextExpected()) {
-      // its JOINED entry went by before it could start delivery (lost, and a later join started it):
-      // its entries from the join up to the live position come from history, live ones wait meanwhile
-      local.active = true;
-      if (local.held == null) {
-        local.held = new ArrayList<>();
-      }
-      new HistoryCatchUp(user, local, r, out, delivery.nextExpected()).start();
-      return;
-    }
-    if (locals.get(user) == local && !local.active && delivery.started() && r.seq() == delivery.nextExpected()) {
-      // nothing before its start will be dispatched any more (a lost range is reported to it)
-      local.active = true;
-    }
-    if (local.held == null || locals.get(user) != local) {
-      out.complete(new Joined(name, admin, r.epoch(), r.seq(), r.members(), true));
-      return;
-    }
-    new HistoryCatchUp(user, local, r, out, r.seq()).start();
-  }
-
-  /**
-   * Delivers the history a joining member asked for: the entries between its {@link JoinOptions}
-   * and its JOINED entry {@code J}, fetched from the admin in pages, then the live events held for
-   * it meanwhile (which start at {@code J}). History ends at {@code J - 1} and the held live stream
-   * starts at {@code J}: no gap, no duplicate. A member whose JOINED entry went by before its
-   * node's delivery started gets its entries from {@code J} (or its options' start) up to the live
-   * position {@code upTo} from history instead. Runs on the lane.
-   */
-  private final class HistoryCatchUp {
-    private final UserId user;
-    private final Local local;
-    private final Reply joined;
-    private final CompletableFuture<Joined> out;
-    private final long join;
-    /** History ends at {@code upTo - 1}, the held live stream starts at {@code upTo} ({@code >= join}). */
-    private final long upTo;
-    private long from; // deliver entries with seq > from
-    private long expected;
-    private boolean recovered = true;
-
-    HistoryCatchUp(UserId user, Local local, Reply joined, CompletableFuture<Joined> out, long upTo) {
-      this.user = user;
-      this.local = local;
-      this.joined = joined;
-      this.out = out;
-      this.join = joined.seq();
-      this.upTo = upTo;
-    }
-
-    void start() {
-      JoinOptions o = local.options;
-      long first;
-      switch (o.mode()) {
-        case NONE -> first = join;
-        case LAST -> first = Math.max(1, join - o.count());
-        case RESUME -> {
-          if (o.epoch() != joined.epoch()) {
-            log.info("{}: {} resumes room '{}' at epoch {} but the room is at epoch {}: not recovered", engine.self, user, name, o.epoch(), joined.epoch());
-            recovered = false;
-            first = join;
-          } else {
-            first = o.seq() + 1;
-          }
-        }
-        default -> first = o.seq() + 1;
-      }
-      if (first > join) {
-        // the client claims to have seen entries after its own join: it saw another log
-        recovered = false;
-        first = join;
-      }
-      if (join - first > JoinOptions.MAX_ENTRIES) {
-        lost(first, join - JoinOptions.MAX_ENTRIES - 1);
-        first = join - JoinOptions.MAX_ENTRIES;
-      }
-      from = first - 1;
-      expected = first;
-      fetch();
-    }
-
-    private void fetch() {
-      if (expected >= upTo) {
-        finish(recovered);
-        return;
-      }
-      int limit = (int) Math.min(HistoryRequest.MAX_LIMIT, upTo - expected);
-      long after = from;
-      request(
-          id -> new HistoryRequest(id, name, after, upTo, limit, false, false),
-          (h, e) -> {
-            if (locals.get(user) != local) {
-              out.complete(new Joined(name, admin, joined.epoch(), join, joined.members(), false));
-              return;
-            }
-            ChatException error = historyError(h, e);
-            if (error != null) {
-              log.warn("{}: history of room '{}' for {} could not be fetched: {}", engine.self, name, user, error.getMessage());
-              lost(expected, upTo - 1);
-              finish(false);
-              return;
-            }
-            for (Sequenced s : h.entries()) {
-              if (s.seq() < expected || s.seq() >= upTo) {
-                continue;
-              }
-              if (s.seq() > expected) {
-                lost(expected, s.seq() - 1);
-              }
-              RoomEvent event = toEvent(s);
-              if (event != null) {
-                safeCall(local, event);
-              }
-              expected = s.seq() + 1;
-            }
-            if (h.entries().isEmpty() || h.entries().get(h.entries().size() - 1).seq() >= upTo - 1) {
-              if (expected < upTo) {
-                lost(expected, upTo - 1);
-              }
-              finish(recovered);
-            } else {
-              from = h.entries().get(h.entries().size() - 1).seq();
-              fetch();
-            }
-          });
-    }
-
-    private void lost(long fromSeq, long toSeq) {
-      if (fromSeq <= toSeq) {
-        engine.metrics.messagesLost.add(toSeq - fromSeq + 1);
-        recovered = false;
-        safeCall(local, new RoomEvent.MessagesLost(name, joined.epoch(), fromSeq, toSeq));
-        expected = Math.max(expected, toSeq + 1);
-      }
-    }
-
-    private void finish(boolean ok) {
-      List<RoomEvent> held = local.held;
-      local.held = null;
-      if (held != null && locals.get(user) == local) {
-        for (RoomEvent ev : held) {
-          safeCall(local, ev);
-        }
-      }
-      out.complete(new Joined(name, admin, joined.epoch(), join, joined.members(), ok));
-    }
+    member.join(user, listener, options, out);
   }
 
   void leave(UserId user, CompletableFuture<Void> out) {
-    if (deleted) {
-      out.completeExceptionally(unknownRoom());
-      return;
-    }
-    if (!locals.containsKey(user)) {
-      out.completeExceptionally(notMember(user));
-      return;
-    }
-    if (isAdmin) {
-      adminLeave(engine.self, user, 0, r -> onLeaveReply(user, r, null, out));
-    } else {
-      forward(id -> new LeaveRequest(id, name, user), (r, e) -> onLeaveReply(user, r, e, out));
-    }
-  }
-
-  private void onLeaveReply(UserId user, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Void> out) {
-    ChatException error = error(r, e);
-    if (error != null) {
-      out.completeExceptionally(error);
-      return;
-    }
-    if (locals.remove(user) != null) {
-      afterMembershipChange();
-    }
-    out.complete(null);
+    member.leave(user, out);
   }
 
   void send(UserId user, String text, @Nullable String clientMessageId, CompletableFuture<Sent> out) {
-    long started = System.nanoTime();
-    if (!checkUsable(out, true)) {
-      engine.metrics.sendRefused(ChatException.from(out.handle((v, e) -> e).join()).code());
-      return;
-    }
-    Local l = locals.get(user);
-    if (l == null || !l.active) {
-      engine.metrics.sendRefused(ErrorCode.NOT_MEMBER);
-      out.completeExceptionally(
-          l == null
-              ? notMember(user)
-              : new ChatException(ErrorCode.NOT_MEMBER, "user " + user + " has not finished joining room '" + name + "'"));
-      return;
-    }
-    // a retry-safe id the user did not give: unique per node incarnation, cheap (no SecureRandom)
-    String cmid = clientMessageId != null ? clientMessageId : engine.nextClientMessageId();
-    if (isAdmin) {
-      adminSend(engine.self, new SendRequest(0, name, user, cmid, text), reply -> onSendReply(reply, null, out, started));
-    } else if (sendsInFlight < MAX_SENDS_IN_FLIGHT && waitingSends.isEmpty() && engine.writable(admin)) {
-      forwardSend(user, text, cmid, out, started);
-    } else if (waitingSends.size() >= MAX_WAITING_SENDS) {
-      engine.metrics.sendRefused(ErrorCode.UNAVAILABLE);
-      out.completeExceptionally(
-          new ChatException(
-              ErrorCode.UNAVAILABLE,
-              "room '" + name + "': " + waitingSends.size() + " sends from node " + engine.self
-                  + " are already waiting for its admin " + admin + "; slow down and retry"));
-    } else {
-      waitingSends.add(new WaitingSend(user, text, cmid, out, started));
-      engine.metrics.sendsWaited.increment();
-      if (sendsInFlight < MAX_SENDS_IN_FLIGHT) {
-        scheduleSendRecheck(); // waiting for the link, not for answers: nothing else would pump
-      }
-    }
-  }
-
-  private void forwardSend(UserId user, String text, String cmid, CompletableFuture<Sent> out, long started) {
-    sendsInFlight++;
-    forward(
-        id -> new SendRequest(id, name, user, cmid, text),
-        (r, e) -> {
-          sendsInFlight--;
-          onSendReply(r, e, out, started);
-          if (r != null && r.error() == ErrorCode.NOT_MEMBER && locals.containsKey(user)) {
-            // the admin no longer counts this user while this node does: its removal (and what
-            // preceded it) was lost on the way here; ask where this node's users stand (V12)
-            syncWithAdmin();
-          }
-          pumpSends();
-        });
-  }
-
-  /** Forwards waiting sends while the window has room; fails them all if the room became unusable. */
-  private void pumpSends() {
-    while (!waitingSends.isEmpty()) {
-      WaitingSend w = waitingSends.peek();
-      if (!checkUsable(w.out, true)) { // fails it: room deleted, admin unreachable
-        waitingSends.poll();
-        engine.metrics.sendRefused(ChatException.from(w.out.handle((v, e) -> e).join()).code());
-        continue;
-      }
-      if (sendsInFlight >= MAX_SENDS_IN_FLIGHT) {
-        return; // an answer pumps again
-      }
-      if (!engine.writable(admin)) {
-        scheduleSendRecheck();
-        return;
-      }
-      waitingSends.poll();
-      forwardSend(w.user, w.text, w.clientMessageId, w.out, w.started);
-    }
-    maybeForget();
-  }
-
-  /**
-   * The node is closing (room lane): sends still waiting here for the link to the admin fail with
-   * {@code error}, so their callers are not left waiting forever (violation V11 of the nemesis).
-   * Sends already forwarded are failed with the node's pending requests.
-   */
-  void nodeClosing(ChatException error) {
-    lane.assertCurrent();
-    while (!waitingSends.isEmpty()) {
-      waitingSends.poll().out.completeExceptionally(error);
-    }
-  }
-
-  private void scheduleSendRecheck() {
-    if (!sendRecheckScheduled) {
-      sendRecheckScheduled = true;
-      engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(() -> {
-        sendRecheckScheduled = false;
-        pumpSends();
-      }));
-    }
-  }
-
-  private record WaitingSend(UserId user, String text, String clientMessageId, CompletableFuture<Sent> out, long started) {}
-
-  private void onSendReply(@Nullable Reply r, @Nullable Throwable e, CompletableFuture<Sent> out, long started) {
-    ChatException error = error(r, e);
-    if (error != null) {
-      engine.metrics.sendRefused(error.code());
-      out.completeExceptionally(error);
-    } else {
-      engine.metrics.sendsAccepted.increment();
-      engine.metrics.sendAcknowledged(System.nanoTime() - started);
-      out.complete(new Sent(name, r.epoch(), r.seq(), r.duplicate()));
-    }
+    member.send(user, text, clientMessageId, out);
   }
 
   /** Room.history: the newest {@code limit} chat messages before {@code beforeSeq}, from the admin. */
   void history(long beforeSeq, int limit, CompletableFuture<List<ChatMessage>> out) {
-    if (deleted) {
-      out.completeExceptionally(unknownRoom());
-      return;
-    }
-    if (!isAdmin && !engine.isAlive(admin)) {
-      out.completeExceptionally(unavailable());
-      return;
-    }
-    request(
-        id -> new HistoryRequest(id, name, 0, beforeSeq, limit, true, true),
-        (h, e) -> {
-          ChatException error = historyError(h, e);
-          if (error != null) {
-            out.completeExceptionally(error);
-            return;
-          }
-          List<ChatMessage> msgs = new ArrayList<>(h.entries().size());
-          for (Sequenced s : h.entries()) {
-            if (s.kind() == EventKind.MESSAGE) {
-              msgs.add((ChatMessage) toEvent(s));
-            }
-          }
-          out.complete(List.copyOf(msgs));
-        });
+    member.history(beforeSeq, limit, out);
   }
 
   void info(CompletableFuture<RoomInfo> out) {
-    if (deleted) {
-      out.completeExceptionally(unknownRoom());
-      return;
-    }
-    if (isAdmin) {
-      if (fenced != null) {
-        out.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, fenced));
-        return;
-      }
-      Reply r = adminInfo(0);
-      out.complete(new RoomInfo(name, admin, r.epoch(), r.seq(), r.members()));
-      return;
-    }
-    if (!engine.isAlive(admin)) {
-      out.completeExceptionally(unavailable());
-      return;
-    }
-    forward(
-        id -> new InfoRequest(id, name),
-        (r, e) -> {
-          ChatException error = error(r, e);
-          if (error != null) {
-            out.completeExceptionally(error);
-          } else {
-            out.complete(new RoomInfo(name, admin, r.epoch(), r.seq(), r.members()));
-          }
-        });
+    member.info(out);
   }
 
+  /** Invites or uninvites {@code user} on behalf of {@code by}: asks the admin (or is it). */
+  void invite(UserId by, UserId user, boolean invite, CompletableFuture<Void> out) {
+    member.invite(by, user, invite, out);
+  }
+
+  /** Deletes the room on behalf of {@code by} (null: the node itself); only on its admin node. */
   void delete(@Nullable UserId by, CompletableFuture<Void> out) {
     lane.assertCurrent();
     if (deleted) {
       out.completeExceptionally(unknownRoom());
       return;
     }
-    if (!isAdmin) {
+    AdminRole a = adminRole;
+    if (a == null) {
       out.completeExceptionally(
           new ChatException(
               ErrorCode.NOT_ADMIN,
               "room '" + name + "' is administered by node " + admin + "; only that node can delete it, not " + engine.self));
       return;
     }
-    if (by != null && (owner == null || !owner.equals(by))) {
-      out.completeExceptionally(new ChatException(ErrorCode.FORBIDDEN, notOwner(by, "delete it")));
-      return;
-    }
-    if (deleting) {
-      out.completeExceptionally(new ChatException(ErrorCode.ABORTED, "room '" + name + "' is already being deleted"));
-      return;
-    }
-    deleting = true;
-    Set<NodeId> participants = new HashSet<>(memberNodes.keySet());
-    participants.add(engine.self);
-    engine
-        .deleteRoom(name, participants)
-        .whenComplete((res, e) -> lane.execute(() -> {
-          if (e == null && res.outcome() == TwoPhaseCommit.Outcome.COMMITTED) {
-            out.complete(null);
-          } else {
-            deleting = false;
-            String context = "deletion of room '" + name + "' aborted";
-            out.completeExceptionally(
-                e != null ? new ChatException(ErrorCode.ABORTED, context + ": " + e) : res.failure(ErrorCode.ABORTED, context));
-          }
-        }));
+    a.delete(by, out);
   }
 
-  // ================================================================ admin role
+  // ================================================================ admin role (routes, engine)
+
+  /**
+   * Records the room's creator as its owner, and whether the room is private, as the room's first
+   * entry (right after the creation committed); {@code done} completes once durable.
+   */
+  void adminInitSettings(UserId creator, boolean isPrivate, CompletableFuture<Void> done) {
+    lane.assertCurrent();
+    becomeAdmin();
+    requireAdmin().adminInitSettings(creator, isPrivate, done);
+  }
+
+  /** Invites or uninvites {@code user} on behalf of {@code by}, who must own the room. */
+  void adminInvite(UserId by, UserId user, boolean invite, long requestId, Consumer<Reply> reply) {
+    lane.assertCurrent();
+    requireAdmin().adminInvite(by, user, invite, requestId, reply);
+  }
 
   void adminJoin(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
     lane.assertCurrent();
-    Reply refused = refuseWrites(requestId);
-    if (refused != null) {
-      reply.accept(refused);
-      return;
-    }
-    if (privateRoom && !user.equals(owner) && !invited.contains(user)) {
-      reply.accept(Reply.error(requestId, ErrorCode.FORBIDDEN,
-          "room '" + name + "' is private: only its owner and invited users may join, not " + user));
-      return;
-    }
-    Member m = members.get(user);
-    if (m != null) {
-      if (m.nodes.contains(from)) {
-        whenDurable(m.joinSeq, reply, new Reply(requestId, null, "", epoch, m.joinSeq, true, List.copyOf(members.keySet())));
-        return;
-      }
-      // the same user through one more node (another device): member events are per user, so no
-      // JOINED entry; the node receives every entry from the next seq on, and the history below it
-      // once that is durable
-      m.nodes.add(from);
-      memberNodes.merge(from, 1, Integer::sum);
-      long last = released + pending.size();
-      whenDurable(last, reply, new Reply(requestId, null, "", epoch, last + 1, true, List.copyOf(members.keySet())));
-      return;
-    }
-    int limit = engine.settings.maxMembersPerRoom();
-    if (members.size() >= limit) {
-      reply.accept(Reply.error(
-          requestId, ErrorCode.ROOM_FULL, "room '" + name + "' has its maximum of " + limit + " members (maxMembersPerRoom)"));
-      return;
-    }
-    memberNodes.merge(from, 1, Integer::sum);
-    Sequenced e = sequence(EventKind.JOINED, user, "", null);
-    members.put(user, new Member(user, new LinkedHashSet<>(List.of(from)), e.seq()));
-    engine.directory.memberCountChanged(name, members.size());
-    persist(e, null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
+    requireAdmin().adminJoin(from, user, requestId, reply);
   }
 
   void adminLeave(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
     lane.assertCurrent();
-    Member m = members.get(user);
-    if (m == null || !m.nodes.contains(from)) {
-      reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.copyOf(members.keySet()))); // idempotent retry
-      return;
-    }
-    Reply refused = refuseWrites(requestId);
-    if (refused != null) {
-      reply.accept(refused);
-      return;
-    }
-    if (m.nodes.size() > 1) {
-      // still a member through another node: no LEFT entry (member events are per user)
-      removeMemberNode(user, m, from);
-      reply.accept(new Reply(requestId, null, "", epoch, 0, false, List.copyOf(members.keySet())));
-      return;
-    }
-    Sequenced e = sequence(EventKind.LEFT, m.user, "", null);
-    removeMember(user, m);
-    // the leaver's node still gets its LEFT entry, although it is no longer a member node
-    persist(e, from, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
+    requireAdmin().adminLeave(from, user, requestId, reply);
   }
 
-  /**
-   * A chat message to sequence. Flow control: while the transport reports a member node's link as
-   * congested ({@link NodeEngine#writable}), sends are held in arrival order instead of being
-   * sequenced and broadcast into a link that would have to drop them; they are sequenced when every
-   * member link takes traffic again (re-checked every {@link #HOLD_RECHECK}). The senders' futures
-   * (and the forwarders' windows) wait meanwhile, which slows the senders down. Past {@link
-   * #MAX_HELD_SENDS} a send is refused UNAVAILABLE. A forwarder's retry of a held request is not
-   * held twice.
-   */
+  /** A chat message to sequence (held while a member node's link is congested: {@link SendHold}). */
   void adminSend(NodeId from, SendRequest r, Consumer<Reply> reply) {
     lane.assertCurrent();
-    if (held.isEmpty() && !membersCongested()) {
-      adminSendNow(from, r, reply);
-      return;
-    }
-    // a forwarder's retry of a request already held is answered when the original is sequenced;
-    // local sends are never retried by the engine, each has its own future: hold every one
-    boolean remote = !from.equals(engine.self);
-    if (remote && !heldKeys.add(new HeldKey(from, r.requestId(), r.clientMessageId()))) {
-      return;
-    }
-    if (held.size() >= MAX_HELD_SENDS) {
-      if (remote) {
-        heldKeys.remove(new HeldKey(from, r.requestId(), r.clientMessageId()));
-      }
-      reply.accept(
-          Reply.error(
-              r.requestId(),
-              ErrorCode.UNAVAILABLE,
-              "the admin of room '" + name + "' holds " + held.size()
-                  + " sends while a member node's link is congested; slow down and retry"));
-      return;
-    }
-    held.add(new HeldSend(from, r, reply));
-    engine.metrics.sendsHeld.increment();
-    scheduleRecheck();
-  }
-
-  private boolean membersCongested() {
-    for (NodeId n : memberNodes.keySet()) {
-      if (!engine.writable(n)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void scheduleRecheck() {
-    if (!recheckScheduled) {
-      recheckScheduled = true;
-      engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(this::releaseHeld));
-    }
-  }
-
-  /** Sequences held sends, oldest first, while no member link is congested. */
-  private void releaseHeld() {
-    recheckScheduled = false;
-    if (deleted || !isAdmin) {
-      List<HeldSend> drop = new ArrayList<>(held);
-      held.clear();
-      heldKeys.clear();
-      for (HeldSend h : drop) {
-        h.reply.accept(
-            deleted
-                ? Reply.error(h.request.requestId(), ErrorCode.UNKNOWN_ROOM, "room '" + name + "' was deleted")
-                : Reply.error(h.request.requestId(), ErrorCode.NOT_ADMIN, "node " + engine.self + " is no longer the admin of room '" + name + "'"));
-      }
-      return;
-    }
-    while (!held.isEmpty() && !membersCongested()) {
-      HeldSend h = held.poll();
-      heldKeys.remove(new HeldKey(h.from, h.request.requestId(), h.request.clientMessageId()));
-      adminSendNow(h.from, h.request, h.reply); // checks again: still admin, member, not deleting
-    }
-    if (!held.isEmpty()) {
-      scheduleRecheck();
-    }
-  }
-
-  private record HeldSend(NodeId from, SendRequest request, Consumer<Reply> reply) {}
-
-  private record HeldKey(NodeId from, long requestId, String clientMessageId) {}
-
-  private void adminSendNow(NodeId from, SendRequest r, Consumer<Reply> reply) {
-    long id = r.requestId();
-    Reply refused = refuseWrites(id);
-    if (refused != null) {
-      reply.accept(refused);
-      return;
-    }
-    Member m = members.get(r.user());
-    if (m == null || !m.nodes.contains(from)) {
-      reply.accept(Reply.error(id, ErrorCode.NOT_MEMBER, "user " + r.user() + " is not a member of room '" + name + "'"));
-      return;
-    }
-    // the member's own UserId instance, not the one decoded from this request: every retained entry
-    // (resend buffer, in-memory history, dedup window) then shares one copy per member
-    UserId user = m.user;
-    Sequencer seq = sequencer();
-    OptionalLong dup = seq.lookup(user, r.clientMessageId());
-    if (dup.isPresent()) {
-      engine.metrics.dedupHits.increment();
-      whenDurable(dup.getAsLong(), reply, new Reply(id, null, "", epoch, dup.getAsLong(), true, List.of()));
-      return;
-    }
-    Sequenced e = sequence(EventKind.MESSAGE, user, r.text(), r.clientMessageId());
-    persist(e, null, reply, new Reply(id, null, "", epoch, e.seq(), false, List.of()));
+    requireAdmin().adminSend(from, r, reply);
   }
 
   /** Serves a history read off the lane (the store may block), bounded by the durable seq. */
   void adminHistory(NodeId from, HistoryRequest r) {
     lane.assertCurrent();
-    if (fenced != null) {
-      engine.send(from, HistoryReply.error(r.requestId(), ErrorCode.UNAVAILABLE, fenced));
-      return;
-    }
-    long durable = released;
-    long before = Math.min(r.beforeSeq(), durable + 1);
-    engine.readHistory(() -> {
-      HistoryReply reply;
-      try {
-        List<Sequenced> entries = readRange(r.afterSeq(), before, Math.min(r.limit(), HistoryRequest.MAX_LIMIT), r.newest(), r.messagesOnly());
-        reply = new HistoryReply(r.requestId(), null, "", epoch, durable, engine.history.oldestSeq(name), entries);
-      } catch (RuntimeException e) {
-        ChatException ce = ChatException.from(e);
-        log.warn("{}: history of room '{}' could not be read: {}", engine.self, name, ce.getMessage());
-        reply = HistoryReply.error(r.requestId(), ce.code(), "history of room '" + name + "' could not be read: " + ce.getMessage());
-      }
-      engine.send(from, reply);
-    });
-  }
-
-  /** Entries with after &lt; seq &lt; before from the store; pages until {@code limit} messages when messagesOnly. */
-  private List<Sequenced> readRange(long after, long before, int limit, boolean newest, boolean messagesOnly) {
-    ArrayDeque<Sequenced> out = new ArrayDeque<>();
-    long lo = after;
-    long hi = before;
-    for (int page = 0; page < 50 && out.size() < limit && hi - lo > 1; page++) {
-      List<Sequenced> got =
-          HistoryEntries.fromStored(newest ? engine.history.readBefore(name, hi, limit) : engine.history.readAfter(name, lo, limit));
-      if (got.isEmpty()) {
-        break;
-      }
-      if (newest) {
-        for (int i = got.size() - 1; i >= 0 && out.size() < limit; i--) {
-          Sequenced s = got.get(i);
-          if (s.seq() > after && (!messagesOnly || s.kind() == EventKind.MESSAGE)) {
-            out.addFirst(s);
-          }
-        }
-        hi = got.get(0).seq();
-      } else {
-        for (Sequenced s : got) {
-          if (s.seq() >= before || out.size() >= limit) {
-            break;
-          }
-          if (!messagesOnly || s.kind() == EventKind.MESSAGE) {
-            out.addLast(s);
-          }
-        }
-        lo = got.get(got.size() - 1).seq();
-      }
-      if (!messagesOnly) {
-        break;
-      }
-    }
-    return List.copyOf(out);
+    requireAdmin().adminHistory(from, r);
   }
 
   Reply adminInfo(long requestId) {
-    return new Reply(requestId, null, "", epoch, released, false, List.copyOf(members.keySet()));
+    return requireAdmin().adminInfo(requestId);
   }
 
   Reply adminSync(NodeId from, SyncRequest r) {
-    List<UserId> still = new ArrayList<>();
-    for (UserId u : r.users()) {
-      Member m = members.get(u);
-      if (m != null && m.nodes.contains(from)) {
-        still.add(u);
-      }
-    }
-    return new Reply(r.requestId(), null, "", epoch, released, false, still);
+    return requireAdmin().adminSync(from, r);
   }
 
   void adminResend(NodeId from, ResendRequest r) {
     lane.assertCurrent();
-    long first = resend.isEmpty() ? released + 1 : resend.peekFirst().seq();
-    long fromSeq = Math.max(1, r.fromSeq());
-    long toSeq = Math.min(r.toSeq(), released); // never an entry that is not durable yet
-    if (fromSeq > toSeq) {
-      return;
-    }
-    if (fromSeq < first) {
-      long lostTo = Math.min(toSeq, first - 1);
-      engine.send(from, new Lost(name, epoch, fromSeq, lostTo));
-      fromSeq = lostTo + 1;
-    }
-    int sent = 0;
-    for (Sequenced e : resend) {
-      if (e.seq() >= fromSeq && e.seq() <= toSeq && sent < MAX_RESEND_BATCH) {
-        engine.send(from, e);
-        sent++;
-      }
-    }
-    engine.metrics.entriesResent.add(sent);
-    log.debug("{}: resent {} entries of '{}' to {}", engine.self, sent, name, from);
+    requireAdmin().adminResend(from, r);
   }
 
   void adminTail() {
     lane.assertCurrent();
-    if (!isAdmin || released == 0) {
-      return;
-    }
-    RoomTail t = new RoomTail(name, epoch, released);
-    for (NodeId n : memberNodes.keySet()) {
-      if (!n.equals(engine.self)) {
-        engine.send(n, t);
-      }
+    AdminRole a = adminRole;
+    if (a != null) {
+      a.adminTail();
     }
   }
 
-  private Sequenced sequence(EventKind kind, UserId user, String text, @Nullable String clientMessageId) {
-    long seq = sequencer().next(user, clientMessageId);
-    Sequenced e = new Sequenced(name, epoch, seq, kind, user, text, clientMessageId, engine.clock.millis());
-    resend.addLast(e);
-    while (resend.size() > engine.settings.resendBufferSize()) {
-      resend.pollFirst();
-    }
-    return e;
-  }
-
-  private void broadcast(Sequenced e, Iterable<NodeId> nodes, @Nullable NodeId extra) {
-    boolean local = engine.self.equals(extra);
-    for (NodeId n : nodes) {
-      if (n.equals(engine.self)) {
-        local = true;
-      } else if (!n.equals(extra)) {
-        engine.send(n, e);
-      }
-    }
-    if (extra != null && !extra.equals(engine.self)) {
-      engine.send(extra, e);
-    }
-    if (local) {
-      memberDeliver(e);
-    }
-  }
-
-  // ================================================================ admin role: durability pipeline
-
-  /**
-   * Appends a just sequenced entry to the history store; broadcasts it (to the member nodes as of
-   * now, plus {@code extra}) and answers {@code reply} with {@code ok} once it is durable. Fast
-   * path: a store that completed at once with nothing pending releases the entry right here.
-   */
-  private void persist(Sequenced e, @Nullable NodeId extra, @Nullable Consumer<Reply> reply, @Nullable Reply ok) {
-    long started = System.nanoTime();
-    CompletableFuture<Void> f = append(List.of(e));
-    if (pending.isEmpty() && f.isDone() && !f.isCompletedExceptionally()) {
-      long appended = System.nanoTime() - started;
-      engine.metrics.historyAppended(1, appended);
-      engine.metrics.sequenced(appended);
-      released = e.seq();
-      broadcast(e, memberNodes.keySet(), extra);
-      if (reply != null) {
-        reply.accept(ok);
-      }
-      return;
-    }
-    List<NodeId> to = new ArrayList<>(memberNodes.keySet());
-    if (extra != null && !to.contains(extra)) {
-      to.add(extra);
-    }
-    Pending p = new Pending(e, to, reply, ok, f);
-    pending.addLast(p);
-    engine.metrics.historyBacklog.increment();
-    watch(f, started, 1);
-  }
-
-  private CompletableFuture<Void> append(List<Sequenced> entries) {
-    if (!storeTail.isDone()) {
-      // just created: appends follow the room's store writes, in order, one after the other
-      storeTail = storeTail.handle((v, e) -> (Void) null).thenCompose(v -> storeAppend(entries));
-      return storeTail;
-    }
-    return storeAppend(entries);
-  }
-
-  private CompletableFuture<Void> storeAppend(List<Sequenced> entries) {
-    try {
-      return engine.history.append(HistoryEntries.toStored(entries));
-    } catch (RuntimeException ex) {
-      return CompletableFuture.failedFuture(ex);
-    }
-  }
-
-  private void watch(CompletableFuture<Void> f, long started, int entries) {
-    f.whenComplete((v, ex) -> {
-      if (ex == null) {
-        engine.metrics.historyAppended(entries, System.nanoTime() - started);
-      }
-      if (drainQueued.compareAndSet(false, true)) {
-        lane.execute(() -> {
-          drainQueued.set(false);
-          drain();
-        });
-      }
-    });
-  }
-
-  /** Releases durable entries from the head of {@link #pending}, in seq order. */
-  private void drain() {
-    while (!pending.isEmpty()) {
-      Pending p = pending.peekFirst();
-      if (!p.future.isDone()) {
-        return;
-      }
-      if (p.future.isCompletedExceptionally()) {
-        onAppendFailed(p);
-        return;
-      }
-      pending.pollFirst();
-      engine.metrics.historyBacklog.decrement();
-      engine.metrics.sequenced(System.nanoTime() - p.sequencedAt);
-      if (storeFailing) {
-        engine.metrics.roomsStoreFailing.decrement();
-        storeFailing = false;
-        retryAttempt = 0;
-        log.info("{}: history store accepts appends for room '{}' again (seq {})", engine.self, name, p.entry.seq());
-      }
-      released = p.entry.seq();
-      broadcast(p.entry, p.recipients, null);
-      if (p.reply != null) {
-        p.reply.accept(p.ok);
-      }
-      if (p.waiters != null) {
-        for (Waiter w : p.waiters) {
-          w.reply.accept(w.ok);
-        }
-      }
-    }
-  }
-
-  private void onAppendFailed(Pending head) {
-    ChatException error = ChatException.from(head.future.handle((v, ex) -> ex).join());
-    if (error.code() == ErrorCode.NOT_ADMIN) {
-      fenced = "room '" + name + "' is fenced on node " + engine.self + ": the history store refused seq " + head.entry.seq() + ": " + error.getMessage();
-      log.error("{}", fenced);
-      for (Pending p : pending) {
-        failWaiters(p, ErrorCode.UNAVAILABLE, fenced);
-      }
-      engine.metrics.historyBacklog.add(-pending.size());
-      pending.clear();
-      return;
-    }
-    if (!storeFailing) {
-      engine.metrics.roomsStoreFailing.increment();
-      log.warn("{}: history store failed to append room '{}' seq {}; refusing writes and retrying: {}", engine.self, name, head.entry.seq(), error.getMessage());
-    }
-    storeFailing = true;
-    String why = "history store of room '" + name + "' failed (" + error.getMessage() + "); seq " + head.entry.seq()
-        + " keeps its place and is retried: retry with the same client message id";
-    for (Pending p : pending) {
-      if (p.future.isCompletedExceptionally()) {
-        failWaiters(p, ErrorCode.UNAVAILABLE, why);
-      }
-    }
-    if (!retryScheduled) {
-      retryScheduled = true;
-      long delay = Math.min(2000, 50L << Math.min(6, retryAttempt++));
-      engine.clock.schedule(java.time.Duration.ofMillis(delay), () -> lane.execute(this::retryAppend));
-    }
-  }
-
-  private void retryAppend() {
-    retryScheduled = false;
-    if (!isAdmin || deleted || !engine.running()) {
-      return;
-    }
-    List<Pending> again = new ArrayList<>();
-    for (Pending p : pending) {
-      if (p.future.isCompletedExceptionally()) {
-        again.add(p);
-      }
-    }
-    if (again.isEmpty()) {
-      drain();
-      return;
-    }
-    List<Sequenced> entries = new ArrayList<>(again.size());
-    again.forEach(p -> entries.add(p.entry));
-    long started = System.nanoTime();
-    CompletableFuture<Void> f = append(entries);
-    again.forEach(p -> p.future = f);
-    watch(f, started, entries.size());
-  }
-
-  private static void failWaiters(Pending p, ErrorCode code, String why) {
-    if (p.reply != null && p.ok != null) {
-      p.reply.accept(Reply.error(p.ok.requestId(), code, why));
-    }
-    p.reply = null;
-    if (p.waiters != null) {
-      p.failWaiting(code, why);
-    }
-  }
-
-  /** Answers {@code reply} with {@code ok} once {@code seq} is durable (a retry of a pending entry). */
-  private void whenDurable(long seq, Consumer<Reply> reply, Reply ok) {
-    if (seq <= released) {
-      reply.accept(ok);
-      return;
-    }
-    for (Pending p : pending) {
-      if (p.entry.seq() == seq) {
-        p.addWaiter(reply, ok);
-        return;
-      }
-    }
-    reply.accept(Reply.error(ok.requestId(), ErrorCode.UNAVAILABLE, "seq " + seq + " of room '" + name + "' is not durable"));
-  }
-
-  /** UNAVAILABLE while the room is being deleted, fenced, or its history store fails; else null. */
-  private @Nullable Reply refuseWrites(long requestId) {
-    if (deleting) {
-      return Reply.error(requestId, ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted");
-    }
-    if (fenced != null) {
-      return Reply.error(requestId, ErrorCode.UNAVAILABLE, fenced);
-    }
-    if (storeFailing) {
-      return Reply.error(requestId, ErrorCode.UNAVAILABLE, "the history store of room '" + name + "' is failing; try again later");
-    }
-    return null;
-  }
-
-  private void removeMember(UserId user, Member m) {
-    members.remove(user);
-    for (NodeId n : m.nodes) {
-      memberNodes.computeIfPresent(n, (k, v) -> v <= 1 ? null : v - 1);
-    }
-    engine.directory.memberCountChanged(name, members.size());
-  }
-
-  /** {@code user} stays a member through its other nodes, no longer through {@code node}. */
-  private void removeMemberNode(UserId user, Member m, NodeId node) {
-    m.nodes.remove(node);
-    memberNodes.computeIfPresent(node, (k, v) -> v <= 1 ? null : v - 1);
-  }
-
-  private Sequencer sequencer() {
-    Sequencer s = sequencer;
-    if (s == null) {
-      throw new IllegalStateException("node " + engine.self + " does not administer room " + name);
-    }
-    return s;
-  }
-
-  // ================================================================ member role: log delivery
+  // ================================================================ member role (routes)
 
   void memberDeliver(Sequenced s) {
     lane.assertCurrent();
-    if (locals.isEmpty() || deleted) {
-      return;
-    }
-    if (!delivery.started()) {
-      Local l = locals.get(s.user());
-      delivery.offer(s);
-      if (s.kind() == EventKind.JOINED && l != null && !l.active) {
-        dispatch(delivery.startAt(s.seq()));
-      }
-      return;
-    }
-    dispatch(delivery.offer(s));
-    maybeResend();
+    member.memberDeliver(s);
   }
 
   void memberTail(NodeId from, RoomTail t) {
     lane.assertCurrent();
-    if (!from.equals(admin) || locals.isEmpty()) {
-      return;
-    }
-    tailSeen = Math.max(tailSeen, t.lastSeq());
-    maybeResend();
+    member.memberTail(from, t);
   }
 
   void memberLost(Lost l) {
     lane.assertCurrent();
-    if (!delivery.started() || locals.isEmpty()) {
-      return;
-    }
-    long next = delivery.nextExpected();
-    if (l.fromSeq() <= next && l.toSeq() >= next) {
-      activateStarted(l.toSeq());
-      log.warn("{}: entries {}..{} of room '{}' could not be recovered", engine.self, next, l.toSeq(), name);
-      engine.metrics.messagesLost.add(l.toSeq() - next + 1);
-      fire(new RoomEvent.MessagesLost(name, l.epoch(), next, l.toSeq()), false);
-      dispatch(delivery.skipTo(l.toSeq() + 1));
-    }
+    member.memberLost(l);
   }
 
   /** The admin says the room does not exist there (deleted, or the admin restarted). */
   void memberGone(NodeId from, String reason) {
     lane.assertCurrent();
-    if (!from.equals(admin) || deleted || isAdmin) {
+    if (!from.equals(admin) || deleted || adminRole != null) {
       return;
     }
     finish(new RoomEvent.RoomDeleted(name, reason));
-  }
-
-  private void maybeResend() {
-    if (!delivery.started() || isAdmin) {
-      return;
-    }
-    long next = delivery.nextExpected();
-    long[] gap = delivery.firstGap();
-    long to;
-    if (gap != null) {
-      to = gap[1];
-    } else if (tailSeen >= next) {
-      to = tailSeen;
-    } else {
-      return;
-    }
-    long now = engine.clock.millis();
-    if (now - lastResendAt < engine.requests.retryIntervalMillis()) {
-      return;
-    }
-    lastResendAt = now;
-    engine.metrics.resendRequests.increment();
-    engine.send(admin, new ResendRequest(name, next, Math.min(to, next + MAX_RESEND_BATCH - 1)));
-  }
-
-  /**
-   * Activates the answered sessions whose live events start at or before {@code seq} (a session
-   * is active from its start on, whether or not the entry there is its own JOINED).
-   */
-  private void activateStarted(long seq) {
-    if (awaitingStart.isEmpty()) {
-      return;
-    }
-    awaitingStart.entrySet().removeIf(e -> {
-      Local l = e.getValue();
-      if (locals.get(e.getKey()) != l || l.active) {
-        return true;
-      }
-      if (l.startsAt <= seq) {
-        l.active = true;
-        return true;
-      }
-      return false;
-    });
-  }
-
-  private void dispatch(List<Sequenced> entries) {
-    for (Sequenced s : entries) {
-      activateStarted(s.seq());
-      UserId removeAfter = null;
-      switch (s.kind()) {
-        case JOINED -> {
-          Local l = locals.get(s.user());
-          if (l != null && !l.active && l.startsAt == 0) {
-            // its join is not answered yet: this is its own JOINED or one of an older session of the
-            // user (on another node); what it gets is kept until the reply says where it starts
-            l.active = true;
-            l.early = new ArrayList<>();
-          }
-        }
-        // the leaver learns from its completed leave(); no event of its own. A local user whose
-        // join is not delivered yet is a newer session (the user moved here): the entry ends the old one
-        case LEFT -> endSession(s.user());
-        case NODE_FAILED -> removeAfter = s.user();
-        default -> {}
-      }
-      RoomEvent event = toEvent(s);
-      if (event != null) {
-        fire(event, false);
-      }
-      if (removeAfter != null) {
-        endSession(removeAfter);
-      }
-    }
-    if (!entries.isEmpty()) {
-      afterMembershipChange();
-    }
-  }
-
-  /**
-   * A LEFT or NODE_FAILED entry of {@code user}: ends its local session if that one started (its
-   * entry comes after the session's join). A session activated only tentatively (its join not
-   * answered yet) saw an older session's JOINED: it goes back to waiting, and what it kept is dropped.
-   */
-  private void endSession(UserId user) {
-    Local l = locals.get(user);
-    if (l == null || !l.active) {
-      return;
-    }
-    if (l.early != null) {
-      l.active = false;
-      l.early = null;
-      return;
-    }
-    locals.remove(user, l);
-  }
-
-  /**
-   * The join of a tentatively active session was answered: its live events start at {@code start}.
-   * If delivery is past it, the session keeps what it got from there on (delivered now, or held
-   * behind its join history); otherwise it only saw an older session's entries and waits again.
-   */
-  private void settleEarly(Local local, long start) {
-    List<RoomEvent> early = local.early;
-    local.early = null;
-    if (early == null) {
-      return;
-    }
-    if (!delivery.started() || delivery.nextExpected() <= start) {
-      local.active = false;
-      return;
-    }
-    for (RoomEvent ev : early) {
-      if (lastSeqOf(ev) < start) {
-        continue;
-      }
-      if (local.held != null) {
-        local.held.add(ev);
-      } else {
-        engine.metrics.deliveries.increment(); // a live event, counted like those fire() delivers
-        safeCall(local, ev);
-      }
-    }
-  }
-
-  /** The last seq an event is about (Long.MAX_VALUE for an event about no seq). */
-  private static long lastSeqOf(RoomEvent ev) {
-    if (ev instanceof ChatMessage m) {
-      return m.seq();
-    } else if (ev instanceof RoomEvent.MemberJoined j) {
-      return j.seq();
-    } else if (ev instanceof RoomEvent.MemberLeft l && l.seq() > 0) {
-      return l.seq();
-    } else if (ev instanceof RoomEvent.MessagesLost ml) {
-      return ml.toSeq();
-    }
-    return Long.MAX_VALUE;
-  }
-
-  /** The listener's view of a log entry; null for an ownership entry (no event for listeners). */
-  private @Nullable RoomEvent toEvent(Sequenced s) {
-    return switch (s.kind()) {
-      case SETTINGS, INVITED, UNINVITED -> null;
-      case MESSAGE -> new ChatMessage(name, s.epoch(), s.seq(), s.user(), s.text(), s.clientMessageId(), s.timestamp());
-      case JOINED -> new RoomEvent.MemberJoined(name, s.epoch(), s.seq(), s.user(), s.timestamp());
-      case LEFT -> new RoomEvent.MemberLeft(name, s.epoch(), s.seq(), s.user(), RoomEvent.LeaveReason.LEFT, s.timestamp());
-      case NODE_FAILED -> new RoomEvent.MemberLeft(name, s.epoch(), s.seq(), s.user(), RoomEvent.LeaveReason.NODE_FAILED, s.timestamp());
-    };
-  }
-
-  private void fire(RoomEvent event, boolean includePending) {
-    // no copy of the members per event: a listener cannot change `locals` while we iterate, since
-    // every API call it makes is queued on this lane, never run inline
-    for (Map.Entry<UserId, Local> e : locals.entrySet()) {
-      Local l = e.getValue();
-      if (l.active || includePending) {
-        if (l.early != null && !includePending) {
-          l.early.add(event); // its join is not answered yet: kept until it is
-          continue;
-        }
-        if (l.held != null) {
-          l.held.add(event); // its history is being fetched: live events wait behind it
-          continue;
-        }
-        try {
-          engine.metrics.deliveries.increment();
-          l.listener.onEvent(event);
-        } catch (RuntimeException ex) {
-          log.warn("listener of {} in room '{}' failed on {}", e.getKey(), name, event, ex);
-        }
-      }
-    }
-  }
-
-  private void afterMembershipChange() {
-    localCount = locals.size();
-    if (locals.isEmpty()) {
-      delivery.reset();
-      awaitingStart.clear();
-      tailSeen = 0;
-      maybeForget();
-    }
-  }
-
-  /** Drops this state from the node when it holds nothing (no admin role, members, requests or vote). */
-  void maybeForget() {
-    if (!isAdmin && locals.isEmpty() && inflight == 0 && waitingSends.isEmpty() && preparedDelete == null) {
-      engine.forget(this);
-    }
   }
 
   // ================================================================ failures
 
   void onNodeDown(NodeId node, String reason) {
     lane.assertCurrent();
-    if (isAdmin) {
-      for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
-        Member m = e.getValue();
-        if (m.nodes.contains(node) && m.nodes.size() > 1) {
-          removeMemberNode(e.getKey(), m, node); // still connected through another node
-        } else if (m.nodes.contains(node)) {
-          Sequenced s = sequence(EventKind.NODE_FAILED, e.getKey(), "", null);
-          removeMember(e.getKey(), e.getValue());
-          // sent to the node too: it may still hear this admin (one-way loss, a stalled link), and
-          // its user must learn that it is no longer a member
-          persist(s, node, null, null);
-        }
-      }
-      memberNodes.remove(node);
-    } else if (node.equals(admin) && !unavailable && !locals.isEmpty()) {
-      unavailable = true;
-      fire(new RoomEvent.RoomUnavailable(name, "admin node " + admin + " is unreachable: " + reason), true);
+    AdminRole a = adminRole;
+    if (a != null) {
+      a.onNodeDown(node);
+    } else if (node.equals(admin)) {
+      member.onAdminDown(reason);
     }
   }
 
   void onNodeUp(NodeId node) {
     lane.assertCurrent();
-    if (!node.equals(admin) || isAdmin || !unavailable) {
-      return;
+    if (node.equals(admin) && adminRole == null) {
+      member.onAdminUp();
     }
-    unavailable = false;
-    fire(new RoomEvent.RoomAvailable(name), true);
-    syncWithAdmin();
   }
 
-  /**
-   * Asks the admin, which this node hears again, which of this node's users are still members and
-   * where its log is. A sync lost on the way (a node that hears the admin but is not heard, right
-   * after a partition) is asked again a heartbeat later while the admin stays up: the admin no
-   * longer sends anything to a node whose users it removed, so without it those users would never
-   * learn of their removal nor get what followed (violation V10 of the nemesis).
-   */
-  private void syncWithAdmin() {
-    List<UserId> mine = new ArrayList<>(locals.keySet());
-    if (mine.isEmpty() || isAdmin || unavailable || deleted) {
-      return;
-    }
-    forward(
-        id -> new SyncRequest(id, name, mine),
-        (r, e) -> {
-          ChatException error = error(r, e);
-          if (error != null) {
-            if (error.code() == ErrorCode.UNKNOWN_ROOM) {
-              memberGone(admin, "room '" + name + "' no longer exists on its admin node " + admin);
-            } else if ((error.code() == ErrorCode.TIMEOUT || error.code() == ErrorCode.UNAVAILABLE) && engine.running()
-                && engine.isAlive(admin)) {
-              engine.clock.schedule(engine.settings.heartbeatInterval(), () -> lane.execute(this::syncWithAdmin));
-            }
-            return;
-          }
-          Set<UserId> still = new HashSet<>(r.members());
-          for (UserId u : mine) {
-            Local l = locals.get(u);
-            if (l != null && !still.contains(u)) {
-              locals.remove(u);
-              safeCall(l, new RoomEvent.MemberLeft(name, epoch, 0, u, RoomEvent.LeaveReason.REMOVED, engine.clock.millis()));
-            }
-          }
-          tailSeen = Math.max(tailSeen, r.seq());
-          afterMembershipChange();
-          maybeResend();
-        });
-  }
-
-  // ================================================================ deletion (2PC participant)
+  // ================================================================ deletion (2PC participant) and the room's end
 
   Vote prepareDelete(Transaction tx) {
     lane.assertCurrent();
-    if (inflight > 0 || !waitingSends.isEmpty()) {
-      return Vote.abort(
-          ErrorCode.ABORTED,
-          "node " + engine.self + " has " + (inflight + waitingSends.size())
-              + " operation(s) for room '" + name + "' in flight to its admin");
+    String busy = member.busy();
+    if (busy == null && adminRole != null) {
+      busy = adminRole.busy();
     }
-    if (!held.isEmpty()) {
-      return Vote.abort(ErrorCode.ABORTED, "the admin of room '" + name + "' holds " + held.size() + " send(s) not yet sequenced");
+    if (busy != null) {
+      return Vote.abort(ErrorCode.ABORTED, busy);
     }
     if (preparedDelete != null && !preparedDelete.equals(tx.id())) {
       return Vote.abort(ErrorCode.ABORTED, "another deletion of room '" + name + "' is in progress");
@@ -1590,44 +323,10 @@ final class RoomState {
       return;
     }
     finish(new RoomEvent.RoomDeleted(name, "deleted by its admin node " + admin));
-    if (isAdmin) {
+    if (adminRole != null) {
       engine.writeStore("delete the history of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
       engine.directory.roomDeleted(name);
     }
-  }
-
-  /**
-   * This node's room lost a split brain ({@link RoomDirectory#wins}): it ends here without a
-   * two-phase commit (the name belongs to another node's room). Local members get {@code
-   * RoomDeleted} with {@code reason}, every member node is sent {@link RoomGone} with it (its members
-   * are told the same), requests waiting for durability fail, and the stored room is deleted so a
-   * restart does not bring it back.
-   */
-  void abandon(String reason) {
-    lane.assertCurrent();
-    if (!isAdmin || deleted) {
-      return;
-    }
-    for (NodeId n : memberNodes.keySet()) {
-      if (!n.equals(engine.self)) {
-        engine.send(n, new RoomGone(name, reason));
-      }
-    }
-    engine.directory.lostSplitBrain(name); // after RoomGone: a member node learns the reason first
-    for (Pending p : pending) {
-      failWaiters(p, ErrorCode.UNKNOWN_ROOM, reason);
-    }
-    pending.clear();
-    for (HeldSend h : held) {
-      h.reply().accept(Reply.error(h.request().requestId(), ErrorCode.UNKNOWN_ROOM, reason));
-    }
-    held.clear();
-    heldKeys.clear();
-    members.clear();
-    memberNodes.clear();
-    isAdmin = false;
-    finish(new RoomEvent.RoomDeleted(name, reason));
-    engine.writeStore("delete the history of room '" + name + "' that lost a split brain", () -> engine.history.deleteRoom(name));
   }
 
   void rollbackDelete(Transaction tx) {
@@ -1638,167 +337,58 @@ final class RoomState {
     }
   }
 
+  /**
+   * This node's room lost a split brain ({@link RoomDirectory#wins}): it ends here without a
+   * two-phase commit (the name belongs to another node's room). Local members get {@code
+   * RoomDeleted} with {@code reason}, every member node is sent {@link RoomGone} with it (its members
+   * are told the same), requests waiting for durability fail, and the stored room is deleted so a
+   * restart does not bring it back. The admin role is dropped.
+   */
+  void abandon(String reason) {
+    lane.assertCurrent();
+    AdminRole a = adminRole;
+    if (a == null || deleted) {
+      return;
+    }
+    a.abandon(reason);
+    adminRole = null;
+    finish(new RoomEvent.RoomDeleted(name, reason));
+    engine.writeStore("delete the history of room '" + name + "' that lost a split brain", () -> engine.history.deleteRoom(name));
+  }
+
   private void finish(RoomEvent.RoomDeleted event) {
     deleted = true;
-    fire(event, true);
-    locals.clear();
-    awaitingStart.clear();
-    delivery.reset();
+    member.end(event);
     preparedDelete = null;
     engine.forget(this);
     engine.directory.adminGone(name, admin);
   }
 
-  // ================================================================ helpers
-
-  private <T> boolean checkUsable(CompletableFuture<T> out, boolean needAdmin) {
-    if (deleted) {
-      out.completeExceptionally(unknownRoom());
-      return false;
+  /** Drops this state from the node when it holds nothing (no admin role, members, requests or vote). */
+  void maybeForget() {
+    if (adminRole == null && member.idle() && preparedDelete == null) {
+      engine.forget(this);
     }
-    if (preparedDelete != null || deleting) {
-      out.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted"));
-      return false;
-    }
-    if (!isAdmin && (unavailable || !engine.isAlive(admin))) {
-      out.completeExceptionally(unavailable());
-      return false;
-    }
-    return true;
   }
 
-  /** Sends a request to the admin; the continuation runs on this lane. */
-  private void forward(LongFunction<WireMessage> build, BiConsumer<@Nullable Reply, @Nullable Throwable> then) {
-    ask(Reply.class, build, then);
+  // ================================================================ helpers for the roles
+
+  /**
+   * The node is closing (room lane): sends still waiting here for the link to the admin fail with
+   * {@code error}, so their callers are not left waiting forever (violation V11 of the nemesis).
+   * Sends already forwarded are failed with the node's pending requests.
+   */
+  void nodeClosing(ChatException error) {
+    lane.assertCurrent();
+    member.nodeClosing(error);
   }
 
-  /** Sends a history read to the admin (also when that is this node); the continuation runs on this lane. */
-  private void request(LongFunction<WireMessage> build, BiConsumer<@Nullable HistoryReply, @Nullable Throwable> then) {
-    ask(HistoryReply.class, build, then);
+  /** Runs {@code task} on the lane after {@link #HOLD_RECHECK} (flow control re-checks the links). */
+  void recheckLater(Runnable task) {
+    engine.clock.schedule(HOLD_RECHECK, () -> lane.execute(task));
   }
 
-  /** Sends a request expecting an answer of {@code type}; counts it in flight until it is answered. */
-  private <R extends WireMessage> void ask(
-      Class<R> type, LongFunction<WireMessage> build, BiConsumer<@Nullable R, @Nullable Throwable> then) {
-    inflight++;
-    engine
-        .requests
-        .send(admin, type, build, m -> engine.send(admin, m))
-        .whenComplete((r, e) -> lane.execute(() -> {
-          inflight--;
-          then.accept(r, e);
-          maybeForget();
-        }));
-  }
-
-  private static @Nullable ChatException error(@Nullable Reply r, @Nullable Throwable e) {
-    return failure(e, r != null, r == null ? null : r.error(), r == null ? "" : r.message());
-  }
-
-  private static @Nullable ChatException historyError(@Nullable HistoryReply r, @Nullable Throwable e) {
-    return failure(e, r != null, r == null ? null : r.error(), r == null ? "" : r.message());
-  }
-
-  /** The failure of a request: its exception, a missing answer, the answer's error code, or none. */
-  private static @Nullable ChatException failure(
-      @Nullable Throwable e, boolean answered, @Nullable ErrorCode code, String message) {
-    if (e != null) {
-      return ChatException.from(e);
-    }
-    if (!answered) {
-      return new ChatException(ErrorCode.INTERNAL, "no reply");
-    }
-    return code == null ? null : new ChatException(code, message);
-  }
-
-  private ChatException unknownRoom() {
+  ChatException unknownRoom() {
     return new ChatException(ErrorCode.UNKNOWN_ROOM, "room '" + name + "' does not exist (any more)");
   }
-
-  private ChatException unavailable() {
-    return new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' is unavailable: its admin node " + admin + " is unreachable");
-  }
-
-  private ChatException notMember(UserId user) {
-    return new ChatException(ErrorCode.NOT_MEMBER, "user " + user + " has not joined room '" + name + "' on node " + engine.self);
-  }
-
-  private void safeCall(Local l, RoomEvent e) {
-    try {
-      l.listener.onEvent(e);
-    } catch (RuntimeException ex) {
-      log.warn("listener in room '{}' failed on {}", name, e, ex);
-    }
-  }
-
-  /** A member as the admin knows it; {@code user} is the instance put into the room's entries. */
-  /**
-   * A member of the room (admin role): the nodes through which the user is connected (several
-   * devices may join through several nodes; it stays a member until the last one leaves) and the
-   * seq of its JOINED entry.
-   */
-  private record Member(UserId user, Set<NodeId> nodes, long joinSeq) {}
-
-  private static final class Local {
-    final RoomListener listener;
-    final JoinOptions options;
-    boolean active;
-    /**
-     * Where its live events start, once its join was answered (0 before): the session becomes
-     * active when delivery reaches it, or on its own JOINED entry, whichever comes first.
-     */
-    long startsAt;
-    /**
-     * Non-null while the session is active only tentatively: a JOINED entry of its user was
-     * delivered before its join was answered (its own, or an older session's); events kept here.
-     */
-    @Nullable List<RoomEvent> early;
-    /** Non-null while the member's join history is being fetched: live events held back meanwhile. */
-    @Nullable List<RoomEvent> held;
-
-    Local(RoomListener listener, JoinOptions options) {
-      this.listener = listener;
-      this.options = options;
-      this.held = options.mode() == JoinOptions.Mode.NONE ? null : new ArrayList<>();
-    }
-  }
-
-  /** A sequenced entry waiting for its append to complete (admin role). */
-  private static final class Pending {
-    final Sequenced entry;
-    final List<NodeId> recipients;
-    @Nullable Consumer<Reply> reply;
-    final @Nullable Reply ok;
-    CompletableFuture<Void> future;
-    /** Retries of this entry (same client message id, or a repeated join) answered when it is durable. */
-    @Nullable List<Waiter> waiters;
-    /** When it was sequenced ({@link System#nanoTime()}), for the sequencing latency. */
-    final long sequencedAt = System.nanoTime();
-
-    Pending(Sequenced entry, List<NodeId> recipients, @Nullable Consumer<Reply> reply, @Nullable Reply ok, CompletableFuture<Void> future) {
-      this.entry = entry;
-      this.recipients = recipients;
-      this.reply = reply;
-      this.ok = ok;
-      this.future = future;
-    }
-
-    void addWaiter(Consumer<Reply> r, Reply okReply) {
-      if (waiters == null) {
-        waiters = new ArrayList<>();
-      }
-      waiters.add(new Waiter(r, okReply));
-    }
-
-    void failWaiting(ErrorCode code, String why) {
-      if (waiters != null) {
-        for (Waiter w : waiters) {
-          w.reply.accept(Reply.error(w.ok.requestId(), code, why));
-        }
-      }
-      waiters = null;
-    }
-  }
-
-  private record Waiter(Consumer<Reply> reply, Reply ok) {}
 }

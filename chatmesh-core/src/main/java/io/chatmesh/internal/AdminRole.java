@@ -1,0 +1,526 @@
+package io.chatmesh.internal;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.NodeId;
+import io.chatmesh.UserId;
+import io.chatmesh.sequencer.Sequencer;
+import io.chatmesh.twopc.TwoPhaseCommit;
+import io.chatmesh.wire.EventKind;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.HistoryRequest;
+import io.chatmesh.wire.Reply;
+import io.chatmesh.wire.ResendRequest;
+import io.chatmesh.wire.RoomGone;
+import io.chatmesh.wire.RoomTail;
+import io.chatmesh.wire.SendRequest;
+import io.chatmesh.wire.Sequenced;
+import io.chatmesh.wire.SyncRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin role of a room on this node: the {@link Sequencer}, the members and the set of member
+ * nodes, the room's ownership, and the pieces of the admin's data path - the {@link SendHold} (flow
+ * control before sequencing), the {@link AppendPipeline} (durability before release) and the
+ * {@link ResendBuffer}. Every change - message, join, leave - becomes one {@link Sequenced} entry of
+ * the room's log, broadcast to exactly the nodes with members once it is durable.
+ *
+ * <p>Created by {@link RoomState#becomeAdmin} or {@link RoomState#restoreAdmin} and dropped by
+ * {@link RoomState#abandon}: the room actor swaps its roles on these transitions (and will on lease
+ * changes, when a replica role takes over). Not thread-safe: used on the room's lane only.
+ */
+final class AdminRole {
+  private static final Logger log = LoggerFactory.getLogger(AdminRole.class);
+
+  private final RoomState room;
+  private final NodeEngine engine;
+  private final String name;
+  private final long epoch;
+  private final Sequencer sequencer;
+  private final TreeMap<UserId, Member> members = new TreeMap<>();
+  private final Map<NodeId, Integer> memberNodes = new LinkedHashMap<>();
+  private final ResendBuffer resend;
+  /** Appends sequenced entries to the store and releases them in seq order once durable. */
+  private final AppendPipeline pipeline;
+  /** Sends held while the link to a member node is congested (see {@link #adminSend}). */
+  private final SendHold held;
+  private final Ownership ownership = new Ownership();
+  private boolean deleting;
+
+  private AdminRole(RoomState room, Sequencer sequencer) {
+    this.room = room;
+    this.engine = room.engine;
+    this.name = room.name;
+    this.epoch = room.epoch;
+    this.sequencer = sequencer;
+    this.resend = new ResendBuffer(engine.settings.resendBufferSize());
+    this.pipeline = new AppendPipeline(new PipelineRoom(), engine.metrics);
+    this.held = new SendHold(name, engine.self, RoomState.MAX_HELD_SENDS, engine.metrics.sendsHeld, new HoldHost());
+  }
+
+  /** The admin role of a newly created room, which it records in the history store. */
+  static AdminRole created(RoomState room) {
+    NodeEngine engine = room.engine;
+    AdminRole a = new AdminRole(room, engine.settings.sequencers().create(room.epoch, 0, engine.settings.dedupWindow()));
+    // the first appends wait for the store writes queued before this creation (the deletion of
+    // an earlier room of this name, whose entries have another epoch), not for the record below
+    CompletableFuture<Void> earlierWrites = new CompletableFuture<>();
+    a.pipeline.appendAfter(earlierWrites);
+    engine.writeStore("let room '" + room.name + "' append", () -> earlierWrites.complete(null));
+    // off the lane: a JDBC store blocks
+    engine.writeStore(
+        "record room '" + room.name + "' in the history store; it will not be restored after a restart",
+        () -> engine.history.saveRoom(room.name, engine.self, room.epoch));
+    return a;
+  }
+
+  /** The admin role restored after a restart from the stored log (see {@link RoomState#restoreAdmin}). */
+  static AdminRole restored(RoomState room, long lastSeq, List<Sequenced> recent, List<Sequenced> settings) {
+    NodeEngine engine = room.engine;
+    Sequencer s = engine.settings.sequencers().create(room.epoch, lastSeq, engine.settings.dedupWindow());
+    for (Sequenced e : recent) {
+      if (e.clientMessageId() != null) {
+        s.remember(e.user(), e.clientMessageId(), e.seq());
+      }
+    }
+    AdminRole a = new AdminRole(room, s);
+    for (Sequenced e : settings) {
+      a.ownership.apply(e);
+    }
+    return a;
+  }
+
+  /** Ends the membership of the users the stored log still lists (they were connected to the old process). */
+  void endFormerMembers(long lastSeq, List<UserId> formerMembers) {
+    for (UserId u : formerMembers) {
+      pipeline.persist(sequence(EventKind.NODE_FAILED, u, "", null), memberNodes.keySet(), null, null, null);
+    }
+    pipeline.restoredAt(lastSeq);
+  }
+
+  // ================================================================ ownership
+
+  /**
+   * Records the room's creator as its owner, and whether the room is private, as the room's first
+   * entry (right after the creation committed); {@code done} completes once durable.
+   */
+  void adminInitSettings(UserId creator, boolean isPrivate, CompletableFuture<Void> done) {
+    Sequenced e = sequence(EventKind.SETTINGS, creator, isPrivate ? "private" : "public", null);
+    ownership.apply(e);
+    pipeline.persist(e, memberNodes.keySet(), null, r -> {
+      if (r.error() == null) {
+        done.complete(null);
+      } else {
+        done.completeExceptionally(new ChatException(r.error(), r.message()));
+      }
+    }, new Reply(0, null, "", epoch, e.seq(), false, List.of()));
+  }
+
+  /** Invites or uninvites {@code user} on behalf of {@code by}, who must own the room. */
+  void adminInvite(UserId by, UserId user, boolean invite, long requestId, Consumer<Reply> reply) {
+    Reply refused = refuseWrites(requestId);
+    if (refused != null) {
+      reply.accept(refused);
+      return;
+    }
+    if (!ownership.isOwner(by)) {
+      reply.accept(Reply.error(requestId, ErrorCode.FORBIDDEN, ownership.notOwner(name, by, invite ? "invite users to it" : "withdraw invitations")));
+      return;
+    }
+    if (invite == ownership.isInvited(user)) {
+      reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.of())); // already so
+      return;
+    }
+    Sequenced e = sequence(invite ? EventKind.INVITED : EventKind.UNINVITED, user, "", null);
+    ownership.apply(e);
+    pipeline.persist(e, memberNodes.keySet(), null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.of()));
+  }
+
+  // ================================================================ membership and sends
+
+  void adminJoin(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
+    Reply refused = refuseWrites(requestId);
+    if (refused != null) {
+      reply.accept(refused);
+      return;
+    }
+    if (!ownership.mayJoin(user)) {
+      reply.accept(Reply.error(requestId, ErrorCode.FORBIDDEN,
+          "room '" + name + "' is private: only its owner and invited users may join, not " + user));
+      return;
+    }
+    Member m = members.get(user);
+    if (m != null) {
+      if (m.nodes.contains(from)) {
+        pipeline.whenDurable(m.joinSeq, reply, new Reply(requestId, null, "", epoch, m.joinSeq, true, List.copyOf(members.keySet())));
+        return;
+      }
+      // the same user through one more node (another device): member events are per user, so no
+      // JOINED entry; the node receives every entry from the next seq on, and the history below it
+      // once that is durable
+      m.nodes.add(from);
+      memberNodes.merge(from, 1, Integer::sum);
+      long last = pipeline.last();
+      pipeline.whenDurable(last, reply, new Reply(requestId, null, "", epoch, last + 1, true, List.copyOf(members.keySet())));
+      return;
+    }
+    int limit = engine.settings.maxMembersPerRoom();
+    if (members.size() >= limit) {
+      reply.accept(Reply.error(
+          requestId, ErrorCode.ROOM_FULL, "room '" + name + "' has its maximum of " + limit + " members (maxMembersPerRoom)"));
+      return;
+    }
+    memberNodes.merge(from, 1, Integer::sum);
+    Sequenced e = sequence(EventKind.JOINED, user, "", null);
+    members.put(user, new Member(user, new LinkedHashSet<>(List.of(from)), e.seq()));
+    engine.directory.memberCountChanged(name, members.size());
+    pipeline.persist(e, memberNodes.keySet(), null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
+  }
+
+  void adminLeave(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
+    Member m = members.get(user);
+    if (m == null || !m.nodes.contains(from)) {
+      reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.copyOf(members.keySet()))); // idempotent retry
+      return;
+    }
+    Reply refused = refuseWrites(requestId);
+    if (refused != null) {
+      reply.accept(refused);
+      return;
+    }
+    if (m.nodes.size() > 1) {
+      // still a member through another node: no LEFT entry (member events are per user)
+      removeMemberNode(m, from);
+      reply.accept(new Reply(requestId, null, "", epoch, 0, false, List.copyOf(members.keySet())));
+      return;
+    }
+    Sequenced e = sequence(EventKind.LEFT, m.user, "", null);
+    removeMember(user, m);
+    // the leaver's node still gets its LEFT entry, although it is no longer a member node
+    pipeline.persist(e, memberNodes.keySet(), from, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
+  }
+
+  /** A chat message to sequence, through the {@link SendHold} (flow control while a member link is congested). */
+  void adminSend(NodeId from, SendRequest r, Consumer<Reply> reply) {
+    held.submit(from, r, reply);
+  }
+
+  private void adminSendNow(NodeId from, SendRequest r, Consumer<Reply> reply) {
+    long id = r.requestId();
+    Reply refused = refuseWrites(id);
+    if (refused != null) {
+      reply.accept(refused);
+      return;
+    }
+    Member m = members.get(r.user());
+    if (m == null || !m.nodes.contains(from)) {
+      reply.accept(Reply.error(id, ErrorCode.NOT_MEMBER, "user " + r.user() + " is not a member of room '" + name + "'"));
+      return;
+    }
+    // the member's own UserId instance, not the one decoded from this request: every retained entry
+    // (resend buffer, in-memory history, dedup window) then shares one copy per member
+    UserId user = m.user;
+    OptionalLong dup = sequencer.lookup(user, r.clientMessageId());
+    if (dup.isPresent()) {
+      engine.metrics.dedupHits.increment();
+      pipeline.whenDurable(dup.getAsLong(), reply, new Reply(id, null, "", epoch, dup.getAsLong(), true, List.of()));
+      return;
+    }
+    Sequenced e = sequence(EventKind.MESSAGE, user, r.text(), r.clientMessageId());
+    pipeline.persist(e, memberNodes.keySet(), null, reply, new Reply(id, null, "", epoch, e.seq(), false, List.of()));
+  }
+
+  private boolean membersCongested() {
+    for (NodeId n : memberNodes.keySet()) {
+      if (!engine.writable(n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ================================================================ reads
+
+  /** Serves a history read off the lane (the store may block), bounded by the durable seq. */
+  void adminHistory(NodeId from, HistoryRequest r) {
+    String fenced = pipeline.fenced();
+    if (fenced != null) {
+      engine.send(from, HistoryReply.error(r.requestId(), ErrorCode.UNAVAILABLE, fenced));
+      return;
+    }
+    long durable = pipeline.released();
+    long before = Math.min(r.beforeSeq(), durable + 1);
+    engine.readHistory(() -> {
+      HistoryReply reply;
+      try {
+        List<Sequenced> entries = HistoryEntries.readRange(
+            engine.history, name, r.afterSeq(), before, Math.min(r.limit(), HistoryRequest.MAX_LIMIT), r.newest(), r.messagesOnly());
+        reply = new HistoryReply(r.requestId(), null, "", epoch, durable, engine.history.oldestSeq(name), entries);
+      } catch (RuntimeException e) {
+        ChatException ce = ChatException.from(e);
+        log.warn("{}: history of room '{}' could not be read: {}", engine.self, name, ce.getMessage());
+        reply = HistoryReply.error(r.requestId(), ce.code(), "history of room '" + name + "' could not be read: " + ce.getMessage());
+      }
+      engine.send(from, reply);
+    });
+  }
+
+  Reply adminInfo(long requestId) {
+    return new Reply(requestId, null, "", epoch, pipeline.released(), false, List.copyOf(members.keySet()));
+  }
+
+  /** Why the room is fenced here, or null (see {@link AppendPipeline#fenced}). */
+  @Nullable String fenced() {
+    return pipeline.fenced();
+  }
+
+  Reply adminSync(NodeId from, SyncRequest r) {
+    List<UserId> still = new ArrayList<>();
+    for (UserId u : r.users()) {
+      Member m = members.get(u);
+      if (m != null && m.nodes.contains(from)) {
+        still.add(u);
+      }
+    }
+    return new Reply(r.requestId(), null, "", epoch, pipeline.released(), false, still);
+  }
+
+  void adminResend(NodeId from, ResendRequest r) {
+    int sent = resend.serve(name, epoch, r.fromSeq(), r.toSeq(), pipeline.released(), m -> engine.send(from, m));
+    if (sent == 0 && Math.max(1, r.fromSeq()) > Math.min(r.toSeq(), pipeline.released())) {
+      return; // nothing released in the range: not counted, not logged
+    }
+    engine.metrics.entriesResent.add(sent);
+    log.debug("{}: resent {} entries of '{}' to {}", engine.self, sent, name, from);
+  }
+
+  void adminTail() {
+    if (pipeline.released() == 0) {
+      return;
+    }
+    RoomTail t = new RoomTail(name, epoch, pipeline.released());
+    for (NodeId n : memberNodes.keySet()) {
+      if (!n.equals(engine.self)) {
+        engine.send(n, t);
+      }
+    }
+  }
+
+  // ================================================================ the log
+
+  private Sequenced sequence(EventKind kind, UserId user, String text, @Nullable String clientMessageId) {
+    long seq = sequencer.next(user, clientMessageId);
+    Sequenced e = new Sequenced(name, epoch, seq, kind, user, text, clientMessageId, engine.clock.millis());
+    resend.add(e);
+    return e;
+  }
+
+  /** Sends a released entry to {@code nodes} and {@code extra}; this node's members get it through the member role. */
+  private void broadcast(Sequenced e, Iterable<NodeId> nodes, @Nullable NodeId extra) {
+    boolean local = engine.self.equals(extra);
+    for (NodeId n : nodes) {
+      if (n.equals(engine.self)) {
+        local = true;
+      } else if (!n.equals(extra)) {
+        engine.send(n, e);
+      }
+    }
+    if (extra != null && !extra.equals(engine.self)) {
+      engine.send(extra, e);
+    }
+    if (local) {
+      room.memberDeliver(e);
+    }
+  }
+
+  /** UNAVAILABLE while the room is being deleted, fenced, or its history store fails; else null. */
+  private @Nullable Reply refuseWrites(long requestId) {
+    if (deleting) {
+      return Reply.error(requestId, ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted");
+    }
+    return pipeline.refusal(requestId);
+  }
+
+  private void removeMember(UserId user, Member m) {
+    members.remove(user);
+    for (NodeId n : m.nodes) {
+      memberNodes.computeIfPresent(n, (k, v) -> v <= 1 ? null : v - 1);
+    }
+    engine.directory.memberCountChanged(name, members.size());
+  }
+
+  /** {@code m} stays a member through its other nodes, no longer through {@code node}. */
+  private void removeMemberNode(Member m, NodeId node) {
+    m.nodes.remove(node);
+    memberNodes.computeIfPresent(node, (k, v) -> v <= 1 ? null : v - 1);
+  }
+
+  // ================================================================ failures and deletion
+
+  /** Ends the membership of the users connected only through {@code node}, with NODE_FAILED entries. */
+  void onNodeDown(NodeId node) {
+    for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
+      Member m = e.getValue();
+      if (m.nodes.contains(node) && m.nodes.size() > 1) {
+        removeMemberNode(m, node); // still connected through another node
+      } else if (m.nodes.contains(node)) {
+        Sequenced s = sequence(EventKind.NODE_FAILED, e.getKey(), "", null);
+        removeMember(e.getKey(), e.getValue());
+        // sent to the node too: it may still hear this admin (one-way loss, a stalled link), and
+        // its user must learn that it is no longer a member
+        pipeline.persist(s, memberNodes.keySet(), node, null, null);
+      }
+    }
+    memberNodes.remove(node);
+  }
+
+  /** Whether a deletion of the room is under way (its two-phase commit not decided yet). */
+  boolean deleting() {
+    return deleting;
+  }
+
+  /** Why a deletion PREPARE must be refused here (sends held, not yet sequenced), or null. */
+  @Nullable String busy() {
+    return held.isEmpty() ? null : "the admin of room '" + name + "' holds " + held.size() + " send(s) not yet sequenced";
+  }
+
+  /** Deletes the room (two-phase commit among the member nodes) on behalf of {@code by}, if it owns it. */
+  void delete(@Nullable UserId by, CompletableFuture<Void> out) {
+    if (by != null && !ownership.isOwner(by)) {
+      out.completeExceptionally(new ChatException(ErrorCode.FORBIDDEN, ownership.notOwner(name, by, "delete it")));
+      return;
+    }
+    if (deleting) {
+      out.completeExceptionally(new ChatException(ErrorCode.ABORTED, "room '" + name + "' is already being deleted"));
+      return;
+    }
+    deleting = true;
+    Set<NodeId> participants = new HashSet<>(memberNodes.keySet());
+    participants.add(engine.self);
+    engine
+        .deleteRoom(name, participants)
+        .whenComplete((res, e) -> room.lane.execute(() -> {
+          if (e == null && res.outcome() == TwoPhaseCommit.Outcome.COMMITTED) {
+            out.complete(null);
+          } else {
+            deleting = false;
+            String context = "deletion of room '" + name + "' aborted";
+            out.completeExceptionally(
+                e != null ? new ChatException(ErrorCode.ABORTED, context + ": " + e) : res.failure(ErrorCode.ABORTED, context));
+          }
+        }));
+  }
+
+  /**
+   * Steps down after a lost split brain: every member node is told {@link RoomGone} with {@code
+   * reason}, and every request waiting for durability or held fails UNKNOWN_ROOM.
+   */
+  void abandon(String reason) {
+    for (NodeId n : memberNodes.keySet()) {
+      if (!n.equals(engine.self)) {
+        engine.send(n, new RoomGone(name, reason));
+      }
+    }
+    engine.directory.lostSplitBrain(name); // after RoomGone: a member node learns the reason first
+    pipeline.failAll(ErrorCode.UNKNOWN_ROOM, reason);
+    held.failAll(id -> Reply.error(id, ErrorCode.UNKNOWN_ROOM, reason));
+    members.clear();
+    memberNodes.clear();
+  }
+
+  /** Whether this role is still the room's admin role (not abandoned) and the room not deleted. */
+  private boolean active() {
+    return room.adminRole() == this && !room.deleted();
+  }
+
+  // ================================================================ the pieces' views of this role
+
+  /** How the {@link AppendPipeline} reaches the store and the member nodes. */
+  private final class PipelineRoom implements AppendPipeline.Room {
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public NodeId self() {
+      return engine.self;
+    }
+
+    @Override
+    public CompletableFuture<Void> store(List<Sequenced> entries) {
+      return engine.history.append(HistoryEntries.toStored(entries));
+    }
+
+    @Override
+    public void release(Sequenced e, Collection<NodeId> recipients, @Nullable NodeId extra) {
+      broadcast(e, recipients, extra);
+    }
+
+    @Override
+    public boolean retrying() {
+      return active() && engine.running();
+    }
+
+    @Override
+    public void onLane(Runnable task) {
+      room.lane.execute(task);
+    }
+
+    @Override
+    public void later(Duration delay, Runnable task) {
+      engine.clock.schedule(delay, () -> room.lane.execute(task));
+    }
+  }
+
+  /** How the {@link SendHold} sees the member links and sequences what it released. */
+  private final class HoldHost implements SendHold.Host {
+    @Override
+    public boolean congested() {
+      return membersCongested();
+    }
+
+    @Override
+    public void sendNow(NodeId from, SendRequest r, Consumer<Reply> reply) {
+      adminSendNow(from, r, reply);
+    }
+
+    @Override
+    public @Nullable Reply refusal(long requestId) {
+      if (room.deleted()) {
+        return Reply.error(requestId, ErrorCode.UNKNOWN_ROOM, "room '" + name + "' was deleted");
+      }
+      if (room.adminRole() != AdminRole.this) {
+        return Reply.error(requestId, ErrorCode.NOT_ADMIN, "node " + engine.self + " is no longer the admin of room '" + name + "'");
+      }
+      return null;
+    }
+
+    @Override
+    public void later(Runnable task) {
+      room.recheckLater(task);
+    }
+  }
+
+  /**
+   * A member of the room: the nodes through which the user is connected (several devices may join
+   * through several nodes; it stays a member until the last one leaves) and the seq of its JOINED
+   * entry; {@code user} is the instance put into the room's entries.
+   */
+  private record Member(UserId user, Set<NodeId> nodes, long joinSeq) {}
+}

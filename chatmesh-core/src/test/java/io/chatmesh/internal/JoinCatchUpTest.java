@@ -1,0 +1,174 @@
+package io.chatmesh.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatmesh.ChatMessage;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.JoinOptions;
+import io.chatmesh.Joined;
+import io.chatmesh.NodeId;
+import io.chatmesh.RoomEvent;
+import io.chatmesh.UserId;
+import io.chatmesh.wire.EventKind;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.HistoryRequest;
+import io.chatmesh.wire.Reply;
+import io.chatmesh.wire.Sequenced;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+class JoinCatchUpTest {
+  private static final UserId USER = UserId.of("joiner");
+  private static final long EPOCH = 7;
+
+  private final List<RoomEvent> events = new ArrayList<>();
+  private final Set<Long> missing = new HashSet<>();
+  private final List<long[]> fetches = new ArrayList<>();
+  private long stored = 0; // entries 1..stored exist on the admin
+  private boolean failing;
+  private boolean current = true;
+  private long lost;
+
+  private final JoinCatchUp.Room room = new JoinCatchUp.Room() {
+    @Override
+    public String name() {
+      return "r";
+    }
+
+    @Override
+    public NodeId self() {
+      return NodeId.of("n2");
+    }
+
+    @Override
+    public NodeId admin() {
+      return NodeId.of("n1");
+    }
+
+    @Override
+    public boolean current(UserId user, LocalSession session) {
+      return current;
+    }
+
+    @Override
+    public void fetch(long after, long before, int limit, BiConsumer<@Nullable HistoryReply, @Nullable Throwable> then) {
+      fetches.add(new long[] {after, before, limit});
+      if (failing) {
+        then.accept(HistoryReply.error(1, ErrorCode.UNAVAILABLE, "store down"), null);
+        return;
+      }
+      List<Sequenced> page = new ArrayList<>();
+      for (long s = after + 1; s < before && s <= stored && page.size() < limit; s++) {
+        if (!missing.contains(s)) {
+          page.add(entry(s));
+        }
+      }
+      then.accept(new HistoryReply(1, null, "", EPOCH, stored, 1, page), null);
+    }
+
+    @Override
+    public void countLost(long n) {
+      lost += n;
+    }
+  };
+
+  private static Sequenced entry(long seq) {
+    return new Sequenced("r", EPOCH, seq, EventKind.MESSAGE, UserId.of("u"), "m" + seq, null, 0);
+  }
+
+  private Joined catchUp(JoinOptions options, long join, long upTo, RoomEvent... live) {
+    LocalSession local = new LocalSession(events::add, options);
+    if (local.held != null) {
+      local.held.addAll(List.of(live));
+    }
+    CompletableFuture<Joined> out = new CompletableFuture<>();
+    new JoinCatchUp(room, USER, local, new Reply(1, null, "", EPOCH, join, false, List.of(USER)), out, upTo).start();
+    assertThat(out).isDone();
+    assertThat(local.held).as("nothing stays held").isNull();
+    return out.join();
+  }
+
+  private List<Long> messageSeqs() {
+    return events.stream().filter(e -> e instanceof ChatMessage).map(e -> ((ChatMessage) e).seq()).toList();
+  }
+
+  @Test
+  void deliversTheHistoryUpToItsJoinThenTheHeldLiveEvents() {
+    stored = 6;
+    RoomEvent live = new RoomEvent.MemberJoined("r", EPOCH, 6, USER, 0);
+    Joined j = catchUp(JoinOptions.since(2), 6, 6, live);
+    assertThat(messageSeqs()).containsExactly(3L, 4L, 5L);
+    assertThat(events).last().isEqualTo(live);
+    assertThat(j.recovered()).isTrue();
+    assertThat(j.seq()).isEqualTo(6);
+    assertThat(j.epoch()).isEqualTo(EPOCH);
+  }
+
+  @Test
+  void fetchesLongHistoriesInPages() {
+    stored = 2_600;
+    Joined j = catchUp(JoinOptions.since(0), 2_501, 2_501);
+    assertThat(messageSeqs()).hasSize(2_500).startsWith(1L).endsWith(2_500L);
+    assertThat(fetches).hasSize(3);
+    assertThat(fetches.get(0)).containsExactly(0, 2_501, HistoryRequest.MAX_LIMIT);
+    assertThat(fetches.get(2)).containsExactly(2_000, 2_501, 500);
+    assertThat(j.recovered()).isTrue();
+  }
+
+  @Test
+  void aGapInTheStoredHistoryIsToldAsLostAndNotRecovered() {
+    stored = 6;
+    missing.add(4L);
+    Joined j = catchUp(JoinOptions.since(2), 6, 6);
+    assertThat(messageSeqs()).containsExactly(3L, 5L);
+    assertThat(events).contains(new RoomEvent.MessagesLost("r", EPOCH, 4, 4));
+    assertThat(lost).isEqualTo(1);
+    assertThat(j.recovered()).isFalse();
+  }
+
+  @Test
+  void aFailedFetchLosesTheRestButStillDeliversTheLiveEvents() {
+    stored = 6;
+    failing = true;
+    RoomEvent live = new RoomEvent.MemberJoined("r", EPOCH, 6, USER, 0);
+    Joined j = catchUp(JoinOptions.last(3), 6, 6, live);
+    assertThat(events).containsExactly(new RoomEvent.MessagesLost("r", EPOCH, 3, 5), live);
+    assertThat(lost).isEqualTo(3);
+    assertThat(j.recovered()).isFalse();
+  }
+
+  @Test
+  void aResumeOfAnotherEpochFetchesNothingAndIsNotRecovered() {
+    stored = 6;
+    Joined j = catchUp(JoinOptions.resume(EPOCH - 1, 2), 6, 6);
+    assertThat(fetches).isEmpty();
+    assertThat(events).isEmpty();
+    assertThat(j.recovered()).isFalse();
+  }
+
+  @Test
+  void aLateJoinedMemberGetsItsEntriesUpToTheLivePositionFromHistory() {
+    stored = 9;
+    Joined j = catchUp(JoinOptions.none(), 6, 9);
+    assertThat(messageSeqs()).containsExactly(6L, 7L, 8L);
+    assertThat(j.seq()).isEqualTo(6);
+    assertThat(j.recovered()).isTrue();
+  }
+
+  @Test
+  void aSessionThatLeftMeanwhileGetsNothingMore() {
+    stored = 6;
+    current = false;
+    CompletableFuture<Joined> out = new CompletableFuture<>();
+    LocalSession local = new LocalSession(events::add, JoinOptions.since(2));
+    new JoinCatchUp(room, USER, local, new Reply(1, null, "", EPOCH, 6, false, List.of(USER)), out, 6).start();
+    assertThat(events).isEmpty();
+    assertThat(out.join().recovered()).isFalse();
+  }
+}
