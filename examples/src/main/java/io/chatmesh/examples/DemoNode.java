@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,7 @@ public final class DemoNode implements AutoCloseable {
   private final ChatNode node;
   private final WebSocketGateway gateway;
   private final PrometheusMeterRegistry registry;
+  private volatile boolean closed;
 
   private DemoNode(ChatNode node, WebSocketGateway gateway, PrometheusMeterRegistry registry) {
     this.node = node;
@@ -239,25 +241,48 @@ public final class DemoNode implements AutoCloseable {
   /**
    * Creates {@code room} on this node, unless the cluster already has it, once the node is ready
    * (it has met its peers): a node that restarted must not create a name before it can learn that
-   * the cluster already holds it. Returns at once; the future completes when the room exists
-   * (created here, or found to exist), or fails with the creation's {@link ChatException}.
+   * the cluster already holds it. A creation refused as UNAVAILABLE or TIMEOUT (the node has not yet
+   * heard every known node's directory, or no majority answered in time) is tried again every
+   * {@value #CREATE_RETRY_MILLIS} ms for up to {@value #CREATE_RETRY_LIMIT_SECONDS} s. Returns at
+   * once; the future completes when the room exists (created here, or found to exist), or fails
+   * with the last creation's {@link ChatException}.
    */
   public CompletableFuture<Void> ensureRoomWhenReady(String room) {
+    return ensureRoomWhenReady(node, room, () -> closed);
+  }
+
+  private static final long CREATE_RETRY_MILLIS = 500;
+  private static final long CREATE_RETRY_LIMIT_SECONDS = 60;
+
+  /** {@link #ensureRoomWhenReady(String)} for any node; retries stop once {@code closed} says so. */
+  static CompletableFuture<Void> ensureRoomWhenReady(ChatNode node, String room, BooleanSupplier closed) {
     if (!node.isReady()) {
       log.info("node {} will create room {} once it has met its peers", node.id(), room);
     }
-    return node.ready()
-        .thenCompose(ready -> node.room(room).isPresent()
-            ? CompletableFuture.<Void>completedFuture(null)
-            : node.createRoom(room).thenAccept(r -> log.info("created room {} on {}", room, node.id())))
-        .exceptionallyCompose(e -> {
-          ChatException ce = ChatException.from(e);
-          if (ce.code() == ErrorCode.ROOM_EXISTS) {
-            log.info("room {} already exists in the cluster: {}", room, ce.getMessage());
-            return CompletableFuture.completedFuture(null);
-          }
-          return CompletableFuture.failedFuture(ce);
-        });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CREATE_RETRY_LIMIT_SECONDS);
+    return node.ready().thenCompose(ready -> createOrFind(node, room, closed, deadline, 1));
+  }
+
+  private static CompletableFuture<Void> createOrFind(ChatNode node, String room, BooleanSupplier closed, long deadline, int attempt) {
+    CompletableFuture<Void> created = node.room(room).isPresent()
+        ? CompletableFuture.completedFuture(null)
+        : node.createRoom(room).thenAccept(r -> log.info("created room {} on {}", room, node.id()));
+    return created.exceptionallyCompose(e -> {
+      ChatException ce = ChatException.from(e);
+      if (ce.code() == ErrorCode.ROOM_EXISTS) {
+        log.info("room {} already exists in the cluster: {}", room, ce.getMessage());
+        return CompletableFuture.completedFuture(null);
+      }
+      boolean retriable = ce.code() == ErrorCode.UNAVAILABLE || ce.code() == ErrorCode.TIMEOUT;
+      if (!retriable || System.nanoTime() - deadline > 0 || closed.getAsBoolean()) {
+        return CompletableFuture.failedFuture(ce);
+      }
+      if (attempt == 1) {
+        log.info("node {} cannot create room {} yet, trying again every {} ms: {}", node.id(), room, CREATE_RETRY_MILLIS, ce.getMessage());
+      }
+      return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(CREATE_RETRY_MILLIS, TimeUnit.MILLISECONDS))
+          .thenCompose(x -> createOrFind(node, room, closed, deadline, attempt + 1));
+    });
   }
 
   /** The chat node. */
@@ -292,6 +317,7 @@ public final class DemoNode implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     gateway.close();
     node.close();
     registry.close();
