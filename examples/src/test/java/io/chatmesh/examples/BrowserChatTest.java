@@ -137,13 +137,16 @@ class BrowserChatTest {
         By.xpath("//div[@id='messages']/div[contains(@class,'msg')][.//span[@class='text' and text()='" + text + "']]")));
   }
 
+  /**
+   * The messages the page shows, as "seq user: text", read in one script run: the page re-renders
+   * its list when history or a reconnect arrives, so reading element by element could meet a stale one.
+   */
+  @SuppressWarnings("unchecked")
   private static List<String> transcript(WebDriver b) {
-    List<String> out = new ArrayList<>();
-    for (WebElement m : b.findElements(By.cssSelector("#messages .msg"))) {
-      out.add(m.getAttribute("data-seq") + " " + m.findElement(By.className("user")).getText() + ": "
-          + m.findElement(By.className("text")).getText());
-    }
-    return out;
+    Object lines = ((JavascriptExecutor) b).executeScript(
+        "return Array.from(document.querySelectorAll('#messages .msg')).map(m => m.getAttribute('data-seq') + ' '"
+            + " + m.querySelector('.user').textContent.trim() + ': ' + m.querySelector('.text').textContent.trim());");
+    return new ArrayList<>((List<String>) lines);
   }
 
   private static long js(WebDriver b, String expression) {
