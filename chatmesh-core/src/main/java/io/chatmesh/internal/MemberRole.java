@@ -102,6 +102,11 @@ final class MemberRole {
   }
 
   private void onJoinReply(UserId user, LocalSession local, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Joined> out) {
+    joinAnswered(user, local, r, e, out);
+    local.joinAnswered();
+  }
+
+  private void joinAnswered(UserId user, LocalSession local, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Joined> out) {
     ChatException error = error(r, e);
     if (error != null) {
       LocalSession l = locals.get(user);
@@ -143,10 +148,15 @@ final class MemberRole {
       out.completeExceptionally(room.unknownRoom());
       return;
     }
-    if (!locals.contains(user)) {
+    LocalSession local = locals.get(user);
+    if (local == null) {
       out.completeExceptionally(notMember(user));
       return;
     }
+    local.leaveAfterJoin(() -> sendLeave(user, out));
+  }
+
+  private void sendLeave(UserId user, CompletableFuture<Void> out) {
     AdminRole a = room.adminRole();
     if (a != null) {
       a.adminLeave(engine.self, user, 0, r -> onLeaveReply(user, r, null, out));
