@@ -62,6 +62,11 @@ final class LocalSession {
     }
   }
 
+  /** Whether its join has not been answered yet. */
+  boolean joinUnanswered() {
+    return leavesWaiting != null;
+  }
+
   /** Its join was answered (or failed): the leaves asked meanwhile are sent now. */
   void joinAnswered() {
     List<Runnable> waiting = leavesWaiting;
