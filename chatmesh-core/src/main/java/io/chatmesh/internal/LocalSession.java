@@ -37,11 +37,43 @@ final class LocalSession {
   @Nullable List<RoomEvent> early;
   /** Non-null while the member's join history is being fetched: live events held back meanwhile. */
   @Nullable List<RoomEvent> held;
+  /**
+   * Leaves asked while its join is not answered yet (null once it is): sent only after the answer,
+   * since a leave overtaking a resend of the join at the admin would be undone by that resend.
+   */
+  private @Nullable List<Runnable> leavesWaiting = new ArrayList<>();
 
   LocalSession(RoomListener listener, JoinOptions options) {
     this.listener = listener;
     this.options = options;
     this.held = options.mode() == JoinOptions.Mode.NONE ? null : new ArrayList<>();
+  }
+
+  /**
+   * Runs {@code leave} once its join is answered (at once if it already is).
+   *
+   * @param leave sends the leave to the admin
+   */
+  void leaveAfterJoin(Runnable leave) {
+    if (leavesWaiting == null) {
+      leave.run();
+    } else {
+      leavesWaiting.add(leave);
+    }
+  }
+
+  /** Whether its join has not been answered yet. */
+  boolean joinUnanswered() {
+    return leavesWaiting != null;
+  }
+
+  /** Its join was answered (or failed): the leaves asked meanwhile are sent now. */
+  void joinAnswered() {
+    List<Runnable> waiting = leavesWaiting;
+    leavesWaiting = null;
+    if (waiting != null) {
+      waiting.forEach(Runnable::run);
+    }
   }
 
   /** Calls the listener with {@code e}; a listener's exception is logged, never thrown. */

@@ -75,6 +75,17 @@ final class LocalSessions {
     return new ArrayList<>(sessions.keySet());
   }
 
+  /** The users whose join was answered (a copy, in join order). */
+  List<UserId> answeredUsers() {
+    List<UserId> out = new ArrayList<>();
+    sessions.forEach((u, l) -> {
+      if (!l.joinUnanswered()) {
+        out.add(u);
+      }
+    });
+    return out;
+  }
+
   void clear() {
     sessions.clear();
     awaitingStart.clear();

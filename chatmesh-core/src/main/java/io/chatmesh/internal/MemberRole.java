@@ -67,6 +67,7 @@ final class MemberRole {
   private boolean unavailable;
   private long tailSeen;
   private long lastResendAt = Long.MIN_VALUE / 2;
+  private final AdminSilence silence;
 
   MemberRole(RoomState room) {
     this.room = room;
@@ -77,6 +78,7 @@ final class MemberRole {
     this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
     this.link = new AdminLink(engine.requests, admin, m -> engine.send(admin, m), room.lane, room::maybeForget);
     this.sendWindow = new ForwardWindow(RoomState.MAX_SENDS_IN_FLIGHT, RoomState.MAX_WAITING_SENDS, new SendOutlet());
+    this.silence = new AdminSilence(engine.settings.failureTimeout().toMillis());
   }
 
   // ================================================================ API
@@ -102,6 +104,11 @@ final class MemberRole {
   }
 
   private void onJoinReply(UserId user, LocalSession local, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Joined> out) {
+    joinAnswered(user, local, r, e, out);
+    local.joinAnswered();
+  }
+
+  private void joinAnswered(UserId user, LocalSession local, @Nullable Reply r, @Nullable Throwable e, CompletableFuture<Joined> out) {
     ChatException error = error(r, e);
     if (error != null) {
       LocalSession l = locals.get(user);
@@ -143,10 +150,15 @@ final class MemberRole {
       out.completeExceptionally(room.unknownRoom());
       return;
     }
-    if (!locals.contains(user)) {
+    LocalSession local = locals.get(user);
+    if (local == null) {
       out.completeExceptionally(notMember(user));
       return;
     }
+    local.leaveAfterJoin(() -> sendLeave(user, out));
+  }
+
+  private void sendLeave(UserId user, CompletableFuture<Void> out) {
     AdminRole a = room.adminRole();
     if (a != null) {
       a.adminLeave(engine.self, user, 0, r -> onLeaveReply(user, r, null, out));
@@ -294,6 +306,7 @@ final class MemberRole {
     if (locals.isEmpty() || room.deleted()) {
       return;
     }
+    silence.heard(engine.clock.millis());
     if (!delivery.started()) {
       LocalSession l = locals.get(s.user());
       delivery.offer(s);
@@ -310,6 +323,7 @@ final class MemberRole {
     if (!from.equals(admin) || locals.isEmpty()) {
       return;
     }
+    silence.heard(engine.clock.millis());
     tailSeen = Math.max(tailSeen, t.lastSeq());
     maybeResend();
   }
@@ -444,8 +458,15 @@ final class MemberRole {
    * longer sends anything to a node whose users it removed, so without it those users would never
    * learn of their removal nor get what followed (violation V10 of the nemesis).
    */
+  /** Every few heartbeats: a member node its admin has gone silent to asks where its users stand (see {@link AdminSilence}). */
+  void checkAdminSilence() {
+    if (silence.silent(engine.clock.millis(), !locals.isEmpty() && !room.isAdmin() && !unavailable && !room.deleted() && engine.isAlive(admin))) {
+      syncWithAdmin();
+    }
+  }
+
   private void syncWithAdmin() {
-    List<UserId> mine = locals.users();
+    List<UserId> mine = locals.answeredUsers(); // an unanswered join may not have reached the admin yet
     if (mine.isEmpty() || room.isAdmin() || unavailable || room.deleted()) {
       return;
     }
@@ -470,6 +491,7 @@ final class MemberRole {
               l.safeCall(name, new RoomEvent.MemberLeft(name, room.epoch, 0, u, RoomEvent.LeaveReason.REMOVED, engine.clock.millis()));
             }
           }
+          silence.heard(engine.clock.millis());
           tailSeen = Math.max(tailSeen, r.seq());
           afterMembershipChange();
           maybeResend();

@@ -536,6 +536,9 @@ public final class NodeEngine implements ChatNode {
     directoriesChanged();
     if (ticks % DIRECTORY_SYNC_TICKS == 0) {
       directory.sync();
+      for (RoomState rs : rooms.values()) {
+        rs.lane.execute(rs::checkAdminSilence); // a member node its admin no longer counts resyncs (V13)
+      }
     }
     if (ticks % 2 == 0) {
       for (String room : directory.ownRooms()) {

@@ -266,6 +266,14 @@ final class RoomState {
     member.memberTail(from, t);
   }
 
+  /** Every few heartbeats (the node lane posts it): see {@link MemberRole#checkAdminSilence}. */
+  void checkAdminSilence() {
+    lane.assertCurrent();
+    if (adminRole == null && !deleted) {
+      member.checkAdminSilence();
+    }
+  }
+
   void memberLost(Lost l) {
     lane.assertCurrent();
     member.memberLost(l);

@@ -221,4 +221,33 @@ class CheckerTest {
       }
     }
   }
+  /**
+   * Seed 41 of the long run (V14): a join through one more node is acked at the live position (no
+   * join event of its own), and the entry at that very seq is the user's removal (its new node
+   * declared dead): the session was told its removal, so nothing after it is owed to it.
+   */
+  @Test
+  void anOwnRemovalAtTheSeqOfAJoinThroughOneMoreNodeEndsWhatTheSessionIsOwed() {
+    History h = history();
+    ok(h, "create", "n1", null, "a", 0, 0);
+    History.Op watcher = ok(h, "join", "n1", "u2", "a", 1, 1);
+    History.Op first = ok(h, "join", "n2", "u1", "a", 1, 2);
+    History.Op again = ok(h, "join", "n3", "u1", "a", 1, 3); // one more node: acked at the live position
+    History.Session s1 = new History.Session(h, first, JoinOptions.none(), -1);
+    History.Session s2 = new History.Session(h, watcher, JoinOptions.none(), -1);
+    History.Session s3 = new History.Session(h, again, JoinOptions.none(), -1);
+    h.sessions.addAll(List.of(s1, s2, s3));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u1"), 0));
+    s1.end("leave"); // through n2; still a member through n3: no entry
+    History.Op send = ok(h, "send", "n1", "u2", "a", 1, 4);
+    send.text = "m1";
+    RoomEvent.MemberLeft removal = new RoomEvent.MemberLeft("a", 1, 3, UserId.of("u1"), RoomEvent.LeaveReason.NODE_FAILED, 0);
+    for (RoomEvent e : List.<RoomEvent>of(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u2"), 0),
+        new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u1"), 0), removal, new ChatMessage("a", 1, 4, UserId.of("u2"), "m1", null, 0))) {
+      s2.onEvent(e);
+    }
+    s3.onEvent(removal);
+    List<Checker.Anomaly> found = Checker.check(h);
+    assertThat(found).as(Checker.summary(found)).isEmpty();
+  }
 }
