@@ -113,7 +113,7 @@ public abstract class AbstractUniqueNamesTest {
   @Test
   void aRestartedNodeCannotCreateARoomWhoseNameALiveNodeAdministers() {
     InMemoryCluster c = cluster(3);
-    driver.result(c.node("n1").createRoom("room-a"));
+    awaitCreated(c.node("n1"), "room-a");
     awaitEveryNodeLists(c, "room-a", "n1");
 
     ChatNode n3 = c.restart("n3");
@@ -133,8 +133,8 @@ public abstract class AbstractUniqueNamesTest {
     driver.result(via3.join(UserId.of("u3"), u3));
     driver.result(via3.send(UserId.of("u3"), "one room"));
     driver.awaitUntil("u1 hears u3", () -> u1.texts().contains("one room"));
-    // and n3 can create rooms once it has met its peers
-    assertThat(driver.result(n3.createRoom("room-c")).admin()).isEqualTo(id("n3"));
+    // and n3 can create rooms once it has met its peers (and heard their directories)
+    assertThat(awaitCreated(n3, "room-c").admin()).isEqualTo(id("n3"));
   }
 
   // ================================================================ readiness and majority
@@ -152,7 +152,7 @@ public abstract class AbstractUniqueNamesTest {
   void aNodeThatHasNotMetItsSeedsIsNotReadyAndRefusesToCreateUntilItHas() {
     InMemoryCluster c = cluster(3);
     FaultInjector net = network();
-    driver.result(c.node("n1").createRoom("room-a"));
+    awaitCreated(c.node("n1"), "room-a");
     awaitEveryNodeLists(c, "room-a", "n1");
 
     net.partition(Set.of("n1", "n2"), Set.of("n3"));
@@ -170,8 +170,8 @@ public abstract class AbstractUniqueNamesTest {
     net.heal();
     driver.result(ready);
     assertThat(n3.isReady()).isTrue();
-    assertThat(driver.failure(n3.createRoom("room-a")).code()).isEqualTo(ErrorCode.ROOM_EXISTS);
-    assertThat(driver.result(n3.createRoom("room-c")).admin()).isEqualTo(id("n3"));
+    assertThat(driver.failure(awaitAnswer(n3, "room-a")).code()).isEqualTo(ErrorCode.ROOM_EXISTS);
+    assertThat(awaitCreated(n3, "room-c").admin()).isEqualTo(id("n3"));
     awaitEveryNodeLists(c, "room-a", "n1");
     awaitEveryNodeLists(c, "room-c", "n3");
   }
@@ -179,6 +179,9 @@ public abstract class AbstractUniqueNamesTest {
   @Test
   void aPartitionedMinorityCannotCreateRoomsButTheMajorityCan() {
     InMemoryCluster c = cluster(3);
+    // a node vouches for names only once it heard the directory of every node it knows (V9): n2
+    // must have heard n3's before the partition, else it rightly refuses (n3 may hold "general")
+    awaitCreated(c.node("n2"), "warmup");
     FaultInjector net = network();
     net.partition(Set.of("n1", "n2"), Set.of("n3"));
     driver.awaitUntil("the sides declare each other dead", () -> c.node("n3").liveNodes().isEmpty()
@@ -192,7 +195,37 @@ public abstract class AbstractUniqueNamesTest {
     net.heal();
     driver.awaitUntil("healed", c::connected);
     awaitEveryNodeLists(c, "general", "n2");
-    assertThat(c.nodes()).allSatisfy(n -> assertThat(n.rooms()).hasSize(1));
+    assertThat(c.nodes()).allSatisfy(n -> assertThat(n.rooms()).extracting(RoomSummary::name)
+        .containsExactlyInAnyOrder("warmup", "general"));
+  }
+
+  /**
+   * Creates {@code room} on {@code node}, asking again while it is refused UNAVAILABLE (the node
+   * has not heard every known node's directory yet), until the clock-driven wait gives up.
+   */
+  private Room awaitCreated(ChatNode node, String room) {
+    return awaitAnswer(node, room).join();
+  }
+
+  /**
+   * Asks {@code node} to create {@code room} until the answer is not UNAVAILABLE (a node vouches
+   * for names only once it heard the directory of every node it knows, V9); returns that answer.
+   */
+  private CompletableFuture<Room> awaitAnswer(ChatNode node, String room) {
+    List<CompletableFuture<Room>> attempt = new ArrayList<>(List.of(node.createRoom(room)));
+    driver.awaitUntil(node.id() + " answers the creation of " + room, () -> {
+      CompletableFuture<Room> f = attempt.get(0);
+      if (!f.isDone()) {
+        return false;
+      }
+      if (!f.isCompletedExceptionally()
+          || ChatException.from(f.handle((v, x) -> x).join()).code() != ErrorCode.UNAVAILABLE) {
+        return true;
+      }
+      attempt.set(0, node.createRoom(room));
+      return false;
+    });
+    return attempt.get(0);
   }
 
   @Test
@@ -223,7 +256,7 @@ public abstract class AbstractUniqueNamesTest {
       names.add("c-" + i);
     }
     for (String name : names) {
-      driver.result(c.node("n3").createRoom(name));
+      awaitCreated(c.node("n3"), name);
     }
     for (ChatNode n : c.nodes()) {
       driver.awaitUntil(n.id() + " lists n3's rooms", () -> n.rooms().size() == names.size());
@@ -246,7 +279,7 @@ public abstract class AbstractUniqueNamesTest {
     }
     assertThat(c.node("n1").room("room-c")).isEmpty();
     // the name is free again
-    assertThat(driver.result(c.node("n1").createRoom("room-c")).admin()).isEqualTo(id("n1"));
+    assertThat(awaitCreated(c.node("n1"), "room-c").admin()).isEqualTo(id("n1"));
     awaitEveryNodeLists(c, "room-c", "n1");
   }
 
@@ -268,7 +301,7 @@ public abstract class AbstractUniqueNamesTest {
         b.history(new ControlledHistoryStore(n1Store)); // n1's rooms survive its restart
       }
     });
-    driver.result(c.node("n1").createRoom("dup"));
+    awaitCreated(c.node("n1"), "dup");
     awaitEveryNodeLists(c, "dup", "n1");
 
     c.crash("n1");
