@@ -218,6 +218,7 @@ public interface ChatNode extends AutoCloseable {
     private FailureDetector.Factory failureDetectors = FailureDetector::timeout;
     private Duration seedResolveInterval = Duration.ofSeconds(10);
     private SeedResolver seedResolver = SeedResolver.system();
+    private @Nullable Failover failover;
 
     Builder() {}
 
@@ -513,6 +514,19 @@ public interface ChatNode extends AutoCloseable {
     }
 
     /**
+     * Makes this node's rooms survive their admin: replication to a replica set and failover
+     * decided by leases (see {@link Failover}). Every node of the cluster must be configured alike.
+     * Default: none, a room dies with its admin.
+     *
+     * @param failover the replication and lease settings
+     * @return this builder
+     */
+    public Builder failover(Failover failover) {
+      this.failover = require(failover, "failover");
+      return this;
+    }
+
+    /**
      * Builds the (unstarted) node.
      *
      * @throws ChatException BAD_REQUEST if the node id or transport is missing or timeouts conflict
@@ -551,7 +565,8 @@ public interface ChatNode extends AutoCloseable {
                   maxRooms,
                   maxMembersPerRoom,
                   seedResolveInterval,
-                  seedResolver));
+                  seedResolver,
+                  failover));
     }
 
     private static <T> T require(@Nullable T value, String what) {

@@ -51,8 +51,11 @@ public sealed interface RoomEvent
   /** The room's administrator node is down or unreachable; sends fail with UNAVAILABLE. */
   record RoomUnavailable(String room, String reason) implements RoomEvent {}
 
-  /** The room's administrator node is reachable again. */
-  record RoomAvailable(String room) implements RoomEvent {}
+  /**
+   * The room takes requests again: its administrator node is reachable again, or another node took
+   * the room over (failover or a planned move); {@code admin} and {@code epoch} name the admin now.
+   */
+  record RoomAvailable(String room, NodeId admin, long epoch) implements RoomEvent {}
 
   /**
    * The room was deleted (two-phase commit committed), its state was lost (its admin restarted

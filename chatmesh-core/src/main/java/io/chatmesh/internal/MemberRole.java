@@ -447,7 +447,7 @@ final class MemberRole {
       return;
     }
     unavailable = false;
-    locals.fire(new RoomEvent.RoomAvailable(name), true);
+    locals.fire(new RoomEvent.RoomAvailable(name, admin, room.epoch), true);
     syncWithAdmin();
   }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class LocalSessionsTest {
   private static final UserId ANN = UserId.of("ann");
   private static final UserId BOB = UserId.of("bob");
-  private static final RoomEvent EVENT = new RoomEvent.RoomAvailable("r");
+  private static final RoomEvent EVENT = new RoomEvent.RoomAvailable("r", io.chatmesh.NodeId.of("n1"), 1);
 
   private final LongAdder deliveries = new LongAdder();
   private final LocalSessions sessions = new LocalSessions("r", deliveries);

@@ -201,6 +201,8 @@ final class Frames {
     } else if (event instanceof RoomEvent.RoomAvailable a) {
       ObjectNode n = frame("available", null);
       n.put("room", a.room());
+      n.put("admin", a.admin().value());
+      n.put("epoch", a.epoch());
       return n;
     } else if (event instanceof RoomEvent.RoomDeleted d) {
       return deleted(d.room(), d.reason(), null);

@@ -428,7 +428,7 @@ class GatewayProtocolTest {
     JsonNode u = alice.next("unavailable");
     assertThat(u.path("room").asText()).isEqualTo("r");
     assertThat(u.path("reason").asText()).isEqualTo("admin node n1 is down");
-    node.emit("r", new RoomEvent.RoomAvailable("r"));
+    node.emit("r", new RoomEvent.RoomAvailable("r", io.chatmesh.NodeId.of("n1"), 7));
     assertThat(alice.next("available").path("room").asText()).isEqualTo("r");
     node.emit("r", new RoomEvent.MessagesLost("r", 1, 5, 9));
     JsonNode lost = alice.next("lost");

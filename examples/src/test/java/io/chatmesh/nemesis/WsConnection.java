@@ -184,7 +184,7 @@ final class WsConnection implements WebSocket.Listener {
       case "member_left" -> new RoomEvent.MemberLeft(room, epoch, seq, UserId.of(n.path("user").asText()),
           RoomEvent.LeaveReason.valueOf(n.path("reason").asText()), ts);
       case "unavailable" -> new RoomEvent.RoomUnavailable(room, n.path("reason").asText());
-      case "available" -> new RoomEvent.RoomAvailable(room);
+      case "available" -> new RoomEvent.RoomAvailable(room, io.chatmesh.NodeId.of(n.path("admin").asText("unknown")), n.path("epoch").asLong());
       case "deleted" -> new RoomEvent.RoomDeleted(room, n.path("reason").asText());
       case "lost" -> new RoomEvent.MessagesLost(room, epoch, n.path("from").asLong(), n.path("to").asLong());
       default -> throw new IllegalArgumentException("not an event: " + n);

@@ -1,6 +1,7 @@
 package io.chatmesh.spi.engine;
 
 import io.chatmesh.ChatNode;
+import io.chatmesh.Failover;
 import io.chatmesh.NodeId;
 import io.chatmesh.membership.FailureDetector;
 import io.chatmesh.membership.SeedResolver;
@@ -10,6 +11,7 @@ import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.time.ChatClock;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A node's settings as {@link ChatNode.Builder} validated them; see the builder's setters for the
@@ -34,6 +36,7 @@ import java.util.List;
  * @param maxMembersPerRoom members an administered room may have
  * @param seedResolveInterval how often {@code dns:} seeds are resolved again
  * @param seedResolver resolves the names of {@code dns:} seeds
+ * @param failover replication and failover of administered rooms, or null: a room dies with its admin
  */
 public record NodeConfig(
     NodeId nodeId,
@@ -53,7 +56,8 @@ public record NodeConfig(
     int maxRooms,
     int maxMembersPerRoom,
     Duration seedResolveInterval,
-    SeedResolver seedResolver) {
+    SeedResolver seedResolver,
+    @Nullable Failover failover) {
 
   /**
    * Copies the seed list.
@@ -76,6 +80,7 @@ public record NodeConfig(
    * @param maxMembersPerRoom members an administered room may have
    * @param seedResolveInterval how often {@code dns:} seeds are resolved again
    * @param seedResolver resolves the names of {@code dns:} seeds
+   * @param failover replication and failover of administered rooms, or null
    */
   public NodeConfig {
     seeds = List.copyOf(seeds);

@@ -103,6 +103,19 @@ public interface HistoryStore extends AutoCloseable {
    */
   long oldestSeq(String room);
 
+  /**
+   * Whether every node of the cluster uses this same store (one database): then, with {@link
+   * io.chatmesh.Failover}, an entry is acknowledged once the store committed it, without replicating
+   * it, and a node taking a room over reads its log from the store. The store must then refuse
+   * appends of an epoch older than the room's recorded one ({@link #saveRoom}) in the same
+   * transaction. Default false.
+   *
+   * @return true if shared by all nodes
+   */
+  default boolean shared() {
+    return false;
+  }
+
   /** Releases resources; idempotent. */
   @Override
   void close();

@@ -1,0 +1,215 @@
+package io.chatmesh;
+
+import io.chatmesh.spi.lease.RoomLeases;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a node's rooms survive their admin: each room is replicated to a replica set, and who may
+ * sequence a room is decided by a lease from an existing consensus engine ({@link RoomLeases}:
+ * etcd, a JDBC database, or in memory for one-JVM clusters). When the admin's lease lapses, a live
+ * replica takes it with a higher epoch, collects the tails of a majority of replicas (or reads the
+ * shared history store), and continues the room's sequence with no gap and no reuse.
+ *
+ * <p>Pass it to {@link ChatNode.Builder#failover(Failover)}; every node of a cluster must use the
+ * same lease backend and the same settings. Without it (the default) a room dies with its admin.
+ *
+ * <p><b>The durability rule.</b> With {@link Acks#REPLICATED} (the default) the admin acknowledges a
+ * send, join or leave only once the entry is held by a majority of the room's replica set (the
+ * admin counts as one), or, with a {@linkplain io.chatmesh.spi.history.HistoryStore#shared() shared
+ * history store}, once the store committed it. Such an entry survives the loss of any minority of
+ * the replica set. {@link Acks#ADMIN_ONLY} acknowledges once the admin has it; it is faster, and
+ * acknowledged entries the replicas had not received when the admin died are lost at failover
+ * (its seqs may then be reused for other entries).
+ *
+ * <p><b>The timing rule.</b> An admin that cannot renew its lease stops sequencing at the lease's
+ * expiry minus {@link #maxClockDrift()}, before the lease can be granted elsewhere; hence {@link
+ * #leaseDuration()} must exceed {@link #renewInterval()} plus the lease backend's request timeout
+ * plus {@link #maxClockDrift()} (checked by {@link Builder#build()} against {@code renewInterval}
+ * and the drift bound).
+ *
+ * <p>Immutable; thread-safe.
+ */
+public final class Failover {
+  /** When a send is acknowledged. */
+  public enum Acks {
+    /** Once a majority of the replica set holds the entry (or the shared store committed it). */
+    REPLICATED,
+    /**
+     * Once the admin holds the entry: lower latency; entries acknowledged but not yet replicated
+     * when the admin dies are lost at failover, and their seqs may be reused.
+     */
+    ADMIN_ONLY
+  }
+
+  private final RoomLeases leases;
+  private final int replicationFactor;
+  private final Acks acks;
+  private final Duration leaseDuration;
+  private final Duration renewInterval;
+  private final Duration maxClockDrift;
+
+  private Failover(Builder b) {
+    this.leases = b.leases;
+    this.replicationFactor = b.replicationFactor;
+    this.acks = b.acks;
+    this.leaseDuration = b.leaseDuration;
+    this.renewInterval = b.renewInterval;
+    this.maxClockDrift = b.maxClockDrift;
+  }
+
+  /**
+   * Starts a configuration with the given lease backend.
+   *
+   * @param leases the lease backend, shared by every node of the cluster; the node does not close it
+   * @return a builder with the defaults
+   * @throws ChatException BAD_REQUEST if {@code leases} is null
+   */
+  public static Builder builder(RoomLeases leases) {
+    if (leases == null) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "failover needs a RoomLeases backend, got null");
+    }
+    return new Builder(leases);
+  }
+
+  /** The lease backend. */
+  public RoomLeases leases() {
+    return leases;
+  }
+
+  /** Replicas per room, the admin included (capped by the live nodes at creation). */
+  public int replicationFactor() {
+    return replicationFactor;
+  }
+
+  /** When sends are acknowledged. */
+  public Acks acks() {
+    return acks;
+  }
+
+  /** How long a granted or renewed lease lasts. */
+  public Duration leaseDuration() {
+    return leaseDuration;
+  }
+
+  /** How often the admin renews its leases. */
+  public Duration renewInterval() {
+    return renewInterval;
+  }
+
+  /** The bound on how far the clocks of a node and the lease backend drift apart over one lease. */
+  public Duration maxClockDrift() {
+    return maxClockDrift;
+  }
+
+  @Override
+  public String toString() {
+    return "Failover[rf=" + replicationFactor + ", acks=" + acks + ", lease=" + leaseDuration + ", renew=" + renewInterval
+        + ", drift=" + maxClockDrift + "]";
+  }
+
+  /**
+   * Configures {@link Failover}. Not thread-safe. Invalid values fail with {@link ChatException}
+   * {@link ErrorCode#BAD_REQUEST} naming the setting.
+   */
+  public static final class Builder {
+    private final RoomLeases leases;
+    private int replicationFactor = 3;
+    private Acks acks = Acks.REPLICATED;
+    private Duration leaseDuration = Duration.ofSeconds(6);
+    private Duration renewInterval = Duration.ofSeconds(2);
+    private Duration maxClockDrift = Duration.ofMillis(500);
+
+    private Builder(RoomLeases leases) {
+      this.leases = leases;
+    }
+
+    /**
+     * Replicas per room, the admin included; default 3. A room created while fewer nodes are live
+     * gets as many replicas as there are live nodes. 1 means no replication: a room still fails
+     * over, but only with a shared history store does it keep its log.
+     *
+     * @param n 1 to 7
+     * @return this builder
+     */
+    public Builder replicationFactor(int n) {
+      if (n < 1 || n > 7) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "replicationFactor must be 1 to 7, got " + n);
+      }
+      this.replicationFactor = n;
+      return this;
+    }
+
+    /**
+     * When sends are acknowledged; default {@link Acks#REPLICATED}.
+     *
+     * @param acks the rule
+     * @return this builder
+     */
+    public Builder acks(Acks acks) {
+      this.acks = Objects.requireNonNull(acks, "acks");
+      return this;
+    }
+
+    /**
+     * How long a lease lasts; default 6 s. The time a room is unavailable after its admin dies is
+     * about this plus the failure timeout.
+     *
+     * @param d positive
+     * @return this builder
+     */
+    public Builder leaseDuration(Duration d) {
+      this.leaseDuration = positive(d, "leaseDuration");
+      return this;
+    }
+
+    /**
+     * How often the admin renews each lease; default 2 s.
+     *
+     * @param d positive
+     * @return this builder
+     */
+    public Builder renewInterval(Duration d) {
+      this.renewInterval = positive(d, "renewInterval");
+      return this;
+    }
+
+    /**
+     * The bound on clock drift between a node and the lease backend over one lease; default 500 ms.
+     *
+     * @param d not negative
+     * @return this builder
+     */
+    public Builder maxClockDrift(Duration d) {
+      if (d == null || d.isNegative()) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, "maxClockDrift must not be negative, got " + d);
+      }
+      this.maxClockDrift = d;
+      return this;
+    }
+
+    /**
+     * Builds the configuration.
+     *
+     * @return the configuration
+     * @throws ChatException BAD_REQUEST unless leaseDuration &gt; 2 &times; renewInterval + maxClockDrift
+     *     (a renewal may take up to one renew interval before it times out)
+     */
+    public Failover build() {
+      Duration min = renewInterval.multipliedBy(2).plus(maxClockDrift);
+      if (leaseDuration.compareTo(min) <= 0) {
+        throw new ChatException(ErrorCode.BAD_REQUEST,
+            "leaseDuration (" + leaseDuration + ") must exceed 2 x renewInterval + maxClockDrift (" + min
+                + "): an admin that cannot renew must stop sequencing before its lease can be granted elsewhere");
+      }
+      return new Failover(this);
+    }
+
+    private static Duration positive(Duration d, String what) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new ChatException(ErrorCode.BAD_REQUEST, what + " must be positive, got " + d);
+      }
+      return d;
+    }
+  }
+}
