@@ -105,7 +105,9 @@ final class LeaseKeeper {
    * Acquires the lease (ttl = leaseDuration); the returned future completes on the lane with the
    * lease, or fails with ChatException (NOT_ADMIN when another node holds it, with the backend's
    * message naming the holder; UNAVAILABLE when the backend cannot be reached). On success, renews
-   * every renewInterval until release()/stop()/loss.
+   * every renewInterval until release()/stop()/loss. A grant answered only after its own stop time
+   * fails UNAVAILABLE (and is released). Right after {@link #release()}, chain on its future: until
+   * the release is through, the backend still sees this node's lease and refuses NOT_ADMIN.
    *
    * @throws IllegalStateException when a lease is held or being acquired (a bug)
    */
