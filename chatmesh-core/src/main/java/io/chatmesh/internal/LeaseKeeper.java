@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * #maySequence()}, {@link #lease()} and {@link #stop()} are called on the lane; {@link #acquire()}
  * and {@link #release()} may be called on any thread, the lane included. Every completion (of the
  * backend's futures and of the timers) is handled on the lane, and {@link Host#lost} and the
- * futures returned here complete on it. The small state is guarded by a lock; the lease and its stop
+ * futures returned here complete on it. The promise that no {@link Host#lost} follows {@link
+ * #release()} or {@link #stop()} holds for calls on the lane; a release from another thread may
+ * cross a lost() the lane is delivering. The small state is guarded by a lock; the lease and its stop
  * time are published through one volatile field, so {@link #maySequence()} costs a volatile read
  * and a clock read.
  *
