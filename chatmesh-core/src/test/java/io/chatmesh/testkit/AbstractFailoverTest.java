@@ -271,6 +271,82 @@ public abstract class AbstractFailoverTest {
     assertThat(alice.texts()).containsExactly("one", "two");
   }
 
+  // ================================================================ planned moves
+
+  @Test
+  void moveToHandsTheRoomToAReplicaWithNoLossAndMembersAreTold() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    Recorder bob = new Recorder();
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    result(room(c.node("n3"), "general").join(user("bob"), bob));
+    List<Sent> acked = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      acked.add(result(room(c.node("n3"), "general").send(user("bob"), "m" + i, "mv" + i)));
+    }
+    // sends racing the move: each is acked once, by the old or the new admin
+    List<CompletableFuture<Sent>> racing = new ArrayList<>();
+    for (int i = 5; i < 10; i++) {
+      racing.add(room(c.node("n3"), "general").send(user("bob"), "m" + i, "mv" + i));
+    }
+    result(c.node("n1").room("general").orElseThrow().moveTo(NodeId.of("n2")));
+    assertThat(c.node("n1").room("general").orElseThrow().admin()).isEqualTo(NodeId.of("n2"));
+    awaitUntil("alice told the room moved to n2", () -> alice.of(RoomEvent.RoomAvailable.class).stream()
+        .anyMatch(a -> a.admin().equals(NodeId.of("n2"))));
+    for (int i = 5; i < 10; i++) {
+      CompletableFuture<Sent> f = racing.get(i - 5);
+      awaitUntil("racing send answered", f::isDone);
+      acked.add(f.isCompletedExceptionally() ? sendRetrying(c.node("n3"), "general", user("bob"), "m" + i, "mv" + i) : f.join());
+    }
+    Sent after = sendRetrying(c.node("n2"), "general", user("alice"), "after the move", "mv-after");
+    assertThat(after.seq()).isEqualTo(acked.stream().mapToLong(Sent::seq).max().orElseThrow() + 1);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      expected.add("m" + i);
+    }
+    expected.add("after the move");
+    awaitUntil("alice has all", () -> alice.texts().size() == 11);
+    awaitUntil("bob has all", () -> bob.texts().size() == 11);
+    assertThat(alice.texts()).containsExactlyElementsOf(expected);
+    assertThat(bob.texts()).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void moveToRefusesANodeThatIsNoLiveReplicaAndACallOnAnotherNode() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    ChatException notReplica = failure(c.node("n1").room("general").orElseThrow().moveTo(NodeId.of("n9")));
+    assertThat(notReplica.code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(notReplica.getMessage()).contains("n9", "replicas");
+    ChatException elsewhere = failure(room(c.node("n2"), "general").moveTo(NodeId.of("n3")));
+    assertThat(elsewhere.code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(elsewhere.getMessage()).contains("n1");
+  }
+
+  @Test
+  void drainMovesEveryRoomOffTheNodeSoItsShutdownNeedsNoFailover() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    for (String r : List.of("a", "b", "c")) {
+      result(c.node("n1").createRoom(r));
+    }
+    Recorder alice = new Recorder();
+    result(room(c.node("n2"), "a").join(user("alice"), alice));
+    result(room(c.node("n2"), "a").send(user("alice"), "before", "dr1"));
+    result(c.node("n1").drain());
+    for (String r : List.of("a", "b", "c")) {
+      for (String n : List.of("n1", "n2", "n3")) {
+        awaitUntil(n + " sees " + r + " moved off n1",
+            () -> c.node(n).room(r).map(x -> !x.admin().equals(NodeId.of("n1"))).orElse(false));
+      }
+    }
+    c.node("n1").close();
+    Sent s = result(room(c.node("n2"), "a").send(user("alice"), "after", "dr2"));
+    assertThat(s.duplicate()).isFalse();
+    awaitUntil("alice has both", () -> alice.texts().size() == 2);
+    assertThat(alice.texts()).containsExactly("before", "after");
+  }
+
   // ================================================================ deletion
 
   @Test
