@@ -1,5 +1,6 @@
 package io.chatmesh.examples;
 
+import io.chatmesh.Failover;
 import io.chatmesh.lease.InMemoryRoomLeases;
 import io.chatmesh.lease.etcd.EtcdRoomLeases;
 import io.chatmesh.lease.jdbc.JdbcRoomLeases;
@@ -9,6 +10,7 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -49,6 +51,14 @@ record DemoLeases(Kind kind, List<String> etcdEndpoints, @Nullable String jdbcUr
     /** A database over JDBC (PostgreSQL, CockroachDB, H2). */
     JDBC
   }
+
+  /**
+   * How long a call to etcd or the database may take: the renewal timeout of the timing rule, which
+   * wants lease duration &gt; renew interval + this + clock drift bound. {@link Failover}'s build
+   * check assumes it is at most the renew interval (default 2 s); the backends' own default (5 s)
+   * would break the rule with Failover's default 6 s lease.
+   */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
 
   static final String FORMS = "none, memory, etcd://HOST:PORT[,HOST:PORT...], "
       + "postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DB or a jdbc:postgresql: URL";
@@ -106,8 +116,10 @@ record DemoLeases(Kind kind, List<String> etcdEndpoints, @Nullable String jdbcUr
     return switch (kind) {
       case NONE -> null;
       case MEMORY -> new InMemoryRoomLeases();
-      case ETCD -> EtcdRoomLeases.builder().endpoints(etcdEndpoints.toArray(String[]::new)).build();
-      case JDBC -> JdbcRoomLeases.builder().url(java.util.Objects.requireNonNull(jdbcUrl)).build();
+      case ETCD -> EtcdRoomLeases.builder().endpoints(etcdEndpoints.toArray(String[]::new))
+          .requestTimeout(REQUEST_TIMEOUT).build();
+      case JDBC -> JdbcRoomLeases.builder().url(java.util.Objects.requireNonNull(jdbcUrl))
+          .requestTimeout(REQUEST_TIMEOUT).build();
     };
   }
 

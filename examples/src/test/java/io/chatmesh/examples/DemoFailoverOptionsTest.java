@@ -38,6 +38,9 @@ class DemoFailoverOptionsTest {
       assertThat(f.leases()).isSameAs(leases).isInstanceOf(InMemoryRoomLeases.class);
       assertThat(f.replicationFactor()).isEqualTo(3);
       assertThat(f.acks()).isEqualTo(Failover.Acks.REPLICATED);
+      // the timing rule with the demo's request timeout for etcd and JDBC: an admin that cannot
+      // renew stops sequencing before its lease can be granted elsewhere
+      assertThat(f.leaseDuration()).isGreaterThan(f.renewInterval().plus(DemoLeases.REQUEST_TIMEOUT).plus(f.maxClockDrift()));
     }
 
     DemoOptions one = Demo.parse("--node", "n2", "--peers", "127.0.0.1:9091");
