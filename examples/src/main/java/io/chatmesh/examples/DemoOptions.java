@@ -196,17 +196,21 @@ final class DemoOptions implements Callable<Integer> {
 
   /**
    * The failover settings of {@code --replication-factor} and {@code --acks} (the library's
-   * defaults for the lease timing) over {@code leases}, or null without leases ({@code --leases
-   * none}).
+   * defaults for what is not given, and for the lease timing) over {@code leases}, or null without
+   * leases ({@code --leases none}).
    */
   @Nullable Failover failover(@Nullable RoomLeases leases) {
     if (leases == null) {
       return null;
     }
-    return Failover.builder(leases)
-        .replicationFactor(replicationFactor != null ? replicationFactor : 3)
-        .acks(acks != null ? acks : Failover.Acks.REPLICATED)
-        .build();
+    Failover.Builder b = Failover.builder(leases); // the library's defaults unless given
+    if (replicationFactor != null) {
+      b.replicationFactor(replicationFactor);
+    }
+    if (acks != null) {
+      b.acks(acks);
+    }
+    return b.build();
   }
 
   /** The {@code --peers} list, split at commas. */
