@@ -102,7 +102,7 @@ final class AdminRole {
 
   /** The admin role restored after a restart from the stored log (see {@link RoomState#restoreAdmin}). */
   static AdminRole restored(
-      RoomState room, long lastSeq, List<Sequenced> recent, List<Sequenced> settings, @Nullable List<NodeId> replicas) {
+      RoomState room, long lastSeq, long committed, List<Sequenced> recent, List<Sequenced> settings, @Nullable List<NodeId> replicas) {
     NodeEngine engine = room.engine;
     Sequencer s = engine.settings.sequencers().create(room.epoch, lastSeq, engine.settings.dedupWindow());
     for (Sequenced e : recent) {
@@ -114,9 +114,20 @@ final class AdminRole {
     for (Sequenced e : recent) {
       a.resend.add(e); // members catching up after a takeover get these from here
     }
-    a.pipeline.restoredAt(lastSeq);
+    // after a takeover, the adopted entries after the highest seq known committed are replicated
+    // again and released once a majority holds them (a restart continues everything as durable)
+    long from = Math.max(committed, lastSeq - recent.size());
+    a.pipeline.restoredAt(from);
     if (a.replication != null) {
-      a.replication.restoredAt(lastSeq);
+      a.replication.restoredAt(from, lastSeq);
+    }
+    for (Sequenced e : recent) {
+      if (e.seq() > from) {
+        if (a.replication != null) {
+          a.replication.sent(e);
+        }
+        a.pipeline.persist(e, a.memberNodes.keySet(), null, null, null);
+      }
     }
     for (Sequenced e : settings) {
       a.ownership.apply(e);

@@ -25,10 +25,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code promised}: the newest epoch it follows. A {@link Replicate} or {@link Collect} of an
  *       older epoch is refused, naming the newer one: this is the fencing of stale admins (a
  *       paused or partitioned old admin can never get an entry of its epoch onto a majority again).
- *   <li>{@code logEpoch}: the epoch whose admin wrote the log's tail. The first {@link Replicate} of
- *       a newer admin truncates the log to the highest seq known committed (entries above it may be
+ *   <li>{@code followEpoch}: the epoch whose admin it follows. The first {@link Replicate} of a
+ *       newer admin truncates the log to the highest seq known committed (entries above it may be
  *       ones a failed admin never got acknowledged, which the new admin may not have adopted); the
  *       new admin then resends from there.
+ *   <li>{@code logEpoch}: the epoch whose log it holds at least up to where that admin started (as
+ *       Viewstamped Replication's view number of a log): a takeover adopts the tail with the newest
+ *       {@code logEpoch}, then the longest. A replica that truncated for a new admin but has not yet
+ *       received the log that admin started from keeps its older {@code logEpoch}, so its shorter log
+ *       never wins over a longer one holding committed entries.
  * </ul>
  *
  * <p>With a shared history store there is nothing to hold (the admin's store is everybody's): the
@@ -48,6 +53,13 @@ final class ReplicaRole {
   private final HistoryStore store;
   private long promised;
   private @Nullable NodeId promisedTo;
+  /** The epoch whose admin this replica follows (its log was truncated to the committed seq for it). */
+  private long followEpoch;
+  /**
+   * The epoch whose log this replica holds up to where that admin started (see {@link
+   * Replicate#epochStart()}): the log's age when tails are compared in a takeover. After a restart,
+   * the epoch of the last stored entry (a lower bound).
+   */
   private long logEpoch;
   private long lastSeq;
   private long lastEpoch;
@@ -67,6 +79,7 @@ final class ReplicaRole {
       if (p != null) {
         lastSeq = p.seq();
         lastEpoch = p.epoch();
+        logEpoch = p.epoch();
       }
     }
   }
@@ -99,6 +112,7 @@ final class ReplicaRole {
   /** Continues from an admin role this node held: its log is the room's up to {@code released}. */
   void continueAfterAdmin(long epoch, long released, List<NodeId> set) {
     promised = Math.max(promised, epoch);
+    followEpoch = epoch;
     logEpoch = epoch;
     committed = Math.max(committed, released);
     lastSeq = released;
@@ -134,12 +148,13 @@ final class ReplicaRole {
     if (store.shared()) {
       committed = Math.max(committed, r.committed());
       lastSeq = Math.max(lastSeq, r.committed());
+      followEpoch = r.epoch();
       logEpoch = r.epoch();
       lastEpoch = r.epoch();
       engine.send(from, new ReplicaAck(name, r.epoch(), lastSeq, promised));
       return;
     }
-    if (r.epoch() != logEpoch) {
+    if (r.epoch() != followEpoch) {
       if (lastSeq > committed) {
         long keep = committed;
         log.info("{}: room '{}' follows admin {} at epoch {}: drops its entries after seq {} (up to {}), not known committed",
@@ -147,7 +162,7 @@ final class ReplicaRole {
         chainStore(() -> store.truncateAfter(name, keep));
         lastSeq = keep;
       }
-      logEpoch = r.epoch();
+      followEpoch = r.epoch();
       long e = r.epoch();
       NodeId admin = from;
       chainStore(() -> store.saveRoom(name, admin, e));
@@ -167,6 +182,9 @@ final class ReplicaRole {
       lastEpoch = fresh.get(fresh.size() - 1).epoch();
     }
     committed = Math.max(committed, Math.min(r.committed(), lastSeq));
+    if (lastSeq >= r.epochStart()) {
+      logEpoch = Math.max(logEpoch, r.epoch()); // it holds the whole log that admin started from
+    }
     long ackSeq = lastSeq;
     long epoch = r.epoch();
     if (fresh.isEmpty()) {
@@ -202,7 +220,7 @@ final class ReplicaRole {
     promised = c.epoch();
     promisedTo = from;
     long last = lastSeq;
-    long lastE = lastEpoch;
+    long lastE = logEpoch;
     long known = committed;
     int limit = Math.max(1, Math.min(c.limit(), COLLECT_LIMIT));
     if (store.shared()) {
@@ -225,7 +243,7 @@ final class ReplicaRole {
   /** This node's own tail for its takeover: entries after {@code afterSeq}, read off the lane. */
   CompletableFuture<HistoryReply> ownTail(long afterSeq) {
     long last = lastSeq;
-    long lastE = lastEpoch;
+    long lastE = logEpoch;
     long known = committed;
     CompletableFuture<HistoryReply> out = new CompletableFuture<>();
     if (store.shared()) {
