@@ -80,12 +80,15 @@ public final class JdbcHistoryStore implements HistoryStore {
   private final @Nullable HikariDataSource ownedPool;
   private final Duration closeTimeout;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final boolean shared;
 
-  private JdbcHistoryStore(Db db, GroupCommitWriter writer, @Nullable HikariDataSource ownedPool, Duration closeTimeout) {
+  private JdbcHistoryStore(
+      Db db, GroupCommitWriter writer, @Nullable HikariDataSource ownedPool, Duration closeTimeout, boolean shared) {
     this.db = db;
     this.writer = writer;
     this.ownedPool = ownedPool;
     this.closeTimeout = closeTimeout;
+    this.shared = shared;
   }
 
   /**
@@ -315,9 +318,21 @@ public final class JdbcHistoryStore implements HistoryStore {
     }
   }
 
+  /**
+   * Whether every node of the cluster uses this database ({@link Builder#shared}); then {@link
+   * #append} refuses entries of an epoch older than the room's recorded one (see the class
+   * documentation).
+   *
+   * @return the {@link Builder#shared} setting
+   */
+  @Override
+  public boolean shared() {
+    return shared;
+  }
+
   @Override
   public String toString() {
-    return "JdbcHistoryStore[" + db.displayUrl() + "]";
+    return "JdbcHistoryStore[" + db.displayUrl() + (shared ? ", shared" : "") + "]";
   }
 
   private void checkOpen() {
@@ -345,6 +360,7 @@ public final class JdbcHistoryStore implements HistoryStore {
     private Duration connectionTimeout = Duration.ofSeconds(5);
     private Duration statementTimeout = Duration.ofSeconds(10);
     private Duration closeTimeout = Duration.ofSeconds(10);
+    private boolean shared;
 
     Builder() {}
 
@@ -509,6 +525,27 @@ public final class JdbcHistoryStore implements HistoryStore {
     }
 
     /**
+     * Declares that every node of the cluster uses this database, so one room's log may be written
+     * by more than one node over time (its admin changes on failover). Required for the failover
+     * mode that acknowledges an entry once the store committed it, without replicating it.
+     *
+     * <p>When true, {@link JdbcHistoryStore#append} checks each entry's epoch against the room's
+     * epoch recorded by {@link JdbcHistoryStore#saveRoom}, in the transaction that would store the
+     * entry, with the room's row locked: an entry of an older epoch is not stored and its append
+     * fails with {@link ErrorCode#NOT_ADMIN} (fencing at the storage: once {@code saveRoom} of a
+     * newer epoch committed, no append of an older epoch commits). This costs one locking read of
+     * each room's row per transaction. When false (default), the store is one node's own and the
+     * node is the only writer; replicas fence stale admins at the node level.
+     *
+     * @param shared whether all nodes share this database
+     * @return this builder
+     */
+    public Builder shared(boolean shared) {
+      this.shared = shared;
+      return this;
+    }
+
+    /**
      * Connects, creates or migrates the schema and starts the writer thread.
      *
      * @throws ChatException BAD_REQUEST if neither URL nor data source was given or the database
@@ -542,7 +579,7 @@ public final class JdbcHistoryStore implements HistoryStore {
         log.info("history store on {} ({}; schema version {} -> {})", display, dialect, before, Sql.LATEST_VERSION);
         GroupCommitWriter writer =
             new GroupCommitWriter(db, batchSize, maxBatchDelay, maxPendingEntries, "chatmesh-history-writer-" + instance);
-        return new JdbcHistoryStore(db, writer, pool, closeTimeout);
+        return new JdbcHistoryStore(db, writer, pool, closeTimeout, shared);
       } catch (RuntimeException e) {
         if (pool != null) {
           pool.close();
