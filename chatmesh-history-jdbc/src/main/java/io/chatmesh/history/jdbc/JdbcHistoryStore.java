@@ -194,7 +194,9 @@ public final class JdbcHistoryStore implements HistoryStore {
     db.inTransaction(
         "deleting room '" + room + "'",
         c -> {
-          for (String sql : List.of(Sql.DELETE_EVENTS, Sql.DELETE_ROOM)) {
+          // the room's row first: appends of a shared store lock it before the events (RoomFence),
+          // so both take their locks in the same order
+          for (String sql : List.of(Sql.DELETE_ROOM, Sql.DELETE_EVENTS)) {
             try (PreparedStatement ps = db.prepare(c, sql)) {
               ps.setString(1, room);
               ps.executeUpdate();
@@ -578,7 +580,7 @@ public final class JdbcHistoryStore implements HistoryStore {
         int before = Schema.migrate(db, System.currentTimeMillis());
         log.info("history store on {} ({}; schema version {} -> {})", display, dialect, before, Sql.LATEST_VERSION);
         GroupCommitWriter writer =
-            new GroupCommitWriter(db, batchSize, maxBatchDelay, maxPendingEntries, "chatmesh-history-writer-" + instance);
+            new GroupCommitWriter(db, shared, batchSize, maxBatchDelay, maxPendingEntries, "chatmesh-history-writer-" + instance);
         return new JdbcHistoryStore(db, writer, pool, closeTimeout, shared);
       } catch (RuntimeException e) {
         if (pool != null) {

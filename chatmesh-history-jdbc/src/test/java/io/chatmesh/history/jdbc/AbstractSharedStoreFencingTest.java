@@ -1,7 +1,7 @@
 package io.chatmesh.history.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -43,6 +44,9 @@ abstract class AbstractSharedStoreFencingTest extends AbstractHistoryStoreTest {
 
   /** The history URL (any form {@link JdbcHistoryStore.Builder#url} takes) of the shared test database. */
   protected abstract String url();
+
+  /** {@code jdbcUrl} with the database's lock wait limited to {@code millis} for its sessions. */
+  protected abstract String withLockTimeout(String jdbcUrl, int millis);
 
   @Override
   protected HistoryStore openStore() {
@@ -135,6 +139,43 @@ abstract class AbstractSharedStoreFencingTest extends AbstractHistoryStoreTest {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+  }
+
+  /**
+   * A saveRoom of a newer epoch caught between its update and its commit holds the room's row: an
+   * append of the old epoch waits for it (here its lock waits time out after 100 ms and the whole
+   * transaction is retried, as 40001 is) and, once the saveRoom committed, is refused. Without the
+   * lock it would have read the old epoch and committed first.
+   */
+  @Test
+  void anAppendWaitingForASaveRoomsLockSeesTheNewEpochOnceItCommitted() throws Exception {
+    String r = room("wait");
+    NodeId n1 = node("n1");
+    NodeId n2 = node("n2");
+    store.saveRoom(r, n1, 1);
+    appendNow(entries(r, 1, 1, 1));
+    String jdbcUrl = HistoryUrls.toJdbcUrl(url());
+    try (JdbcHistoryStore impatient =
+            JdbcHistoryStore.builder()
+                .url(withLockTimeout(jdbcUrl, 100))
+                .shared(true)
+                .maxRetries(1_000)
+                .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(20))
+                .build();
+        Connection saving = DriverManager.getConnection(jdbcUrl)) {
+      saving.setAutoCommit(false);
+      try (PreparedStatement ps = saving.prepareStatement("UPDATE chatmesh_room SET admin_node = ?, epoch = 2 WHERE room = ?")) {
+        ps.setString(1, n2.value());
+        ps.setString(2, r);
+        assertThat(ps.executeUpdate()).isEqualTo(1);
+      }
+      CompletableFuture<Void> stale = impatient.append(entries(r, 1, 2, 2));
+      await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> stale.isDone() || impatient.stats().retries() >= 2);
+      assertThat(stale).as("the append waits for the saveRoom's lock").isNotDone();
+      saving.commit();
+      assertFenced(failure(stale), r, 1, 2, 2, n2);
+    }
+    assertThat(store.readAfter(r, 0, 10)).containsExactly(entry(r, 1, 1));
   }
 
   @Test

@@ -15,4 +15,9 @@ class H2SharedStoreFencingTest extends AbstractSharedStoreFencingTest {
   protected String url() {
     return "h2:" + dataDir;
   }
+
+  @Override
+  protected String withLockTimeout(String jdbcUrl, int millis) {
+    return jdbcUrl + ";LOCK_TIMEOUT=" + millis;
+  }
 }

@@ -18,4 +18,9 @@ class PostgresSharedStoreFencingTest extends AbstractSharedStoreFencingTest {
     }
     return url;
   }
+
+  @Override
+  protected String withLockTimeout(String jdbcUrl, int millis) {
+    return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "options=-c%20lock_timeout%3D" + millis;
+  }
 }
