@@ -61,6 +61,16 @@ import org.slf4j.LoggerFactory;
  * database file before it returned: it survives the process being killed ({@code kill -9}), but H2
  * does not fsync each commit, so an operating-system crash or power loss may lose the last commits.
  *
+ * <p><b>Shared store (fencing at the storage).</b> With {@link Builder#shared} true (every node of
+ * the cluster uses this database), each append transaction locks its rooms' rows in {@code
+ * chatmesh_room} ({@code SELECT ... FOR UPDATE}) and refuses entries of an epoch older than the one
+ * {@link #saveRoom} recorded: they are not stored and their call fails with {@link
+ * ErrorCode#NOT_ADMIN} naming the room, the entry's epoch and seq, and the recorded epoch and admin,
+ * while the call's other entries are stored as usual (as for a seq another epoch holds). A
+ * re-append of an already stored key stays a no-op. So once a saveRoom of a newer epoch has
+ * committed, no append of an older epoch commits. A store that is not shared (default) checks
+ * nothing of this: its node is the only writer.
+ *
  * <p><b>Schema.</b> Created or migrated on start (tables {@code chatmesh_schema_version}, {@code
  * chatmesh_room}, {@code chatmesh_event}); a database with a newer schema than this build refuses
  * to start. History is kept until the room is deleted ({@link #oldestSeq} is the first stored seq).
@@ -69,7 +79,7 @@ import org.slf4j.LoggerFactory;
  * them on a room's lane. Errors: {@link ChatException} {@link ErrorCode#UNAVAILABLE} when the
  * database cannot be reached (also from {@link Builder#build()}), {@link ErrorCode#BAD_REQUEST} for
  * invalid arguments or settings, {@link ErrorCode#NOT_ADMIN} for an entry at a seq another epoch
- * holds (see {@link HistoryStore}).
+ * holds (see {@link HistoryStore}) and, in a shared store, for an entry of a stale epoch.
  */
 public final class JdbcHistoryStore implements HistoryStore {
   private static final Logger log = LoggerFactory.getLogger(JdbcHistoryStore.class);

@@ -74,6 +74,13 @@ abstract class AbstractSharedStoreFencingTest extends AbstractHistoryStoreTest {
         .contains(admin.value());
   }
 
+  /** Room {@code r}: administered by n1 at epoch 1, seq 1..{@code stored} stored, then taken over by n2 at epoch 2. */
+  private void takenOver(String r, long stored) {
+    store.saveRoom(r, node("n1"), 1);
+    appendNow(entries(r, 1, 1, stored));
+    store.saveRoom(r, node("n2"), 2);
+  }
+
   @Test
   void theBuilderSettingIsWhatTheStoreReports() {
     assertThat(store.shared()).isTrue();
@@ -85,11 +92,8 @@ abstract class AbstractSharedStoreFencingTest extends AbstractHistoryStoreTest {
   @Test
   void aStaleEpochsAppendFailsNotAdminAfterANewerSaveRoomAndStoresNothing() {
     String r = room("stale");
-    NodeId n1 = node("n1");
     NodeId n2 = node("n2");
-    store.saveRoom(r, n1, 1);
-    appendNow(entries(r, 1, 1, 3));
-    store.saveRoom(r, n2, 2);
+    takenOver(r, 3);
 
     assertFenced(failure(store.append(entries(r, 1, 4, 5))), r, 1, 4, 2, n2);
     assertThat(store.readAfter(r, 0, 10)).containsExactlyElementsOf(entries(r, 1, 1, 3));
@@ -181,11 +185,8 @@ abstract class AbstractSharedStoreFencingTest extends AbstractHistoryStoreTest {
   @Test
   void reappendingAnEntryStoredBeforeTheNewEpochStaysANoOp() {
     String r = room("retry");
-    NodeId n1 = node("n1");
     NodeId n2 = node("n2");
-    store.saveRoom(r, n1, 1);
-    appendNow(entries(r, 1, 1, 3));
-    store.saveRoom(r, n2, 2);
+    takenOver(r, 3);
     appendNow(entries(r, 1, 2, 3)); // a retry of entries already in the log: same key, no-op
     assertFenced(failure(store.append(entries(r, 1, 3, 4))), r, 1, 4, 2, n2); // seq 3 is fine, 4 is new
     assertThat(store.readAfter(r, 0, 10)).containsExactlyElementsOf(entries(r, 1, 1, 3));
@@ -195,11 +196,9 @@ abstract class AbstractSharedStoreFencingTest extends AbstractHistoryStoreTest {
   void aCallWithAFencedRoomStillStoresItsOtherRoomsEntries() {
     String fenced = room("fenced");
     String fine = room("fine");
-    NodeId n1 = node("n1");
     NodeId n2 = node("n2");
-    store.saveRoom(fenced, n1, 1);
-    store.saveRoom(fine, n1, 1);
-    store.saveRoom(fenced, n2, 2);
+    takenOver(fenced, 0);
+    store.saveRoom(fine, node("n1"), 1);
     CompletableFuture<Void> call =
         store.append(List.of(entry(fenced, 1, 1), entry(fine, 1, 1), entry(fenced, 1, 2), entry(fine, 1, 2)));
     ChatException e = failure(call);
