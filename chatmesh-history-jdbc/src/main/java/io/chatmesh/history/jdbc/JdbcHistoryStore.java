@@ -217,6 +217,34 @@ public final class JdbcHistoryStore implements HistoryStore {
   }
 
   /**
+   * Removes the room's entries after {@code seq} (a replica's store under failover). Runs after the
+   * appends already enqueued are written: call it once their futures completed. Refused for a
+   * {@linkplain Builder#shared(boolean) shared} store, whose log belongs to the current admin.
+   */
+  @Override
+  public void truncateAfter(String room, long seq) {
+    HistoryValidation.room(room);
+    if (seq < 0) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "seq must not be negative, was " + seq);
+    }
+    checkOpen();
+    if (shared) {
+      throw new ChatException(ErrorCode.BAD_REQUEST,
+          "a shared history store is never truncated (room '" + room + "' after seq " + seq + "): its log is the admin's");
+    }
+    db.inTransaction(
+        "truncating room '" + room + "' after seq " + seq,
+        c -> {
+          try (PreparedStatement ps = db.prepare(c, Sql.TRUNCATE_EVENTS)) {
+            ps.setString(1, room);
+            ps.setLong(2, seq);
+            ps.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /**
    * Enqueues the entries for the writer thread and returns at once. The future completes after the
    * transaction holding them committed (see the class documentation), or fails with UNAVAILABLE
    * (database unreachable after retries, backlog full, store closed) or NOT_ADMIN.

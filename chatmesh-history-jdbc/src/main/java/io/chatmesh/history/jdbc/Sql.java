@@ -74,6 +74,7 @@ final class Sql {
   static final String SELECT_ROOMS = "SELECT room, admin_node, epoch FROM chatmesh_room WHERE admin_node = ?";
 
   static final String DELETE_EVENTS = "DELETE FROM chatmesh_event WHERE room = ?";
+  static final String TRUNCATE_EVENTS = "DELETE FROM chatmesh_event WHERE room = ? AND seq > ?";
 
   static final String DELETE_ROOM = "DELETE FROM chatmesh_room WHERE room = ?";
 }
