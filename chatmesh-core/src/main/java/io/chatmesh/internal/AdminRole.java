@@ -464,6 +464,16 @@ final class AdminRole {
     return out;
   }
 
+  private boolean seesMajorityOfReplicas() {
+    int alive = 0;
+    for (NodeId n : replication.replicas()) {
+      if (n.equals(engine.self) || engine.isAlive(n)) {
+        alive++;
+      }
+    }
+    return alive * 2 > replication.replicas().size();
+  }
+
   /** The highest released seq. */
   long released() {
     return pipeline.released();
@@ -497,7 +507,7 @@ final class AdminRole {
   }
 
   private void endUnattached() {
-    if (!active()) {
+    if (!active() || !room.maySequence()) {
       return;
     }
     adoptUntil = 0;
@@ -527,6 +537,14 @@ final class AdminRole {
 
   /** Ends the membership of the users connected only through {@code node}, with NODE_FAILED entries. */
   void onNodeDown(NodeId node) {
+    if (!room.maySequence()) {
+      return; // its lease is not valid: it is about to step down, the next admin ends these members
+    }
+    if (replication != null && !seesMajorityOfReplicas()) {
+      // on the minority side of a partition: it is about to lose the room, not its members
+      memberNodes.remove(node);
+      return;
+    }
     for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
       Member m = e.getValue();
       if (m.nodes.contains(node) && m.nodes.size() > 1) {
