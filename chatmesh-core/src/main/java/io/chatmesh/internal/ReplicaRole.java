@@ -65,6 +65,11 @@ final class ReplicaRole {
   private long lastEpoch;
   private long committed;
   private List<NodeId> replicas = List.of();
+  /** The last (node, epoch) checked to hold the room's lease, and a check in flight. */
+  private @Nullable NodeId verifiedNode;
+  private long verifiedEpoch;
+  private @Nullable NodeId checkingNode;
+  private long checkingEpoch;
   /** Store calls of this role, one after the other. */
   private CompletableFuture<Void> storeTail = CompletableFuture.completedFuture(null);
 
@@ -130,17 +135,19 @@ final class ReplicaRole {
     promisedTo = engine.self;
   }
 
-  /** Whether {@code epoch} is older than the newest promised (a stale admin's). */
-  boolean refuses(long epoch) {
-    return epoch < promised;
-  }
-
   // ================================================================ the admin's log
 
-  void onReplicate(NodeId from, Replicate r) {
+  /** Handles the admin's message; returns whether this replica follows {@code from} at its epoch now. */
+  boolean onReplicate(NodeId from, Replicate r) {
     if (r.epoch() < promised) {
       engine.send(from, new ReplicaAck(name, r.epoch(), lastSeq, promised));
-      return;
+      return false;
+    }
+    if (!vouched(from, r.epoch())) {
+      // dropped meanwhile: the admin sends it again with its next entry or heartbeat
+      checkLease(from, r.epoch(), () -> {}, why -> log.warn("{}: room '{}': ignores replication from {} at epoch {}: {}",
+          engine.self, name, from, r.epoch(), why));
+      return false;
     }
     promised = r.epoch();
     promisedTo = from;
@@ -152,7 +159,7 @@ final class ReplicaRole {
       logEpoch = r.epoch();
       lastEpoch = r.epoch();
       engine.send(from, new ReplicaAck(name, r.epoch(), lastSeq, promised));
-      return;
+      return true;
     }
     if (r.epoch() != followEpoch) {
       if (lastSeq > committed) {
@@ -189,7 +196,7 @@ final class ReplicaRole {
     long epoch = r.epoch();
     if (fresh.isEmpty()) {
       afterStore(() -> engine.send(from, new ReplicaAck(name, epoch, ackSeq, promised)));
-      return;
+      return true;
     }
     List<Sequenced> batch = fresh;
     storeTail = storeTail.thenCompose(v -> store.append(HistoryEntries.toStored(batch))).handle((v, ex) -> {
@@ -206,11 +213,17 @@ final class ReplicaRole {
       room.lane.execute(() -> engine.send(from, new ReplicaAck(name, epoch, ackSeq, promised)));
       return null;
     });
+    return true;
   }
 
   // ================================================================ a node taking the room over
 
   void onCollect(NodeId from, Collect c) {
+    if (c.epoch() > promised && !vouched(from, c.epoch())) {
+      checkLease(from, c.epoch(), () -> onCollect(from, c), why -> engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.NOT_ADMIN,
+          "node " + engine.self + " refuses to follow node " + from + " in room '" + name + "': " + why)));
+      return;
+    }
     if (c.epoch() < promised || (c.epoch() == promised && promisedTo != null && !promisedTo.equals(from))) {
       engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.NOT_ADMIN,
           "node " + engine.self + " follows room '" + name + "' at epoch " + promised + (promisedTo == null ? "" : " (node " + promisedTo + ")")
@@ -286,6 +299,49 @@ final class ReplicaRole {
       return null;
     });
     return done;
+  }
+
+  // ================================================================ who may ask for a promise
+
+  /**
+   * Whether {@code from} may be followed at {@code epoch} without asking the lease backend: it is
+   * the node this replica already follows (or promised) at that epoch, or was checked to hold the
+   * lease for it.
+   */
+  private boolean vouched(NodeId from, long epoch) {
+    if (epoch <= promised && from.equals(promisedTo)) {
+      return true;
+    }
+    return epoch == verifiedEpoch && from.equals(verifiedNode);
+  }
+
+  /**
+   * Asks the lease backend whether {@code from} holds the room's lease: only the holder may make this
+   * replica promise a newer epoch (a forged or stale message with a huge epoch would otherwise make
+   * every replica refuse the real admin). Then runs {@code ok} on the lane, or {@code refused} with
+   * the reason. One check per (node, epoch) at a time.
+   */
+  private void checkLease(NodeId from, long epoch, Runnable ok, java.util.function.Consumer<String> refused) {
+    if (epoch == checkingEpoch && from.equals(checkingNode)) {
+      return;
+    }
+    checkingNode = from;
+    checkingEpoch = epoch;
+    engine.settings.failover().leases().current(name).whenComplete((l, e) -> room.lane.execute(() -> {
+      if (epoch == checkingEpoch && from.equals(checkingNode)) {
+        checkingNode = null;
+        checkingEpoch = 0;
+      }
+      if (e != null) {
+        refused.accept("the lease backend could not be asked: " + ChatException.from(e).getMessage());
+      } else if (l.isEmpty() || !l.get().holder().equals(from)) {
+        refused.accept("it does not hold the room's lease (" + l.map(x -> "held by " + x.holder()).orElse("nobody holds it") + ")");
+      } else {
+        verifiedNode = from;
+        verifiedEpoch = epoch;
+        ok.run();
+      }
+    }));
   }
 
   // ================================================================ store ordering

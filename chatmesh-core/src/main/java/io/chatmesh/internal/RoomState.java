@@ -228,9 +228,7 @@ final class RoomState {
     if (adminRole != null && r.epoch() > epoch) {
       stepDown("node " + from + " administers room '" + name + "' at epoch " + r.epoch() + ", newer than this node's " + epoch);
     }
-    ReplicaRole rr = replica();
-    boolean follows = !rr.refuses(r.epoch());
-    rr.onReplicate(from, r);
+    boolean follows = replica().onReplicate(from, r);
     if (follows && adminRole == null && (!from.equals(admin) || r.epoch() > epoch)) {
       adminChanged(from, r.epoch());
     }
