@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
  *   <li>otherwise: send {@link Collect} to the other replicas, which promise to refuse older epochs
  *       and answer with their tails; with a majority of the replica set (this node included), adopt
  *       the best tail - the newest last epoch, then the longest - as Raft's log comparison does;
- *   <li>continue the log as its admin ({@link RoomState#takeoverDone}): the sequence goes on after
+ *   <li>continue the log as its admin ({@link Succession#takeoverDone}): the sequence goes on after
  *       the adopted tail with no gap and no reuse, and the dedup window is re-seeded from the log.
  * </ol>
  *
  * Without a majority, or when the lease is lost meanwhile, the attempt ends ({@link
- * RoomState#takeoverFailed}); the next heartbeat may try again. Not thread-safe: room lane only.
+ * Succession#takeoverFailed}); the next heartbeat may try again. Not thread-safe: room lane only.
  */
 final class Takeover {
   private static final Logger log = LoggerFactory.getLogger(Takeover.class);
@@ -56,7 +56,7 @@ final class Takeover {
   void start() {
     lease.acquire().whenComplete((l, e) -> {
       if (e != null) {
-        room.takeoverFailed(this, ChatException.from(e).getMessage());
+        room.succession.takeoverFailed(this, ChatException.from(e).getMessage());
         return;
       }
       onLease();
@@ -198,7 +198,7 @@ final class Takeover {
       HistoryEntries.StoredLog log = stored;
       room.lane.execute(() -> {
         if (stillHolding()) {
-          room.takeoverDone(this, e, engine.history.shared() ? log.last() : committed, log);
+          room.succession.takeoverDone(this, e, engine.history.shared() ? log.last() : committed, log);
         }
       });
     });
@@ -213,7 +213,7 @@ final class Takeover {
   }
 
   private void fail(String why) {
-    room.takeoverFailed(this, why);
+    room.succession.takeoverFailed(this, why);
   }
 
   @Override
