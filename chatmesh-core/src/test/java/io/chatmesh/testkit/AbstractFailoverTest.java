@@ -197,6 +197,35 @@ public abstract class AbstractFailoverTest {
   }
 
   @Test
+  void aNewAdminThatMissedTheLastEntriesAdoptsThemFromAnotherReplica() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    result(room(c.node("n2"), "general").send(user("alice"), "m0", "a0"));
+    // from now on n3 misses the admin's entries: n1 and n2 are the majority that acks them
+    faults.filter((from, to, env) -> !(from.equals("n1") && to.equals("n3")
+        && env.message() instanceof io.chatmesh.wire.Replicate r && !r.entries().isEmpty()));
+    List<Sent> acked = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      acked.add(result(room(c.node("n2"), "general").send(user("alice"), "m" + i, "a" + i)));
+    }
+    leases.refuseAcquire("n2"); // n2 cannot take the lease: n3, which lacks m1..m3, must take the room over
+    crash("n1");
+    faults.filter(null);
+    awaitUntil("alice told n3 administers the room", () -> alice.of(RoomEvent.RoomAvailable.class).stream()
+        .anyMatch(a -> a.admin().equals(NodeId.of("n3"))));
+    leases.heal("n2");
+    Sent after = sendRetrying(c.node("n2"), "general", user("alice"), "after", "a-after");
+    assertThat(after.seq()).as("continues after the entries n3 adopted from n2").isEqualTo(acked.get(2).seq() + 1);
+    Sent retry = sendRetrying(c.node("n2"), "general", user("alice"), "m2", "a2");
+    assertThat(retry.seq()).isEqualTo(acked.get(1).seq());
+    assertThat(retry.duplicate()).isTrue();
+    awaitUntil("alice has all", () -> alice.texts().size() == 5);
+    assertThat(alice.texts()).containsExactly("m0", "m1", "m2", "m3", "after");
+  }
+
+  @Test
   void membersOnTheDeadAdminsNodeLeaveWithNodeFailedAndTheOthersStayMembers() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
