@@ -156,21 +156,33 @@ test("logRelation: a higher epoch whose seq continues is the same log; a seq not
   assert.equal(logRelation(1, 40, 1, 3, true), "restarted");
 });
 
-test("a resume after the room failed over (higher epoch, seq continuing) keeps every position: no reset, no replay", async () => {
+/** A client of alice's over fake sockets, recording messages (as `format` words them) and resets. */
+function watchedClient(format) {
   const {sockets, FakeWebSocket} = fakeSockets();
   const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
   const seen = [];
   const resets = [];
-  c.on("message", (m) => seen.push(m.epoch + "/" + m.seq + ":" + m.text));
+  c.on("message", (m) => seen.push(format(m)));
   c.on("reset", (r) => resets.push(r));
+  return {sockets, c, seen, resets};
+}
+
+/** Drops the newest socket, welcomes the next one at `node` and waits for its resume; returns it. */
+async function reconnect(sockets, node) {
+  const n = sockets.length;
+  sockets[n - 1].drop();
+  await until(() => sockets.length === n + 1);
+  welcome(sockets[n], node, "alice");
+  await until(() => sockets[n].last("join"));
+  return sockets[n];
+}
+
+test("a resume after the room failed over (higher epoch, seq continuing) keeps every position: no reset, no replay", async () => {
+  const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq + ":" + m.text);
   await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
   sockets[0].reply({type: "message", room: "r", seq: 6, epoch: 1, user: "bob", text: "six", ts: 1});
   sockets[0].reply({type: "message", room: "r", seq: 7, epoch: 1, user: "bob", text: "seven", ts: 2});
-  sockets[0].drop();
-  await until(() => sockets.length === 2);
-  const ws2 = sockets[1];
-  welcome(ws2, "n2", "alice");
-  await until(() => ws2.last("join"));
+  const ws2 = await reconnect(sockets, "n2");
   assert.deepEqual({...ws2.last("join"), id: undefined}, {type: "join", room: "r", since: 7, epoch: 1, id: undefined});
   // the room moved to n2 after seq 8: 8 keeps epoch 1, 9.. carry epoch 2
   ws2.reply({type: "joined", id: ws2.last("join").id, room: "r", admin: "n2", seq: 11, epoch: 2, members: ["alice", "bob"], recovered: true});
@@ -184,21 +196,13 @@ test("a resume after the room failed over (higher epoch, seq continuing) keeps e
   assert.deepEqual(seen, ["1/6:six", "1/7:seven", "1/8:eight", "2/9:nine", "2/12:twelve"]);
   assert.deepEqual(c.joinedRooms().map((r) => [r.epoch, r.seq]), [[2, 12]]);
   // the next resume names the new epoch
-  ws2.drop();
-  await until(() => sockets.length === 3);
-  welcome(sockets[2], "n3", "alice");
-  await until(() => sockets[2].last("join"));
+  await reconnect(sockets, "n3");
   assert.deepEqual({...sockets[2].last("join"), id: undefined}, {type: "join", room: "r", since: 12, epoch: 2, id: undefined});
   c.close();
 });
 
 test("live events that go on at a higher epoch after 'available' (failover without reconnect) are no reset", async () => {
-  const {sockets, FakeWebSocket} = fakeSockets();
-  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
-  const seen = [];
-  const resets = [];
-  c.on("message", (m) => seen.push(m.epoch + "/" + m.seq + (m.live ? "" : " history")));
-  c.on("reset", (r) => resets.push(r));
+  const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq + (m.live ? "" : " history"));
   await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
   sockets[0].reply({type: "message", room: "r", seq: 6, epoch: 1, user: "bob", text: "a", ts: 1});
   sockets[0].reply({type: "unavailable", room: "r", reason: "admin node n1 is down"});
@@ -211,22 +215,14 @@ test("live events that go on at a higher epoch after 'available' (failover witho
 });
 
 test("an event or join with another epoch whose seq does not continue the log is a restart", async () => {
-  const {sockets, FakeWebSocket} = fakeSockets();
-  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
-  const seen = [];
-  const resets = [];
-  c.on("message", (m) => seen.push(m.epoch + "/" + m.seq));
-  c.on("reset", (r) => resets.push(r));
+  const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq);
   await connectAndJoin(c, sockets, {seq: 40, epoch: 1});
   sockets[0].reply({type: "message", room: "r", seq: 41, epoch: 1, user: "bob", text: "old", ts: 1});
   sockets[0].reply({type: "message", room: "r", seq: 2, epoch: 5, user: "bob", text: "new log", ts: 2});
   assert.deepEqual(resets, [{room: "r", epoch: 5, previousEpoch: 1, restarted: true}]);
   assert.deepEqual(seen, ["1/41", "5/2"]);
   // a resume whose join is not after what was seen, at another epoch: the room was created again
-  sockets[0].drop();
-  await until(() => sockets.length === 2);
-  welcome(sockets[1], "n1", "alice");
-  await until(() => sockets[1].last("join"));
+  await reconnect(sockets, "n1");
   sockets[1].reply({type: "joined", id: sockets[1].last("join").id, room: "r", admin: "n3", seq: 1, epoch: 9, members: ["alice"], recovered: false});
   sockets[1].reply({type: "member_joined", room: "r", user: "alice", seq: 1, epoch: 9, ts: 3});
   sockets[1].reply({type: "message", room: "r", seq: 2, epoch: 9, user: "bob", text: "newer log", ts: 4});
@@ -237,12 +233,7 @@ test("an event or join with another epoch whose seq does not continue the log is
 });
 
 test("history asked for with 'last' after a failover mixes epochs and is no reset", async () => {
-  const {sockets, FakeWebSocket} = fakeSockets();
-  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
-  const seen = [];
-  const resets = [];
-  c.on("message", (m) => seen.push(m.epoch + "/" + m.seq + (m.live ? " live" : "")));
-  c.on("reset", (r) => resets.push(r));
+  const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq + (m.live ? " live" : ""));
   const connected = c.connect();
   await until(() => sockets.length === 1);
   welcome(sockets[0], "n1", "alice");
