@@ -64,7 +64,8 @@ final class NodeStatus {
         (int) Math.max(0, m.historyBacklog.sum()),
         (int) Math.max(0, m.roomsStoreFailing.sum()),
         m.sendsHeld.sum(),
-        m.sendsWaited.sum());
+        m.sendsWaited.sum(),
+        m.failovers.sum());
   }
 
   /**

@@ -40,6 +40,8 @@ import java.util.Map;
  * @param sendsHeld counter: sends the admin held because a member node's link was congested
  * @param sendsWaited counter: sends that waited on this node for the flow-control window to the
  *     admin (too many in flight, or the link congested)
+ * @param takeovers counter: rooms this node took over (failover after its admin died or lost its
+ *     lease, a planned move, or taking a room back after a restart); 0 without failover
  */
 public record NodeMetricsSnapshot(
     int livePeers,
@@ -63,7 +65,8 @@ public record NodeMetricsSnapshot(
     int historyBacklog,
     int roomsStoreFailing,
     long sendsHeld,
-    long sendsWaited) {
+    long sendsWaited,
+    long takeovers) {
 
   /**
    * Copies {@code sendsRefused} into an unmodifiable map with every error code as a key.
@@ -98,6 +101,7 @@ public record NodeMetricsSnapshot(
    * @param sendsHeld counter: sends the admin held because a member node's link was congested
    * @param sendsWaited counter: sends that waited on this node for the flow-control window to the
    *     admin (too many in flight, or the link congested)
+   * @param takeovers counter: rooms this node took over (failover, planned move, restart)
    */
   public NodeMetricsSnapshot {
     EnumMap<ErrorCode, Long> all = new EnumMap<>(ErrorCode.class);

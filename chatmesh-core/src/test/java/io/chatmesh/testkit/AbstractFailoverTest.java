@@ -177,6 +177,8 @@ public abstract class AbstractFailoverTest {
         .as("unavailable comes before available")
         .isLessThan(alice.events().indexOf(av));
     assertThat(c.node("n2").room("general").orElseThrow().admin()).isEqualTo(av.admin());
+    assertThat(c.node(av.admin().value()).metrics().takeovers()).isEqualTo(1);
+    assertThat(c.node(av.admin().value().equals("n2") ? "n3" : "n2").metrics().takeovers()).isZero();
 
     Sent after = sendRetrying(c.node("n2"), "general", user("alice"), "after", "c-after");
     assertThat(after.seq()).as("the log continues with no gap and no reuse").isEqualTo(last + 1);

@@ -68,6 +68,7 @@ public final class ChatNodeMetrics implements MeterBinder {
     Snapshots<NodeMetricsSnapshot> s = new Snapshots<>(node::metrics, SNAPSHOT_TTL_NANOS);
     gauge(registry, s, "chatmesh.peers.live", "peers considered alive", null, NodeMetricsSnapshot::livePeers, Tags.empty());
     counter(registry, s, "chatmesh.peers.suspicions", "peers declared dead after missing heartbeats", NodeMetricsSnapshot::suspicions, Tags.empty());
+    counter(registry, s, "chatmesh.rooms.takeovers", "rooms this node took over (failover, planned move)", NodeMetricsSnapshot::takeovers, Tags.empty());
     gauge(registry, s, "chatmesh.rooms.administered", "rooms this node administers", null, NodeMetricsSnapshot::roomsAdministered, Tags.empty());
     gauge(registry, s, "chatmesh.rooms.joined", "rooms with users joined through this node", null, NodeMetricsSnapshot::roomsJoined, Tags.empty());
     gauge(registry, s, "chatmesh.room.members", "members of the rooms this node administers", null, NodeMetricsSnapshot::members, Tags.empty());
