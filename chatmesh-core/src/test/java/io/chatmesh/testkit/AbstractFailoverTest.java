@@ -171,9 +171,11 @@ public abstract class AbstractFailoverTest {
     assertThat(alice.messages()).extracting(io.chatmesh.ChatMessage::seq)
         .isEqualTo(bob.messages().stream().map(io.chatmesh.ChatMessage::seq).toList());
 
-    // a client retrying an acked message after the failover gets the original seq
+    // a client retrying an acked message after the failover gets the original seq, and the
+    // message's place in the log (Sent): the epoch it was sequenced in, not the new admin's
     Sent retry = sendRetrying(c.node("n3"), "general", user("bob"), "before-3", "c3");
     assertThat(retry.seq()).isEqualTo(acked.get(3).seq());
+    assertThat(retry.epoch()).as("the epoch of the original (epoch, seq)").isEqualTo(oldEpoch);
     assertThat(retry.duplicate()).isTrue();
   }
 
