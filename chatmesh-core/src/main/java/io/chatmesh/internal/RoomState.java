@@ -418,11 +418,13 @@ final class RoomState {
 
   /**
    * Every other heartbeat (with failover): a replica whose admin is unreachable, or no longer
-   * announces the room, tries to take the room over (only the one that gets the lease does).
+   * announces the room, tries to take the room over (only the one that gets the lease does). Not
+   * the old admin while its planned move is pending: it released the lease for the target, which
+   * takes it on the Handover; taking it back would fail the move.
    */
   void checkTakeover() {
     lane.assertCurrent();
-    if (!failover() || deleted || adminRole != null || takeover != null || replica == null || !engine.running()) {
+    if (!failover() || deleted || adminRole != null || takeover != null || replica == null || !engine.running() || moveOut != null) {
       return;
     }
     if (!replica.replicas().contains(engine.self)) {
