@@ -525,7 +525,8 @@ final class ProcessNemesis {
     }
   }
 
-  private static void await(CompletableFuture<JsonNode> f) {
+  /** Waits (bounded) for a reply whose outcome the request's own callback records. */
+  static void await(CompletableFuture<JsonNode> f) {
     try {
       f.get(WsConnection.TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
     } catch (Exception e) {
