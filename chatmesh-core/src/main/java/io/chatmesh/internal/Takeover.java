@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
  *   <li>otherwise: send {@link Collect} to the other replicas, which promise to refuse older epochs
  *       and answer with their tails; with a majority of the replica set (this node included), adopt
  *       the best tail - the newest last epoch, then the longest - as Raft's log comparison does;
- *   <li>continue the log as its admin ({@link RoomState#takeoverDone}): the sequence goes on after
+ *   <li>continue the log as its admin ({@link Succession#takeoverDone}): the sequence goes on after
  *       the adopted tail with no gap and no reuse, and the dedup window is re-seeded from the log.
  * </ol>
  *
  * Without a majority, or when the lease is lost meanwhile, the attempt ends ({@link
- * RoomState#takeoverFailed}); the next heartbeat may try again. Not thread-safe: room lane only.
+ * Succession#takeoverFailed}); the next heartbeat may try again. Not thread-safe: room lane only.
  */
 final class Takeover {
   private static final Logger log = LoggerFactory.getLogger(Takeover.class);
@@ -42,6 +42,8 @@ final class Takeover {
   private long epoch;
   private final Map<NodeId, HistoryReply> tails = new LinkedHashMap<>();
   private int answered;
+  /** The highest seq any answering replica (or this node) knows to be committed. */
+  private long committed;
   private boolean decided;
 
   Takeover(RoomState room, ReplicaRole replica, LeaseKeeper lease) {
@@ -54,7 +56,7 @@ final class Takeover {
   void start() {
     lease.acquire().whenComplete((l, e) -> {
       if (e != null) {
-        room.takeoverFailed(this, ChatException.from(e).getMessage());
+        room.succession.takeoverFailed(this, ChatException.from(e).getMessage());
         return;
       }
       onLease();
@@ -125,6 +127,9 @@ final class Takeover {
     }
     NodeId best = engine.self;
     HistoryReply bestTail = tails.get(engine.self);
+    for (HistoryReply r : tails.values()) {
+      committed = Math.max(committed, r.oldestSeq()); // the Collect reply's oldestSeq: committed seq known
+    }
     for (Map.Entry<NodeId, HistoryReply> t : tails.entrySet()) {
       HistoryReply r = t.getValue();
       if (r.epoch() > bestTail.epoch() || (r.epoch() == bestTail.epoch() && r.lastSeq() > bestTail.lastSeq())) {
@@ -193,7 +198,7 @@ final class Takeover {
       HistoryEntries.StoredLog log = stored;
       room.lane.execute(() -> {
         if (stillHolding()) {
-          room.takeoverDone(this, e, log);
+          room.succession.takeoverDone(this, e, engine.history.shared() ? log.last() : committed, log);
         }
       });
     });
@@ -208,7 +213,7 @@ final class Takeover {
   }
 
   private void fail(String why) {
-    room.takeoverFailed(this, why);
+    room.succession.takeoverFailed(this, why);
   }
 
   @Override
