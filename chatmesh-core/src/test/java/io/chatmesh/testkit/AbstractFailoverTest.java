@@ -409,6 +409,8 @@ public abstract class AbstractFailoverTest {
     awaitUntil("alice told it was deleted", () -> !alice.of(RoomEvent.RoomDeleted.class).isEmpty());
     crash("n1");
     awaitUntil("n2 sees n1 down", () -> !c.node("n2").liveNodes().contains(NodeId.of("n1")));
+    // n3 too: it creates the room again below, and a creation asks every node it believes alive
+    awaitUntil("n3 sees n1 down", () -> !c.node("n3").liveNodes().contains(NodeId.of("n1")));
     clock.advance(Duration.ofSeconds(5)); // well past a lease: nobody takes the deleted room over
     awaitUntil("no node lists the room", () -> c.node("n2").rooms().isEmpty() && c.node("n3").rooms().isEmpty());
     Room again = result(c.node("n3").createRoom("general"));
