@@ -223,7 +223,7 @@ final class Succession {
   }
 
   /** The takeover succeeded: this node administers the room at {@code newEpoch}, continuing {@code stored}. */
-  void takeoverDone(Takeover t, long newEpoch, long committed, HistoryEntries.StoredLog stored) {
+  void takeoverDone(Takeover t, long newEpoch, long committed, HistoryEntries.StoredLog stored, List<NodeId> replicas) {
     if (takeover != t) {
       return;
     }
@@ -233,6 +233,6 @@ final class Succession {
       end(true);
       return;
     }
-    room.tookOver(newEpoch, committed, stored, replica().replicas());
+    room.tookOver(newEpoch, committed, stored, replicas);
   }
 }
