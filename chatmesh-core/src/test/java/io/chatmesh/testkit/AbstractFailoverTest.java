@@ -386,6 +386,8 @@ public abstract class AbstractFailoverTest {
     // between the old admin releasing the lease and the target taking it (seen over real processes:
     // the old admin took the released lease back and the move failed; ProcessFailoverTest)
     faults.faults("n1", "n2", io.chatmesh.transport.faults.Faults.builder().delay(Duration.ofMillis(300)).build());
+    // n3 may not take the released lease either (a race of its own): only n1 could spoil the move
+    leases.refuseAcquire("n3");
     result(c.node("n1").room("general").orElseThrow().moveTo(NodeId.of("n2")));
     assertThat(c.node("n1").room("general").orElseThrow().admin()).isEqualTo(NodeId.of("n2"));
     awaitUntil("alice told the room moved to n2", () -> !alice.of(RoomEvent.RoomAvailable.class).isEmpty());
