@@ -175,12 +175,7 @@ final class ProcessFailover implements AutoCloseable {
   private final Map<String, WsConnection> observers = new ConcurrentHashMap<>();
 
   private WsConnection observer(String node) throws Exception {
-    WsConnection c = observers.get(node);
-    if (c == null || c.closed) {
-      c = WsConnection.open(history, node, nodes.wsPort(node), "observer");
-      observers.put(node, c);
-    }
-    return c;
+    return WsConnection.cached(observers, history, node, nodes.wsPort(node), "observer");
   }
 
   /** chatmesh_peers_live from a node's /metrics, or -1. */

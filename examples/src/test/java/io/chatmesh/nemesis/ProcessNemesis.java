@@ -479,12 +479,7 @@ final class ProcessNemesis {
   // ================================================================ observing
 
   private WsConnection observer(String node) throws Exception {
-    WsConnection c = observers.get(node);
-    if (c == null || c.closed) {
-      c = WsConnection.open(history, node, nodes.wsPort(node), "observer");
-      observers.put(node, c);
-    }
-    return c;
+    return WsConnection.cached(observers, history, node, nodes.wsPort(node), "observer");
   }
 
   /** The {@code rooms} reply of a node, or null if it did not answer. */
