@@ -62,6 +62,12 @@ final class AdminRole {
   private boolean deleting;
   /** During a planned move: the node the room moves to (writes are refused meanwhile). */
   private @Nullable NodeId movingTo;
+  /**
+   * After a takeover or a restart: seq -> the epoch of the log's entries from that seq on, for the
+   * entries that seeded the dedup window (a retry of one is acked at its place in the log: its
+   * own epoch, not this admin's). Empty for a new room.
+   */
+  private final java.util.NavigableMap<Long, Long> epochFrom = new java.util.TreeMap<>();
 
   private AdminRole(RoomState room, Sequencer sequencer, @Nullable List<NodeId> replicas) {
     this.room = room;
@@ -100,12 +106,17 @@ final class AdminRole {
       RoomState room, long lastSeq, long committed, List<Sequenced> recent, List<Sequenced> settings, @Nullable List<NodeId> replicas) {
     NodeEngine engine = room.engine;
     Sequencer s = engine.settings.sequencers().create(room.epoch, lastSeq, engine.settings.dedupWindow());
+    AdminRole a = new AdminRole(room, s, replicas);
     for (Sequenced e : recent) {
       if (e.clientMessageId() != null) {
         s.remember(e.user(), e.clientMessageId(), e.seq());
       }
+      java.util.Map.Entry<Long, Long> before = a.epochFrom.lastEntry();
+      if (before == null || before.getValue() != e.epoch()) {
+        a.epochFrom.put(e.seq(), e.epoch());
+      }
     }
-    AdminRole a = new AdminRole(room, s, replicas);
+    a.epochFrom.put(lastSeq + 1, room.epoch);
     for (Sequenced e : recent) {
       a.resend.add(e); // members catching up after a takeover get these from here
     }
@@ -262,11 +273,17 @@ final class AdminRole {
     OptionalLong dup = sequencer.lookup(user, r.clientMessageId());
     if (dup.isPresent()) {
       engine.metrics.dedupHits.increment();
-      pipeline.whenDurable(dup.getAsLong(), reply, new Reply(id, null, "", epoch, dup.getAsLong(), true, List.of()));
+      pipeline.whenDurable(dup.getAsLong(), reply, new Reply(id, null, "", epochOf(dup.getAsLong()), dup.getAsLong(), true, List.of()));
       return;
     }
     Sequenced e = sequence(EventKind.MESSAGE, user, r.text(), r.clientMessageId());
     pipeline.persist(e, members.nodes(), null, reply, new Reply(id, null, "", epoch, e.seq(), false, List.of()));
+  }
+
+  /** The epoch of the log's entry at {@code seq}: an earlier admin's for an adopted entry, else this role's. */
+  private long epochOf(long seq) {
+    java.util.Map.Entry<Long, Long> e = epochFrom.floorEntry(seq);
+    return e == null ? epoch : e.getValue();
   }
 
   private boolean membersCongested() {

@@ -64,6 +64,14 @@ final class PlannedMove {
     waitToHand(a, to, engine.clock.millis() + 2 * engine.settings.requestTimeout().toMillis());
   }
 
+  /**
+   * Whether a move out of this node is under way: from {@link #moveTo} until the target administers
+   * the room or the move failed.
+   */
+  boolean pending() {
+    return out != null;
+  }
+
   /** ChatNode.drain: moves the room to its most caught-up live replica. */
   void drain(CompletableFuture<Void> result) {
     AdminRole a = room.adminRole();

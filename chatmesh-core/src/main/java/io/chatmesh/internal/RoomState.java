@@ -210,9 +210,16 @@ final class RoomState {
     }
   }
 
-  /** Every other heartbeat: see {@link Succession#checkTakeover}. */
+  /**
+   * Every other heartbeat: see {@link Succession#checkTakeover}; not while this node hands the room
+   * over ({@link PlannedMove#pending}): it released the lease for the target, which takes it on the
+   * Handover, and taking it back would fail the move.
+   */
   void checkTakeover() {
     lane.assertCurrent();
+    if (move.pending()) {
+      return;
+    }
     succession.checkTakeover();
   }
 

@@ -18,13 +18,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The demo's node PROCESSES ({@code Demo --node nX --history h2:DIR/nX --room none}) on 127.0.0.1
  * for the process nemesis: started on free ports, then SIGKILLed ({@code kill -9}), paused
  * ({@code kill -STOP} / {@code kill -CONT}) and restarted with the same id, ports and history
- * directory. Each node's output (every incarnation) is appended to {@code DIR/nX.log}. Not
- * thread-safe: the nemesis thread drives it.
+ * directory. Each node's output (every incarnation) is appended to {@code DIR/nX.log}. Other
+ * node arguments may replace that history (e.g. {@code --leases etcd://...} and no {@code
+ * --history}: in memory). Not thread-safe: the nemesis thread drives it.
  */
 final class NodeProcesses implements AutoCloseable {
   private static final Pattern READY = Pattern.compile("READY (\\S+)=ws:(\\d+),grpc:(\\S+)");
@@ -34,9 +36,19 @@ final class NodeProcesses implements AutoCloseable {
   /** Per node: {ws port, grpc port}, fixed by its first start. */
   private final Map<String, int[]> ports = new LinkedHashMap<>();
   private final Set<String> stopped = new TreeSet<>();
+  /** Every node's arguments after its id, ports and {@code --room none}; null: the H2 history in DIR. */
+  private final @Nullable List<String> nodeArgs;
 
+  /** Nodes with an H2 history each, in {@code dir}. */
   NodeProcesses(Path dir) {
     this.dir = dir;
+    this.nodeArgs = null;
+  }
+
+  /** Nodes with {@code nodeArgs} instead of the H2 history (no {@code --history}: in memory). */
+  NodeProcesses(Path dir, List<String> nodeArgs) {
+    this.dir = dir;
+    this.nodeArgs = List.copyOf(nodeArgs);
   }
 
   /** Starts n1..nN, each greeting the ones before it, and waits for every READY. */
@@ -82,6 +94,19 @@ final class NodeProcesses implements AutoCloseable {
     stopped.remove(id);
   }
 
+  /**
+   * {@code kill -TERM} (as Ctrl-C or a service manager's stop): the process runs its shutdown hook
+   * and exits; waits (bounded) until it did.
+   */
+  void terminate(String id, Duration within) throws IOException, InterruptedException {
+    Process p = procs.get(id);
+    signal(p, "-TERM");
+    if (!p.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(id + " did not exit within " + within + " of SIGTERM: " + tail(id));
+    }
+    stopped.remove(id);
+  }
+
   /** {@code kill -STOP}: the process freezes (no thread runs, sockets stay open). */
   void pause(String id) throws IOException, InterruptedException {
     signal(procs.get(id), "-STOP");
@@ -117,7 +142,8 @@ final class NodeProcesses implements AutoCloseable {
         "-Dorg.slf4j.simpleLogger.showDateTime=true",
         "-cp", classpath, Demo.class.getName(),
         "--node", id, "--host", "127.0.0.1", "--grpc-port", String.valueOf(grpcPort), "--ws-port", String.valueOf(wsPort),
-        "--failure-timeout-ms", "1500", "--room", "none", "--history", "h2:" + dir.resolve("h2-" + id)));
+        "--failure-timeout-ms", "1500", "--room", "none"));
+    cmd.addAll(nodeArgs != null ? nodeArgs : List.of("--history", "h2:" + dir.resolve("h2-" + id)));
     if (!peers.isEmpty()) {
       cmd.addAll(List.of("--peers", String.join(",", peers)));
     }

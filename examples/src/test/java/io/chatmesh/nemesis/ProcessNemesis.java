@@ -479,12 +479,7 @@ final class ProcessNemesis {
   // ================================================================ observing
 
   private WsConnection observer(String node) throws Exception {
-    WsConnection c = observers.get(node);
-    if (c == null || c.closed) {
-      c = WsConnection.open(history, node, nodes.wsPort(node), "observer");
-      observers.put(node, c);
-    }
-    return c;
+    return WsConnection.cached(observers, history, node, nodes.wsPort(node), "observer");
   }
 
   /** The {@code rooms} reply of a node, or null if it did not answer. */
@@ -525,7 +520,8 @@ final class ProcessNemesis {
     }
   }
 
-  private static void await(CompletableFuture<JsonNode> f) {
+  /** Waits (bounded) for a reply whose outcome the request's own callback records. */
+  static void await(CompletableFuture<JsonNode> f) {
     try {
       f.get(WsConnection.TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -66,6 +66,19 @@ final class WsConnection implements WebSocket.Listener {
     return c;
   }
 
+  /**
+   * The connection of {@code user} to {@code node} kept in {@code cache}, opened again if there is
+   * none or it was closed.
+   */
+  static WsConnection cached(Map<String, WsConnection> cache, History history, String node, int port, String user) throws Exception {
+    WsConnection c = cache.get(node);
+    if (c == null || c.closed) {
+      c = open(history, node, port, user);
+      cache.put(node, c);
+    }
+    return c;
+  }
+
   ObjectNode frame(String type) {
     return JSON.createObjectNode().put("type", type);
   }

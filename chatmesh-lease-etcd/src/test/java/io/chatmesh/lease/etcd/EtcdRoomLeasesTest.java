@@ -9,6 +9,7 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.spi.lease.Lease;
 import io.chatmesh.spi.lease.RoomLeases;
 import io.chatmesh.testkit.AbstractRoomLeasesTest;
+import io.chatmesh.testkit.EtcdProcess;
 import io.chatmesh.testkit.ExternalServer;
 import java.io.IOException;
 import java.time.Duration;

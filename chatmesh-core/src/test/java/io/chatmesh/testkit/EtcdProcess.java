@@ -1,4 +1,4 @@
-package io.chatmesh.lease.etcd;
+package io.chatmesh.testkit;
 
 import static org.awaitility.Awaitility.await;
 
@@ -19,12 +19,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A throwaway single-member etcd for the tests: Debian's {@code etcd-server} binary, started on
- * free local ports with a fresh data directory, stopped and deleted by {@link #close()}.
+ * A throwaway single-member etcd for the tests (chatmesh-lease-etcd's, and the demo's process
+ * failover test in examples): Debian's {@code etcd-server} binary ({@code .ci/run} installs it),
+ * started on free local ports with a fresh data directory, stopped and deleted by {@link #close()}.
+ * Not thread-safe.
  */
-final class EtcdProcess implements AutoCloseable {
+public final class EtcdProcess implements AutoCloseable {
   /** Where the binary is looked for; {@code -Dchatmesh.etcd.binary=...} overrides. */
-  static final Path BINARY = Path.of(System.getProperty("chatmesh.etcd.binary", "/usr/bin/etcd"));
+  public static final Path BINARY = Path.of(System.getProperty("chatmesh.etcd.binary", "/usr/bin/etcd"));
 
   private final Process process;
   private final Path dir;
@@ -36,11 +38,22 @@ final class EtcdProcess implements AutoCloseable {
     this.clientUrl = clientUrl;
   }
 
-  static boolean available() {
+  /**
+   * Whether the binary is there.
+   *
+   * @return whether {@link #BINARY} is executable
+   */
+  public static boolean available() {
     return Files.isExecutable(BINARY);
   }
 
-  static EtcdProcess start() throws IOException {
+  /**
+   * Starts etcd and waits (at most 30 s) until its {@code /health} says true.
+   *
+   * @return the running etcd
+   * @throws IOException if it cannot be started
+   */
+  public static EtcdProcess start() throws IOException {
     Path dir = Files.createTempDirectory("chatmesh-etcd");
     String client = "http://127.0.0.1:" + freePort();
     String peer = "http://127.0.0.1:" + freePort();
@@ -75,11 +88,21 @@ final class EtcdProcess implements AutoCloseable {
     return etcd;
   }
 
-  String clientUrl() {
+  /**
+   * Its client URL.
+   *
+   * @return {@code http://127.0.0.1:PORT}
+   */
+  public String clientUrl() {
     return clientUrl;
   }
 
-  static int freePort() {
+  /**
+   * A local port that was free a moment ago.
+   *
+   * @return the port
+   */
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
