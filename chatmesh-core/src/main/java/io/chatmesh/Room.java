@@ -151,7 +151,8 @@ public interface Room {
    * RoomEvent.RoomAvailable} naming {@code node}.
    *
    * @param node the new admin; must be a live replica of the room
-   * @return completes when this node sees {@code node} administer the room; fails BAD_REQUEST without
+   * @return completes when this node sees {@code node} (or, if it won the released lease first,
+   *     another live replica) administer the room; fails BAD_REQUEST without
    *     failover or when {@code node} is not a live replica (the message lists them), NOT_ADMIN on
    *     another node than the admin, TIMEOUT when {@code node} did not catch up within twice the
    *     request timeout (the room stays) or did not take over in time after the handover (the room
