@@ -83,7 +83,7 @@ public final class ScaleBench {
     rows.forEach(System.out::println);
   }
 
-  private static String loadAverage() {
+  static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).trim();
     } catch (Exception e) {

@@ -1,0 +1,316 @@
+package io.chatmesh.bench;
+
+import io.chatmesh.ChatMessage;
+import io.chatmesh.Room;
+import io.chatmesh.UserId;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Part (a) of {@link FailoverBench}, one configuration in this JVM: one room administered by
+ * {@code n0} of a {@link FailoverCluster}, three senders (one member per node: {@code n0} is the
+ * admin, {@code n1} and {@code n2} forward), round-robin. Warm-up until the JIT is quiet (as {@link
+ * Runner} does), a closed loop with a window of sends in flight (acked sends per second and their
+ * latency), then open-loop steps at fixed offered rates whose ack latency is measured from each
+ * send's intended start (coordinated omission corrected). Finally every member must have received
+ * every acknowledged send exactly once and in its sender's order. Not thread-safe: one run.
+ */
+final class FailoverThroughput {
+  static final String ROOM = "bench";
+  private static final long MAX_LATENCY_NANOS = TimeUnit.SECONDS.toNanos(120);
+
+  private final FailoverCluster.Mode mode;
+  private final FailoverBench.Options o;
+  private final PrintStream out;
+  private final String tag;
+  private final Recorder recorder = new Recorder(MAX_LATENCY_NANOS, 3);
+  private final LongAdder acked = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final AtomicReference<String> firstFailure = new AtomicReference<>();
+  private final long[] pubSeq = new long[FailoverCluster.NODES];
+  private final Room[] handles = new Room[FailoverCluster.NODES];
+  private final UserId[] users = new UserId[FailoverCluster.NODES];
+  private final MemberCheck[] members = new MemberCheck[FailoverCluster.NODES];
+  private final com.sun.management.OperatingSystemMXBean os =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private long sent;
+  private int nextSender;
+
+  FailoverThroughput(FailoverCluster.Mode mode, FailoverBench.Options o, PrintStream out) {
+    this.mode = mode;
+    this.o = o;
+    this.out = out;
+    this.tag = "[" + mode.label + "]";
+  }
+
+  /**
+   * One open-loop step.
+   *
+   * @param rate offered sends per second
+   * @param p50 ack latency in microseconds, likewise the others
+   * @param failed sends that failed in the step
+   */
+  record Step(double rate, double p50, double p99, double p999, double max, long failed) {}
+
+  /**
+   * The outcome, as one line the parent parses.
+   *
+   * @param config the mode's label
+   * @param closedPerSec acked sends per second in the closed loop
+   * @param closedP50 closed-loop ack latency p50, microseconds (includes queueing in the window)
+   * @param closedP99 closed-loop ack latency p99, microseconds
+   * @param cpuPerMillion process CPU seconds per million acked sends in the closed loop
+   * @param steps the open-loop steps
+   * @param failed sends that failed over the whole run
+   * @param check OK, or what the members' check found
+   */
+  record Outcome(String config, double closedPerSec, double closedP50, double closedP99, double cpuPerMillion, List<Step> steps,
+      long failed, String check) {
+    static final String PREFIX = "FAILOVER-A\t";
+
+    String toLine() {
+      StringBuilder s = new StringBuilder();
+      for (Step st : steps) {
+        s.append(s.length() == 0 ? "" : ";").append(String.format(Locale.ROOT, "%.3f:%.3f:%.3f:%.3f:%.3f:%d",
+            st.rate(), st.p50(), st.p99(), st.p999(), st.max(), st.failed()));
+      }
+      return PREFIX + String.join("\t", config, Double.toString(closedPerSec), Double.toString(closedP50), Double.toString(closedP99),
+          Double.toString(cpuPerMillion), s.length() == 0 ? "-" : s.toString(), Long.toString(failed), check.replaceAll("[\\t\\n\\r]", " "));
+    }
+
+    static Outcome parse(String line) {
+      String[] f = line.substring(PREFIX.length()).split("\t");
+      List<Step> steps = new ArrayList<>();
+      if (!f[5].equals("-")) {
+        for (String st : f[5].split(";")) {
+          String[] v = st.split(":");
+          steps.add(new Step(Double.parseDouble(v[0]), Double.parseDouble(v[1]), Double.parseDouble(v[2]), Double.parseDouble(v[3]),
+              Double.parseDouble(v[4]), Long.parseLong(v[5])));
+        }
+      }
+      return new Outcome(f[0], Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
+          steps, Long.parseLong(f[6]), f[7]);
+    }
+
+    static Outcome error(String config, String why) {
+      return new Outcome(config, Double.NaN, Double.NaN, Double.NaN, Double.NaN, List.of(), 0, "ERROR: " + why);
+    }
+  }
+
+  /**
+   * Runs the configuration.
+   *
+   * @param rates offered rates of the open-loop steps; a negative entry means that fraction (its
+   *     absolute value) of this run's own closed-loop rate
+   */
+  Outcome run(List<Double> rates) throws Exception {
+    long t0 = System.nanoTime();
+    try (FailoverCluster cluster = FailoverCluster.start(mode, o.throughputTiming())) {
+      cluster.node(0).createRoom(ROOM).get(30, TimeUnit.SECONDS);
+      for (int i = 0; i < FailoverCluster.NODES; i++) {
+        var node = cluster.node(i);
+        ChatmeshSystem.awaitTrue(() -> node.room(ROOM).isPresent(), "room " + ROOM + " on " + FailoverCluster.name(i));
+        handles[i] = node.room(ROOM).orElseThrow();
+        users[i] = UserId.of("sender-" + i);
+        members[i] = new MemberCheck();
+        handles[i].join(users[i], members[i]::onEvent).get(30, TimeUnit.SECONDS);
+      }
+      log("%s %s: cluster up, room created on n0, 3 senders joined in %.1f s", tag, mode.describe(), (System.nanoTime() - t0) / 1e9);
+      warmUp();
+      recorder.getIntervalHistogram();
+      long a0 = acked.sum();
+      long cpu0 = os.getProcessCpuTime();
+      long c0 = System.nanoTime();
+      closedLoop(o.closedSeconds());
+      double secs = (System.nanoTime() - c0) / 1e9;
+      long n = acked.sum() - a0;
+      double closedRate = n / secs;
+      double cpu = n == 0 ? Double.NaN : (os.getProcessCpuTime() - cpu0) / 1e9 / n * 1e6;
+      Histogram closed = recorder.getIntervalHistogram();
+      log("%s closed loop (window %d sends): %,.0f acked sends/s, ack p50 %s p99 %s, cpu %.2f s per M sends", tag, o.window(), closedRate,
+          Runner.ms(closed, 50), Runner.ms(closed, 99), cpu);
+      awaitAcks(30);
+      List<Step> steps = new ArrayList<>();
+      for (double r : rates) {
+        double rate = r < 0 ? -r * closedRate : r;
+        steps.add(openLoop(rate, o.openSeconds()));
+      }
+      awaitAcks(30);
+      String check = check();
+      log("%s check: %s (sent %,d, acked %,d, failed %,d%s)", tag, check, sent, acked.sum(), failed.sum(),
+          firstFailure.get() == null ? "" : ", first failure: " + firstFailure.get());
+      return new Outcome(mode.label, closedRate, closed.getValueAtPercentile(50) / 1e3, closed.getValueAtPercentile(99) / 1e3, cpu, steps,
+          failed.sum(), check);
+    }
+  }
+
+  private void sendNext(long stamp) {
+    int s = nextSender;
+    nextSender = s + 1 == FailoverCluster.NODES ? 0 : s + 1;
+    long seq = ++pubSeq[s];
+    sent++;
+    String text = Codec.encodeText(o.payload(), 0, s, seq, stamp);
+    handles[s].send(users[s], text, s + "-" + seq).whenComplete((ok, e) -> {
+      if (e == null) {
+        recorder.recordValue(Math.min(MAX_LATENCY_NANOS, Math.max(0, System.nanoTime() - stamp)));
+        acked.increment();
+      } else {
+        failed.increment();
+        firstFailure.compareAndSet(null, String.valueOf(e));
+      }
+    });
+  }
+
+  private long inFlight() {
+    return sent - acked.sum() - failed.sum();
+  }
+
+  private void closedLoop(double seconds) {
+    long end = System.nanoTime() + (long) (seconds * 1e9);
+    while (System.nanoTime() < end) {
+      long free = o.window() - inFlight();
+      if (free <= 0) {
+        LockSupport.parkNanos(20_000);
+        continue;
+      }
+      for (long i = Math.min(64, free); i > 0; i--) {
+        sendNext(System.nanoTime());
+      }
+    }
+  }
+
+  /** Closed loop until the JIT is quiet, like {@link Runner}'s warm-up. */
+  private void warmUp() {
+    var jit = ManagementFactory.getCompilationMXBean();
+    long start = System.nanoTime();
+    long jitStart = jit.getTotalCompilationTime();
+    closedLoop(o.warmupSeconds());
+    long last = jit.getTotalCompilationTime();
+    long lastRound = -1;
+    int quiet = 0;
+    while ((System.nanoTime() - start) / 1e9 < o.maxWarmupSeconds() && quiet < Runner.JIT_QUIET_ROUNDS) {
+      closedLoop(1.0);
+      long now = jit.getTotalCompilationTime();
+      lastRound = now - last;
+      last = now;
+      quiet = lastRound < Runner.JIT_QUIET_MILLIS_PER_SECOND ? quiet + 1 : 0;
+    }
+    awaitAcks(30);
+    log("%s warm-up: %.1f s closed loop, JIT compiled for %,d ms during it (%d ms in the last second)", tag,
+        (System.nanoTime() - start) / 1e9, last - jitStart, lastRound);
+  }
+
+  private Step openLoop(double rate, double seconds) {
+    recorder.getIntervalHistogram();
+    long failed0 = failed.sum();
+    ThreadCpu threads = new ThreadCpu();
+    threads.start();
+    long n = Math.max(1, (long) (rate * seconds));
+    double interval = 1e9 / rate;
+    long start = System.nanoTime() + 1_000_000;
+    long done = 0;
+    while (done < n) {
+      long now = System.nanoTime();
+      while (done < n && start + (long) (done * interval) <= now) {
+        sendNext(start + (long) (done * interval));
+        done++;
+      }
+      if (done < n) {
+        long wait = start + (long) (done * interval) - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+      }
+    }
+    boolean allAcked = awaitAcks(30);
+    Histogram h = recorder.getIntervalHistogram();
+    long stepFailed = failed.sum() - failed0;
+    log("%s step %,.0f sends/s for %.0f s: ack p50 %s p99 %s p99.9 %s max %s, failed %d%s; %s", tag, rate, seconds,
+        Runner.ms(h, 50), Runner.ms(h, 99), Runner.ms(h, 99.9), Runner.ms(h, 100), stepFailed,
+        allAcked ? "" : ", NOT ALL ANSWERED after 30 s: " + inFlight() + " in flight", threads.report());
+    return new Step(rate, us(h, 50), us(h, 99), us(h, 99.9), us(h, 100), stepFailed);
+  }
+
+  private static double us(Histogram h, double pct) {
+    return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(pct) / 1e3;
+  }
+
+  /** Waits until every send was answered; false after {@code seconds}. */
+  private boolean awaitAcks(double seconds) {
+    long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    while (inFlight() > 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      LockSupport.parkNanos(1_000_000);
+    }
+    return true;
+  }
+
+  /** Every member got every acked send exactly once, in each sender's order (waits up to 60 s). */
+  private String check() {
+    long want = acked.sum();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      boolean all = true;
+      for (MemberCheck m : members) {
+        all &= m.delivered.sum() >= want;
+      }
+      if (all) {
+        break;
+      }
+      LockSupport.parkNanos(5_000_000);
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < members.length; i++) {
+      MemberCheck m = members[i];
+      long got = m.delivered.sum();
+      if (got != want || m.duplicates > 0 || m.outOfOrder > 0) {
+        b.append(b.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT,
+            "member on n%d: delivered %d of %d acked, %d duplicates or late, %d out of order", i, got, want, m.duplicates, m.outOfOrder));
+      }
+    }
+    if (failed.sum() > 0) {
+      b.append(b.length() == 0 ? "" : "; ").append(failed.sum()).append(" sends failed");
+    }
+    return b.length() == 0 ? "OK" : b.toString();
+  }
+
+  private void log(String fmt, Object... args) {
+    out.println("  " + String.format(Locale.ROOT, fmt, args));
+    out.flush();
+  }
+
+  /** One member's deliveries: per sender, each seq once and in order. Events of one member are serial. */
+  static final class MemberCheck {
+    final LongAdder delivered = new LongAdder();
+    private final long[] last = new long[FailoverCluster.NODES];
+    private final Codec.Delivery d = new Codec.Delivery();
+    volatile long duplicates;
+    volatile long outOfOrder;
+
+    void onEvent(io.chatmesh.RoomEvent event) {
+      if (event instanceof ChatMessage m) {
+        Codec.decodeText(m.text(), d);
+        if (d.pubSeq <= last[d.publisher]) {
+          duplicates++;
+        } else {
+          if (d.pubSeq != last[d.publisher] + 1) {
+            outOfOrder++;
+          }
+          last[d.publisher] = d.pubSeq;
+          delivered.increment();
+        }
+      }
+    }
+  }
+}
