@@ -73,6 +73,19 @@ public final class InMemoryHistoryStore implements HistoryStore {
   }
 
   @Override
+  public void truncateAfter(String room, long seq) {
+    HistoryValidation.room(room);
+    if (seq < 0) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "seq must not be negative, was " + seq);
+    }
+    checkOpen();
+    RoomLog log = logs.get(room);
+    if (log != null) {
+      log.truncateAfter(seq);
+    }
+  }
+
+  @Override
   public void saveRoom(String room, NodeId admin, long epoch) {
     HistoryValidation.room(room);
     HistoryValidation.admin(admin);
@@ -279,6 +292,13 @@ public final class InMemoryHistoryStore implements HistoryStore {
         out[i - from] = at(i);
       }
       return List.of(out);
+    }
+
+    synchronized void truncateAfter(long seq) {
+      while (size > 0 && at(size - 1).seq() > seq) {
+        set(size - 1, null);
+        size--;
+      }
     }
 
     synchronized Optional<Position> last() {

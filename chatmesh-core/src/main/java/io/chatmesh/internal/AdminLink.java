@@ -6,31 +6,33 @@ import io.chatmesh.wire.Reply;
 import io.chatmesh.wire.WireMessage;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.function.LongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A member role's requests to its room's admin node: each is sent through {@link PendingRequests}
  * (resent until answered, failed with TIMEOUT at the deadline), its continuation runs on the room's
- * lane, and it counts as in flight until then (a deletion PREPARE is refused while any is). The
- * admin a link talks to is fixed; a change of admin (failover) will swap the link. Not thread-safe:
+ * lane, and it counts as in flight until then (a deletion PREPARE is refused while any is). Each
+ * request goes to the admin of the moment it is sent (it changes on failover); a request in flight
+ * to an admin that died fails when that node is declared down. Not thread-safe:
  * used on the room's lane only.
  */
 final class AdminLink {
   private final PendingRequests requests;
-  private final NodeId admin;
-  private final Consumer<WireMessage> wire;
+  private final Supplier<NodeId> admin;
+  private final BiConsumer<NodeId, WireMessage> wire;
   private final Executor lane;
   private final Runnable afterAnswer;
   private int inFlight;
 
   /**
-   * @param wire sends a message to {@code admin}
+   * @param admin the room's admin now (read when a request is sent: it changes on failover)
+   * @param wire sends a message to a node
    * @param lane the room's lane, on which continuations run
    * @param afterAnswer runs on the lane after each continuation (the room may then hold nothing)
    */
-  AdminLink(PendingRequests requests, NodeId admin, Consumer<WireMessage> wire, Executor lane, Runnable afterAnswer) {
+  AdminLink(PendingRequests requests, Supplier<NodeId> admin, BiConsumer<NodeId, WireMessage> wire, Executor lane, Runnable afterAnswer) {
     this.requests = requests;
     this.admin = admin;
     this.wire = wire;
@@ -57,8 +59,9 @@ final class AdminLink {
   private <R extends WireMessage> void ask(
       Class<R> type, LongFunction<WireMessage> build, BiConsumer<@Nullable R, @Nullable Throwable> then) {
     inFlight++;
+    NodeId to = admin.get();
     requests
-        .send(admin, type, build, wire)
+        .send(to, type, build, m -> wire.accept(to, m))
         .whenComplete((r, e) -> lane.execute(() -> {
           inFlight--;
           then.accept(r, e);

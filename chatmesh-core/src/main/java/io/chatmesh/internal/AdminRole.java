@@ -60,9 +60,13 @@ final class AdminRole {
   /** Sends held while the link to a member node is congested (see {@link #adminSend}). */
   private final SendHold held;
   private final Ownership ownership = new Ownership();
+  /** With failover: the replicas this role replicates to (null without failover). */
+  private final @Nullable Replication replication;
   private boolean deleting;
+  /** After a takeover: until then, any node's sync attaches the users the log lists as members. */
+  private long adoptUntil;
 
-  private AdminRole(RoomState room, Sequencer sequencer) {
+  private AdminRole(RoomState room, Sequencer sequencer, @Nullable List<NodeId> replicas) {
     this.room = room;
     this.engine = room.engine;
     this.name = room.name;
@@ -70,13 +74,18 @@ final class AdminRole {
     this.sequencer = sequencer;
     this.resend = new ResendBuffer(engine.settings.resendBufferSize());
     this.pipeline = new AppendPipeline(new PipelineRoom(), engine.metrics);
+    io.chatmesh.Failover f = engine.settings.failover();
+    this.replication = replicas == null || f == null
+        ? null
+        : new Replication(name, engine.self, epoch, replicas,
+            !engine.history.shared() && f.acks() == io.chatmesh.Failover.Acks.REPLICATED, new ReplicationHost());
     this.held = new SendHold(name, engine.self, RoomState.MAX_HELD_SENDS, engine.metrics.sendsHeld, new HoldHost());
   }
 
   /** The admin role of a newly created room, which it records in the history store. */
-  static AdminRole created(RoomState room) {
+  static AdminRole created(RoomState room, @Nullable List<NodeId> replicas) {
     NodeEngine engine = room.engine;
-    AdminRole a = new AdminRole(room, engine.settings.sequencers().create(room.epoch, 0, engine.settings.dedupWindow()));
+    AdminRole a = new AdminRole(room, engine.settings.sequencers().create(room.epoch, 0, engine.settings.dedupWindow()), replicas);
     // the first appends wait for the store writes queued before this creation (the deletion of
     // an earlier room of this name, whose entries have another epoch), not for the record below
     CompletableFuture<Void> earlierWrites = new CompletableFuture<>();
@@ -90,7 +99,8 @@ final class AdminRole {
   }
 
   /** The admin role restored after a restart from the stored log (see {@link RoomState#restoreAdmin}). */
-  static AdminRole restored(RoomState room, long lastSeq, List<Sequenced> recent, List<Sequenced> settings) {
+  static AdminRole restored(
+      RoomState room, long lastSeq, List<Sequenced> recent, List<Sequenced> settings, @Nullable List<NodeId> replicas) {
     NodeEngine engine = room.engine;
     Sequencer s = engine.settings.sequencers().create(room.epoch, lastSeq, engine.settings.dedupWindow());
     for (Sequenced e : recent) {
@@ -98,7 +108,14 @@ final class AdminRole {
         s.remember(e.user(), e.clientMessageId(), e.seq());
       }
     }
-    AdminRole a = new AdminRole(room, s);
+    AdminRole a = new AdminRole(room, s, replicas);
+    for (Sequenced e : recent) {
+      a.resend.add(e); // members catching up after a takeover get these from here
+    }
+    a.pipeline.restoredAt(lastSeq);
+    if (a.replication != null) {
+      a.replication.restoredAt(lastSeq);
+    }
     for (Sequenced e : settings) {
       a.ownership.apply(e);
     }
@@ -110,7 +127,6 @@ final class AdminRole {
     for (UserId u : formerMembers) {
       pipeline.persist(sequence(EventKind.NODE_FAILED, u, "", null), memberNodes.keySet(), null, null, null);
     }
-    pipeline.restoredAt(lastSeq);
   }
 
   // ================================================================ ownership
@@ -194,6 +210,7 @@ final class AdminRole {
 
   void adminLeave(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
     Member m = members.get(user);
+    attachAdopted(m, from);
     if (m == null || !m.nodes.contains(from)) {
       reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.copyOf(members.keySet()))); // idempotent retry
       return;
@@ -228,6 +245,7 @@ final class AdminRole {
       return;
     }
     Member m = members.get(r.user());
+    attachAdopted(m, from);
     if (m == null || !m.nodes.contains(from)) {
       reply.accept(Reply.error(id, ErrorCode.NOT_MEMBER, "user " + r.user() + " is not a member of room '" + name + "'"));
       return;
@@ -293,6 +311,7 @@ final class AdminRole {
     List<UserId> still = new ArrayList<>();
     for (UserId u : r.users()) {
       Member m = members.get(u);
+      attachAdopted(m, from);
       if (m != null && m.nodes.contains(from)) {
         still.add(u);
       }
@@ -310,6 +329,9 @@ final class AdminRole {
   }
 
   void adminTail() {
+    if (replication != null) {
+      replication.tick();
+    }
     if (pipeline.released() == 0) {
       return;
     }
@@ -327,6 +349,9 @@ final class AdminRole {
     long seq = sequencer.next(user, clientMessageId);
     Sequenced e = new Sequenced(name, epoch, seq, kind, user, text, clientMessageId, engine.clock.millis());
     resend.add(e);
+    if (replication != null) {
+      replication.sent(e);
+    }
     return e;
   }
 
@@ -353,6 +378,10 @@ final class AdminRole {
     if (deleting) {
       return Reply.error(requestId, ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted");
     }
+    if (!room.maySequence()) {
+      return Reply.error(requestId, ErrorCode.UNAVAILABLE,
+          "node " + engine.self + " cannot renew the lease of room '" + name + "' in time and stopped sequencing it; retry");
+    }
     return pipeline.refusal(requestId);
   }
 
@@ -368,6 +397,81 @@ final class AdminRole {
   private void removeMemberNode(Member m, NodeId node) {
     m.nodes.remove(node);
     memberNodes.computeIfPresent(node, (k, v) -> v <= 1 ? null : v - 1);
+  }
+
+  // ================================================================ replication and failover
+
+  /** A replica's answer: a refusal (it follows a newer epoch) makes this node step down. */
+  void onReplicaAck(NodeId from, io.chatmesh.wire.ReplicaAck a) {
+    if (replication == null || a.epoch() != epoch) {
+      return;
+    }
+    if (a.promised() > epoch) {
+      room.stepDown("replica " + from + " follows room '" + name + "' at epoch " + a.promised() + ", newer than this admin's " + epoch);
+      return;
+    }
+    if (replication.onAck(from, a)) {
+      pipeline.replicationAdvanced();
+    }
+  }
+
+  /** The highest released seq. */
+  long released() {
+    return pipeline.released();
+  }
+
+  /** The replica set (this node alone without failover). */
+  List<NodeId> replicas() {
+    return replication == null ? List.of(engine.self) : replication.replicas();
+  }
+
+  /**
+   * After a takeover: the users the log lists as members are members, not yet attached to a node.
+   * The member nodes attach theirs when they sync with this new admin (or send for them); those
+   * still unattached after the grace period (their node died with the old admin) get NODE_FAILED.
+   */
+  void adoptMembers(List<UserId> users, long lastSeq) {
+    for (UserId u : users) {
+      members.put(u, new Member(u, new LinkedHashSet<>(), lastSeq));
+    }
+    engine.directory.memberCountChanged(name, members.size());
+    long grace = 2 * engine.settings.failureTimeout().toMillis() + engine.settings.requestTimeout().toMillis();
+    adoptUntil = engine.clock.millis() + grace;
+    engine.clock.schedule(java.time.Duration.ofMillis(grace), () -> room.lane.execute(this::endUnattached));
+  }
+
+  private void attachAdopted(@Nullable Member m, NodeId from) {
+    if (m != null && !m.nodes.contains(from) && engine.clock.millis() < adoptUntil) {
+      m.nodes.add(from);
+      memberNodes.merge(from, 1, Integer::sum);
+    }
+  }
+
+  private void endUnattached() {
+    if (!active()) {
+      return;
+    }
+    adoptUntil = 0;
+    for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
+      if (e.getValue().nodes.isEmpty()) {
+        Sequenced s = sequence(EventKind.NODE_FAILED, e.getKey(), "", null);
+        removeMember(e.getKey(), e.getValue());
+        pipeline.persist(s, memberNodes.keySet(), null, null, null);
+      }
+    }
+  }
+
+  /**
+   * This node no longer administers the room (lease lost, or a newer admin exists): requests waiting
+   * for durability or held fail UNAVAILABLE naming {@code why}; a retry with the same client message
+   * id reaches the next admin, which answers it with the original seq if the entry made it.
+   */
+  void stepDown(String why) {
+    String retry = why + "; retry (with the same client message id)";
+    pipeline.failAll(ErrorCode.UNAVAILABLE, retry);
+    held.failAll(id -> Reply.error(id, ErrorCode.UNAVAILABLE, retry));
+    members.clear();
+    memberNodes.clear();
   }
 
   // ================================================================ failures and deletion
@@ -412,6 +516,13 @@ final class AdminRole {
     deleting = true;
     Set<NodeId> participants = new HashSet<>(memberNodes.keySet());
     participants.add(engine.self);
+    if (replication != null) {
+      for (NodeId n : replication.replicas()) {
+        if (engine.isAlive(n)) {
+          participants.add(n); // they delete their copies; a dead one never takes over a room no longer listed
+        }
+      }
+    }
     engine
         .deleteRoom(name, participants)
         .whenComplete((res, e) -> room.lane.execute(() -> {
@@ -485,6 +596,58 @@ final class AdminRole {
     @Override
     public void later(Duration delay, Runnable task) {
       engine.clock.schedule(delay, () -> room.lane.execute(task));
+    }
+
+    @Override
+    public long replicatedUpTo() {
+      return replication == null ? Long.MAX_VALUE : replication.replicatedUpTo();
+    }
+  }
+
+  /** How {@link Replication} reaches the replicas and this admin's log. */
+  private final class ReplicationHost implements Replication.Host {
+    @Override
+    public void send(NodeId to, io.chatmesh.wire.WireMessage m) {
+      engine.send(to, m);
+    }
+
+    @Override
+    public List<Sequenced> buffered(long from, long to, int max) {
+      return resend.range(from, to, max);
+    }
+
+    @Override
+    public long oldestBuffered() {
+      return resend.oldest();
+    }
+
+    @Override
+    public void readLog(long afterSeq, int max, Consumer<List<Sequenced>> then) {
+      engine.readHistory(() -> {
+        List<Sequenced> entries;
+        try {
+          entries = HistoryEntries.fromStored(engine.history.readAfter(name, afterSeq, max));
+        } catch (RuntimeException e) {
+          log.warn("{}: could not read room '{}' to catch a replica up: {}", engine.self, name, e.getMessage());
+          entries = List.of();
+        }
+        List<Sequenced> found = entries;
+        room.lane.execute(() -> {
+          if (active()) {
+            then.accept(found);
+          }
+        });
+      });
+    }
+
+    @Override
+    public long committed() {
+      return pipeline.released();
+    }
+
+    @Override
+    public long last() {
+      return pipeline.last();
     }
   }
 

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * an entry with NOT_ADMIN (the seq belongs to another epoch) fences the room: every pending
  * request fails and {@link #fenced} says why.
  *
- * <p>This is where replication will plug in (an entry released once a majority of replicas hold
- * it). Not thread-safe: used on the room's lane, except the store's completions, which only queue a
+ * <p>With replication ({@link Replication}) an entry is released only once it is also held by a
+ * majority of the room's replicas ({@link Room#replicatedUpTo()}). Not thread-safe: used on the room's lane, except the store's completions, which only queue a
  * drain on the lane.
  */
 final class AppendPipeline {
@@ -62,6 +62,14 @@ final class AppendPipeline {
 
     /** Runs {@code task} on the room's lane after {@code delay}. */
     void later(Duration delay, Runnable task);
+
+    /**
+     * The highest seq a majority of the room's replicas holds ({@link Replication}); an entry is
+     * released only once it is at most this. Unbounded without replication.
+     */
+    default long replicatedUpTo() {
+      return Long.MAX_VALUE;
+    }
   }
 
   private final Room room;
@@ -127,7 +135,7 @@ final class AppendPipeline {
   void persist(Sequenced e, Collection<NodeId> memberNodes, @Nullable NodeId extra, @Nullable Consumer<Reply> reply, @Nullable Reply ok) {
     long started = System.nanoTime();
     CompletableFuture<Void> f = append(List.of(e));
-    if (pending.isEmpty() && f.isDone() && !f.isCompletedExceptionally()) {
+    if (pending.isEmpty() && f.isDone() && !f.isCompletedExceptionally() && e.seq() <= room.replicatedUpTo()) {
       long appended = System.nanoTime() - started;
       metrics.historyAppended(1, appended);
       metrics.sequenced(appended);
@@ -146,6 +154,11 @@ final class AppendPipeline {
     pending.addLast(p);
     metrics.historyBacklog.increment();
     watch(f, started, 1);
+  }
+
+  /** More entries are held by a majority of the replicas: releases those that are durable here too. */
+  void replicationAdvanced() {
+    drain();
   }
 
   /** Answers {@code reply} with {@code ok} once {@code seq} is durable (a retry of a pending entry). */
@@ -212,6 +225,9 @@ final class AppendPipeline {
       if (p.future.isCompletedExceptionally()) {
         onAppendFailed(p);
         return;
+      }
+      if (p.entry.seq() > room.replicatedUpTo()) {
+        return; // durable here, not yet on a majority of the replicas
       }
       pending.pollFirst();
       metrics.historyBacklog.decrement();

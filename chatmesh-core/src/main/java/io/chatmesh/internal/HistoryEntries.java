@@ -24,6 +24,42 @@ final class HistoryEntries {
    * members when the log was last written (a user whose join was trimmed from a bounded store is
    * not found). Reads the whole stored log backwards, page by page; blocks on a blocking store.
    */
+  /** What an admin continuing a stored log needs from it (after a restart or a takeover). */
+  record StoredLog(long last, List<Sequenced> recent, List<UserId> members, List<Sequenced> settings) {}
+
+  /**
+   * Reads what an admin continuing the stored log of {@code room} needs: the last seq, the newest
+   * {@code recent} entries (the dedup window and resend buffer), the members at the end, and the
+   * ownership entries. Blocks on a blocking store.
+   */
+  static StoredLog readStoredLog(HistoryStore store, String room, int recent) {
+    long last = store.lastPosition(room).map(HistoryStore.Position::seq).orElse(0L);
+    if (last == 0) {
+      return new StoredLog(0, List.of(), List.of(), List.of());
+    }
+    return new StoredLog(last, fromStored(store.readBefore(room, Long.MAX_VALUE, recent)), membersAtEnd(store, room),
+        ownershipEntries(store, room, last));
+  }
+
+  /** The ownership entries (owner, visibility, invitations) of a stored log, ascending, read page by page. */
+  static List<Sequenced> ownershipEntries(HistoryStore store, String room, long last) {
+    List<Sequenced> out = new java.util.ArrayList<>();
+    long after = 0;
+    while (after < last) {
+      List<Sequenced> page = fromStored(store.readAfter(room, after, 1000));
+      if (page.isEmpty()) {
+        break;
+      }
+      for (Sequenced e : page) {
+        if (Ownership.isSettings(e.kind())) {
+          out.add(e);
+        }
+      }
+      after = page.get(page.size() - 1).seq();
+    }
+    return out;
+  }
+
   static List<UserId> membersAtEnd(HistoryStore store, String room) {
     Map<UserId, Boolean> newest = new HashMap<>();
     long before = Long.MAX_VALUE;

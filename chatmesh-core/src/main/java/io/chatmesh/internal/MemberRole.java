@@ -56,7 +56,6 @@ final class MemberRole {
   private final RoomState room;
   private final NodeEngine engine;
   private final String name;
-  private final NodeId admin;
   private final LocalSessions locals;
   private final InOrderDelivery<Sequenced> delivery;
   /** Requests to the admin, counted in flight until answered. */
@@ -73,10 +72,9 @@ final class MemberRole {
     this.room = room;
     this.engine = room.engine;
     this.name = room.name;
-    this.admin = room.admin;
     this.locals = new LocalSessions(name, engine.metrics.deliveries);
     this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
-    this.link = new AdminLink(engine.requests, admin, m -> engine.send(admin, m), room.lane, room::maybeForget);
+    this.link = new AdminLink(engine.requests, () -> room.admin, engine::send, room.lane, room::maybeForget);
     this.sendWindow = new ForwardWindow(RoomState.MAX_SENDS_IN_FLIGHT, RoomState.MAX_WAITING_SENDS, new SendOutlet());
     this.silence = new AdminSilence(engine.settings.failureTimeout().toMillis());
   }
@@ -139,7 +137,7 @@ final class MemberRole {
       local.active = true; // nothing before its start will be dispatched any more (a lost range is reported to it)
     }
     if (local.held == null || locals.get(user) != local) {
-      out.complete(new Joined(name, admin, r.epoch(), r.seq(), r.members(), true));
+      out.complete(new Joined(name, room.admin, r.epoch(), r.seq(), r.members(), true));
       return;
     }
     new JoinCatchUp(catchUpRoom, user, local, r, out, r.seq()).start();
@@ -208,7 +206,7 @@ final class MemberRole {
             new ChatException(
                 ErrorCode.UNAVAILABLE,
                 "room '" + name + "': " + sendWindow.waiting() + " sends from node " + engine.self
-                    + " are already waiting for its admin " + admin + "; slow down and retry"));
+                    + " are already waiting for its admin " + room.admin + "; slow down and retry"));
       }
       case WAITING -> engine.metrics.sendsWaited.increment();
       case FORWARDED -> { }
@@ -233,7 +231,7 @@ final class MemberRole {
       out.completeExceptionally(room.unknownRoom());
       return;
     }
-    if (!room.isAdmin() && !engine.isAlive(admin)) {
+    if (!room.isAdmin() && !engine.isAlive(room.admin)) {
       out.completeExceptionally(unavailable());
       return;
     }
@@ -268,10 +266,10 @@ final class MemberRole {
         return;
       }
       Reply r = a.adminInfo(0);
-      out.complete(new RoomInfo(name, admin, r.epoch(), r.seq(), r.members()));
+      out.complete(new RoomInfo(name, room.admin, r.epoch(), r.seq(), r.members()));
       return;
     }
-    if (!engine.isAlive(admin)) {
+    if (!engine.isAlive(room.admin)) {
       out.completeExceptionally(unavailable());
       return;
     }
@@ -282,7 +280,7 @@ final class MemberRole {
           if (error != null) {
             out.completeExceptionally(error);
           } else {
-            out.complete(new RoomInfo(name, admin, r.epoch(), r.seq(), r.members()));
+            out.complete(new RoomInfo(name, room.admin, r.epoch(), r.seq(), r.members()));
           }
         });
   }
@@ -320,7 +318,7 @@ final class MemberRole {
   }
 
   void memberTail(NodeId from, RoomTail t) {
-    if (!from.equals(admin) || locals.isEmpty()) {
+    if (!from.equals(room.admin) || locals.isEmpty()) {
       return;
     }
     silence.heard(engine.clock.millis());
@@ -343,8 +341,8 @@ final class MemberRole {
   }
 
   private void maybeResend() {
-    if (!delivery.started() || room.isAdmin()) {
-      return;
+    if (!delivery.started()) {
+      return; // (on the admin's node too: after a takeover it may miss what the old admin released)
     }
     long next = delivery.nextExpected();
     long[] gap = delivery.firstGap();
@@ -362,7 +360,7 @@ final class MemberRole {
     }
     lastResendAt = now;
     engine.metrics.resendRequests.increment();
-    engine.send(admin, new ResendRequest(name, next, Math.min(to, next + ResendBuffer.MAX_RESEND_BATCH - 1)));
+    engine.send(room.admin, new ResendRequest(name, next, Math.min(to, next + ResendBuffer.MAX_RESEND_BATCH - 1)));
   }
 
   private void dispatch(List<Sequenced> entries) {
@@ -426,8 +424,35 @@ final class MemberRole {
   void onAdminDown(String reason) {
     if (!unavailable && !locals.isEmpty()) {
       unavailable = true;
-      locals.fire(new RoomEvent.RoomUnavailable(name, "admin node " + admin + " is unreachable: " + reason), true);
+      locals.fire(new RoomEvent.RoomUnavailable(name, "admin node " + room.admin + " is unreachable: " + reason), true);
     }
+  }
+
+  /**
+   * The room's admin changed (failover or move) from {@code was}: requests in flight to the old
+   * admin fail (when it is declared down) or are answered by it; local users get RoomAvailable
+   * naming the new admin (after RoomUnavailable if they were not told yet), then this node tells the
+   * new admin which of its users are members, which attaches them there, and catches up.
+   */
+  void adminChanged(NodeId was) {
+    if (locals.isEmpty()) {
+      unavailable = false;
+      return;
+    }
+    if (!unavailable) {
+      locals.fire(new RoomEvent.RoomUnavailable(name, "room '" + name + "' moves from node " + was + " to node " + room.admin), true);
+    }
+    unavailable = false;
+    locals.fire(new RoomEvent.RoomAvailable(name, room.admin, room.epoch), true);
+    AdminRole a = room.adminRole();
+    if (a != null) {
+      // this node took the room over: its own users are attached like any member node's
+      List<UserId> mine = locals.answeredUsers();
+      applySync(mine, a.adminSync(engine.self, new SyncRequest(0, name, mine)));
+    } else {
+      syncWithAdmin();
+    }
+    sendWindow.pump();
   }
 
   /**
@@ -447,7 +472,7 @@ final class MemberRole {
       return;
     }
     unavailable = false;
-    locals.fire(new RoomEvent.RoomAvailable(name, admin, room.epoch), true);
+    locals.fire(new RoomEvent.RoomAvailable(name, room.admin, room.epoch), true);
     syncWithAdmin();
   }
 
@@ -460,7 +485,7 @@ final class MemberRole {
    */
   /** Every few heartbeats: a member node its admin has gone silent to asks where its users stand (see {@link AdminSilence}). */
   void checkAdminSilence() {
-    if (silence.silent(engine.clock.millis(), !locals.isEmpty() && !room.isAdmin() && !unavailable && !room.deleted() && engine.isAlive(admin))) {
+    if (silence.silent(engine.clock.millis(), !locals.isEmpty() && !room.isAdmin() && !unavailable && !room.deleted() && engine.isAlive(room.admin))) {
       syncWithAdmin();
     }
   }
@@ -476,26 +501,31 @@ final class MemberRole {
           ChatException error = error(r, e);
           if (error != null) {
             if (error.code() == ErrorCode.UNKNOWN_ROOM) {
-              room.memberGone(admin, "room '" + name + "' no longer exists on its admin node " + admin);
+              room.memberGone(room.admin, "room '" + name + "' no longer exists on its admin node " + room.admin);
             } else if ((error.code() == ErrorCode.TIMEOUT || error.code() == ErrorCode.UNAVAILABLE) && engine.running()
-                && engine.isAlive(admin)) {
+                && engine.isAlive(room.admin)) {
               engine.clock.schedule(engine.settings.heartbeatInterval(), () -> room.lane.execute(this::syncWithAdmin));
             }
             return;
           }
-          Set<UserId> still = new HashSet<>(r.members());
-          for (UserId u : mine) {
-            LocalSession l = locals.get(u);
-            if (l != null && !still.contains(u)) {
-              locals.remove(u);
-              l.safeCall(name, new RoomEvent.MemberLeft(name, room.epoch, 0, u, RoomEvent.LeaveReason.REMOVED, engine.clock.millis()));
-            }
-          }
-          silence.heard(engine.clock.millis());
-          tailSeen = Math.max(tailSeen, r.seq());
-          afterMembershipChange();
-          maybeResend();
+          applySync(mine, r);
         });
+  }
+
+  /** The admin's answer to a sync: users it no longer counts are removed here; delivery catches up to its seq. */
+  private void applySync(List<UserId> mine, Reply r) {
+    Set<UserId> still = new HashSet<>(r.members());
+    for (UserId u : mine) {
+      LocalSession l = locals.get(u);
+      if (l != null && !still.contains(u)) {
+        locals.remove(u);
+        l.safeCall(name, new RoomEvent.MemberLeft(name, room.epoch, 0, u, RoomEvent.LeaveReason.REMOVED, engine.clock.millis()));
+      }
+    }
+    silence.heard(engine.clock.millis());
+    tailSeen = Math.max(tailSeen, r.seq());
+    afterMembershipChange();
+    maybeResend();
   }
 
   // ================================================================ requests to the admin
@@ -511,7 +541,7 @@ final class MemberRole {
       out.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted"));
       return false;
     }
-    if (a == null && (unavailable || !engine.isAlive(admin))) {
+    if (a == null && (unavailable || !engine.isAlive(room.admin))) {
       out.completeExceptionally(unavailable());
       return false;
     }
@@ -519,7 +549,7 @@ final class MemberRole {
   }
 
   private ChatException unavailable() {
-    return new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' is unavailable: its admin node " + admin + " is unreachable");
+    return new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' is unavailable: its admin node " + room.admin + " is unreachable");
   }
 
   private ChatException notMember(UserId user) {
@@ -542,7 +572,7 @@ final class MemberRole {
 
     @Override
     public NodeId admin() {
-      return admin;
+      return room.admin;
     }
 
     @Override
@@ -565,7 +595,7 @@ final class MemberRole {
   private final class SendOutlet implements ForwardWindow.Outlet {
     @Override
     public boolean linkWritable() {
-      return engine.writable(admin);
+      return engine.writable(room.admin);
     }
 
     @Override

@@ -116,7 +116,7 @@ public final class NodeEngine implements ChatNode {
     this.links = new NodeLinks(self, incarnation, transport, this::peerAddress, () -> state.get() == CLOSED, this::receiveLocal);
     this.seeds = new SeedList(self, settings.seeds(), settings.seedResolver());
     this.peers = new PeerMembership(settings, seeds, nodeLane, settings.failureDetectors().create(settings.failureTimeout()), links, new PeerEvents());
-    this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGone);
+    this.directory = new RoomDirectory(self, nodeLane, peers, this::send, this::roomGone, settings.failover() == null ? null : this::roomMoved);
     this.quorum = new ClusterQuorum(self, seeds, peers, directory::heardFrom);
     this.twoPc = new TwoPhaseCommitEngine(self, incarnation, nodeLane, clock, settings.prepareTimeout(), this::send, peers::isAlive);
     this.names = new NameRegistry(directory::get, this::nameCommitted, () -> {
@@ -204,7 +204,10 @@ public final class NodeEngine implements ChatNode {
     ChatException closed = new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " is closed");
     requests.failAll(closed);
     for (RoomState rs : rooms.values()) {
-      rs.lane.execute(() -> rs.nodeClosing(closed)); // run before the lanes stop: shutdown drains them
+      rs.lane.execute(() -> {
+        rs.nodeClosing(closed); // run before the lanes stop: shutdown drains them
+        rs.nodeClosingLease(); // with failover: a replica takes the room over without waiting for the lease to lapse
+      });
     }
     transport.close();
     executors.shutdown();
@@ -228,43 +231,30 @@ public final class NodeEngine implements ChatNode {
     List<Runnable> restore = new ArrayList<>();
     for (HistoryStore.StoredRoom sr : history.rooms(self)) {
       String room = sr.room();
-      long last = history.lastPosition(room).map(HistoryStore.Position::seq).orElse(0L);
-      List<Sequenced> recent =
-          last == 0 ? List.of() : HistoryEntries.fromStored(history.readBefore(room, Long.MAX_VALUE, settings.dedupWindow()));
-      List<UserId> members = last == 0 ? List.of() : HistoryEntries.membersAtEnd(history, room);
-      List<Sequenced> ownership = ownershipEntries(room, last);
+      if (settings.failover() != null) {
+        // with failover another node may have taken the room over meanwhile: this node takes it
+        // back only through the lease and the replicas' tails, like any takeover
+        restore.add(() -> {
+          RoomState rs = roomState(room, self, sr.epoch());
+          rs.lane.execute(() -> {
+            rs.replica();
+            rs.startTakeover();
+          });
+          log.info("node {} tries to take back room '{}' (epoch {}) it administered before its restart", self, room, sr.epoch());
+        });
+        continue;
+      }
+      HistoryEntries.StoredLog stored = HistoryEntries.readStoredLog(history, room, settings.dedupWindow());
       restore.add(() -> {
         RoomState rs = roomState(room, self, sr.epoch());
-        rs.lane.execute(() -> rs.restoreAdmin(last, recent, members, ownership));
+        rs.lane.execute(() -> rs.restoreAdmin(stored.last(), stored.recent(), stored.members(), stored.settings()));
         directory.restored(room, sr.epoch());
-        log.info("node {} restored room '{}' (epoch {}, last seq {})", self, room, sr.epoch(), last);
+        log.info("node {} restored room '{}' (epoch {}, last seq {})", self, room, sr.epoch(), stored.last());
       });
     }
     if (!restore.isEmpty()) {
       CompletableFuture.runAsync(() -> restore.forEach(Runnable::run), nodeLane).join();
     }
-  }
-
-  /**
-   * The ownership entries (owner, visibility, invitations) of a stored room's log, ascending: read
-   * page by page from the start (a restart reads the whole log once per room it administers).
-   */
-  private List<Sequenced> ownershipEntries(String room, long last) {
-    List<Sequenced> out = new ArrayList<>();
-    long after = 0;
-    while (after < last) {
-      List<Sequenced> page = HistoryEntries.fromStored(history.readAfter(room, after, 1000));
-      if (page.isEmpty()) {
-        break;
-      }
-      for (Sequenced e : page) {
-        if (RoomState.isSettings(e.kind())) {
-          out.add(e);
-        }
-      }
-      after = page.get(page.size() - 1).seq();
-    }
-    return out;
   }
 
   /** Runs a history read off the lanes (dropped once the node is closed). */
@@ -377,13 +367,26 @@ public final class NodeEngine implements ChatNode {
       if (e != null) {
         out.completeExceptionally(ChatException.from(e));
       } else if (r.outcome() == Outcome.COMMITTED) {
+        RoomState rs = roomState(room, self, 1);
         if (owner == null) {
-          out.complete(new RoomHandle(this, room, self));
+          // with failover the room is usable once its admin holds the lease
+          rs.adminReady.whenComplete((v, x) -> {
+            if (x != null) {
+              out.completeExceptionally(ChatException.from(x));
+            } else {
+              out.complete(new RoomHandle(this, room, self));
+            }
+          });
           return;
         }
-        RoomState rs = roomState(room, self, 1);
         CompletableFuture<Void> recorded = new CompletableFuture<>();
-        rs.lane.execute(() -> rs.adminInitSettings(owner, privateRoom, recorded));
+        rs.adminReady.whenComplete((v, x) -> {
+          if (x != null) {
+            recorded.completeExceptionally(x);
+          } else {
+            rs.lane.execute(() -> rs.adminInitSettings(owner, privateRoom, recorded));
+          }
+        });
         recorded.whenComplete((v, x) -> {
           if (x != null) {
             out.completeExceptionally(ChatException.from(x));
@@ -526,6 +529,46 @@ public final class NodeEngine implements ChatNode {
     }
   }
 
+  /** With failover: the directory heard of a room's new admin or epoch (node lane). */
+  private void roomMoved(String room, NodeId admin, long epoch) {
+    RoomState rs = rooms.get(room);
+    if (rs != null) {
+      rs.lane.execute(() -> rs.adminChanged(admin, epoch));
+    }
+  }
+
+  /**
+   * A replication message (with failover): handled on the room's lane, creating the room's local
+   * state if this node has none yet (it becomes a replica). Ignored without failover.
+   */
+  void replicaMessage(NodeId from, String room, java.util.function.Consumer<RoomState> handle) {
+    if (settings.failover() == null || !running()) {
+      return;
+    }
+    RoomState rs = rooms.get(room);
+    if (rs == null) {
+      RoomSummary s = directory.get(room);
+      rs = roomState(room, s != null ? s.admin() : from, s != null ? s.epoch() : 0);
+    }
+    RoomState target = rs;
+    target.lane.execute(() -> {
+      if (rooms.get(room) != target) {
+        replicaMessage(from, room, handle); // forgotten meanwhile: look up again
+        return;
+      }
+      handle.accept(target);
+    });
+  }
+
+  /** The live nodes, this one included. */
+  List<NodeId> liveNodesAndSelf() {
+    List<NodeId> out = new ArrayList<>(peers.alive());
+    if (!out.contains(self)) {
+      out.add(self);
+    }
+    return out;
+  }
+
   /** One heartbeat round on the node lane; schedules the next. */
   private void tick() {
     if (!running()) {
@@ -545,6 +588,11 @@ public final class NodeEngine implements ChatNode {
         RoomState rs = rooms.get(room);
         if (rs != null) {
           rs.lane.execute(rs::adminTail);
+        }
+      }
+      if (settings.failover() != null) {
+        for (RoomState rs : rooms.values()) {
+          rs.lane.execute(rs::checkTakeover);
         }
       }
     }

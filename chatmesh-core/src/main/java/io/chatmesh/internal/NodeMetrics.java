@@ -21,6 +21,8 @@ final class NodeMetrics {
   private static final ErrorCode[] CODES = ErrorCode.values();
 
   final LongAdder suspicions = new LongAdder();
+  /** Rooms this node took over from a failed admin (with failover). */
+  final LongAdder failovers = new LongAdder();
   final LongAdder sendsAccepted = new LongAdder();
   private final LongAdder[] sendsRefused = new LongAdder[CODES.length];
   final LongAdder deliveries = new LongAdder();

@@ -1,5 +1,8 @@
 package io.chatmesh.internal;
 
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import io.chatmesh.wire.Lost;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.WireMessage;
@@ -29,6 +32,30 @@ final class ResendBuffer {
     while (entries.size() > capacity) {
       entries.pollFirst();
     }
+  }
+
+  /** The buffered entries {@code fromSeq..toSeq}, at most {@code max}, ascending (those still buffered). */
+  List<Sequenced> range(long fromSeq, long toSeq, int max) {
+    List<Sequenced> out = new ArrayList<>();
+    if (entries.isEmpty() || fromSeq > toSeq || entries.peekLast().seq() < fromSeq) {
+      return out;
+    }
+    for (Iterator<Sequenced> it = entries.descendingIterator(); it.hasNext(); ) {
+      Sequenced e = it.next();
+      if (e.seq() < fromSeq) {
+        break;
+      }
+      if (e.seq() <= toSeq) {
+        out.add(e);
+      }
+    }
+    java.util.Collections.reverse(out);
+    return out.size() > max ? new ArrayList<>(out.subList(0, max)) : out;
+  }
+
+  /** The oldest buffered seq, or 0 when empty. */
+  long oldest() {
+    return entries.isEmpty() ? 0 : entries.peekFirst().seq();
   }
 
   int size() {

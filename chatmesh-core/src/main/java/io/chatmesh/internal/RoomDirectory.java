@@ -38,6 +38,8 @@ final class RoomDirectory {
   private final BiConsumer<NodeId, WireMessage> send;
   /** Told (on the node lane) when a room of an admin no longer exists, or lost a split brain. */
   private final Gone roomGone;
+  /** With failover: told (node lane) when a room gets a new admin or epoch. */
+  private final @Nullable Moved moved;
   private final ConcurrentHashMap<String, RoomSummary> entries = new ConcurrentHashMap<>();
   /**
    * The names in {@link #entries} by admin (node lane only; kept by {@link #put} and {@link
@@ -54,6 +56,12 @@ final class RoomDirectory {
   private final PeerText.Limited refusals = new PeerText.Limited(log, 10_000);
   private long version;
 
+  /** With failover: what the directory tells the engine about rooms that changed admin (node lane). */
+  interface Moved {
+    /** Room {@code room} is administered by {@code admin} at {@code epoch}, newer than known before. */
+    void moved(String room, NodeId admin, long epoch);
+  }
+
   /** What the directory tells the engine about rooms that ended elsewhere (node lane). */
   interface Gone {
     /**
@@ -68,12 +76,40 @@ final class RoomDirectory {
       SerialExecutor nodeLane,
       PeerMembership peers,
       BiConsumer<NodeId, WireMessage> send,
-      Gone roomGone) {
+      Gone roomGone,
+      @Nullable Moved moved) {
     this.self = self;
     this.nodeLane = nodeLane;
     this.peers = peers;
     this.send = send;
     this.roomGone = roomGone;
+    this.moved = moved;
+  }
+
+  /**
+   * Posted by the lane of a room this node administered and no longer does (its lease lapsed, or a
+   * newer admin exists): it is no longer announced as this node's, and stays listed as unavailable
+   * until its next admin announces it.
+   */
+  void steppedDown(String room, long epoch) {
+    nodeLane.execute(() -> {
+      if (own.remove(room)) {
+        RoomSummary v = entries.get(room);
+        if (v != null && v.admin().equals(self) && v.epoch() <= epoch) {
+          put(new RoomSummary(room, self, v.epoch(), v.memberCount(), false));
+        }
+      }
+    });
+  }
+
+  /** Posted by the lane of a room this node took over at {@code epoch}: announce it. */
+  void tookOver(String room, long epoch) {
+    nodeLane.execute(() -> {
+      RoomSummary v = entries.get(room);
+      put(new RoomSummary(room, self, epoch, v == null ? 0 : v.memberCount(), true));
+      own.add(room);
+      broadcast(List.of(room), List.of());
+    });
   }
 
   // ---------------------------------------------------------------- any thread
@@ -243,6 +279,18 @@ final class RoomDirectory {
     for (DirectoryUpdate.Entry e : u.rooms()) {
       listed.add(e.room());
       RoomSummary cur = entries.get(e.room());
+      if (moved != null && cur != null && (e.epoch() != cur.epoch() || !cur.admin().equals(e.admin()))) {
+        if (e.epoch() < cur.epoch()) {
+          if (cur.admin().equals(self) && own.contains(e.room())) {
+            send.accept(e.admin(), snapshot()); // a stale admin learns of the newer epoch at once
+          }
+          continue;
+        }
+        own.remove(e.room());
+        put(new RoomSummary(e.room(), e.admin(), e.epoch(), e.memberCount(), up));
+        moved.moved(e.room(), e.admin(), e.epoch());
+        continue;
+      }
       if (cur != null && !cur.admin().equals(e.admin()) && !resolveSplitBrain(cur, e)) {
         continue; // ours (or the one we know) wins
       }
@@ -255,6 +303,21 @@ final class RoomDirectory {
           gone.add(room);
         }
       }
+    }
+    if (moved != null) {
+      // with failover a room its admin no longer announces (it stepped down, or restarted without
+      // it) is not gone: it stays listed, unavailable, until its next admin announces it; only an
+      // explicit removal (a committed deletion) ends it
+      gone.removeIf(room -> {
+        if (u.removed().contains(room)) {
+          return false;
+        }
+        RoomSummary s = entries.get(room);
+        if (s != null && s.admin().equals(from)) {
+          put(new RoomSummary(room, from, s.epoch(), s.memberCount(), false));
+        }
+        return true;
+      });
     }
     for (String room : gone) {
       RoomSummary s = entries.get(room);

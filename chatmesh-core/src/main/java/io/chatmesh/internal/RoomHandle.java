@@ -37,7 +37,8 @@ final class RoomHandle implements Room {
 
   @Override
   public NodeId admin() {
-    return admin;
+    RoomSummary s = engine.directory.get(name);
+    return s != null && engine.settings.failover() != null ? s.admin() : admin; // with failover it moves
   }
 
   @Override
@@ -157,11 +158,11 @@ final class RoomHandle implements Room {
     }
     RoomSummary s = engine.directory.get(name);
     RoomState existing = engine.rooms.get(name);
-    if (existing == null && (s == null || !s.admin().equals(admin))) {
+    if (existing == null && (s == null || (!s.admin().equals(admin) && engine.settings.failover() == null))) {
       out.completeExceptionally(new ChatException(ErrorCode.UNKNOWN_ROOM, "room '" + name + "' does not exist"));
       return;
     }
-    RoomState rs = existing != null ? existing : engine.roomState(name, admin, s.epoch());
+    RoomState rs = existing != null ? existing : engine.roomState(name, s.admin(), s.epoch());
     rs.lane.execute(() -> {
       if (engine.rooms.get(name) != rs) {
         onLane(out, op);

@@ -13,7 +13,11 @@ import io.chatmesh.Sent;
 import io.chatmesh.UserId;
 import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
 import io.chatmesh.twopc.TwoPhaseCommit.Vote;
+import io.chatmesh.wire.Collect;
 import io.chatmesh.wire.EventKind;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.ReplicaAck;
+import io.chatmesh.wire.Replicate;
 import io.chatmesh.wire.HistoryRequest;
 import io.chatmesh.wire.Lost;
 import io.chatmesh.wire.Reply;
@@ -24,10 +28,13 @@ import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.SyncRequest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One room on this node, as an actor: everything it knows about the room is touched only on the
@@ -51,6 +58,7 @@ import org.jspecify.annotations.Nullable;
  * will be a third role, swapped in and out on lease changes.
  */
 final class RoomState {
+  private static final Logger log = LoggerFactory.getLogger(RoomState.class);
   /**
    * Flow control, member side: a node forwards at most this many sends per room to the admin at a
    * time, and none while the transport reports the link to the admin as congested; later sends
@@ -70,12 +78,21 @@ final class RoomState {
 
   final NodeEngine engine;
   final String name;
-  final NodeId admin;
-  final long epoch;
+  /** The room's admin as this node knows it; changes on failover (written on the lane). */
+  volatile NodeId admin;
+  /** The admin's epoch as this node knows it; changes on failover (written on the lane). */
+  volatile long epoch;
   final SerialExecutor lane;
 
   private @Nullable AdminRole adminRole;
   private final MemberRole member;
+  /** With failover: this node's copy of the room's log and its promise (lazily created). */
+  private @Nullable ReplicaRole replica;
+  /** With failover: the lease while this node administers the room or is taking it over. */
+  private @Nullable LeaseKeeper lease;
+  private @Nullable Takeover takeover;
+  /** Completes once this node administers the room after creating it (with failover: holds its lease). */
+  final CompletableFuture<Void> adminReady = new CompletableFuture<>();
   private @Nullable String preparedDelete;
   private boolean deleted;
   /** Users joined through this node, for {@link NodeEngine#metrics()} (read off the lane). */
@@ -110,12 +127,241 @@ final class RoomState {
     return preparedDelete != null;
   }
 
-  /** Makes this node the admin of a newly created room and records it in the history store. */
+  /**
+   * Makes this node the admin of a newly created room and records it in the history store. With
+   * failover it first takes the room's lease and picks the replica set; {@link #adminReady}
+   * completes once it administers the room.
+   */
   void becomeAdmin() {
     lane.assertCurrent();
-    if (adminRole == null) {
-      adminRole = AdminRole.created(this);
+    if (adminRole != null || deleted) {
+      return;
     }
+    if (!failover()) {
+      adminRole = AdminRole.created(this, null);
+      adminReady.complete(null);
+      return;
+    }
+    if (lease != null) {
+      return; // acquiring
+    }
+    List<NodeId> live = engine.liveNodesAndSelf();
+    List<NodeId> set = Replication.choose(name, engine.self, live, engine.settings.failover().replicationFactor());
+    acquireForCreation(set, engine.clock.millis() + 2 * engine.settings.failover().leaseDuration().toMillis());
+  }
+
+  private void acquireForCreation(List<NodeId> set, long deadline) {
+    LeaseKeeper k = newLeaseKeeper();
+    lease = k;
+    k.acquire().whenComplete((l, e) -> {
+      if (lease != k || deleted) {
+        return;
+      }
+      if (e != null) {
+        lease = null;
+        if (engine.running() && engine.clock.millis() < deadline) {
+          log.info("{}: room '{}' waits for its lease: {}", engine.self, name, ChatException.from(e).getMessage());
+          engine.clock.schedule(engine.settings.failover().renewInterval(), () -> lane.execute(() -> {
+            if (adminRole == null && lease == null && !deleted) {
+              acquireForCreation(set, deadline);
+            }
+          }));
+        } else {
+          adminReady.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE,
+              "room '" + name + "' was created but node " + engine.self + " could not take its lease: " + ChatException.from(e).getMessage()));
+        }
+        return;
+      }
+      replica().promiseSelf(epoch);
+      adminRole = AdminRole.created(this, set);
+      adminReady.complete(null);
+    });
+  }
+
+  private LeaseKeeper newLeaseKeeper() {
+    return new LeaseKeeper(name, engine.self, engine.settings.failover().leases(), engine.settings.failover(), engine.clock,
+        new LeaseKeeper.Host() {
+          @Override
+          public void onLane(Runnable task) {
+            lane.execute(task);
+          }
+
+          @Override
+          public void lost(String why) {
+            stepDown("node " + engine.self + " lost the lease of room '" + name + "': " + why);
+          }
+        });
+  }
+
+  boolean failover() {
+    return engine.settings.failover() != null;
+  }
+
+  /** Whether this node may sequence now: without failover always; with it, while its lease is valid. */
+  boolean maySequence() {
+    LeaseKeeper k = lease;
+    return k == null ? !failover() : k.maySequence();
+  }
+
+  /** This node's replica role (created on first use; only with failover). */
+  ReplicaRole replica() {
+    ReplicaRole r = replica;
+    if (r == null) {
+      r = new ReplicaRole(this);
+      replica = r;
+    }
+    return r;
+  }
+
+  // ================================================================ failover
+
+  /** A {@link Replicate} from {@code from}: follow it unless a newer epoch is known. */
+  void onReplicate(NodeId from, Replicate r) {
+    lane.assertCurrent();
+    if (deleted) {
+      return;
+    }
+    if (adminRole != null && r.epoch() > epoch) {
+      stepDown("node " + from + " administers room '" + name + "' at epoch " + r.epoch() + ", newer than this node's " + epoch);
+    }
+    ReplicaRole rr = replica();
+    boolean follows = !rr.refuses(r.epoch());
+    rr.onReplicate(from, r);
+    if (follows && adminRole == null && (!from.equals(admin) || r.epoch() > epoch)) {
+      adminChanged(from, r.epoch());
+    }
+  }
+
+  /** A {@link Collect} from a node taking the room over. */
+  void onCollect(NodeId from, Collect c) {
+    lane.assertCurrent();
+    if (deleted) {
+      engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.UNKNOWN_ROOM, unknownRoom().getMessage()));
+      return;
+    }
+    if (adminRole != null && c.epoch() > epoch) {
+      stepDown("node " + from + " takes room '" + name + "' over at epoch " + c.epoch());
+    }
+    replica().onCollect(from, c);
+  }
+
+  void onReplicaAck(NodeId from, ReplicaAck a) {
+    lane.assertCurrent();
+    AdminRole ar = adminRole;
+    if (ar != null) {
+      ar.onReplicaAck(from, a);
+    }
+  }
+
+  /**
+   * This node stops administering the room (its lease lapsed or a newer epoch exists): requests
+   * waiting for it fail UNAVAILABLE (retry: the next admin deduplicates by client message id), its
+   * log stays as a replica's, and local users are told the room is unavailable until the next admin
+   * announces itself.
+   */
+  void stepDown(String why) {
+    lane.assertCurrent();
+    AdminRole a = adminRole;
+    if (a == null) {
+      return;
+    }
+    log.warn("{}: steps down as admin of room '{}': {}", engine.self, name, why);
+    adminRole = null;
+    a.stepDown(why);
+    replica().continueAfterAdmin(epoch, a.released(), a.replicas());
+    LeaseKeeper k = lease;
+    lease = null;
+    if (k != null) {
+      k.stop();
+    }
+    engine.directory.steppedDown(name, epoch);
+    member.onAdminDown(why);
+  }
+
+  /** The room's admin is now {@code newAdmin} at {@code newEpoch} (a failover or a move). */
+  void adminChanged(NodeId newAdmin, long newEpoch) {
+    lane.assertCurrent();
+    if (deleted || newEpoch < epoch || (newEpoch == epoch && newAdmin.equals(admin))) {
+      return;
+    }
+    if (adminRole != null && !newAdmin.equals(engine.self)) {
+      stepDown("node " + newAdmin + " administers room '" + name + "' at epoch " + newEpoch);
+    }
+    NodeId was = admin;
+    admin = newAdmin;
+    epoch = newEpoch;
+    log.info("{}: room '{}' is administered by {} at epoch {} (was {})", engine.self, name, newAdmin, newEpoch, was);
+    member.adminChanged(was);
+  }
+
+  /**
+   * Every other heartbeat (with failover): a replica whose admin is unreachable, or no longer
+   * announces the room, tries to take the room over (only the one that gets the lease does).
+   */
+  void checkTakeover() {
+    lane.assertCurrent();
+    if (!failover() || deleted || adminRole != null || takeover != null || replica == null || !engine.running()) {
+      return;
+    }
+    if (!replica.replicas().contains(engine.self)) {
+      return;
+    }
+    io.chatmesh.RoomSummary s = engine.directory.get(name);
+    boolean adminGone = s == null ? !engine.isAlive(admin) : (!s.available() || !engine.isAlive(s.admin()));
+    if (!adminGone && !admin.equals(engine.self)) {
+      return;
+    }
+    startTakeover();
+  }
+
+  /** Starts taking the room over (also after a restart with a durable store). */
+  void startTakeover() {
+    LeaseKeeper k = newLeaseKeeper();
+    lease = k;
+    Takeover t = new Takeover(this, replica(), k);
+    takeover = t;
+    t.start();
+  }
+
+  /** The takeover ended without this node administering the room (lease held elsewhere, no majority). */
+  void takeoverFailed(Takeover t, String why) {
+    lane.assertCurrent();
+    if (takeover != t) {
+      return;
+    }
+    takeover = null;
+    LeaseKeeper k = lease;
+    lease = null;
+    if (k != null && k.lease() != null) {
+      k.release();
+    } else if (k != null) {
+      k.stop();
+    }
+    log.debug("{}: no takeover of room '{}': {}", engine.self, name, why);
+  }
+
+  /** The takeover succeeded: this node administers the room at {@code newEpoch}, continuing {@code stored}. */
+  void takeoverDone(Takeover t, long newEpoch, HistoryEntries.StoredLog stored) {
+    lane.assertCurrent();
+    if (takeover != t) {
+      return;
+    }
+    takeover = null;
+    if (deleted) {
+      takeoverFailed(t, "deleted");
+      return;
+    }
+    NodeId was = admin;
+    admin = engine.self;
+    epoch = newEpoch;
+    AdminRole a = AdminRole.restored(this, stored.last(), stored.recent(), stored.settings(), replica().replicas());
+    adminRole = a;
+    a.adoptMembers(stored.members(), stored.last());
+    log.warn("{}: took room '{}' over from {} at epoch {} (log continues after seq {})", engine.self, name, was, newEpoch, stored.last());
+    engine.metrics.failovers.increment();
+    engine.directory.tookOver(name, newEpoch);
+    member.adminChanged(was);
+    adminReady.complete(null);
   }
 
   /**
@@ -128,7 +374,7 @@ final class RoomState {
    */
   void restoreAdmin(long lastSeq, List<Sequenced> recent, List<UserId> formerMembers, List<Sequenced> settings) {
     lane.assertCurrent();
-    AdminRole a = AdminRole.restored(this, lastSeq, recent, settings);
+    AdminRole a = AdminRole.restored(this, lastSeq, recent, settings, null);
     adminRole = a;
     a.endFormerMembers(lastSeq, formerMembers);
   }
@@ -297,6 +543,7 @@ final class RoomState {
       a.onNodeDown(node);
     } else if (node.equals(admin)) {
       member.onAdminDown(reason);
+      checkTakeover();
     }
   }
 
@@ -330,10 +577,14 @@ final class RoomState {
     if (deleted) {
       return;
     }
+    boolean wasAdmin = adminRole != null;
+    endLease(true);
     finish(new RoomEvent.RoomDeleted(name, "deleted by its admin node " + admin));
-    if (adminRole != null) {
+    if (wasAdmin) {
       engine.writeStore("delete the history of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
       engine.directory.roomDeleted(name);
+    } else if (replica != null && !engine.history.shared()) {
+      engine.writeStore("delete the replica of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
     }
   }
 
@@ -360,21 +611,42 @@ final class RoomState {
     }
     a.abandon(reason);
     adminRole = null;
+    endLease(true);
     finish(new RoomEvent.RoomDeleted(name, reason));
     engine.writeStore("delete the history of room '" + name + "' that lost a split brain", () -> engine.history.deleteRoom(name));
   }
 
   private void finish(RoomEvent.RoomDeleted event) {
     deleted = true;
+    endLease(false);
     member.end(event);
     preparedDelete = null;
     engine.forget(this);
     engine.directory.adminGone(name, admin);
   }
 
-  /** Drops this state from the node when it holds nothing (no admin role, members, requests or vote). */
+  /** Gives up the lease (on deletion: released so a re-creation can take it at once) and any takeover. */
+  private void endLease(boolean release) {
+    takeover = null;
+    LeaseKeeper k = lease;
+    lease = null;
+    if (k != null) {
+      if (release && k.lease() != null) {
+        k.release();
+      } else {
+        k.stop();
+      }
+    }
+  }
+
+  /** The node is closing (room lane): the lease is released so a replica takes the room over at once. */
+  void nodeClosingLease() {
+    endLease(true);
+  }
+
+  /** Drops this state from the node when it holds nothing (no admin role, replica, members, requests or vote). */
   void maybeForget() {
-    if (adminRole == null && member.idle() && preparedDelete == null) {
+    if (adminRole == null && replica == null && lease == null && member.idle() && preparedDelete == null) {
       engine.forget(this);
     }
   }

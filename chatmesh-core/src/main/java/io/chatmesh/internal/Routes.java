@@ -1,6 +1,9 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.wire.Collect;
 import io.chatmesh.wire.Decision;
+import io.chatmesh.wire.ReplicaAck;
+import io.chatmesh.wire.Replicate;
 import io.chatmesh.wire.DecisionQuery;
 import io.chatmesh.wire.DirectoryUpdate;
 import io.chatmesh.wire.Goodbye;
@@ -72,6 +75,15 @@ final class Routes {
         .onMemberRoom(Lost.class, Lost::room, (rs, from, l) -> rs.memberLost(l))
         .onMemberRoom(RoomTail.class, RoomTail::room, (rs, from, t) -> rs.memberTail(from, t))
         .onMemberRoom(RoomGone.class, RoomGone::room, (rs, from, g) -> rs.memberGone(from, g.reason()))
+        // replication and failover: the room's lane, creating the room's state on a new replica
+        .onTransport(Replicate.class, (from, inc, m) -> e.replicaMessage(from, m.room(), rs -> rs.onReplicate(from, m)))
+        .onTransport(Collect.class, (from, inc, m) -> e.replicaMessage(from, m.room(), rs -> rs.onCollect(from, m)))
+        .onTransport(ReplicaAck.class, (from, inc, m) -> {
+          RoomState rs = e.rooms.get(m.room());
+          if (rs != null) {
+            rs.lane.execute(() -> rs.onReplicaAck(from, m));
+          }
+        })
         .build();
   }
 }

@@ -25,7 +25,10 @@ public sealed interface WireMessage
         RoomTail,
         RoomGone,
         HistoryRequest,
-        HistoryReply {
+        HistoryReply,
+        Replicate,
+        ReplicaAck,
+        Collect {
 
   /**
    * The highest protocol version this build speaks. Two nodes agree on a version once per link,

@@ -23,7 +23,20 @@ class AdminLinkTest {
   private final PendingRequests requests = new PendingRequests(new ManualClock(), Duration.ofSeconds(5));
   private final List<WireMessage> sent = new ArrayList<>();
   private final List<String> order = new ArrayList<>();
-  private final AdminLink link = new AdminLink(requests, ADMIN, sent::add, Runnable::run, () -> order.add("after"));
+  private final List<NodeId> sentTo = new ArrayList<>();
+  private NodeId admin = ADMIN;
+  private final AdminLink link = new AdminLink(requests, () -> admin, (to, m) -> {
+    sentTo.add(to);
+    sent.add(m);
+  }, Runnable::run, () -> order.add("after"));
+
+  @Test
+  void eachRequestGoesToTheAdminOfTheMomentItIsSent() {
+    link.forward(id -> new JoinRequest(id, "r", UserId.of("u")), (r, e) -> {});
+    admin = NodeId.of("n2"); // a failover
+    link.forward(id -> new JoinRequest(id, "r", UserId.of("v")), (r, e) -> {});
+    assertThat(sentTo).containsExactly(ADMIN, NodeId.of("n2"));
+  }
 
   @Test
   void countsARequestInFlightUntilItsAnswerRanThenCallsAfterAnswer() {

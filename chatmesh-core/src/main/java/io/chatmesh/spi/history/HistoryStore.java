@@ -104,6 +104,21 @@ public interface HistoryStore extends AutoCloseable {
   long oldestSeq(String room);
 
   /**
+   * Removes the entries of {@code room} with a seq greater than {@code seq} (none: a no-op). Used
+   * with {@link io.chatmesh.Failover} by a replica whose log has entries a failed admin never got
+   * acknowledged, before it takes the new admin's entries at those seqs (as Kafka truncates a
+   * follower to the leader epoch's end). Stores that cannot truncate throw {@link
+   * io.chatmesh.ErrorCode#UNAVAILABLE}; failover with replication then does not work with them.
+   *
+   * @param room the room name
+   * @param seq the last seq to keep, not negative
+   */
+  default void truncateAfter(String room, long seq) {
+    throw new io.chatmesh.ChatException(io.chatmesh.ErrorCode.UNAVAILABLE,
+        getClass().getSimpleName() + " cannot truncate a room's log; it cannot be a replica's store under failover");
+  }
+
+  /**
    * Whether every node of the cluster uses this same store (one database): then, with {@link
    * io.chatmesh.Failover}, an entry is acknowledged once the store committed it, without replicating
    * it, and a node taking a room over reads its log from the store. The store must then refuse

@@ -30,6 +30,9 @@ import io.chatmesh.wire.Reply;
 import io.chatmesh.wire.ResendRequest;
 import io.chatmesh.wire.RoomGone;
 import io.chatmesh.wire.RoomTail;
+import io.chatmesh.wire.Replicate;
+import io.chatmesh.wire.ReplicaAck;
+import io.chatmesh.wire.Collect;
 import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.SyncRequest;
@@ -194,6 +197,31 @@ final class WireCodec {
         r.addEntries(sequenced(entry));
       }
       b.setHistoryReply(r);
+    } else if (m instanceof Replicate x) {
+      LogProto.Replicate.Builder r =
+          LogProto.Replicate.newBuilder().setRoom(x.room()).setEpoch(x.epoch()).setCommitted(x.committed());
+      for (NodeId n : x.replicas()) {
+        r.addReplicas(n.value());
+      }
+      for (Sequenced entry : x.entries()) {
+        r.addEntries(sequenced(entry));
+      }
+      b.setReplicate(r);
+    } else if (m instanceof ReplicaAck x) {
+      b.setReplicaAck(
+          LogProto.ReplicaAck.newBuilder()
+              .setRoom(x.room())
+              .setEpoch(x.epoch())
+              .setLastSeq(x.lastSeq())
+              .setPromised(x.promised()));
+    } else if (m instanceof Collect x) {
+      b.setCollect(
+          LogProto.Collect.newBuilder()
+              .setRequestId(x.requestId())
+              .setRoom(x.room())
+              .setEpoch(x.epoch())
+              .setAfterSeq(x.afterSeq())
+              .setLimit(x.limit()));
     } else {
       // unreachable while every permitted record has a branch; WireCodecTest checks that it does
       throw new ChatException(ErrorCode.INTERNAL, "no protobuf mapping for " + m.getClass().getName());
@@ -348,6 +376,26 @@ final class WireCodec {
             x.getLastSeq(),
             x.getOldestSeq(),
             entries);
+      }
+      case REPLICATE: {
+        LogProto.Replicate x = p.getReplicate();
+        List<NodeId> replicas = new ArrayList<>(x.getReplicasCount());
+        for (String n : x.getReplicasList()) {
+          replicas.add(node(n, "replicate.replicas"));
+        }
+        List<Sequenced> entries = new ArrayList<>(x.getEntriesCount());
+        for (LogProto.Sequenced e : x.getEntriesList()) {
+          entries.add(sequenced(e, "replicate.entries"));
+        }
+        return new Replicate(x.getRoom(), x.getEpoch(), replicas, x.getCommitted(), entries);
+      }
+      case REPLICA_ACK: {
+        LogProto.ReplicaAck x = p.getReplicaAck();
+        return new ReplicaAck(x.getRoom(), x.getEpoch(), x.getLastSeq(), x.getPromised());
+      }
+      case COLLECT: {
+        LogProto.Collect x = p.getCollect();
+        return new Collect(x.getRequestId(), x.getRoom(), x.getEpoch(), x.getAfterSeq(), x.getLimit());
       }
       case BODY_NOT_SET:
       default:

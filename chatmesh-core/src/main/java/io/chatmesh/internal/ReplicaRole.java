@@ -1,0 +1,293 @@
+package io.chatmesh.internal;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.NodeId;
+import io.chatmesh.spi.history.HistoryStore;
+import io.chatmesh.wire.Collect;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.ReplicaAck;
+import io.chatmesh.wire.Replicate;
+import io.chatmesh.wire.Sequenced;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replica role of a room on this node (with {@link io.chatmesh.Failover}): holds the room's log
+ * as the admin replicates it, in this node's history store, and answers the admin with {@link
+ * ReplicaAck} once the entries are stored. It keeps two epochs:
+ *
+ * <ul>
+ *   <li>{@code promised}: the newest epoch it follows. A {@link Replicate} or {@link Collect} of an
+ *       older epoch is refused, naming the newer one: this is the fencing of stale admins (a
+ *       paused or partitioned old admin can never get an entry of its epoch onto a majority again).
+ *   <li>{@code logEpoch}: the epoch whose admin wrote the log's tail. The first {@link Replicate} of
+ *       a newer admin truncates the log to the highest seq known committed (entries above it may be
+ *       ones a failed admin never got acknowledged, which the new admin may not have adopted); the
+ *       new admin then resends from there.
+ * </ul>
+ *
+ * <p>With a shared history store there is nothing to hold (the admin's store is everybody's): the
+ * {@link Replicate} messages carry no entries and only tell the replica who the admin is, its epoch
+ * and the replica set, so that it can take the room over.
+ *
+ * <p>Not thread-safe: used on the room's lane; store calls are chained off the lane, in order.
+ */
+final class ReplicaRole {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaRole.class);
+  /** The most entries one {@link Collect} reply carries. */
+  static final int COLLECT_LIMIT = 2_000;
+
+  private final RoomState room;
+  private final NodeEngine engine;
+  private final String name;
+  private final HistoryStore store;
+  private long promised;
+  private @Nullable NodeId promisedTo;
+  private long logEpoch;
+  private long lastSeq;
+  private long lastEpoch;
+  private long committed;
+  private List<NodeId> replicas = List.of();
+  /** Store calls of this role, one after the other. */
+  private CompletableFuture<Void> storeTail = CompletableFuture.completedFuture(null);
+
+  ReplicaRole(RoomState room) {
+    this.room = room;
+    this.engine = room.engine;
+    this.name = room.name;
+    this.store = engine.history;
+    if (!store.shared()) {
+      // once per room and node; a JDBC store answers from an index
+      HistoryStore.Position p = store.lastPosition(name).orElse(null);
+      if (p != null) {
+        lastSeq = p.seq();
+        lastEpoch = p.epoch();
+      }
+    }
+  }
+
+  /** The newest epoch promised. */
+  long promised() {
+    return promised;
+  }
+
+  /** The room's replica set as the admin last said it (the admin included). */
+  List<NodeId> replicas() {
+    return replicas;
+  }
+
+  /** The highest seq held. */
+  long lastSeq() {
+    return lastSeq;
+  }
+
+  /** The epoch of the entry at {@link #lastSeq}. */
+  long lastEpoch() {
+    return lastEpoch;
+  }
+
+  /** The highest seq known committed. */
+  long committed() {
+    return committed;
+  }
+
+  /** Continues from an admin role this node held: its log is the room's up to {@code released}. */
+  void continueAfterAdmin(long epoch, long released, List<NodeId> set) {
+    promised = Math.max(promised, epoch);
+    logEpoch = epoch;
+    committed = Math.max(committed, released);
+    lastSeq = released;
+    lastEpoch = epoch;
+    replicas = set;
+    if (!store.shared()) {
+      // entries it sequenced but did not get onto a majority: the next admin may not adopt them
+      chainStore(() -> store.truncateAfter(name, released));
+    }
+  }
+
+  /** Promises {@code epoch} to this node itself (it is taking the room over). */
+  void promiseSelf(long epoch) {
+    promised = Math.max(promised, epoch);
+    promisedTo = engine.self;
+  }
+
+  /** Whether {@code epoch} is older than the newest promised (a stale admin's). */
+  boolean refuses(long epoch) {
+    return epoch < promised;
+  }
+
+  // ================================================================ the admin's log
+
+  void onReplicate(NodeId from, Replicate r) {
+    if (r.epoch() < promised) {
+      engine.send(from, new ReplicaAck(name, r.epoch(), lastSeq, promised));
+      return;
+    }
+    promised = r.epoch();
+    promisedTo = from;
+    replicas = r.replicas();
+    if (store.shared()) {
+      committed = Math.max(committed, r.committed());
+      lastSeq = Math.max(lastSeq, r.committed());
+      logEpoch = r.epoch();
+      lastEpoch = r.epoch();
+      engine.send(from, new ReplicaAck(name, r.epoch(), lastSeq, promised));
+      return;
+    }
+    if (r.epoch() != logEpoch) {
+      if (lastSeq > committed) {
+        long keep = committed;
+        log.info("{}: room '{}' follows admin {} at epoch {}: drops its entries after seq {} (up to {}), not known committed",
+            engine.self, name, from, r.epoch(), keep, lastSeq);
+        chainStore(() -> store.truncateAfter(name, keep));
+        lastSeq = keep;
+      }
+      logEpoch = r.epoch();
+      long e = r.epoch();
+      NodeId admin = from;
+      chainStore(() -> store.saveRoom(name, admin, e));
+    }
+    List<Sequenced> fresh = new ArrayList<>();
+    long next = lastSeq + 1;
+    for (Sequenced s : r.entries()) {
+      if (s.seq() == next) {
+        fresh.add(s);
+        next++;
+      } else if (s.seq() > next) {
+        break; // a gap: the ack below says where this replica stands, the admin resends from there
+      }
+    }
+    if (!fresh.isEmpty()) {
+      lastSeq = next - 1;
+      lastEpoch = fresh.get(fresh.size() - 1).epoch();
+    }
+    committed = Math.max(committed, Math.min(r.committed(), lastSeq));
+    long ackSeq = lastSeq;
+    long epoch = r.epoch();
+    if (fresh.isEmpty()) {
+      afterStore(() -> engine.send(from, new ReplicaAck(name, epoch, ackSeq, promised)));
+      return;
+    }
+    List<Sequenced> batch = fresh;
+    storeTail = storeTail.thenCompose(v -> store.append(HistoryEntries.toStored(batch))).handle((v, ex) -> {
+      if (ex != null) {
+        log.warn("{}: replica of room '{}' could not store seqs {}..{}: {}", engine.self, name, batch.get(0).seq(), ackSeq,
+            ChatException.from(ex).getMessage());
+        room.lane.execute(() -> {
+          // not acknowledged: the admin resends; this replica re-reads where its store stands
+          HistoryStore.Position p = store.lastPosition(name).orElse(null);
+          lastSeq = p == null ? 0 : p.seq();
+        });
+        return null;
+      }
+      room.lane.execute(() -> engine.send(from, new ReplicaAck(name, epoch, ackSeq, promised)));
+      return null;
+    });
+  }
+
+  // ================================================================ a node taking the room over
+
+  void onCollect(NodeId from, Collect c) {
+    if (c.epoch() < promised || (c.epoch() == promised && promisedTo != null && !promisedTo.equals(from))) {
+      engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.NOT_ADMIN,
+          "node " + engine.self + " follows room '" + name + "' at epoch " + promised + (promisedTo == null ? "" : " (node " + promisedTo + ")")
+              + ", newer than or equal to " + c.epoch()));
+      return;
+    }
+    promised = c.epoch();
+    promisedTo = from;
+    long last = lastSeq;
+    long lastE = lastEpoch;
+    long known = committed;
+    int limit = Math.max(1, Math.min(c.limit(), COLLECT_LIMIT));
+    if (store.shared()) {
+      engine.send(from, new HistoryReply(c.requestId(), null, "", lastE, last, known, List.of()));
+      return;
+    }
+    afterStoreOffLane(() -> {
+      HistoryReply reply;
+      try {
+        List<Sequenced> entries = HistoryEntries.fromStored(store.readAfter(name, c.afterSeq(), limit));
+        reply = new HistoryReply(c.requestId(), null, "", lastE, last, known, entries);
+      } catch (RuntimeException e) {
+        reply = HistoryReply.error(c.requestId(), ChatException.from(e).code(), "replica of room '" + name + "' on node "
+            + engine.self + " could not read its log: " + e.getMessage());
+      }
+      engine.send(from, reply);
+    });
+  }
+
+  /** This node's own tail for its takeover: entries after {@code afterSeq}, read off the lane. */
+  CompletableFuture<HistoryReply> ownTail(long afterSeq) {
+    long last = lastSeq;
+    long lastE = lastEpoch;
+    long known = committed;
+    CompletableFuture<HistoryReply> out = new CompletableFuture<>();
+    if (store.shared()) {
+      out.complete(new HistoryReply(0, null, "", lastE, last, known, List.of()));
+      return out;
+    }
+    afterStoreOffLane(() -> {
+      try {
+        out.complete(new HistoryReply(0, null, "", lastE, last, known,
+            HistoryEntries.fromStored(store.readAfter(name, afterSeq, COLLECT_LIMIT))));
+      } catch (RuntimeException e) {
+        out.completeExceptionally(e);
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Adopts the entries of the best tail found by a takeover: drops this node's entries after
+   * {@code keep} and stores {@code entries} (contiguous from {@code keep + 1}); completes once stored.
+   */
+  CompletableFuture<Void> adopt(long keep, List<Sequenced> entries) {
+    if (lastSeq > keep) {
+      chainStore(() -> store.truncateAfter(name, keep));
+      lastSeq = keep;
+    }
+    if (!entries.isEmpty()) {
+      List<Sequenced> batch = entries;
+      storeTail = storeTail.thenCompose(v -> store.append(HistoryEntries.toStored(batch)));
+      lastSeq = entries.get(entries.size() - 1).seq();
+      lastEpoch = entries.get(entries.size() - 1).epoch();
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    storeTail = storeTail.handle((v, ex) -> {
+      if (ex != null) {
+        done.completeExceptionally(ex);
+      } else {
+        done.complete(null);
+      }
+      return null;
+    });
+    return done;
+  }
+
+  // ================================================================ store ordering
+
+  private void chainStore(Runnable call) {
+    storeTail = storeTail.thenRun(call).exceptionally(ex -> {
+      log.warn("{}: replica of room '{}': a store call failed: {}", engine.self, name, ChatException.from(ex).getMessage());
+      return null;
+    });
+  }
+
+  private void afterStore(Runnable onLane) {
+    if (storeTail.isDone()) {
+      onLane.run();
+    } else {
+      storeTail.whenComplete((v, ex) -> room.lane.execute(onLane));
+    }
+  }
+
+  private void afterStoreOffLane(Runnable read) {
+    storeTail.whenComplete((v, ex) -> engine.readHistory(read));
+  }
+}

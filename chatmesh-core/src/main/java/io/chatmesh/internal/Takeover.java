@@ -1,0 +1,218 @@
+package io.chatmesh.internal;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.NodeId;
+import io.chatmesh.wire.Collect;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.Sequenced;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One attempt of this node to take a room over (with {@link io.chatmesh.Failover}), in the steps of
+ * PacificA / Kafka's leader epochs:
+ *
+ * <ol>
+ *   <li>take the room's lease from the consensus engine; if another node holds it, stop (it is the
+ *       admin, or is taking over);
+ *   <li>pick a new epoch, higher than every epoch this node has seen for the room;
+ *   <li>with a shared history store: record the new epoch in the store (which from then on refuses
+ *       the old admin's appends) and read the log from it;
+ *   <li>otherwise: send {@link Collect} to the other replicas, which promise to refuse older epochs
+ *       and answer with their tails; with a majority of the replica set (this node included), adopt
+ *       the best tail - the newest last epoch, then the longest - as Raft's log comparison does;
+ *   <li>continue the log as its admin ({@link RoomState#takeoverDone}): the sequence goes on after
+ *       the adopted tail with no gap and no reuse, and the dedup window is re-seeded from the log.
+ * </ol>
+ *
+ * Without a majority, or when the lease is lost meanwhile, the attempt ends ({@link
+ * RoomState#takeoverFailed}); the next heartbeat may try again. Not thread-safe: room lane only.
+ */
+final class Takeover {
+  private static final Logger log = LoggerFactory.getLogger(Takeover.class);
+
+  private final RoomState room;
+  private final ReplicaRole replica;
+  private final LeaseKeeper lease;
+  private final NodeEngine engine;
+  private long epoch;
+  private final Map<NodeId, HistoryReply> tails = new LinkedHashMap<>();
+  private int answered;
+  private boolean decided;
+
+  Takeover(RoomState room, ReplicaRole replica, LeaseKeeper lease) {
+    this.room = room;
+    this.replica = replica;
+    this.lease = lease;
+    this.engine = room.engine;
+  }
+
+  void start() {
+    lease.acquire().whenComplete((l, e) -> {
+      if (e != null) {
+        room.takeoverFailed(this, ChatException.from(e).getMessage());
+        return;
+      }
+      onLease();
+    });
+  }
+
+  private void onLease() {
+    epoch = Math.max(NodeEngine.nextStamp(), Math.max(replica.promised(), Math.max(room.epoch, replica.lastEpoch())) + 1);
+    replica.promiseSelf(epoch);
+    log.info("{}: holds the lease of room '{}' ({}); takes it over at epoch {}", engine.self, room.name, lease.lease(), epoch);
+    if (engine.history.shared()) {
+      fromSharedStore();
+      return;
+    }
+    long after = replica.committed();
+    replica.ownTail(after).whenComplete((own, e) -> room.lane.execute(() -> {
+      if (e != null) {
+        fail("could not read its own log: " + ChatException.from(e).getMessage());
+        return;
+      }
+      tails.put(engine.self, own);
+      answered++;
+      List<NodeId> others = new ArrayList<>();
+      for (NodeId n : replica.replicas()) {
+        if (!n.equals(engine.self)) {
+          others.add(n);
+        }
+      }
+      if (others.isEmpty()) {
+        decide();
+        return;
+      }
+      for (NodeId n : others) {
+        collect(n, after);
+      }
+    }));
+  }
+
+  private void collect(NodeId from, long after) {
+    engine.requests
+        .send(from, HistoryReply.class, id -> new Collect(id, room.name, epoch, after, ReplicaRole.COLLECT_LIMIT), m -> engine.send(from, m))
+        .whenComplete((r, e) -> room.lane.execute(() -> {
+          answered++;
+          if (r != null && r.error() == null) {
+            tails.put(from, r);
+          } else {
+            String why = r != null ? r.error() + " " + r.message() : ChatException.from(e).getMessage();
+            log.info("{}: replica {} of room '{}' gave no tail: {}", engine.self, from, room.name, why);
+          }
+          if (!decided && (tails.size() >= majority() || answered >= replica.replicas().size())) {
+            decide();
+          }
+        }));
+  }
+
+  private int majority() {
+    return replica.replicas().size() / 2 + 1;
+  }
+
+  private void decide() {
+    decided = true;
+    if (!stillHolding()) {
+      return;
+    }
+    if (tails.size() < majority()) {
+      fail("only " + tails.size() + " of the " + replica.replicas().size() + " replicas answered; a majority is needed");
+      return;
+    }
+    NodeId best = engine.self;
+    HistoryReply bestTail = tails.get(engine.self);
+    for (Map.Entry<NodeId, HistoryReply> t : tails.entrySet()) {
+      HistoryReply r = t.getValue();
+      if (r.epoch() > bestTail.epoch() || (r.epoch() == bestTail.epoch() && r.lastSeq() > bestTail.lastSeq())) {
+        best = t.getKey();
+        bestTail = r;
+      }
+    }
+    long keep = replica.committed();
+    if (best.equals(engine.self)) {
+      adopt(keep, List.of(), bestTail.lastSeq());
+      return;
+    }
+    log.info("{}: room '{}' adopts the tail of {} (epoch {}, last seq {}) after its committed seq {}", engine.self, room.name, best,
+        bestTail.epoch(), bestTail.lastSeq(), keep);
+    fetchRest(best, keep, new ArrayList<>(bestTail.entries()), bestTail.lastSeq());
+  }
+
+  /** Collects the rest of a tail longer than one reply, then adopts it. */
+  private void fetchRest(NodeId from, long keep, List<Sequenced> got, long last) {
+    long have = got.isEmpty() ? keep : got.get(got.size() - 1).seq();
+    if (have >= last) {
+      adopt(keep, got, last);
+      return;
+    }
+    engine.requests
+        .send(from, HistoryReply.class, id -> new Collect(id, room.name, epoch, have, ReplicaRole.COLLECT_LIMIT), m -> engine.send(from, m))
+        .whenComplete((r, e) -> room.lane.execute(() -> {
+          if (!stillHolding()) {
+            return;
+          }
+          if (r == null || r.error() != null || r.entries().isEmpty()) {
+            fail("replica " + from + " stopped answering while its tail was collected");
+            return;
+          }
+          got.addAll(r.entries());
+          fetchRest(from, keep, got, last);
+        }));
+  }
+
+  private void adopt(long keep, List<Sequenced> entries, long last) {
+    replica.adopt(entries.isEmpty() ? Math.max(keep, last) : keep, entries).whenComplete((v, e) -> {
+      if (e != null) {
+        room.lane.execute(() -> fail("could not store the adopted tail: " + ChatException.from(e).getMessage()));
+        return;
+      }
+      finish();
+    });
+  }
+
+  private void fromSharedStore() {
+    finish();
+  }
+
+  /** Records the new epoch in the store (a shared store then fences the old admin) and reads the log back. */
+  private void finish() {
+    long e = epoch;
+    engine.writeStore("record room '" + room.name + "' at epoch " + e, () -> {
+      HistoryEntries.StoredLog stored;
+      try {
+        engine.history.saveRoom(room.name, engine.self, e);
+        stored = HistoryEntries.readStoredLog(engine.history, room.name, engine.settings.dedupWindow());
+      } catch (RuntimeException x) {
+        room.lane.execute(() -> fail("could not read the room's log: " + x.getMessage()));
+        return;
+      }
+      HistoryEntries.StoredLog log = stored;
+      room.lane.execute(() -> {
+        if (stillHolding()) {
+          room.takeoverDone(this, e, log);
+        }
+      });
+    });
+  }
+
+  private boolean stillHolding() {
+    if (lease.maySequence()) {
+      return true;
+    }
+    fail("its lease lapsed during the takeover");
+    return false;
+  }
+
+  private void fail(String why) {
+    room.takeoverFailed(this, why);
+  }
+
+  @Override
+  public String toString() {
+    return "Takeover[" + room.name + " at epoch " + epoch + "]";
+  }
+}
