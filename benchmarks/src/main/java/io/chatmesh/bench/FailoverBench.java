@@ -236,34 +236,17 @@ public final class FailoverBench {
 
   private static FailoverThroughput.Outcome fork(FailoverCluster.Mode m, List<Double> rates, Options o, String[] args, PrintStream out)
       throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(FailoverBench.class.getName());
+    List<String> cmd = ChildJvm.command(FailoverBench.class);
     cmd.addAll(List.of(args));
     cmd.add("--child-a");
     cmd.add(m.label);
     cmd.add("--rates");
     cmd.add(String.join(",", rates.stream().map(d -> Double.toString(d)).toList()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     long limitS = (long) (o.maxWarmupSeconds() + o.closedSeconds() + o.openSeconds() * rates.size()) + 300;
+    Process p = ChildJvm.start(cmd, limitS);
     FailoverThroughput.Outcome result = null;
     int logLines = 0;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      Thread watchdog = new Thread(() -> {
-        try {
-          if (!p.waitFor(limitS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "failover-watchdog");
-      watchdog.setDaemon(true);
-      watchdog.start();
       String line;
       while ((line = r.readLine()) != null) {
         if (line.startsWith(FailoverThroughput.Outcome.PREFIX)) {

@@ -33,8 +33,9 @@ final class FailoverThroughput {
   private final PrintStream out;
   private final String tag;
   private final Recorder recorder = new Recorder(MAX_LATENCY_NANOS, 3);
-  private final LongAdder acked = new LongAdder();
-  private final LongAdder failed = new LongAdder();
+  /** Sends and answers of the current phase (each phase has its own cluster); answers of an old phase count there. */
+  private Phase ph = new Phase();
+  private long failedTotal;
   private final AtomicReference<String> firstFailure = new AtomicReference<>();
   private final long[] pubSeq = new long[FailoverCluster.NODES];
   private final Room[] handles = new Room[FailoverCluster.NODES];
@@ -42,8 +43,13 @@ final class FailoverThroughput {
   private final MemberCheck[] members = new MemberCheck[FailoverCluster.NODES];
   private final com.sun.management.OperatingSystemMXBean os =
       (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-  private long sent;
   private int nextSender;
+
+  private static final class Phase {
+    final LongAdder acked = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    long sent;
+  }
 
   FailoverThroughput(FailoverCluster.Mode mode, FailoverBench.Options o, PrintStream out) {
     this.mode = mode;
@@ -107,14 +113,54 @@ final class FailoverThroughput {
   }
 
   /**
-   * Runs the configuration.
+   * Runs the configuration: warm-up, the closed loop and each open-loop step, each on a fresh
+   * cluster and room in this JVM (so a room that one phase broke cannot spoil the next; the JIT stays
+   * warm).
    *
    * @param rates offered rates of the open-loop steps; a negative entry means that fraction (its
    *     absolute value) of this run's own closed-loop rate
    */
   Outcome run(List<Double> rates) throws Exception {
+    List<String> problems = new ArrayList<>();
+    try (FailoverCluster c = open("warm-up")) {
+      warmUp();
+      finish("warm-up", problems);
+    }
+    double closedRate;
+    double cpu;
+    Histogram closed;
+    try (FailoverCluster c = open("closed loop")) {
+      long a0 = ph.acked.sum();
+      long cpu0 = os.getProcessCpuTime();
+      long c0 = System.nanoTime();
+      closedLoop(o.closedSeconds());
+      double secs = (System.nanoTime() - c0) / 1e9;
+      long n = ph.acked.sum() - a0;
+      closedRate = n / secs;
+      cpu = n == 0 ? Double.NaN : (os.getProcessCpuTime() - cpu0) / 1e9 / n * 1e6;
+      closed = recorder.getIntervalHistogram();
+      log("%s closed loop (window %d sends): %,.0f acked sends/s, ack p50 %s p99 %s, cpu %.2f s per M sends", tag, o.window(), closedRate,
+          Runner.ms(closed, 50), Runner.ms(closed, 99), cpu);
+      finish("closed loop", problems);
+    }
+    List<Step> steps = new ArrayList<>();
+    for (double r : rates) {
+      double rate = r < 0 ? -r * closedRate : r;
+      try (FailoverCluster c = open(String.format(Locale.ROOT, "step %,.0f/s", rate))) {
+        steps.add(openLoop(rate, o.openSeconds()));
+        finish(String.format(Locale.ROOT, "step %,.0f/s", rate), problems);
+      }
+    }
+    String check = problems.isEmpty() ? "OK" : String.join("; ", problems);
+    return new Outcome(mode.label, closedRate, closed.getValueAtPercentile(50) / 1e3, closed.getValueAtPercentile(99) / 1e3, cpu, steps,
+        failedTotal, check);
+  }
+
+  /** A fresh cluster, the room on n0, a sender joined on every node, 100 sends to open the links; counters reset. */
+  private FailoverCluster open(String phase) throws Exception {
     long t0 = System.nanoTime();
-    try (FailoverCluster cluster = FailoverCluster.start(mode, o.throughputTiming())) {
+    FailoverCluster cluster = FailoverCluster.start(mode, o.throughputTiming());
+    try {
       cluster.node(0).createRoom(ROOM).get(30, TimeUnit.SECONDS);
       for (int i = 0; i < FailoverCluster.NODES; i++) {
         var node = cluster.node(i);
@@ -122,34 +168,35 @@ final class FailoverThroughput {
         handles[i] = node.room(ROOM).orElseThrow();
         users[i] = UserId.of("sender-" + i);
         members[i] = new MemberCheck();
+        pubSeq[i] = 0;
         handles[i].join(users[i], members[i]::onEvent).get(30, TimeUnit.SECONDS);
       }
-      log("%s %s: cluster up, room created on n0, 3 senders joined in %.1f s", tag, mode.describe(), (System.nanoTime() - t0) / 1e9);
-      warmUp();
-      recorder.getIntervalHistogram();
-      long a0 = acked.sum();
-      long cpu0 = os.getProcessCpuTime();
-      long c0 = System.nanoTime();
-      closedLoop(o.closedSeconds());
-      double secs = (System.nanoTime() - c0) / 1e9;
-      long n = acked.sum() - a0;
-      double closedRate = n / secs;
-      double cpu = n == 0 ? Double.NaN : (os.getProcessCpuTime() - cpu0) / 1e9 / n * 1e6;
-      Histogram closed = recorder.getIntervalHistogram();
-      log("%s closed loop (window %d sends): %,.0f acked sends/s, ack p50 %s p99 %s, cpu %.2f s per M sends", tag, o.window(), closedRate,
-          Runner.ms(closed, 50), Runner.ms(closed, 99), cpu);
-      awaitAcks(30);
-      List<Step> steps = new ArrayList<>();
-      for (double r : rates) {
-        double rate = r < 0 ? -r * closedRate : r;
-        steps.add(openLoop(rate, o.openSeconds()));
+      ph = new Phase();
+      for (int i = 0; i < 100; i++) {
+        sendNext(System.nanoTime());
       }
       awaitAcks(30);
-      String check = check();
-      log("%s check: %s (sent %,d, acked %,d, failed %,d%s)", tag, check, sent, acked.sum(), failed.sum(),
-          firstFailure.get() == null ? "" : ", first failure: " + firstFailure.get());
-      return new Outcome(mode.label, closedRate, closed.getValueAtPercentile(50) / 1e3, closed.getValueAtPercentile(99) / 1e3, cpu, steps,
-          failed.sum(), check);
+      recorder.getIntervalHistogram();
+      log("%s %s: %s: fresh cluster up, room created on n0, 3 senders joined in %.1f s", tag, phase, mode.describe(),
+          (System.nanoTime() - t0) / 1e9);
+      return cluster;
+    } catch (Exception | Error e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  /** Waits for the phase's answers and checks its deliveries; a problem is added to {@code problems}. */
+  private void finish(String phase, List<String> problems) {
+    boolean answered = awaitAcks(30);
+    String check = check();
+    if (!answered) {
+      check = (check.equals("OK") ? "" : check + "; ") + inFlight() + " sends unanswered after 30 s";
+    }
+    failedTotal += ph.failed.sum();
+    log("%s %s check: %s (sent %,d, acked %,d, failed %,d%s)", tag, phase, check, ph.sent, ph.acked.sum(), ph.failed.sum(), firstFailure.get() == null ? "" : ", first failure so far: " + firstFailure.get());
+    if (!check.equals("OK")) {
+      problems.add(phase + ": " + check);
     }
   }
 
@@ -157,21 +204,24 @@ final class FailoverThroughput {
     int s = nextSender;
     nextSender = s + 1 == FailoverCluster.NODES ? 0 : s + 1;
     long seq = ++pubSeq[s];
-    sent++;
+    Phase p = ph;
+    p.sent++;
     String text = Codec.encodeText(o.payload(), 0, s, seq, stamp);
     handles[s].send(users[s], text, s + "-" + seq).whenComplete((ok, e) -> {
       if (e == null) {
-        recorder.recordValue(Math.min(MAX_LATENCY_NANOS, Math.max(0, System.nanoTime() - stamp)));
-        acked.increment();
+        if (p == ph) {
+          recorder.recordValue(Math.min(MAX_LATENCY_NANOS, Math.max(0, System.nanoTime() - stamp)));
+        }
+        p.acked.increment();
       } else {
-        failed.increment();
+        p.failed.increment();
         firstFailure.compareAndSet(null, String.valueOf(e));
       }
     });
   }
 
   private long inFlight() {
-    return sent - acked.sum() - failed.sum();
+    return ph.sent - ph.acked.sum() - ph.failed.sum();
   }
 
   private void closedLoop(double seconds) {
@@ -205,13 +255,13 @@ final class FailoverThroughput {
       quiet = lastRound < Runner.JIT_QUIET_MILLIS_PER_SECOND ? quiet + 1 : 0;
     }
     awaitAcks(30);
-    log("%s warm-up: %.1f s closed loop, JIT compiled for %,d ms during it (%d ms in the last second)", tag,
-        (System.nanoTime() - start) / 1e9, last - jitStart, lastRound);
+    log("%s warm-up: %.1f s closed loop, JIT compiled for %,d ms during it (%d ms in the last second); %,d sends acked, %,d failed", tag,
+        (System.nanoTime() - start) / 1e9, last - jitStart, lastRound, ph.acked.sum(), ph.failed.sum());
   }
 
   private Step openLoop(double rate, double seconds) {
     recorder.getIntervalHistogram();
-    long failed0 = failed.sum();
+    long failed0 = ph.failed.sum();
     ThreadCpu threads = new ThreadCpu();
     threads.start();
     long n = Math.max(1, (long) (rate * seconds));
@@ -233,7 +283,7 @@ final class FailoverThroughput {
     }
     boolean allAcked = awaitAcks(30);
     Histogram h = recorder.getIntervalHistogram();
-    long stepFailed = failed.sum() - failed0;
+    long stepFailed = ph.failed.sum() - failed0;
     log("%s step %,.0f sends/s for %.0f s: ack p50 %s p99 %s p99.9 %s max %s, failed %d%s; %s", tag, rate, seconds,
         Runner.ms(h, 50), Runner.ms(h, 99), Runner.ms(h, 99.9), Runner.ms(h, 100), stepFailed,
         allAcked ? "" : ", NOT ALL ANSWERED after 30 s: " + inFlight() + " in flight", threads.report());
@@ -256,17 +306,28 @@ final class FailoverThroughput {
     return true;
   }
 
-  /** Every member got every acked send exactly once, in each sender's order (waits up to 60 s). */
+  /**
+   * Every member got every acked send exactly once, in each sender's order. Waits for missing
+   * deliveries up to 60 s, but no longer than 5 s without any delivery.
+   */
   private String check() {
-    long want = acked.sum();
+    long want = ph.acked.sum();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
+    long lastProgress = System.nanoTime();
+    long lastTotal = -1;
+    while (System.nanoTime() < deadline && System.nanoTime() - lastProgress < TimeUnit.SECONDS.toNanos(5)) {
       boolean all = true;
+      long total = 0;
       for (MemberCheck m : members) {
         all &= m.delivered.sum() >= want;
+        total += m.delivered.sum();
       }
       if (all) {
         break;
+      }
+      if (total != lastTotal) {
+        lastTotal = total;
+        lastProgress = System.nanoTime();
       }
       LockSupport.parkNanos(5_000_000);
     }
@@ -279,8 +340,9 @@ final class FailoverThroughput {
             "member on n%d: delivered %d of %d acked, %d duplicates or late, %d out of order", i, got, want, m.duplicates, m.outOfOrder));
       }
     }
-    if (failed.sum() > 0) {
-      b.append(b.length() == 0 ? "" : "; ").append(failed.sum()).append(" sends failed");
+    long phaseFailed = ph.failed.sum();
+    if (phaseFailed > 0) {
+      b.append(b.length() == 0 ? "" : "; ").append(phaseFailed).append(" sends failed");
     }
     return b.length() == 0 ? "OK" : b.toString();
   }
