@@ -4,6 +4,7 @@
 #   ./demo.sh --ws-base 18081 --grpc-base 19091          # other ports
 #   ./demo.sh --node n2 --grpc-port 9092 --ws-port 8082 --peers 127.0.0.1:9091   # one node per process
 #   ./demo.sh --node n2 --peers dns:chat:9091              # peers from DNS (a headless Service, a Compose service)
+#   ./demo.sh --node n2 --grpc-port 9092 --ws-port 8082 --peers 127.0.0.1:9091 --leases etcd://127.0.0.1:2379   # rooms fail over (README: Failover)
 #   ./demo.sh --help                                      # every option, at once (no build)
 #   ./demo.sh --auth jwt:SECRET ; ./demo.sh token alice --secret SECRET   # require tokens; print one
 # Needs JDK 17+ and Maven 3.8+. Set DEMO_SKIP_BUILD=1 to reuse an earlier build.

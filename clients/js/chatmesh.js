@@ -304,10 +304,24 @@ export class ChatClient {
     }
     switch (f.type) {
       case "message": case "member_joined": case "member_left": this._onEvent(f); break;
-      case "unavailable": case "available": {
+      case "unavailable": {
         const r = this._rooms.get(f.room);
-        if (r) r.available = f.type === "available";
-        this._emit(f.type, {room: f.room, reason: f.reason});
+        if (r) r.available = false;
+        this._emit("unavailable", {room: f.room, reason: f.reason});
+        break;
+      }
+      case "available": {
+        // the admin is back, or another node took the room over (failover, move): it names the
+        // admin and epoch now
+        const r = this._rooms.get(f.room);
+        if (r) {
+          r.available = true;
+          if (f.admin) r.admin = f.admin;
+        }
+        const e = {room: f.room};
+        if (f.admin !== undefined) e.admin = f.admin;
+        if (f.epoch !== undefined) e.epoch = f.epoch;
+        this._emit("available", e);
         break;
       }
       case "deleted": this._dropRoom(f.room, "deleted", {room: f.room, reason: f.reason || "deleted"}); break;
@@ -668,6 +682,14 @@ const CLOSE_CODES = {1000: "closed normally", 1001: "the server went away", 1006
 /** A human-readable text for a WebSocket close code. */
 export function describeCloseCode(code) {
   return CLOSE_CODES[code] || (code ? "closed (" + code + ")" : "could not connect");
+}
+
+/**
+ * A human-readable text for an "available" event: "room R is available again – admin now N
+ * (epoch E)", or without the admin when the gateway named none.
+ */
+export function describeAvailable(e) {
+  return "room " + e.room + " is available again" + (e.admin ? " – admin now " + e.admin + (e.epoch !== undefined ? " (epoch " + e.epoch + ")" : "") : "");
 }
 
 function describeClose(info) {

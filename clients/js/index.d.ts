@@ -97,7 +97,8 @@ export interface EventMap {
   removed: { room: string; reason: string };
   deleted: { room: string; reason: string };
   unavailable: { room: string; reason?: string };
-  available: { room: string; reason?: string };
+  /** the room takes requests again: its admin is back, or another node took it over (failover, move); admin and epoch name the admin now */
+  available: { room: string; admin?: string; epoch?: number };
   lost: { room: string; from: number; to: number; epoch: number };
   /** the room's log changed under us (new epoch, or recovered=false on a resume): reload what you show */
   reset: { room: string; epoch: number; previousEpoch: number | null; recovered?: boolean; restarted?: boolean };
@@ -135,3 +136,5 @@ export declare class ChatClient {
 
 export declare function isValidName(name: string): boolean;
 export declare function describeCloseCode(code: number): string;
+/** "room R is available again – admin now N (epoch E)" for an "available" event */
+export declare function describeAvailable(event: { room: string; admin?: string; epoch?: number }): string;

@@ -1,7 +1,7 @@
 // Unit tests of the client's own logic against a scripted in-memory WebSocket (no server needed).
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {ChatClient, ChatError, describeCloseCode, isValidName} from "../chatmesh.js";
+import {ChatClient, ChatError, describeAvailable, describeCloseCode, isValidName} from "../chatmesh.js";
 
 /** A fake WebSocket class whose instances a test drives: open(), reply(frame), drop(code). */
 function fakeSockets() {
@@ -137,5 +137,30 @@ test("a resume into a room whose log started again (admin restarted without hist
   sockets[1].reply({type: "message", room: "r", seq: 4, epoch: 1, user: "bob", text: "new", ts: 3});
   assert.deepEqual(seen, ["41:old", "4:new"]);
   assert.equal(resets[0].restarted, true);
+  c.close();
+});
+
+test("'available' names the room's admin and epoch now (after a failover or move); 'unavailable' and 'available' set the room's availability", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
+  const events = [];
+  c.on("unavailable", (e) => events.push(["unavailable", e]));
+  c.on("available", (e) => events.push(["available", e]));
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
+  sockets[0].reply({type: "unavailable", room: "r", reason: "admin node n1 is down"});
+  assert.equal(c.joinedRooms()[0].available, false);
+  await assert.rejects(c.send("r", "hi"), (e) => e.code === "UNAVAILABLE");
+  sockets[0].reply({type: "available", room: "r", admin: "n2", epoch: 2});
+  assert.deepEqual(events, [
+    ["unavailable", {room: "r", reason: "admin node n1 is down"}],
+    ["available", {room: "r", admin: "n2", epoch: 2}],
+  ]);
+  assert.equal(c.joinedRooms()[0].available, true);
+  assert.equal(c.joinedRooms()[0].admin, "n2");
+  assert.equal(describeAvailable(events[1][1]), "room r is available again – admin now n2 (epoch 2)");
+  // a gateway that names no admin (older versions) keeps the admin the client knew
+  sockets[0].reply({type: "available", room: "r"});
+  assert.equal(c.joinedRooms()[0].admin, "n2");
+  assert.equal(describeAvailable(events[2][1]), "room r is available again");
   c.close();
 });

@@ -159,6 +159,20 @@ public interface ChatNode extends AutoCloseable {
   Set<NodeId> liveNodes();
 
   /**
+   * Moves every room this node administers to one of its live replicas ({@link Room#moveTo}), so
+   * that the node can be shut down without a failover (the demo does this on Ctrl-C). Rooms keep
+   * their local members here until {@link #close()}.
+   *
+   * <p>The default implementation (for test doubles) completes at once.
+   *
+   * @return completes when every room moved; fails UNAVAILABLE naming the rooms that could not be
+   *     moved (no live replica, no failover configured, or the handover timed out)
+   */
+  default CompletableFuture<Void> drain() {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
    * Registers a listener for peers going up and down.
    *
    * @param listener called on a chatmesh thread, one call at a time; must not block

@@ -72,32 +72,56 @@ public final class Failover {
     return new Builder(leases);
   }
 
-  /** The lease backend. */
+  /**
+   * The lease backend.
+   *
+   * @return the lease backend
+   */
   public RoomLeases leases() {
     return leases;
   }
 
-  /** Replicas per room, the admin included (capped by the live nodes at creation). */
+  /**
+   * Replicas per room, the admin included (capped by the live nodes at creation).
+   *
+   * @return replicas per room
+   */
   public int replicationFactor() {
     return replicationFactor;
   }
 
-  /** When sends are acknowledged. */
+  /**
+   * When sends are acknowledged.
+   *
+   * @return when sends are acknowledged
+   */
   public Acks acks() {
     return acks;
   }
 
-  /** How long a granted or renewed lease lasts. */
+  /**
+   * How long a granted or renewed lease lasts.
+   *
+   * @return the lease duration
+   */
   public Duration leaseDuration() {
     return leaseDuration;
   }
 
-  /** How often the admin renews its leases. */
+  /**
+   * How often the admin renews its leases.
+   *
+   * @return the renewal interval
+   */
   public Duration renewInterval() {
     return renewInterval;
   }
 
-  /** The bound on how far the clocks of a node and the lease backend drift apart over one lease. */
+  /**
+   * The bound on how far the clocks of a node and the lease backend drift apart over one lease.
+   *
+   * @return the drift bound
+   */
   public Duration maxClockDrift() {
     return maxClockDrift;
   }

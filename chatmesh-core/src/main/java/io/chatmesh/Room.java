@@ -143,6 +143,24 @@ public interface Room {
   CompletableFuture<Void> delete(UserId by);
 
   /**
+   * Moves the room's administration to {@code node}, one of its live replicas, with no loss (a
+   * planned migration; see {@link Failover}). Only on the admin node (NOT_ADMIN otherwise, naming
+   * it). The admin stops taking writes (they fail UNAVAILABLE: retry with the same client message
+   * id), waits until every entry is released and held by {@code node}, releases its lease and hands
+   * the room over; members see {@link RoomEvent.RoomUnavailable} then {@link
+   * RoomEvent.RoomAvailable} naming {@code node}.
+   *
+   * @param node the new admin; must be a live replica of the room
+   * @return completes when this node sees {@code node} administer the room; fails BAD_REQUEST without
+   *     failover or when {@code node} is not a live replica (the message lists them), NOT_ADMIN on
+   *     another node than the admin, TIMEOUT when the handover did not complete within twice the
+   *     request timeout (the room then fails over as after a crash)
+   */
+  default CompletableFuture<Void> moveTo(NodeId node) {
+    return CompletableFuture.failedFuture(new ChatException(ErrorCode.BAD_REQUEST, "this Room does not support moveTo"));
+  }
+
+  /**
    * Invites {@code user} to the room on behalf of {@code by}, who must own it; an invited user may
    * join a private room. Recorded in the room's log (every node and a restarted admin agree).
    * Inviting someone already invited does nothing.

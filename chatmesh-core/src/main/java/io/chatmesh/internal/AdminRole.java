@@ -65,6 +65,8 @@ final class AdminRole {
   private boolean deleting;
   /** After a takeover: until then, any node's sync attaches the users the log lists as members. */
   private long adoptUntil;
+  /** During a planned move: the node the room moves to (writes are refused meanwhile). */
+  private @Nullable NodeId movingTo;
 
   private AdminRole(RoomState room, Sequencer sequencer, @Nullable List<NodeId> replicas) {
     this.room = room;
@@ -378,6 +380,10 @@ final class AdminRole {
     if (deleting) {
       return Reply.error(requestId, ErrorCode.UNAVAILABLE, "room '" + name + "' is being deleted");
     }
+    if (movingTo != null) {
+      return Reply.error(requestId, ErrorCode.UNAVAILABLE,
+          "room '" + name + "' is moving to node " + movingTo + "; retry (with the same client message id)");
+    }
     if (!room.maySequence()) {
       return Reply.error(requestId, ErrorCode.UNAVAILABLE,
           "node " + engine.self + " cannot renew the lease of room '" + name + "' in time and stopped sequencing it; retry");
@@ -413,6 +419,38 @@ final class AdminRole {
     if (replication.onAck(from, a)) {
       pipeline.replicationAdvanced();
     }
+  }
+
+  /** Starts a planned move to {@code target}: writes are refused from now on. */
+  void startMove(NodeId target) {
+    movingTo = target;
+  }
+
+  /** The move did not happen: writes are taken again. */
+  void cancelMove() {
+    movingTo = null;
+  }
+
+  /** Whether the room can be handed to {@code target}: nothing pending or held, and {@code target} holds every entry. */
+  boolean readyToHand(NodeId target) {
+    return replication != null && pipeline.last() == pipeline.released() && held.isEmpty()
+        && replication.progress().getOrDefault(target, -1L) >= pipeline.last();
+  }
+
+  /** The live replicas other than this node, the most caught-up first (for a drain). */
+  List<NodeId> liveReplicasByProgress() {
+    if (replication == null) {
+      return List.of();
+    }
+    Map<NodeId, Long> p = replication.progress();
+    List<NodeId> out = new ArrayList<>();
+    for (NodeId n : replication.replicas()) {
+      if (!n.equals(engine.self) && engine.isAlive(n)) {
+        out.add(n);
+      }
+    }
+    out.sort((x, y) -> Long.compare(p.getOrDefault(y, 0L), p.getOrDefault(x, 0L)));
+    return out;
   }
 
   /** The highest released seq. */

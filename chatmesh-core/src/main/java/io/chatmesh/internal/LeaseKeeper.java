@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * #maySequence()}, {@link #lease()} and {@link #stop()} are called on the lane; {@link #acquire()}
  * and {@link #release()} may be called on any thread, the lane included. Every completion (of the
  * backend's futures and of the timers) is handled on the lane, and {@link Host#lost} and the
- * futures returned here complete on it. The small state is guarded by a lock; the lease and its stop
+ * futures returned here complete on it. The promise that no {@link Host#lost} follows {@link
+ * #release()} or {@link #stop()} holds for calls on the lane; a release from another thread may
+ * cross a lost() the lane is delivering. The small state is guarded by a lock; the lease and its stop
  * time are published through one volatile field, so {@link #maySequence()} costs a volatile read
  * and a clock read.
  *
@@ -105,7 +107,9 @@ final class LeaseKeeper {
    * Acquires the lease (ttl = leaseDuration); the returned future completes on the lane with the
    * lease, or fails with ChatException (NOT_ADMIN when another node holds it, with the backend's
    * message naming the holder; UNAVAILABLE when the backend cannot be reached). On success, renews
-   * every renewInterval until release()/stop()/loss.
+   * every renewInterval until release()/stop()/loss. A grant answered only after its own stop time
+   * fails UNAVAILABLE (and is released). Right after {@link #release()}, chain on its future: until
+   * the release is through, the backend still sees this node's lease and refuses NOT_ADMIN.
    *
    * @throws IllegalStateException when a lease is held or being acquired (a bug)
    */

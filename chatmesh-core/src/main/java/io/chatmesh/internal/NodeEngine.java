@@ -414,6 +414,38 @@ public final class NodeEngine implements ChatNode {
   }
 
   @Override
+  public CompletableFuture<Void> drain() {
+    if (!running()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.supplyAsync(directory::ownRooms, nodeLane).thenCompose(own -> {
+      List<CompletableFuture<Void>> moves = new ArrayList<>();
+      List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (String room : own) {
+        RoomState rs = rooms.get(room);
+        if (rs == null) {
+          continue;
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        rs.lane.execute(() -> rs.drain(f));
+        moves.add(f.handle((v, e) -> {
+          if (e != null) {
+            failed.add(ChatException.from(e).getMessage());
+          }
+          return null;
+        }));
+      }
+      log.info("node {} drains {} room(s)", self, moves.size());
+      return CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new)).thenRun(() -> {
+        if (!failed.isEmpty()) {
+          throw new ChatException(ErrorCode.UNAVAILABLE, "node " + self + " could not move " + failed.size() + " room(s): " + failed);
+        }
+        log.info("node {} drained", self);
+      });
+    });
+  }
+
+  @Override
   public boolean isReady() {
     return quorum.isReady();
   }

@@ -55,7 +55,7 @@ final class Replication {
   private final List<NodeId> replicas;
   private final boolean waitForReplicas;
   private final Host host;
-  /** Per other replica: the highest seq it acknowledged of this admin's log. */
+  /** Per other replica: the highest seq it acknowledged of this admin's log; -1 until its first answer. */
   private final Map<NodeId, Long> match = new LinkedHashMap<>();
   /** Per other replica: a catch-up read from the store in progress. */
   private final Map<NodeId, Boolean> reading = new LinkedHashMap<>();
@@ -73,7 +73,7 @@ final class Replication {
     this.host = host;
     for (NodeId n : replicas) {
       if (!n.equals(self)) {
-        match.put(n, 0L);
+        match.put(n, -1L);
       }
     }
   }
@@ -131,7 +131,7 @@ final class Replication {
   void tick() {
     long last = host.last();
     for (Map.Entry<NodeId, Long> m : match.entrySet()) {
-      if (m.getValue() < last) {
+      if (m.getValue() >= 0 && m.getValue() < last) {
         catchUp(m.getKey(), m.getValue());
       } else {
         host.send(m.getKey(), new Replicate(room, epoch, replicas, host.committed(), List.of()));
@@ -168,7 +168,7 @@ final class Replication {
     long[] seqs = new long[match.size()];
     int i = 0;
     for (long s : match.values()) {
-      seqs[i++] = s;
+      seqs[i++] = Math.max(0, s);
     }
     Arrays.sort(seqs);
     // the admin holds everything; (majority - 1) others must hold a seq for it to be replicated

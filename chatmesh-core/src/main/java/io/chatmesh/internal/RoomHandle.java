@@ -127,6 +127,15 @@ final class RoomHandle implements Room {
   }
 
   @Override
+  public CompletableFuture<Void> moveTo(NodeId node) {
+    CompletableFuture<Void> out = new CompletableFuture<>();
+    if (require(node, "node", out)) {
+      onLane(out, (rs, f) -> rs.moveTo(node, f));
+    }
+    return out;
+  }
+
+  @Override
   public CompletableFuture<Void> invite(UserId by, UserId user) {
     return invitation(by, user, true);
   }

@@ -15,6 +15,7 @@ import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
 import io.chatmesh.twopc.TwoPhaseCommit.Vote;
 import io.chatmesh.wire.Collect;
 import io.chatmesh.wire.EventKind;
+import io.chatmesh.wire.Handover;
 import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.ReplicaAck;
 import io.chatmesh.wire.Replicate;
@@ -91,6 +92,9 @@ final class RoomState {
   /** With failover: the lease while this node administers the room or is taking it over. */
   private @Nullable LeaseKeeper lease;
   private @Nullable Takeover takeover;
+  /** A planned move in progress ({@link #moveTo}): the target and the caller's future. */
+  private @Nullable NodeId moveTarget;
+  private @Nullable CompletableFuture<Void> moveOut;
   /** Completes once this node administers the room after creating it (with failover: holds its lease). */
   final CompletableFuture<Void> adminReady = new CompletableFuture<>();
   private @Nullable String preparedDelete;
@@ -284,6 +288,11 @@ final class RoomState {
     if (deleted || newEpoch < epoch || (newEpoch == epoch && newAdmin.equals(admin))) {
       return;
     }
+    if (moveOut != null && newAdmin.equals(moveTarget)) {
+      moveOut.complete(null);
+      moveOut = null;
+      moveTarget = null;
+    }
     if (adminRole != null && !newAdmin.equals(engine.self)) {
       stepDown("node " + newAdmin + " administers room '" + name + "' at epoch " + newEpoch);
     }
@@ -292,6 +301,119 @@ final class RoomState {
     epoch = newEpoch;
     log.info("{}: room '{}' is administered by {} at epoch {} (was {})", engine.self, name, newAdmin, newEpoch, was);
     member.adminChanged(was);
+  }
+
+  // ================================================================ planned moves
+
+  /** Room.moveTo: hands the room to {@code target}, a live replica, with no loss (see {@link io.chatmesh.Room#moveTo}). */
+  void moveTo(NodeId target, CompletableFuture<Void> out) {
+    lane.assertCurrent();
+    if (!failover()) {
+      out.completeExceptionally(new ChatException(ErrorCode.BAD_REQUEST,
+          "room '" + name + "' cannot move: node " + engine.self + " runs without failover (ChatNode.Builder.failover)"));
+      return;
+    }
+    if (deleted) {
+      out.completeExceptionally(unknownRoom());
+      return;
+    }
+    AdminRole a = adminRole;
+    if (a == null) {
+      out.completeExceptionally(new ChatException(ErrorCode.NOT_ADMIN,
+          "room '" + name + "' is administered by node " + admin + "; call moveTo on that node, not on " + engine.self));
+      return;
+    }
+    if (target.equals(engine.self)) {
+      out.complete(null);
+      return;
+    }
+    if (!a.replicas().contains(target) || !engine.isAlive(target)) {
+      out.completeExceptionally(new ChatException(ErrorCode.BAD_REQUEST,
+          "node " + target + " is not a live replica of room '" + name + "'; its replicas are " + a.replicas()));
+      return;
+    }
+    if (moveOut != null) {
+      out.completeExceptionally(new ChatException(ErrorCode.ABORTED, "room '" + name + "' is already moving to node " + moveTarget));
+      return;
+    }
+    moveTarget = target;
+    moveOut = out;
+    a.startMove(target);
+    long deadline = engine.clock.millis() + 2 * engine.settings.requestTimeout().toMillis();
+    waitToHand(a, target, deadline);
+  }
+
+  private void waitToHand(AdminRole a, NodeId target, long deadline) {
+    if (adminRole != a || moveOut == null) {
+      failMove(ErrorCode.UNAVAILABLE, "node " + engine.self + " stopped administering room '" + name + "' during the move");
+      return;
+    }
+    if (a.readyToHand(target)) {
+      hand(target, deadline);
+      return;
+    }
+    if (engine.clock.millis() > deadline || !engine.isAlive(target)) {
+      a.cancelMove();
+      failMove(ErrorCode.TIMEOUT, "replica " + target + " of room '" + name + "' did not catch up in time; the room stays on node " + engine.self);
+      return;
+    }
+    engine.clock.schedule(Duration.ofMillis(10), () -> lane.execute(() -> waitToHand(a, target, deadline)));
+  }
+
+  private void hand(NodeId target, long deadline) {
+    LeaseKeeper k = lease;
+    lease = null;
+    long e = epoch;
+    stepDown("room '" + name + "' moves to node " + target);
+    Runnable tell = () -> engine.send(target, new Handover(name, e));
+    if (k != null) {
+      k.release().whenComplete((v, x) -> tell.run());
+    } else {
+      tell.run();
+    }
+    long left = Math.max(1, deadline - engine.clock.millis()) + engine.settings.requestTimeout().toMillis();
+    engine.clock.schedule(Duration.ofMillis(left), () -> lane.execute(() -> failMove(ErrorCode.TIMEOUT,
+        "node " + target + " did not take room '" + name + "' over in time; a replica takes it over when the lease lapses")));
+  }
+
+  private void failMove(ErrorCode code, String why) {
+    CompletableFuture<Void> out = moveOut;
+    moveOut = null;
+    moveTarget = null;
+    if (out != null) {
+      out.completeExceptionally(new ChatException(code, why));
+    }
+  }
+
+  /** ChatNode.drain: moves this room to its most caught-up live replica; completes when moved. */
+  void drain(CompletableFuture<Void> out) {
+    lane.assertCurrent();
+    AdminRole a = adminRole;
+    if (a == null) {
+      out.complete(null); // not administered here (any more)
+      return;
+    }
+    List<NodeId> targets = a.liveReplicasByProgress();
+    if (targets.isEmpty()) {
+      out.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE,
+          "room '" + name + "' has no live replica to move to" + (failover() ? "" : " (no failover configured)")));
+      return;
+    }
+    moveTo(targets.get(0), out);
+  }
+
+  /** A planned move's {@link Handover}: take the room over now (the lease was released). */
+  void onHandover(NodeId from, Handover h) {
+    lane.assertCurrent();
+    if (deleted || adminRole != null || takeover != null || !failover()) {
+      return;
+    }
+    if (h.epoch() < epoch || !replica().replicas().contains(engine.self)) {
+      log.warn("{}: ignores the handover of room '{}' from {} at epoch {} (knows epoch {}, replicas {})", engine.self, name, from,
+          h.epoch(), epoch, replica().replicas());
+      return;
+    }
+    startTakeover();
   }
 
   /**

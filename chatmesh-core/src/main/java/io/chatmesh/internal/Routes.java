@@ -1,6 +1,7 @@
 package io.chatmesh.internal;
 
 import io.chatmesh.wire.Collect;
+import io.chatmesh.wire.Handover;
 import io.chatmesh.wire.Decision;
 import io.chatmesh.wire.ReplicaAck;
 import io.chatmesh.wire.Replicate;
@@ -78,6 +79,7 @@ final class Routes {
         // replication and failover: the room's lane, creating the room's state on a new replica
         .onTransport(Replicate.class, (from, inc, m) -> e.replicaMessage(from, m.room(), rs -> rs.onReplicate(from, m)))
         .onTransport(Collect.class, (from, inc, m) -> e.replicaMessage(from, m.room(), rs -> rs.onCollect(from, m)))
+        .onTransport(Handover.class, (from, inc, m) -> e.replicaMessage(from, m.room(), rs -> rs.onHandover(from, m)))
         .onTransport(ReplicaAck.class, (from, inc, m) -> {
           RoomState rs = e.rooms.get(m.room());
           if (rs != null) {

@@ -28,7 +28,8 @@ public sealed interface WireMessage
         HistoryReply,
         Replicate,
         ReplicaAck,
-        Collect {
+        Collect,
+        Handover {
 
   /**
    * The highest protocol version this build speaks. Two nodes agree on a version once per link,

@@ -93,7 +93,8 @@ public final class WireSamples {
             new Sequenced("general", 5, 41, EventKind.MESSAGE, UserId.of("alice"), "hi", "c-41", 1_700_000_000_000L))),
         new io.chatmesh.wire.Replicate("general", 5, List.of(NodeId.of("n1")), 0, List.of()),
         new io.chatmesh.wire.ReplicaAck("general", 5, 41, 6),
-        new io.chatmesh.wire.Collect(15, "general", 6, 40, 1000));
+        new io.chatmesh.wire.Collect(15, "general", 6, 40, 1000),
+        new io.chatmesh.wire.Handover("general", 5));
   }
 
   /** One sample per {@link ErrorCode}, as a failed {@link Reply}. */

@@ -388,7 +388,7 @@ final class ChatSession {
         }
       }
       case "unavailable" -> println("! room " + room + " is unavailable (its admin node is down): " + f.path("reason").asText());
-      case "available" -> println("* room " + room + " is available again");
+      case "available" -> println(availableLine(f));
       case "lost" -> println("! " + room + ": events " + f.path("from").asLong() + ".." + f.path("to").asLong()
           + " could not be recovered");
       case "error" -> println("! " + f.path("code").asText() + ": " + f.path("message").asText());
@@ -471,6 +471,16 @@ final class ChatSession {
     if (room.equals(current)) {
       current = null;
     }
+  }
+
+  /**
+   * The line for an {@code available} frame: the room takes requests again, its admin back or
+   * another node having taken it over (failover), named with the epoch when the gateway says.
+   */
+  static String availableLine(JsonNode f) {
+    String admin = f.path("admin").asText("");
+    return "* room " + f.path("room").asText() + " is available again"
+        + (admin.isEmpty() ? "" : " - admin now " + admin + (f.has("epoch") ? " (epoch " + f.path("epoch").asLong() + ")" : ""));
   }
 
   private static String time(JsonNode f) {

@@ -2,6 +2,8 @@ package io.chatmesh.examples;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.Failover;
+import io.chatmesh.spi.lease.RoomLeases;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -105,23 +107,27 @@ public final class Demo {
   static int start(DemoOptions opts) throws InterruptedException {
     List<DemoNode> started = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
+    @Nullable RoomLeases leases;
+    try {
+      leases = opts.leases().open(); // shared by the nodes of this process, closed after them
+    } catch (ChatException e) {
+      System.err.println("demo: could not start: --leases: " + e.getMessage());
+      return 1;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("shutting down ...");
-      for (int i = started.size() - 1; i >= 0; i--) {
-        try {
-          started.get(i).close();
-        } catch (RuntimeException e) {
-          System.err.println("error while closing " + started.get(i).node().id() + ": " + e);
-        }
+      if (leases != null && started.size() == 1) {
+        drain(started.get(0)); // one node of a cluster: its rooms move to their replicas first
       }
+      close(started, leases);
       System.out.println("bye");
       stopped.countDown();
     }, "demo-shutdown"));
     try {
       if (opts.oneNode()) {
-        runOne(opts, started);
+        runOne(opts, opts.failover(leases), started);
       } else {
-        runCluster(opts, started);
+        runCluster(opts, opts.failover(leases), started);
       }
     } catch (ChatException e) {
       System.err.println("demo: could not start: " + e.getMessage());
@@ -131,7 +137,48 @@ public final class Demo {
     return 0;
   }
 
-  private static void runCluster(DemoOptions opts, List<DemoNode> started) throws InterruptedException {
+  /**
+   * Moves every room {@code n} administers to a live replica (bounded: 15 s), so the other nodes'
+   * users see the rooms move instead of waiting for a failover.
+   */
+  static void drain(DemoNode n) {
+    System.out.println("moving the rooms of " + n.node().id() + " to their replicas ...");
+    try {
+      n.node().drain().get(15, java.util.concurrent.TimeUnit.SECONDS);
+      System.out.println("rooms moved");
+    } catch (java.util.concurrent.ExecutionException e) {
+      System.err.println("some rooms could not be moved (they fail over when the lease lapses): " + e.getCause().getMessage());
+    } catch (java.util.concurrent.TimeoutException e) {
+      System.err.println("moving the rooms took too long; the rest fail over when their leases lapse");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Closes the nodes, the last started first, then the leases they shared. */
+  static void close(List<DemoNode> started, @Nullable RoomLeases leases) {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      try {
+        started.get(i).close();
+      } catch (RuntimeException e) {
+        System.err.println("error while closing " + started.get(i).node().id() + ": " + e);
+      }
+    }
+    if (leases != null) {
+      try {
+        leases.close();
+      } catch (RuntimeException e) {
+        System.err.println("error while closing the leases: " + e);
+      }
+    }
+  }
+
+  /**
+   * Starts a whole cluster in this process as {@code opts} say, every node with {@code failover}
+   * (or none), adds each node to {@code started} as soon as it runs, creates the nodes' rooms and
+   * prints the banner.
+   */
+  static void runCluster(DemoOptions opts, @Nullable Failover failover, List<DemoNode> started) throws InterruptedException {
     DemoOptions.Cluster c = opts.cluster();
     int n = c.nodes;
     List<String> peers = new ArrayList<>();
@@ -143,7 +190,7 @@ public final class Demo {
       DemoNode node = DemoNode.start(
           "n" + i, opts.host, advertise(opts.advertise, port(c.grpcBase, i)), port(c.wsBase, i), List.copyOf(peers),
           opts.failureTimeout(), history,
-          opts.tlsDir, opts.access(clusterOrigins(opts.host, c.wsBase, n)));
+          opts.tlsDir, opts.access(clusterOrigins(opts.host, c.wsBase, n)), failover);
       started.add(node);
       peers.add(node.node().address());
     }
@@ -157,16 +204,17 @@ public final class Demo {
     for (DemoNode node : started) {
       node.ensureRoom(defaultRoom(node.node().id().value()));
     }
-    banner(System.out, started, "Cluster of " + n + " nodes is up over gRPC (" + (opts.tlsDir == null ? "PLAINTEXT: insecure, see --tls-dir" : "mutual TLS") + ").");
+    banner(System.out, started, "Cluster of " + n + " nodes is up over gRPC (" + (opts.tlsDir == null ? "PLAINTEXT: insecure, see --tls-dir" : "mutual TLS") + ").",
+        failoverLine(opts.leases(), failover));
   }
 
-  private static void runOne(DemoOptions opts, List<DemoNode> started) {
+  private static void runOne(DemoOptions opts, @Nullable Failover failover, List<DemoNode> started) {
     DemoOptions.One o = opts.one();
     String id = java.util.Objects.requireNonNull(o.node);
     List<String> peers = opts.peers();
     DemoNode node = DemoNode.start(
         id, opts.host, advertise(opts.advertise, o.grpcPort), o.wsPort, peers, opts.failureTimeout(), opts.history,
-        opts.tlsDir, opts.access(List.of()));
+        opts.tlsDir, opts.access(List.of()), failover);
     started.add(node);
     String room = o.room != null ? o.room : defaultRoom(id);
     if (!room.equals("none")) {
@@ -177,7 +225,8 @@ public final class Demo {
         }
       });
     }
-    banner(System.out, started, "Node " + id + " is up (gRPC " + node.node().address() + ", peers " + peers + ").");
+    banner(System.out, started, "Node " + id + " is up (gRPC " + node.node().address() + ", peers " + peers + ").",
+        failoverLine(opts.leases(), failover));
   }
 
   /**
@@ -243,9 +292,20 @@ public final class Demo {
     return "room-" + nodeId;
   }
 
-  private static void banner(PrintStream out, List<DemoNode> nodes, String headline) {
+  /** The banner's line about failover. */
+  static String failoverLine(DemoLeases leases, @Nullable Failover failover) {
+    if (failover == null) {
+      return "Failover: off (--leases none): a room is unavailable while its admin node is down.";
+    }
+    return "Failover: leases " + leases.describe() + ", replication factor " + failover.replicationFactor() + ", acks "
+        + failover.acks().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ", lease " + failover.leaseDuration().toMillis()
+        + " ms: when a room's admin dies, another node takes the room over.";
+  }
+
+  private static void banner(PrintStream out, List<DemoNode> nodes, String headline, String failover) {
     out.println();
     out.println("=== chatmesh demo === " + headline);
+    out.println("  " + failover);
     for (DemoNode n : nodes) {
       out.printf("  %-4s browser: %-26s  WebSocket: %s%n", n.node().id(), n.pageUrl(), n.webSocketUrl());
     }

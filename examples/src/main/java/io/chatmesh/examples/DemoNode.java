@@ -3,6 +3,7 @@ package io.chatmesh.examples;
 import io.chatmesh.ChatException;
 import io.chatmesh.ChatNode;
 import io.chatmesh.ErrorCode;
+import io.chatmesh.Failover;
 import io.chatmesh.NodeHealth;
 import io.chatmesh.micrometer.ChatNodeMetrics;
 import io.chatmesh.micrometer.GrpcTransportMetrics;
@@ -119,7 +120,7 @@ public final class DemoNode implements AutoCloseable {
   public static DemoNode start(
       String id, String host, int grpcPort, int wsPort, List<String> peers, Duration failureTimeout,
       @org.jspecify.annotations.Nullable String history, @org.jspecify.annotations.Nullable Path tlsDir, Access access) {
-    return start(id, host, new GrpcAddress(grpcPort, null), wsPort, peers, failureTimeout, history, tlsDir, access);
+    return start(id, host, new GrpcAddress(grpcPort, null), wsPort, peers, failureTimeout, history, tlsDir, access, null);
   }
 
   /**
@@ -133,7 +134,7 @@ public final class DemoNode implements AutoCloseable {
 
   static DemoNode start(
       String id, String host, GrpcAddress grpcAddress, int wsPort, List<String> peers, Duration failureTimeout,
-      @Nullable String history, @Nullable Path tlsDir, Access access) {
+      @Nullable String history, @Nullable Path tlsDir, Access access, @Nullable Failover failover) {
     GrpcTransport.Builder grpc = GrpcTransport.builder(host + ":" + grpcAddress.port());
     if (grpcAddress.advertised() != null) {
       grpc.advertisedAddress(grpcAddress.advertised());
@@ -157,6 +158,9 @@ public final class DemoNode implements AutoCloseable {
     if (history != null) {
       b.history(io.chatmesh.history.jdbc.JdbcHistoryStore.forUrl(history));
       log.info("node {} keeps its rooms' history in {}", id, history.startsWith("h2:") ? history : "PostgreSQL");
+    }
+    if (failover != null) {
+      b.failover(failover);
     }
     return start(b, transport, host, wsPort, access, gatewayTls);
   }

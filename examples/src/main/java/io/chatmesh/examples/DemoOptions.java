@@ -1,14 +1,17 @@
 package io.chatmesh.examples;
 
 import io.chatmesh.ChatException;
+import io.chatmesh.Failover;
 import io.chatmesh.NodeId;
 import io.chatmesh.membership.SeedResolver;
+import io.chatmesh.spi.lease.RoomLeases;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,6 +62,24 @@ final class DemoOptions implements Callable<Integer> {
           "per node) or postgresql://[user[:pw]@]host[:port]/db; default: in memory (recent" +
           " 10,000 entries per room, lost on exit)")
   @Nullable String history;
+
+  @Option(names = "--leases", paramLabel = "URL", order = 3, description =
+          "failover: where the leases that pick each room's admin live, so that a room moves to " +
+          "another node when its admin dies. memory: shared by the nodes of this process " +
+          "(default without --node); etcd://HOST:PORT[,HOST:PORT...]; postgresql://[user[:pw]@]" +
+          "host[:port]/db as for --history, or a jdbc:postgresql URL; none: a room is " +
+          "unavailable while its admin is down (default with --node)")
+  @Nullable String leases;
+
+  @Option(names = "--replication-factor", paramLabel = "N", order = 3, description =
+          "with failover: copies of each room's log, its admin's included (1..7), default 3")
+  @Nullable Integer replicationFactor;
+
+  @Option(names = "--acks", paramLabel = "replicated|admin-only", order = 3, converter = AcksConverter.class,
+      description = "with failover: acknowledge a message once a majority of the room's copies " +
+          "hold it (replicated, the default), or once its admin does (admin-only: faster, but " +
+          "acknowledged messages the other copies had not received are lost when the admin dies)")
+  Failover.@Nullable Acks acks;
 
   @Option(names = "--tls-dir", paramLabel = "DIR", order = 4, description =
           "mutual TLS between the nodes: each node reads ca.pem, node.pem and node.key from" +
@@ -159,6 +180,39 @@ final class DemoOptions implements Callable<Integer> {
     return Duration.ofMillis(failureTimeoutMs);
   }
 
+  /**
+   * The {@code --leases} backend: as given, else {@code memory} for a whole cluster in this
+   * process and {@code none} for {@code --node}.
+   *
+   * @throws ParameterException naming {@code --leases} if its value is wrong
+   */
+  DemoLeases leases() {
+    try {
+      return DemoLeases.parse(leases != null ? leases : oneNode() ? "none" : "memory");
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  /**
+   * The failover settings of {@code --replication-factor} and {@code --acks} (the library's
+   * defaults for what is not given, and for the lease timing) over {@code leases}, or null without
+   * leases ({@code --leases none}).
+   */
+  @Nullable Failover failover(@Nullable RoomLeases leases) {
+    if (leases == null) {
+      return null;
+    }
+    Failover.Builder b = Failover.builder(leases); // the library's defaults unless given
+    if (replicationFactor != null) {
+      b.replicationFactor(replicationFactor);
+    }
+    if (acks != null) {
+      b.acks(acks);
+    }
+    return b.build();
+  }
+
   /** The {@code --peers} list, split at commas. */
   List<String> peers() {
     return list(one().peers);
@@ -203,10 +257,39 @@ final class DemoOptions implements Callable<Integer> {
       }
     }
     access(List.of());
+    checkFailover();
     try {
       Demo.advertise(advertise, oneNode() ? o.grpcPort : c.grpcBase);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  private void checkFailover() {
+    DemoLeases l = leases();
+    if (l.kind() == DemoLeases.Kind.MEMORY && oneNode()) {
+      throw new ParameterException(spec.commandLine(), "--leases memory works only for a whole cluster in one process "
+          + "(without --node): separate processes cannot share it; use etcd://HOST:PORT or postgresql://... for --node");
+    }
+    if (replicationFactor != null) {
+      range("--replication-factor", replicationFactor, 1, 7);
+    }
+    if (l.none() && (replicationFactor != null || acks != null)) {
+      throw new ParameterException(spec.commandLine(), (replicationFactor != null ? "--replication-factor" : "--acks")
+          + " needs failover, but --leases is none" + (leases == null ? " (the default with --node)" : "")
+          + ": give --leases etcd://HOST:PORT or postgresql://...");
+    }
+  }
+
+  /** {@code --acks}: {@code replicated} or {@code admin-only}, in any case. */
+  static final class AcksConverter implements CommandLine.ITypeConverter<Failover.Acks> {
+    @Override
+    public Failover.Acks convert(String value) {
+      return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "replicated" -> Failover.Acks.REPLICATED;
+        case "admin-only" -> Failover.Acks.ADMIN_ONLY;
+        default -> throw new CommandLine.TypeConversionException("must be replicated or admin-only, was '" + value + "'");
+      };
     }
   }
 

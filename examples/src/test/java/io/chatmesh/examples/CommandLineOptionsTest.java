@@ -83,6 +83,29 @@ class CommandLineOptionsTest {
   }
 
   @Test
+  void wrongFailoverOptionsAreUsageErrorsNamingTheOption() {
+    assertUsageError(demo("--leases", "zookeeper://127.0.0.1:2181"), "--leases", "etcd://HOST:PORT");
+    assertUsageError(demo("--leases", "etcd://127.0.0.1"), "--leases", "'127.0.0.1' is not HOST:PORT");
+    assertUsageError(demo("--leases", "etcd://127.0.0.1:70000"), "--leases", "127.0.0.1:70000");
+    assertUsageError(demo("--leases", "etcd://[::1]:2379"), "--leases", "IPv6");
+    assertUsageError(demo("--leases", "postgresql:///chat"), "--leases", "names no host");
+    assertUsageError(demo("--node", "n1", "--leases", "memory"), "--leases memory", "without --node");
+    assertUsageError(demo("--replication-factor", "0"), "--replication-factor", "1..7");
+    assertUsageError(demo("--replication-factor", "three"), "--replication-factor", "three");
+    assertUsageError(demo("--acks", "fast"), "--acks", "replicated or admin-only");
+    assertUsageError(demo("--node", "n1", "--replication-factor", "3"), "--replication-factor", "--leases is none");
+    assertUsageError(demo("--leases", "none", "--acks", "admin-only"), "--acks", "--leases is none");
+
+    // a password in a wrong database URL is not echoed
+    Run noHost = demo("--leases", "postgresql://chat:hunter2@/chat");
+    assertUsageError(noHost, "--leases", "names no host");
+    assertThat(noHost.err()).doesNotContain("hunter2");
+    Run mistyped = demo("--leases", "postgresq://chat:hunter2@db/chat");
+    assertUsageError(mistyped, "--leases", "postgresql://");
+    assertThat(mistyped.err()).doesNotContain("hunter2");
+  }
+
+  @Test
   void optionsTakeTheirValueAfterASpaceOrAnEqualsSign() {
     assertUsageError(demo("--nodes=30"), "--nodes", "1..26");
     assertUsageError(demo("--failure-timeout-ms", "5"), "--failure-timeout-ms", "was 5");

@@ -37,7 +37,7 @@ class DemoAdvertiseTest {
     // listens on a free loopback port; the advertised address is what the node reports as its own
     try (DemoNode node = DemoNode.start(
         "n1", "127.0.0.1", new DemoNode.GrpcAddress(0, "chatmesh-0.chatmesh-peers:9091"), 0, List.of(), Duration.ofSeconds(2), null,
-        null, DemoNode.Access.OPEN)) {
+        null, DemoNode.Access.OPEN, null)) {
       assertThat(node.node().address()).isEqualTo("chatmesh-0.chatmesh-peers:9091");
     }
   }

@@ -33,6 +33,7 @@ import io.chatmesh.wire.RoomTail;
 import io.chatmesh.wire.Replicate;
 import io.chatmesh.wire.ReplicaAck;
 import io.chatmesh.wire.Collect;
+import io.chatmesh.wire.Handover;
 import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.SyncRequest;
@@ -214,6 +215,8 @@ final class WireCodec {
               .setEpoch(x.epoch())
               .setLastSeq(x.lastSeq())
               .setPromised(x.promised()));
+    } else if (m instanceof Handover x) {
+      b.setHandover(LogProto.Handover.newBuilder().setRoom(x.room()).setEpoch(x.epoch()));
     } else if (m instanceof Collect x) {
       b.setCollect(
           LogProto.Collect.newBuilder()
@@ -393,6 +396,8 @@ final class WireCodec {
         LogProto.ReplicaAck x = p.getReplicaAck();
         return new ReplicaAck(x.getRoom(), x.getEpoch(), x.getLastSeq(), x.getPromised());
       }
+      case HANDOVER:
+        return new Handover(p.getHandover().getRoom(), p.getHandover().getEpoch());
       case COLLECT: {
         LogProto.Collect x = p.getCollect();
         return new Collect(x.getRequestId(), x.getRoom(), x.getEpoch(), x.getAfterSeq(), x.getLimit());

@@ -1,0 +1,368 @@
+package io.chatmesh.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ChatNode;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.Failover;
+import io.chatmesh.NodeId;
+import io.chatmesh.Room;
+import io.chatmesh.RoomEvent;
+import io.chatmesh.Sent;
+import io.chatmesh.UserId;
+import io.chatmesh.lease.InMemoryRoomLeases;
+import io.chatmesh.testing.InMemoryCluster;
+import io.chatmesh.time.ManualClock;
+import io.chatmesh.transport.faults.FaultInjector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Rooms survive their admin ({@link Failover}): the suite is written once and run over every
+ * transport by near-empty subclasses ({@code InMemoryFailoverTest}, {@code GrpcFailoverTest}). All
+ * nodes and the in-memory leases share a {@link ManualClock}; a node is crashed by stopping its
+ * transport and cutting it off from the leases ({@link CuttableLeases}), as a dead process would be.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+public abstract class AbstractFailoverTest {
+  protected static final Duration HEARTBEAT = Duration.ofMillis(50);
+  protected static final Duration FAILURE_TIMEOUT = Duration.ofMillis(1000);
+  protected static final Duration REQUEST_TIMEOUT = Duration.ofMillis(2000);
+
+  protected final ManualClock clock = new ManualClock();
+  private final ClockDriver driver = new ClockDriver(clock, Duration.ofSeconds(60), Duration.ofMillis(10));
+  private final FaultInjector faults = new FaultInjector(11, clock);
+  private final CuttableLeases.Net leases = new CuttableLeases.Net(new InMemoryRoomLeases(clock));
+  private TransportFixture fixture;
+  private InMemoryCluster cluster;
+
+  /** The transport under test. */
+  protected abstract TransportFixture newFixture();
+
+  @AfterEach
+  void closeCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  protected InMemoryCluster cluster(int nodes, Failover.Acks acks) {
+    fixture = newFixture();
+    cluster =
+        InMemoryCluster.builder()
+            .nodes(nodes)
+            .clock(clock)
+            .transports(name -> faults.wrap(name, fixture.create(name)), fixture::crash)
+            .configureNode((name, b) -> b.heartbeatInterval(HEARTBEAT)
+                .failureTimeout(FAILURE_TIMEOUT)
+                .requestTimeout(REQUEST_TIMEOUT)
+                .prepareTimeout(Duration.ofMillis(1000))
+                .failover(Failover.builder(leases.view(name))
+                    .replicationFactor(3)
+                    .acks(acks)
+                    .leaseDuration(Duration.ofMillis(2000))
+                    .renewInterval(Duration.ofMillis(500))
+                    .maxClockDrift(Duration.ofMillis(200))
+                    .build()))
+            .build()
+            .start();
+    awaitUntil("cluster connected", cluster::connected);
+    return cluster;
+  }
+
+  /** Kills {@code node} as a process dies: its transport stops and it no longer reaches the leases. */
+  protected void crash(String node) {
+    leases.cut(node);
+    cluster.crash(node);
+  }
+
+  protected void awaitUntil(String what, BooleanSupplier condition) {
+    driver.awaitUntil(what, condition);
+  }
+
+  protected <T> T result(CompletableFuture<T> f) {
+    return driver.result(f);
+  }
+
+  protected ChatException failure(CompletableFuture<?> f) {
+    return driver.failure(f);
+  }
+
+  protected Room room(ChatNode node, String name) {
+    return driver.room(node, name);
+  }
+
+  protected static UserId user(String name) {
+    return UserId.of(name);
+  }
+
+  /** Sends until acked, retrying with the same client message id while the room is unavailable. */
+  protected Sent sendRetrying(ChatNode node, String roomName, UserId user, String text, String clientId) {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      CompletableFuture<Sent> f = room(node, roomName).send(user, text, clientId);
+      awaitUntil("send answered", f::isDone);
+      if (!f.isCompletedExceptionally()) {
+        return f.join();
+      }
+      ChatException e = failure(f);
+      assertThat(e.code()).as("a send fails only with a retryable code: " + e.getMessage())
+          .isIn(ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT);
+      clock.advance(Duration.ofMillis(100));
+    }
+    throw new AssertionError("send " + clientId + " never acked");
+  }
+
+  // ================================================================ crash of the admin
+
+  @Test
+  void aRoomSurvivesTheCrashOfItsAdminWithNoLossNoGapAndOneOrder() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    Recorder bob = new Recorder();
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    result(room(c.node("n3"), "general").join(user("bob"), bob));
+    List<Sent> acked = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      boolean even = i % 2 == 0;
+      acked.add(result(room(c.node(even ? "n2" : "n3"), "general").send(user(even ? "alice" : "bob"), "before-" + i, "c" + i)));
+    }
+    long last = acked.get(acked.size() - 1).seq();
+    long oldEpoch = acked.get(0).epoch();
+
+    crash("n1");
+
+    awaitUntil("alice hears the room is available again", () -> !alice.of(RoomEvent.RoomAvailable.class).isEmpty());
+    awaitUntil("bob hears the room is available again", () -> !bob.of(RoomEvent.RoomAvailable.class).isEmpty());
+    RoomEvent.RoomAvailable av = alice.of(RoomEvent.RoomAvailable.class).get(0);
+    assertThat(av.admin()).isIn(NodeId.of("n2"), NodeId.of("n3"));
+    assertThat(av.epoch()).isGreaterThan(oldEpoch);
+    assertThat(bob.of(RoomEvent.RoomAvailable.class).get(0).admin()).isEqualTo(av.admin());
+    assertThat(alice.events().indexOf(alice.of(RoomEvent.RoomUnavailable.class).get(0)))
+        .as("unavailable comes before available")
+        .isLessThan(alice.events().indexOf(av));
+    assertThat(c.node("n2").room("general").orElseThrow().admin()).isEqualTo(av.admin());
+
+    Sent after = sendRetrying(c.node("n2"), "general", user("alice"), "after", "c-after");
+    assertThat(after.seq()).as("the log continues with no gap and no reuse").isEqualTo(last + 1);
+    assertThat(after.epoch()).isEqualTo(av.epoch());
+
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      expected.add("before-" + i);
+    }
+    expected.add("after");
+    awaitUntil("alice has every message", () -> alice.texts().size() == expected.size());
+    awaitUntil("bob has every message", () -> bob.texts().size() == expected.size());
+    assertThat(alice.texts()).containsExactlyElementsOf(expected);
+    assertThat(bob.texts()).containsExactlyElementsOf(expected);
+    assertThat(alice.messages()).extracting(io.chatmesh.ChatMessage::seq)
+        .isEqualTo(bob.messages().stream().map(io.chatmesh.ChatMessage::seq).toList());
+
+    // a client retrying an acked message after the failover gets the original seq
+    Sent retry = sendRetrying(c.node("n3"), "general", user("bob"), "before-3", "c3");
+    assertThat(retry.seq()).isEqualTo(acked.get(3).seq());
+    assertThat(retry.duplicate()).isTrue();
+  }
+
+  @Test
+  void membersOnTheDeadAdminsNodeLeaveWithNodeFailedAndTheOthersStayMembers() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder carol = new Recorder();
+    Recorder alice = new Recorder();
+    result(room(c.node("n1"), "general").join(user("carol"), carol));
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    result(room(c.node("n1"), "general").send(user("carol"), "hi from carol", "k1"));
+
+    crash("n1");
+
+    awaitUntil("alice hears carol's node failed", () -> alice.of(RoomEvent.MemberLeft.class).stream()
+        .anyMatch(l -> l.user().equals(user("carol")) && l.reason() == RoomEvent.LeaveReason.NODE_FAILED));
+    Sent s = sendRetrying(c.node("n2"), "general", user("alice"), "still here", "k2");
+    assertThat(s.duplicate()).isFalse();
+    assertThat(result(room(c.node("n3"), "general").info()).members()).containsExactly(user("alice"));
+  }
+
+  @Test
+  void theNodeThatTookARoomOverAlsoServesItsOwnLocalUsers() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    Recorder bob = new Recorder();
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    result(room(c.node("n3"), "general").join(user("bob"), bob));
+    result(room(c.node("n2"), "general").send(user("alice"), "one", "a1"));
+
+    crash("n1");
+    awaitUntil("available at n2 and n3", () -> !alice.of(RoomEvent.RoomAvailable.class).isEmpty()
+        && !bob.of(RoomEvent.RoomAvailable.class).isEmpty());
+    // both the new admin's own user and the other node's user send
+    Sent a = sendRetrying(c.node("n2"), "general", user("alice"), "two", "a2");
+    Sent b = sendRetrying(c.node("n3"), "general", user("bob"), "three", "b3");
+    assertThat(b.seq()).isGreaterThan(a.seq());
+    awaitUntil("alice has all three", () -> alice.texts().size() == 3);
+    awaitUntil("bob has all three", () -> bob.texts().size() == 3);
+    assertThat(alice.texts()).containsExactly("one", "two", "three");
+    assertThat(bob.texts()).containsExactly("one", "two", "three");
+  }
+
+  // ================================================================ fencing
+
+  @Test
+  void aPartitionedAdminThatCannotRenewStopsAndStepsDownAndItsRoomGoesOnElsewhere() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder carol = new Recorder();
+    Recorder alice = new Recorder();
+    result(room(c.node("n1"), "general").join(user("carol"), carol));
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    Sent first = result(room(c.node("n2"), "general").send(user("alice"), "before", "p1"));
+
+    // n1 loses the other nodes and the consensus engine, but keeps running
+    leases.cut("n1");
+    faults.partition(Set.of("n1"), Set.of("n2", "n3"));
+    CompletableFuture<Sent> stale = room(c.node("n1"), "general").send(user("carol"), "from the old side", "p-stale");
+    awaitUntil("n1's send fails", stale::isDone);
+    assertThat(failure(stale).code()).isIn(ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT);
+
+    awaitUntil("alice hears of the new admin", () -> !alice.of(RoomEvent.RoomAvailable.class).isEmpty());
+    NodeId newAdmin = alice.of(RoomEvent.RoomAvailable.class).get(0).admin();
+    assertThat(newAdmin).isNotEqualTo(NodeId.of("n1"));
+    Sent during = sendRetrying(c.node("n2"), "general", user("alice"), "during", "p2");
+    assertThat(during.seq()).isGreaterThan(first.seq());
+
+    faults.heal();
+    leases.heal("n1");
+    awaitUntil("n1 knows the new admin", () -> c.node("n1").room("general").map(r -> r.admin().equals(newAdmin)).orElse(false));
+    Sent later = sendRetrying(c.node("n2"), "general", user("alice"), "after heal", "p3");
+    awaitUntil("alice has every acked message", () -> alice.texts().containsAll(List.of("before", "during", "after heal")));
+    assertThat(alice.texts()).doesNotContain("from the old side");
+    assertThat(alice.seqs()).isSorted().doesNotHaveDuplicates();
+    assertThat(later.seq()).isGreaterThan(during.seq());
+  }
+
+  // ================================================================ acks on the admin
+
+  @Test
+  void ackOnAdminStillFailsOverAndContinuesTheLog() {
+    InMemoryCluster c = cluster(3, Failover.Acks.ADMIN_ONLY);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    Sent s1 = result(room(c.node("n2"), "general").send(user("alice"), "one", "o1"));
+    awaitUntil("alice has it", () -> alice.texts().size() == 1);
+    crash("n1");
+    Sent s2 = sendRetrying(c.node("n2"), "general", user("alice"), "two", "o2");
+    assertThat(s2.seq()).isGreaterThan(s1.seq());
+    awaitUntil("alice has both", () -> alice.texts().size() == 2);
+    assertThat(alice.texts()).containsExactly("one", "two");
+  }
+
+  // ================================================================ planned moves
+
+  @Test
+  void moveToHandsTheRoomToAReplicaWithNoLossAndMembersAreTold() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    Recorder bob = new Recorder();
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    result(room(c.node("n3"), "general").join(user("bob"), bob));
+    List<Sent> acked = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      acked.add(result(room(c.node("n3"), "general").send(user("bob"), "m" + i, "mv" + i)));
+    }
+    // sends racing the move: each is acked once, by the old or the new admin
+    List<CompletableFuture<Sent>> racing = new ArrayList<>();
+    for (int i = 5; i < 10; i++) {
+      racing.add(room(c.node("n3"), "general").send(user("bob"), "m" + i, "mv" + i));
+    }
+    result(c.node("n1").room("general").orElseThrow().moveTo(NodeId.of("n2")));
+    assertThat(c.node("n1").room("general").orElseThrow().admin()).isEqualTo(NodeId.of("n2"));
+    awaitUntil("alice told the room moved to n2", () -> alice.of(RoomEvent.RoomAvailable.class).stream()
+        .anyMatch(a -> a.admin().equals(NodeId.of("n2"))));
+    for (int i = 5; i < 10; i++) {
+      CompletableFuture<Sent> f = racing.get(i - 5);
+      awaitUntil("racing send answered", f::isDone);
+      acked.add(f.isCompletedExceptionally() ? sendRetrying(c.node("n3"), "general", user("bob"), "m" + i, "mv" + i) : f.join());
+    }
+    Sent after = sendRetrying(c.node("n2"), "general", user("alice"), "after the move", "mv-after");
+    assertThat(after.seq()).isEqualTo(acked.stream().mapToLong(Sent::seq).max().orElseThrow() + 1);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      expected.add("m" + i);
+    }
+    expected.add("after the move");
+    awaitUntil("alice has all", () -> alice.texts().size() == 11);
+    awaitUntil("bob has all", () -> bob.texts().size() == 11);
+    assertThat(alice.texts()).containsExactlyElementsOf(expected);
+    assertThat(bob.texts()).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void moveToRefusesANodeThatIsNoLiveReplicaAndACallOnAnotherNode() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    ChatException notReplica = failure(c.node("n1").room("general").orElseThrow().moveTo(NodeId.of("n9")));
+    assertThat(notReplica.code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(notReplica.getMessage()).contains("n9", "replicas");
+    ChatException elsewhere = failure(room(c.node("n2"), "general").moveTo(NodeId.of("n3")));
+    assertThat(elsewhere.code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(elsewhere.getMessage()).contains("n1");
+  }
+
+  @Test
+  void drainMovesEveryRoomOffTheNodeSoItsShutdownNeedsNoFailover() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    for (String r : List.of("a", "b", "c")) {
+      result(c.node("n1").createRoom(r));
+    }
+    Recorder alice = new Recorder();
+    result(room(c.node("n2"), "a").join(user("alice"), alice));
+    result(room(c.node("n2"), "a").send(user("alice"), "before", "dr1"));
+    result(c.node("n1").drain());
+    for (String r : List.of("a", "b", "c")) {
+      for (String n : List.of("n1", "n2", "n3")) {
+        awaitUntil(n + " sees " + r + " moved off n1",
+            () -> c.node(n).room(r).map(x -> !x.admin().equals(NodeId.of("n1"))).orElse(false));
+      }
+    }
+    c.node("n1").close();
+    Sent s = result(room(c.node("n2"), "a").send(user("alice"), "after", "dr2"));
+    assertThat(s.duplicate()).isFalse();
+    awaitUntil("alice has both", () -> alice.texts().size() == 2);
+    assertThat(alice.texts()).containsExactly("before", "after");
+  }
+
+  // ================================================================ deletion
+
+  @Test
+  void aDeletedRoomIsNotTakenOverAndItsNameCanBeCreatedAgain() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    result(room(c.node("n2"), "general").send(user("alice"), "x", "d1"));
+    result(c.node("n1").room("general").orElseThrow().delete());
+    awaitUntil("alice told it was deleted", () -> !alice.of(RoomEvent.RoomDeleted.class).isEmpty());
+    crash("n1");
+    awaitUntil("n2 sees n1 down", () -> !c.node("n2").liveNodes().contains(NodeId.of("n1")));
+    clock.advance(Duration.ofSeconds(5)); // well past a lease: nobody takes the deleted room over
+    awaitUntil("no node lists the room", () -> c.node("n2").rooms().isEmpty() && c.node("n3").rooms().isEmpty());
+    Room again = result(c.node("n3").createRoom("general"));
+    assertThat(again.admin()).isEqualTo(NodeId.of("n3"));
+  }
+}
