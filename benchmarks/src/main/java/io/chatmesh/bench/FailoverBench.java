@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * each configuration in {@code --configs} (default: no failover, replication factor 1, replication
  * factor 3 with acks REPLICATED, and with acks ADMIN_ONLY), each in a child JVM of its own with this
  * JVM's flags, one after the other ({@link FailoverThroughput}). The open-loop steps run at the same
- * offered rates for every configuration: {@code --light-rate} and half of the first
+ * offered rates for every configuration: {@code --step-rates} and half of the first
  * configuration's closed-loop rate.
  *
  * <p><b>Part (b)</b>, failover time over {@code --rounds} crashes of a room's admin, a fresh cluster
@@ -48,7 +48,7 @@ public final class FailoverBench {
    * @param maxWarmupSeconds part (a)'s warm-up goes on while the JIT compiles, up to this
    * @param closedSeconds part (a)'s measured closed loop
    * @param openSeconds each open-loop step of part (a)
-   * @param lightRate part (a)'s first open-loop rate, sends per second
+   * @param stepRates part (a)'s open-loop rates before the one at half the first configuration's closed loop, sends per second
    * @param rounds part (b)'s crashes
    * @param sendRate part (b): sends per second per member
    * @param steadyMillis part (b): steady sending before the crash
@@ -66,12 +66,12 @@ public final class FailoverBench {
    * @param rates internal: the child's open-loop rates (negative: that fraction of its own closed loop)
    */
   record Options(String part, List<FailoverCluster.Mode> configs, int payload, int window, double warmupSeconds, double maxWarmupSeconds,
-      double closedSeconds, double openSeconds, double lightRate, int rounds, double sendRate, long steadyMillis, long afterMillis,
+      double closedSeconds, double openSeconds, List<Double> stepRates, int rounds, double sendRate, long steadyMillis, long afterMillis,
       int waitSeconds, long heartbeatMillis, long failureTimeoutMillis, long leaseMillis, long renewMillis, long driftMillis,
       int repeat, boolean keepGoing, boolean inProcess, @Nullable String childA, List<Double> rates) {
 
     static final String USAGE = "options: --part ab|a|b, --configs none,rf1,rf3-replicated,rf3-admin-only, --payload 100, --window 3000,"
-        + " --warmup-s 10, --max-warmup-s 45, --closed-s 5, --open-s 5, --light-rate 1000, --repeat 2, --rounds 20, --send-rate 100,"
+        + " --warmup-s 10, --max-warmup-s 45, --closed-s 5, --open-s 5, --step-rates 1000,10000, --repeat 2, --rounds 20, --send-rate 100,"
         + " --steady-ms 1500, --after-ms 500, --wait-s 30, --heartbeat-ms 250, --failure-timeout-ms 1000, --lease-ms 2000,"
         + " --renew-ms 500, --drift-ms 200, --keep-going, --in-process";
 
@@ -79,7 +79,8 @@ public final class FailoverBench {
       String part = "ab";
       List<FailoverCluster.Mode> configs = List.of(FailoverCluster.Mode.values());
       int payload = 100, window = 3000, rounds = 20, waitS = 30, repeat = 2;
-      double warmup = 10, maxWarmup = 45, closed = 5, open = 5, light = 1000, sendRate = 100;
+      double warmup = 10, maxWarmup = 45, closed = 5, open = 5, sendRate = 100;
+      List<Double> stepRates = List.of(1000.0, 10000.0);
       long steady = 1500, after = 500, hb = 250, ft = 1000, lease = 2000, renew = 500, drift = 200;
       boolean keepGoing = false, inProcess = false;
       String childA = null;
@@ -107,7 +108,7 @@ public final class FailoverBench {
             case "--max-warmup-s" -> maxWarmup = Double.parseDouble(v);
             case "--closed-s" -> closed = Double.parseDouble(v);
             case "--open-s" -> open = Double.parseDouble(v);
-            case "--light-rate" -> light = Double.parseDouble(v);
+            case "--step-rates" -> stepRates = Arrays.stream(v.split(",")).map(Double::parseDouble).toList();
             case "--rounds" -> rounds = Integer.parseInt(v);
             case "--repeat" -> repeat = Integer.parseInt(v);
             case "--send-rate" -> sendRate = Double.parseDouble(v);
@@ -130,11 +131,11 @@ public final class FailoverBench {
       if (!List.of("a", "b", "ab").contains(part)) {
         throw new IllegalArgumentException("--part must be a, b or ab, got " + part);
       }
-      if (configs.isEmpty() || payload < Codec.HEADER_CHARS || window < 1 || rounds < 1 || repeat < 1 || sendRate <= 0 || light <= 0 || waitS < 1) {
+      if (configs.isEmpty() || payload < Codec.HEADER_CHARS || window < 1 || rounds < 1 || repeat < 1 || sendRate <= 0 || stepRates.stream().anyMatch(r -> r <= 0) || waitS < 1) {
         throw new IllegalArgumentException("need at least one config, --payload >= " + Codec.HEADER_CHARS
-            + ", and positive --window, --rounds, --repeat, --send-rate, --light-rate, --wait-s");
+            + ", and positive --window, --rounds, --repeat, --send-rate, --step-rates, --wait-s");
       }
-      return new Options(part, configs, payload, window, warmup, maxWarmup, closed, open, light, rounds, sendRate, steady, after, waitS, hb, ft,
+      return new Options(part, configs, payload, window, warmup, maxWarmup, closed, open, stepRates, rounds, sendRate, steady, after, waitS, hb, ft,
           lease, renew, drift, repeat, keepGoing, inProcess, childA, rates);
     }
 
@@ -211,7 +212,8 @@ public final class FailoverBench {
       order.addAll(once);
     }
     for (FailoverCluster.Mode m : order) {
-      List<Double> rates = List.of(o.lightRate(), halfRate);
+      List<Double> rates = new ArrayList<>(o.stepRates());
+      rates.add(halfRate);
       out.println();
       out.println("=== part (a): " + m.label + " (" + m.describe() + "); " + o.throughputTiming().describe());
       out.flush();
