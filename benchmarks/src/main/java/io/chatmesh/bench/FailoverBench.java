@@ -175,7 +175,7 @@ public final class FailoverBench {
     List<FailoverThroughput.Outcome> a = new ArrayList<>();
     if (o.part().contains("a")) {
       a = partA(o, args, out);
-      failed |= a.stream().anyMatch(r -> r.check().startsWith("ERROR"));
+      failed |= a.stream().anyMatch(r -> !r.check().equals("OK"));
     }
     List<FailoverTime.Round> b = List.of();
     if (o.part().contains("b")) {
@@ -193,7 +193,8 @@ public final class FailoverBench {
     }
     if (failed) {
       out.println();
-      out.println("FAILOVERBENCH FAILED: see the ERROR / FAILED lines above.");
+      out.println("FAILOVERBENCH FAILED: a part (a) check is not OK or a child JVM gave no result, or a part (b) round failed (see the"
+          + " check column, the ERROR lines and the FAILED lines above).");
     }
     out.flush();
     System.exit(failed ? 1 : 0);

@@ -142,7 +142,7 @@ final class FailoverThroughput {
    *     absolute value) of this run's own closed-loop rate
    */
   Outcome run(List<Double> rates) throws Exception {
-    List<String> problems = new ArrayList<>();
+    java.util.Map<String, List<String>> problems = new java.util.LinkedHashMap<>();
     try (FailoverCluster c = open("warm-up")) {
       warmUp();
       finish("warm-up", problems);
@@ -172,9 +172,11 @@ final class FailoverThroughput {
         finish(String.format(Locale.ROOT, "step %,.0f/s", rate), problems);
       }
     }
-    String check = problems.isEmpty() ? "OK" : String.join("; ", problems);
+    StringBuilder check = new StringBuilder();
+    problems.forEach((what, phases) -> check.append(check.length() == 0 ? "" : "; ").append(what).append(" (").append(String.join(", ", phases))
+        .append(')'));
     return new Outcome(mode.label, closedRate, closed.getValueAtPercentile(50) / 1e3, closed.getValueAtPercentile(99) / 1e3, cpu, steps,
-        failedTotal, check);
+        failedTotal, check.length() == 0 ? "OK" : check.toString());
   }
 
   /** A fresh cluster, the room on n0, a sender joined on every node, 100 sends to open the links; counters reset. */
@@ -207,17 +209,40 @@ final class FailoverThroughput {
     }
   }
 
-  /** Waits for the phase's answers and checks its deliveries; a problem is added to {@code problems}. */
-  private void finish(String phase, List<String> problems) {
+  /**
+   * Waits for the phase's answers and checks its deliveries (details in the log); each kind of
+   * problem found is added to {@code problems} with the phase's name.
+   */
+  private void finish(String phase, java.util.Map<String, List<String>> problems) {
     boolean answered = awaitAcks(30);
     String check = check();
+    long unanswered = inFlight();
     if (!answered) {
-      check = (check.equals("OK") ? "" : check + "; ") + inFlight() + " sends unanswered after 30 s";
+      check = (check.equals("OK") ? "" : check + "; ") + unanswered + " sends unanswered after 30 s";
     }
     failedTotal += ph.failed.sum();
-    log("%s %s check: %s (sent %,d, acked %,d, failed %,d%s)", tag, phase, check, ph.sent, ph.acked.sum(), ph.failed.sum(), firstFailure.get() == null ? "" : ", first failure so far: " + firstFailure.get());
-    if (!check.equals("OK")) {
-      problems.add(phase + ": " + check);
+    log("%s %s check: %s (sent %,d, acked %,d, failed %,d%s)", tag, phase, check, ph.sent, ph.acked.sum(), ph.failed.sum(),
+        firstFailure.get() == null ? "" : ", first failure so far: " + firstFailure.get());
+    long missing = 0, dups = 0, ooo = 0;
+    for (MemberCheck m : members) {
+      missing += m.missing(ph);
+      dups += m.duplicates();
+      ooo += m.outOfOrder();
+    }
+    if (missing > 0) {
+      problems.computeIfAbsent("ACKED SENDS MISSING at a member", k -> new ArrayList<>()).add(phase);
+    }
+    if (dups > 0) {
+      problems.computeIfAbsent("DUPLICATES", k -> new ArrayList<>()).add(phase);
+    }
+    if (ooo > 0) {
+      problems.computeIfAbsent("OUT OF SENDER ORDER", k -> new ArrayList<>()).add(phase);
+    }
+    if (ph.failed.sum() > 0) {
+      problems.computeIfAbsent("sends failed", k -> new ArrayList<>()).add(phase + ": " + ph.failed.sum());
+    }
+    if (!answered) {
+      problems.computeIfAbsent("sends unanswered after 30 s", k -> new ArrayList<>()).add(phase + ": " + unanswered);
     }
   }
 
