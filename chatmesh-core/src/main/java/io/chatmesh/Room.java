@@ -153,8 +153,9 @@ public interface Room {
    * @param node the new admin; must be a live replica of the room
    * @return completes when this node sees {@code node} administer the room; fails BAD_REQUEST without
    *     failover or when {@code node} is not a live replica (the message lists them), NOT_ADMIN on
-   *     another node than the admin, TIMEOUT when the handover did not complete within twice the
-   *     request timeout (the room then fails over as after a crash)
+   *     another node than the admin, TIMEOUT when {@code node} did not catch up within twice the
+   *     request timeout (the room stays) or did not take over in time after the handover (the room
+   *     then fails over as after a crash)
    */
   default CompletableFuture<Void> moveTo(NodeId node) {
     return CompletableFuture.failedFuture(new ChatException(ErrorCode.BAD_REQUEST, "this Room does not support moveTo"));

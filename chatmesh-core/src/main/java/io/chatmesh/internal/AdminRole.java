@@ -102,7 +102,7 @@ final class AdminRole {
 
   /** The admin role restored after a restart from the stored log (see {@link RoomState#restoreAdmin}). */
   static AdminRole restored(
-      RoomState room, long lastSeq, List<Sequenced> recent, List<Sequenced> settings, @Nullable List<NodeId> replicas) {
+      RoomState room, long lastSeq, long committed, List<Sequenced> recent, List<Sequenced> settings, @Nullable List<NodeId> replicas) {
     NodeEngine engine = room.engine;
     Sequencer s = engine.settings.sequencers().create(room.epoch, lastSeq, engine.settings.dedupWindow());
     for (Sequenced e : recent) {
@@ -114,9 +114,20 @@ final class AdminRole {
     for (Sequenced e : recent) {
       a.resend.add(e); // members catching up after a takeover get these from here
     }
-    a.pipeline.restoredAt(lastSeq);
+    // after a takeover, the adopted entries after the highest seq known committed are replicated
+    // again and released once a majority holds them (a restart continues everything as durable)
+    long from = Math.max(committed, lastSeq - recent.size());
+    a.pipeline.restoredAt(from);
     if (a.replication != null) {
-      a.replication.restoredAt(lastSeq);
+      a.replication.restoredAt(from, lastSeq);
+    }
+    for (Sequenced e : recent) {
+      if (e.seq() > from) {
+        if (a.replication != null) {
+          a.replication.sent(e);
+        }
+        a.pipeline.persist(e, a.memberNodes.keySet(), null, null, null);
+      }
     }
     for (Sequenced e : settings) {
       a.ownership.apply(e);
@@ -453,6 +464,16 @@ final class AdminRole {
     return out;
   }
 
+  private boolean seesMajorityOfReplicas() {
+    int alive = 0;
+    for (NodeId n : replication.replicas()) {
+      if (n.equals(engine.self) || engine.isAlive(n)) {
+        alive++;
+      }
+    }
+    return alive * 2 > replication.replicas().size();
+  }
+
   /** The highest released seq. */
   long released() {
     return pipeline.released();
@@ -486,7 +507,7 @@ final class AdminRole {
   }
 
   private void endUnattached() {
-    if (!active()) {
+    if (!active() || !room.maySequence()) {
       return;
     }
     adoptUntil = 0;
@@ -516,6 +537,14 @@ final class AdminRole {
 
   /** Ends the membership of the users connected only through {@code node}, with NODE_FAILED entries. */
   void onNodeDown(NodeId node) {
+    if (!room.maySequence()) {
+      return; // its lease is not valid: it is about to step down, the next admin ends these members
+    }
+    if (replication != null && !seesMajorityOfReplicas()) {
+      // on the minority side of a partition: it is about to lose the room, not its members
+      memberNodes.remove(node);
+      return;
+    }
     for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
       Member m = e.getValue();
       if (m.nodes.contains(node) && m.nodes.size() > 1) {

@@ -25,10 +25,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code promised}: the newest epoch it follows. A {@link Replicate} or {@link Collect} of an
  *       older epoch is refused, naming the newer one: this is the fencing of stale admins (a
  *       paused or partitioned old admin can never get an entry of its epoch onto a majority again).
- *   <li>{@code logEpoch}: the epoch whose admin wrote the log's tail. The first {@link Replicate} of
- *       a newer admin truncates the log to the highest seq known committed (entries above it may be
+ *   <li>{@code followEpoch}: the epoch whose admin it follows. The first {@link Replicate} of a
+ *       newer admin truncates the log to the highest seq known committed (entries above it may be
  *       ones a failed admin never got acknowledged, which the new admin may not have adopted); the
  *       new admin then resends from there.
+ *   <li>{@code logEpoch}: the epoch whose log it holds at least up to where that admin started (as
+ *       Viewstamped Replication's view number of a log): a takeover adopts the tail with the newest
+ *       {@code logEpoch}, then the longest. A replica that truncated for a new admin but has not yet
+ *       received the log that admin started from keeps its older {@code logEpoch}, so its shorter log
+ *       never wins over a longer one holding committed entries.
  * </ul>
  *
  * <p>With a shared history store there is nothing to hold (the admin's store is everybody's): the
@@ -48,11 +53,23 @@ final class ReplicaRole {
   private final HistoryStore store;
   private long promised;
   private @Nullable NodeId promisedTo;
+  /** The epoch whose admin this replica follows (its log was truncated to the committed seq for it). */
+  private long followEpoch;
+  /**
+   * The epoch whose log this replica holds up to where that admin started (see {@link
+   * Replicate#epochStart()}): the log's age when tails are compared in a takeover. After a restart,
+   * the epoch of the last stored entry (a lower bound).
+   */
   private long logEpoch;
   private long lastSeq;
   private long lastEpoch;
   private long committed;
   private List<NodeId> replicas = List.of();
+  /** The last (node, epoch) checked to hold the room's lease, and a check in flight. */
+  private @Nullable NodeId verifiedNode;
+  private long verifiedEpoch;
+  private @Nullable NodeId checkingNode;
+  private long checkingEpoch;
   /** Store calls of this role, one after the other. */
   private CompletableFuture<Void> storeTail = CompletableFuture.completedFuture(null);
 
@@ -67,6 +84,7 @@ final class ReplicaRole {
       if (p != null) {
         lastSeq = p.seq();
         lastEpoch = p.epoch();
+        logEpoch = p.epoch();
       }
     }
   }
@@ -99,6 +117,7 @@ final class ReplicaRole {
   /** Continues from an admin role this node held: its log is the room's up to {@code released}. */
   void continueAfterAdmin(long epoch, long released, List<NodeId> set) {
     promised = Math.max(promised, epoch);
+    followEpoch = epoch;
     logEpoch = epoch;
     committed = Math.max(committed, released);
     lastSeq = released;
@@ -116,17 +135,19 @@ final class ReplicaRole {
     promisedTo = engine.self;
   }
 
-  /** Whether {@code epoch} is older than the newest promised (a stale admin's). */
-  boolean refuses(long epoch) {
-    return epoch < promised;
-  }
-
   // ================================================================ the admin's log
 
-  void onReplicate(NodeId from, Replicate r) {
+  /** Handles the admin's message; returns whether this replica follows {@code from} at its epoch now. */
+  boolean onReplicate(NodeId from, Replicate r) {
     if (r.epoch() < promised) {
       engine.send(from, new ReplicaAck(name, r.epoch(), lastSeq, promised));
-      return;
+      return false;
+    }
+    if (!vouched(from, r.epoch())) {
+      // dropped meanwhile: the admin sends it again with its next entry or heartbeat
+      checkLease(from, r.epoch(), () -> {}, why -> log.warn("{}: room '{}': ignores replication from {} at epoch {}: {}",
+          engine.self, name, from, r.epoch(), why));
+      return false;
     }
     promised = r.epoch();
     promisedTo = from;
@@ -134,12 +155,13 @@ final class ReplicaRole {
     if (store.shared()) {
       committed = Math.max(committed, r.committed());
       lastSeq = Math.max(lastSeq, r.committed());
+      followEpoch = r.epoch();
       logEpoch = r.epoch();
       lastEpoch = r.epoch();
       engine.send(from, new ReplicaAck(name, r.epoch(), lastSeq, promised));
-      return;
+      return true;
     }
-    if (r.epoch() != logEpoch) {
+    if (r.epoch() != followEpoch) {
       if (lastSeq > committed) {
         long keep = committed;
         log.info("{}: room '{}' follows admin {} at epoch {}: drops its entries after seq {} (up to {}), not known committed",
@@ -147,7 +169,7 @@ final class ReplicaRole {
         chainStore(() -> store.truncateAfter(name, keep));
         lastSeq = keep;
       }
-      logEpoch = r.epoch();
+      followEpoch = r.epoch();
       long e = r.epoch();
       NodeId admin = from;
       chainStore(() -> store.saveRoom(name, admin, e));
@@ -167,11 +189,14 @@ final class ReplicaRole {
       lastEpoch = fresh.get(fresh.size() - 1).epoch();
     }
     committed = Math.max(committed, Math.min(r.committed(), lastSeq));
+    if (lastSeq >= r.epochStart()) {
+      logEpoch = Math.max(logEpoch, r.epoch()); // it holds the whole log that admin started from
+    }
     long ackSeq = lastSeq;
     long epoch = r.epoch();
     if (fresh.isEmpty()) {
       afterStore(() -> engine.send(from, new ReplicaAck(name, epoch, ackSeq, promised)));
-      return;
+      return true;
     }
     List<Sequenced> batch = fresh;
     storeTail = storeTail.thenCompose(v -> store.append(HistoryEntries.toStored(batch))).handle((v, ex) -> {
@@ -188,11 +213,17 @@ final class ReplicaRole {
       room.lane.execute(() -> engine.send(from, new ReplicaAck(name, epoch, ackSeq, promised)));
       return null;
     });
+    return true;
   }
 
   // ================================================================ a node taking the room over
 
   void onCollect(NodeId from, Collect c) {
+    if (c.epoch() > promised && !vouched(from, c.epoch())) {
+      checkLease(from, c.epoch(), () -> onCollect(from, c), why -> engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.NOT_ADMIN,
+          "node " + engine.self + " refuses to follow node " + from + " in room '" + name + "': " + why)));
+      return;
+    }
     if (c.epoch() < promised || (c.epoch() == promised && promisedTo != null && !promisedTo.equals(from))) {
       engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.NOT_ADMIN,
           "node " + engine.self + " follows room '" + name + "' at epoch " + promised + (promisedTo == null ? "" : " (node " + promisedTo + ")")
@@ -202,7 +233,7 @@ final class ReplicaRole {
     promised = c.epoch();
     promisedTo = from;
     long last = lastSeq;
-    long lastE = lastEpoch;
+    long lastE = logEpoch;
     long known = committed;
     int limit = Math.max(1, Math.min(c.limit(), COLLECT_LIMIT));
     if (store.shared()) {
@@ -225,7 +256,7 @@ final class ReplicaRole {
   /** This node's own tail for its takeover: entries after {@code afterSeq}, read off the lane. */
   CompletableFuture<HistoryReply> ownTail(long afterSeq) {
     long last = lastSeq;
-    long lastE = lastEpoch;
+    long lastE = logEpoch;
     long known = committed;
     CompletableFuture<HistoryReply> out = new CompletableFuture<>();
     if (store.shared()) {
@@ -268,6 +299,49 @@ final class ReplicaRole {
       return null;
     });
     return done;
+  }
+
+  // ================================================================ who may ask for a promise
+
+  /**
+   * Whether {@code from} may be followed at {@code epoch} without asking the lease backend: it is
+   * the node this replica already follows (or promised) at that epoch, or was checked to hold the
+   * lease for it.
+   */
+  private boolean vouched(NodeId from, long epoch) {
+    if (epoch <= promised && from.equals(promisedTo)) {
+      return true;
+    }
+    return epoch == verifiedEpoch && from.equals(verifiedNode);
+  }
+
+  /**
+   * Asks the lease backend whether {@code from} holds the room's lease: only the holder may make this
+   * replica promise a newer epoch (a forged or stale message with a huge epoch would otherwise make
+   * every replica refuse the real admin). Then runs {@code ok} on the lane, or {@code refused} with
+   * the reason. One check per (node, epoch) at a time.
+   */
+  private void checkLease(NodeId from, long epoch, Runnable ok, java.util.function.Consumer<String> refused) {
+    if (epoch == checkingEpoch && from.equals(checkingNode)) {
+      return;
+    }
+    checkingNode = from;
+    checkingEpoch = epoch;
+    engine.settings.failover().leases().current(name).whenComplete((l, e) -> room.lane.execute(() -> {
+      if (epoch == checkingEpoch && from.equals(checkingNode)) {
+        checkingNode = null;
+        checkingEpoch = 0;
+      }
+      if (e != null) {
+        refused.accept("the lease backend could not be asked: " + ChatException.from(e).getMessage());
+      } else if (l.isEmpty() || !l.get().holder().equals(from)) {
+        refused.accept("it does not hold the room's lease (" + l.map(x -> "held by " + x.holder()).orElse("nobody holds it") + ")");
+      } else {
+        verifiedNode = from;
+        verifiedEpoch = epoch;
+        ok.run();
+      }
+    }));
   }
 
   // ================================================================ store ordering

@@ -60,6 +60,8 @@ final class Replication {
   /** Per other replica: a catch-up read from the store in progress. */
   private final Map<NodeId, Boolean> reading = new LinkedHashMap<>();
   private long replicatedUpTo;
+  /** The last seq of the log this admin started from (0 for a new room; the adopted tail after a takeover). */
+  private long epochStart;
 
   /**
    * @param replicas the replica set, {@code self} included
@@ -93,9 +95,14 @@ final class Replication {
     return waitForReplicas ? replicatedUpTo : Long.MAX_VALUE;
   }
 
-  /** Continues a log adopted up to {@code lastSeq} (a takeover): that much counts as replicated. */
-  void restoredAt(long lastSeq) {
-    replicatedUpTo = Math.max(replicatedUpTo, lastSeq);
+  /**
+   * Continues a log (a takeover or restart): everything up to {@code committed} is known to be held
+   * by a majority; the entries up to {@code lastSeq} (the adopted tail) are replicated again and
+   * count once a majority acknowledges them.
+   */
+  void restoredAt(long committed, long lastSeq) {
+    replicatedUpTo = Math.max(replicatedUpTo, committed);
+    epochStart = lastSeq;
   }
 
   /** Sends a just sequenced entry to every other replica. */
@@ -104,7 +111,7 @@ final class Replication {
       replicatedUpTo = e.seq();
       return;
     }
-    Replicate r = new Replicate(room, epoch, replicas, host.committed(), List.of(e));
+    Replicate r = new Replicate(room, epoch, replicas, host.committed(), epochStart, List.of(e));
     for (NodeId n : match.keySet()) {
       host.send(n, r);
     }
@@ -134,7 +141,7 @@ final class Replication {
       if (m.getValue() >= 0 && m.getValue() < last) {
         catchUp(m.getKey(), m.getValue());
       } else {
-        host.send(m.getKey(), new Replicate(room, epoch, replicas, host.committed(), List.of()));
+        host.send(m.getKey(), new Replicate(room, epoch, replicas, host.committed(), epochStart, List.of()));
       }
     }
   }
@@ -152,7 +159,7 @@ final class Replication {
     long oldest = host.oldestBuffered();
     if (oldest > 0 && has + 1 >= oldest) {
       List<Sequenced> batch = host.buffered(has + 1, last, CATCH_UP_BATCH);
-      host.send(to, new Replicate(room, epoch, replicas, host.committed(), batch));
+      host.send(to, new Replicate(room, epoch, replicas, host.committed(), epochStart, batch));
       return;
     }
     if (reading.putIfAbsent(to, Boolean.TRUE) != null) {
@@ -160,7 +167,7 @@ final class Replication {
     }
     host.readLog(has, CATCH_UP_BATCH, entries -> {
       reading.remove(to);
-      host.send(to, new Replicate(room, epoch, replicas, host.committed(), entries));
+      host.send(to, new Replicate(room, epoch, replicas, host.committed(), epochStart, entries));
     });
   }
 

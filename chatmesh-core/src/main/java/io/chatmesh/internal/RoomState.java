@@ -228,9 +228,7 @@ final class RoomState {
     if (adminRole != null && r.epoch() > epoch) {
       stepDown("node " + from + " administers room '" + name + "' at epoch " + r.epoch() + ", newer than this node's " + epoch);
     }
-    ReplicaRole rr = replica();
-    boolean follows = !rr.refuses(r.epoch());
-    rr.onReplicate(from, r);
+    boolean follows = replica().onReplicate(from, r);
     if (follows && adminRole == null && (!from.equals(admin) || r.epoch() > epoch)) {
       adminChanged(from, r.epoch());
     }
@@ -349,7 +347,7 @@ final class RoomState {
       return;
     }
     if (a.readyToHand(target)) {
-      hand(target, deadline);
+      hand(target);
       return;
     }
     if (engine.clock.millis() > deadline || !engine.isAlive(target)) {
@@ -360,7 +358,7 @@ final class RoomState {
     engine.clock.schedule(Duration.ofMillis(10), () -> lane.execute(() -> waitToHand(a, target, deadline)));
   }
 
-  private void hand(NodeId target, long deadline) {
+  private void hand(NodeId target) {
     LeaseKeeper k = lease;
     lease = null;
     long e = epoch;
@@ -371,7 +369,8 @@ final class RoomState {
     } else {
       tell.run();
     }
-    long left = Math.max(1, deadline - engine.clock.millis()) + engine.settings.requestTimeout().toMillis();
+    // generous: a takeover collects tails and reads the store; the room is safe meanwhile either way
+    long left = 2 * (engine.settings.requestTimeout().toMillis() + engine.settings.failover().leaseDuration().toMillis());
     engine.clock.schedule(Duration.ofMillis(left), () -> lane.execute(() -> failMove(ErrorCode.TIMEOUT,
         "node " + target + " did not take room '" + name + "' over in time; a replica takes it over when the lease lapses")));
   }
@@ -463,7 +462,7 @@ final class RoomState {
   }
 
   /** The takeover succeeded: this node administers the room at {@code newEpoch}, continuing {@code stored}. */
-  void takeoverDone(Takeover t, long newEpoch, HistoryEntries.StoredLog stored) {
+  void takeoverDone(Takeover t, long newEpoch, long committed, HistoryEntries.StoredLog stored) {
     lane.assertCurrent();
     if (takeover != t) {
       return;
@@ -476,7 +475,8 @@ final class RoomState {
     NodeId was = admin;
     admin = engine.self;
     epoch = newEpoch;
-    AdminRole a = AdminRole.restored(this, stored.last(), stored.recent(), stored.settings(), replica().replicas());
+    AdminRole a = AdminRole.restored(this, stored.last(), Math.min(committed, stored.last()), stored.recent(), stored.settings(),
+        replica().replicas());
     adminRole = a;
     a.adoptMembers(stored.members(), stored.last());
     log.warn("{}: took room '{}' over from {} at epoch {} (log continues after seq {})", engine.self, name, was, newEpoch, stored.last());
@@ -496,7 +496,7 @@ final class RoomState {
    */
   void restoreAdmin(long lastSeq, List<Sequenced> recent, List<UserId> formerMembers, List<Sequenced> settings) {
     lane.assertCurrent();
-    AdminRole a = AdminRole.restored(this, lastSeq, recent, settings, null);
+    AdminRole a = AdminRole.restored(this, lastSeq, lastSeq, recent, settings, null);
     adminRole = a;
     a.endFormerMembers(lastSeq, formerMembers);
   }

@@ -42,6 +42,8 @@ final class Takeover {
   private long epoch;
   private final Map<NodeId, HistoryReply> tails = new LinkedHashMap<>();
   private int answered;
+  /** The highest seq any answering replica (or this node) knows to be committed. */
+  private long committed;
   private boolean decided;
 
   Takeover(RoomState room, ReplicaRole replica, LeaseKeeper lease) {
@@ -125,6 +127,9 @@ final class Takeover {
     }
     NodeId best = engine.self;
     HistoryReply bestTail = tails.get(engine.self);
+    for (HistoryReply r : tails.values()) {
+      committed = Math.max(committed, r.oldestSeq()); // the Collect reply's oldestSeq: committed seq known
+    }
     for (Map.Entry<NodeId, HistoryReply> t : tails.entrySet()) {
       HistoryReply r = t.getValue();
       if (r.epoch() > bestTail.epoch() || (r.epoch() == bestTail.epoch() && r.lastSeq() > bestTail.lastSeq())) {
@@ -193,7 +198,7 @@ final class Takeover {
       HistoryEntries.StoredLog log = stored;
       room.lane.execute(() -> {
         if (stillHolding()) {
-          room.takeoverDone(this, e, log);
+          room.takeoverDone(this, e, engine.history.shared() ? log.last() : committed, log);
         }
       });
     });

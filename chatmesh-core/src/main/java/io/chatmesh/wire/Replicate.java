@@ -13,9 +13,11 @@ import java.util.List;
  * @param epoch the admin's epoch
  * @param replicas the room's replica set, the admin included
  * @param committed the highest seq held by a majority of the replica set (or by the shared store)
+ * @param epochStart the last seq of the log this admin started from (created: 0; took over: the
+ *     adopted tail's end); a replica counts its log as this epoch's only once it holds that much
  * @param entries the entries to hold, ascending and contiguous; may be empty
  */
-public record Replicate(String room, long epoch, List<NodeId> replicas, long committed, List<Sequenced> entries)
+public record Replicate(String room, long epoch, List<NodeId> replicas, long committed, long epochStart, List<Sequenced> entries)
     implements WireMessage {
   /** Copies the lists. */
   public Replicate {

@@ -107,6 +107,23 @@ public abstract class AbstractHistoryStoreTest {
   }
 
   @Test
+  void truncateAfterRemovesTheLaterEntriesSoAnotherEpochCanTakeTheirSeqs() {
+    org.junit.jupiter.api.Assumptions.assumeFalse(store.shared(), "a shared store is never truncated");
+    String r = room("trunc");
+    appendNow(entries(r, 1, 1, 6));
+    store.truncateAfter(r, 4);
+    assertThat(seqs(store.readAfter(r, 0, 100))).isEqualTo(range(1, 4));
+    assertThat(store.lastPosition(r)).contains(new HistoryStore.Position(1, 4));
+    appendNow(entries(r, 2, 5, 7)); // a new admin's entries at the freed seqs
+    assertThat(store.readAfter(r, 4, 100)).extracting(HistoryEntry::epoch).containsOnly(2L);
+    store.truncateAfter(r, 10); // nothing after 10: no-op
+    store.truncateAfter(room("never-written"), 0);
+    assertThat(seqs(store.readAfter(r, 0, 100))).isEqualTo(range(1, 7));
+    assertThatThrownBy(() -> store.truncateAfter(r, -1)).isInstanceOf(io.chatmesh.ChatException.class)
+        .hasMessageContaining("seq");
+  }
+
+  @Test
   void emptyRoomHasNothing() {
     String r = room("empty");
     assertThat(store.readAfter(r, 0, 10)).isEmpty();

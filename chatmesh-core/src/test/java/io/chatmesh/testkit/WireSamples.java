@@ -89,9 +89,9 @@ public final class WireSamples {
             new Sequenced("general", 2, 4, EventKind.LEFT, bob, "", null, 6))),
         new HistoryReply(13, null, "", 1, 0, 0, List.of()),
         HistoryReply.error(14, ErrorCode.UNAVAILABLE, "store down"),
-        new io.chatmesh.wire.Replicate("general", 5, List.of(NodeId.of("n1"), NodeId.of("n2")), 40, List.of(
+        new io.chatmesh.wire.Replicate("general", 5, List.of(NodeId.of("n1"), NodeId.of("n2")), 40, 30, List.of(
             new Sequenced("general", 5, 41, EventKind.MESSAGE, UserId.of("alice"), "hi", "c-41", 1_700_000_000_000L))),
-        new io.chatmesh.wire.Replicate("general", 5, List.of(NodeId.of("n1")), 0, List.of()),
+        new io.chatmesh.wire.Replicate("general", 5, List.of(NodeId.of("n1")), 0, 0, List.of()),
         new io.chatmesh.wire.ReplicaAck("general", 5, 41, 6),
         new io.chatmesh.wire.Collect(15, "general", 6, 40, 1000),
         new io.chatmesh.wire.Handover("general", 5));

@@ -156,8 +156,12 @@ public final class DemoNode implements AutoCloseable {
             .heartbeatInterval(failureTimeout.dividedBy(6))
             .failureTimeout(failureTimeout);
     if (history != null) {
-      b.history(io.chatmesh.history.jdbc.JdbcHistoryStore.forUrl(history));
-      log.info("node {} keeps its rooms' history in {}", id, history.startsWith("h2:") ? history : "PostgreSQL");
+      // with failover, a PostgreSQL history is the cluster's one shared log: acks on its commit, no
+      // replication, and the store fences a stale admin; an h2: directory is per node
+      boolean shared = failover != null && !history.startsWith("h2:");
+      b.history(io.chatmesh.history.jdbc.JdbcHistoryStore.builder().url(history).shared(shared).build());
+      log.info("node {} keeps its rooms' history in {}{}", id, history.startsWith("h2:") ? history : "PostgreSQL",
+          shared ? " (shared by the cluster)" : "");
     }
     if (failover != null) {
       b.failover(failover);

@@ -3,8 +3,11 @@
  * engine (etcd, a JDBC database, or in memory for tests and one-JVM clusters) rather than by the
  * chat nodes among themselves. See {@link io.chatmesh.spi.lease.RoomLeases}.
  *
- * <p><b>Not used by the engine yet.</b> This is the first building block of failover; a later
- * version of the node engine will hold a lease per administered room.
+ * <p>The engine uses it with {@link io.chatmesh.Failover}: a node holds the lease of every room it
+ * administers (renewed every {@code renewInterval}) and takes a room's lease before taking the room
+ * over. The lease decides who may sequence; the room's data epoch, which a new admin picks above
+ * every epoch it has seen and gets promised by a majority of replicas (or recorded in a shared
+ * history store), fences the data path.
  *
  * <h2>The timing rule</h2>
  *

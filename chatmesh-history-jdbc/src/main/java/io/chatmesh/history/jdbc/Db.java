@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * Runs units of work on a connection from the pool, in a transaction or not, and retries the whole
  * unit with exponential backoff (with jitter) when the database says it may succeed if tried again:
  * SQLSTATE {@code 40001} (serialization failure; CockroachDB's "restart transaction"), {@code
- * 40P01} (deadlock), {@code 40003} (statement completion unknown) and connection failures ({@code
- * 08xxx}). Every unit must be idempotent, which ours are (inserts are ON CONFLICT DO NOTHING).
+ * 40P01} (deadlock), {@code 40003} (statement completion unknown), connection failures ({@code
+ * 08xxx}) and lock waits that timed out (H2's {@code HYT00}, PostgreSQL's {@code 55P03}: a shared
+ * store's append waits for the room row a concurrent saveRoom holds, see {@link RoomFence}). Every unit must be idempotent, which ours are (inserts are ON CONFLICT DO NOTHING).
  * Thread-safe.
  */
 final class Db {
@@ -136,7 +137,12 @@ final class Db {
       if (t instanceof SQLException se) {
         String state = se.getSQLState();
         if (state != null
-            && (state.equals("40001") || state.equals("40P01") || state.equals("40003") || state.startsWith("08"))) {
+            && (state.equals("40001")
+                || state.equals("40P01")
+                || state.equals("40003")
+                || state.startsWith("08")
+                || state.equals("HYT00") // H2: lock wait timed out (default 2 s): another transaction held the row
+                || state.equals("55P03"))) { // PostgreSQL: lock_timeout, if the server or URL sets one
           return state;
         }
         if (se instanceof SQLTransientConnectionException) {

@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * {@code batchSize} entries, waiting at most {@code maxBatchDelay} for more) and writes it in one
  * transaction, then completes each submission's future. So a room's lane never waits for a
  * database round trip per message, and under load many messages share one commit. Submissions are
- * written in the order they were submitted. Thread-safe.
+ * written in the order they were submitted. In a shared store the transaction first locks the
+ * batch's rooms' rows and leaves out entries of a stale epoch ({@link RoomFence}); a call with a
+ * refused entry fails with NOT_ADMIN while the rest of the batch, its other entries included, is
+ * stored. Thread-safe.
  */
 final class GroupCommitWriter {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -35,6 +38,7 @@ final class GroupCommitWriter {
   private static final Pending STOP = new Pending(List.of(), new CompletableFuture<>());
 
   private final Db db;
+  private final boolean shared;
   private final int batchSize;
   private final long maxBatchDelayNanos;
   private final int maxPendingEntries;
@@ -48,8 +52,9 @@ final class GroupCommitWriter {
   final AtomicLong entriesWritten = new AtomicLong();
   final AtomicLong failedBatches = new AtomicLong();
 
-  GroupCommitWriter(Db db, int batchSize, Duration maxBatchDelay, int maxPendingEntries, String name) {
+  GroupCommitWriter(Db db, boolean shared, int batchSize, Duration maxBatchDelay, int maxPendingEntries, String name) {
     this.db = db;
+    this.shared = shared;
     this.batchSize = batchSize;
     this.maxBatchDelayNanos = maxBatchDelay.toNanos();
     this.maxPendingEntries = maxPendingEntries;
@@ -187,9 +192,16 @@ final class GroupCommitWriter {
       if (mine.isEmpty()) {
         p.future.complete(null);
       } else {
-        p.future.completeExceptionally(new ChatException(ErrorCode.NOT_ADMIN, String.join("; ", mine)));
+        p.future.completeExceptionally(new ChatException(ErrorCode.NOT_ADMIN, summary(mine)));
       }
     }
+  }
+
+  /** The first few refusals of a call, and how many more there were (a fenced call may have thousands). */
+  private static String summary(List<String> refusals) {
+    int shown = Math.min(3, refusals.size());
+    String text = String.join("; ", refusals.subList(0, shown));
+    return shown == refusals.size() ? text : text + "; and " + (refusals.size() - shown) + " more entries of this call";
   }
 
   private void release(List<Pending> batch, int size) {
@@ -198,11 +210,54 @@ final class GroupCommitWriter {
     }
   }
 
-  /** Inserts all entries; returns, by index, the entries refused because another epoch holds the seq. */
+  /**
+   * Inserts the entries; returns, by index, those refused: at a seq another epoch holds, or (shared
+   * store) of an epoch older than their room's recorded one. A refused entry whose very key is
+   * already stored is a retry and not refused (no-op).
+   */
   private Map<Integer, String> insert(Connection c, List<HistoryEntry> all) throws SQLException {
-    int[] counts;
+    Map<String, RoomFence.Recorded> recorded =
+        shared ? RoomFence.lock(db, c, all.stream().map(HistoryEntry::room).toList()) : Map.of();
+    List<Integer> toInsert = new ArrayList<>(all.size());
+    Map<Integer, String> fenced = new HashMap<>();
+    for (int i = 0; i < all.size(); i++) {
+      HistoryEntry e = all.get(i);
+      String refusal = shared ? RoomFence.refusal(e, recorded.get(e.room())) : null;
+      if (refusal == null) {
+        toInsert.add(i);
+      } else {
+        fenced.put(i, refusal);
+      }
+    }
+    Map<Integer, String> conflicts = new HashMap<>();
+    int[] counts = toInsert.isEmpty() ? new int[0] : insertBatch(c, all, toInsert);
+    for (int k = 0; k < counts.length; k++) {
+      if (counts[k] != 0) { // inserted, or SUCCESS_NO_INFO
+        continue;
+      }
+      // not inserted: a retry (same epoch, fine) or a seq taken by another epoch (refused)
+      HistoryEntry e = all.get(toInsert.get(k));
+      long stored = storedEpoch(c, e);
+      if (stored >= 0 && stored != e.epoch()) {
+        conflicts.put(
+            toInsert.get(k),
+            "room '" + e.room() + "' seq " + e.seq() + " is already stored with epoch " + stored
+                + "; refused the entry of epoch " + e.epoch());
+      }
+    }
+    for (Map.Entry<Integer, String> f : fenced.entrySet()) {
+      HistoryEntry e = all.get(f.getKey());
+      if (storedEpoch(c, e) != e.epoch()) { // stored before the newer epoch was recorded: a retry, no-op
+        conflicts.put(f.getKey(), f.getValue());
+      }
+    }
+    return conflicts;
+  }
+
+  private int[] insertBatch(Connection c, List<HistoryEntry> all, List<Integer> indexes) throws SQLException {
     try (PreparedStatement ps = db.prepare(c, Sql.INSERT_EVENT)) {
-      for (HistoryEntry e : all) {
+      for (int i : indexes) {
+        HistoryEntry e = all.get(i);
         ps.setString(1, e.room());
         ps.setLong(2, e.epoch());
         ps.setLong(3, e.seq());
@@ -217,28 +272,18 @@ final class GroupCommitWriter {
         ps.setLong(8, e.timestamp());
         ps.addBatch();
       }
-      counts = ps.executeBatch();
+      return ps.executeBatch();
     }
-    Map<Integer, String> conflicts = new HashMap<>();
-    for (int i = 0; i < counts.length; i++) {
-      if (counts[i] != 0) { // inserted, or SUCCESS_NO_INFO
-        continue;
-      }
-      // not inserted: a retry (same epoch, fine) or a seq taken by another epoch (refused)
-      HistoryEntry e = all.get(i);
-      try (PreparedStatement ps = db.prepare(c, Sql.SELECT_EPOCH_AT)) {
-        ps.setString(1, e.room());
-        ps.setLong(2, e.seq());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next() && rs.getLong(1) != e.epoch()) {
-            conflicts.put(
-                i,
-                "room '" + e.room() + "' seq " + e.seq() + " is already stored with epoch " + rs.getLong(1)
-                    + "; refused the entry of epoch " + e.epoch());
-          }
-        }
+  }
+
+  /** The epoch stored at {@code e}'s room and seq, or -1 if none is. */
+  private long storedEpoch(Connection c, HistoryEntry e) throws SQLException {
+    try (PreparedStatement ps = db.prepare(c, Sql.SELECT_EPOCH_AT)) {
+      ps.setString(1, e.room());
+      ps.setLong(2, e.seq());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : -1;
       }
     }
-    return conflicts;
   }
 }

@@ -61,6 +61,16 @@ import org.slf4j.LoggerFactory;
  * database file before it returned: it survives the process being killed ({@code kill -9}), but H2
  * does not fsync each commit, so an operating-system crash or power loss may lose the last commits.
  *
+ * <p><b>Shared store (fencing at the storage).</b> With {@link Builder#shared} true (every node of
+ * the cluster uses this database), each append transaction locks its rooms' rows in {@code
+ * chatmesh_room} ({@code SELECT ... FOR UPDATE}) and refuses entries of an epoch older than the one
+ * {@link #saveRoom} recorded: they are not stored and their call fails with {@link
+ * ErrorCode#NOT_ADMIN} naming the room, the entry's epoch and seq, and the recorded epoch and admin,
+ * while the call's other entries are stored as usual (as for a seq another epoch holds). A
+ * re-append of an already stored key stays a no-op. So once a saveRoom of a newer epoch has
+ * committed, no append of an older epoch commits. A store that is not shared (default) checks
+ * nothing of this: its node is the only writer.
+ *
  * <p><b>Schema.</b> Created or migrated on start (tables {@code chatmesh_schema_version}, {@code
  * chatmesh_room}, {@code chatmesh_event}); a database with a newer schema than this build refuses
  * to start. History is kept until the room is deleted ({@link #oldestSeq} is the first stored seq).
@@ -69,7 +79,7 @@ import org.slf4j.LoggerFactory;
  * them on a room's lane. Errors: {@link ChatException} {@link ErrorCode#UNAVAILABLE} when the
  * database cannot be reached (also from {@link Builder#build()}), {@link ErrorCode#BAD_REQUEST} for
  * invalid arguments or settings, {@link ErrorCode#NOT_ADMIN} for an entry at a seq another epoch
- * holds (see {@link HistoryStore}).
+ * holds (see {@link HistoryStore}) and, in a shared store, for an entry of a stale epoch.
  */
 public final class JdbcHistoryStore implements HistoryStore {
   private static final Logger log = LoggerFactory.getLogger(JdbcHistoryStore.class);
@@ -80,12 +90,15 @@ public final class JdbcHistoryStore implements HistoryStore {
   private final @Nullable HikariDataSource ownedPool;
   private final Duration closeTimeout;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final boolean shared;
 
-  private JdbcHistoryStore(Db db, GroupCommitWriter writer, @Nullable HikariDataSource ownedPool, Duration closeTimeout) {
+  private JdbcHistoryStore(
+      Db db, GroupCommitWriter writer, @Nullable HikariDataSource ownedPool, Duration closeTimeout, boolean shared) {
     this.db = db;
     this.writer = writer;
     this.ownedPool = ownedPool;
     this.closeTimeout = closeTimeout;
+    this.shared = shared;
   }
 
   /**
@@ -191,11 +204,41 @@ public final class JdbcHistoryStore implements HistoryStore {
     db.inTransaction(
         "deleting room '" + room + "'",
         c -> {
-          for (String sql : List.of(Sql.DELETE_EVENTS, Sql.DELETE_ROOM)) {
+          // the room's row first: appends of a shared store lock it before the events (RoomFence),
+          // so both take their locks in the same order
+          for (String sql : List.of(Sql.DELETE_ROOM, Sql.DELETE_EVENTS)) {
             try (PreparedStatement ps = db.prepare(c, sql)) {
               ps.setString(1, room);
               ps.executeUpdate();
             }
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Removes the room's entries after {@code seq} (a replica's store under failover). Runs after the
+   * appends already enqueued are written: call it once their futures completed. Refused for a
+   * {@linkplain Builder#shared(boolean) shared} store, whose log belongs to the current admin.
+   */
+  @Override
+  public void truncateAfter(String room, long seq) {
+    HistoryValidation.room(room);
+    if (seq < 0) {
+      throw new ChatException(ErrorCode.BAD_REQUEST, "seq must not be negative, was " + seq);
+    }
+    checkOpen();
+    if (shared) {
+      throw new ChatException(ErrorCode.BAD_REQUEST,
+          "a shared history store is never truncated (room '" + room + "' after seq " + seq + "): its log is the admin's");
+    }
+    db.inTransaction(
+        "truncating room '" + room + "' after seq " + seq,
+        c -> {
+          try (PreparedStatement ps = db.prepare(c, Sql.TRUNCATE_EVENTS)) {
+            ps.setString(1, room);
+            ps.setLong(2, seq);
+            ps.executeUpdate();
           }
           return null;
         });
@@ -315,9 +358,21 @@ public final class JdbcHistoryStore implements HistoryStore {
     }
   }
 
+  /**
+   * Whether every node of the cluster uses this database ({@link Builder#shared}); then {@link
+   * #append} refuses entries of an epoch older than the room's recorded one (see the class
+   * documentation).
+   *
+   * @return the {@link Builder#shared} setting
+   */
+  @Override
+  public boolean shared() {
+    return shared;
+  }
+
   @Override
   public String toString() {
-    return "JdbcHistoryStore[" + db.displayUrl() + "]";
+    return "JdbcHistoryStore[" + db.displayUrl() + (shared ? ", shared" : "") + "]";
   }
 
   private void checkOpen() {
@@ -345,6 +400,7 @@ public final class JdbcHistoryStore implements HistoryStore {
     private Duration connectionTimeout = Duration.ofSeconds(5);
     private Duration statementTimeout = Duration.ofSeconds(10);
     private Duration closeTimeout = Duration.ofSeconds(10);
+    private boolean shared;
 
     Builder() {}
 
@@ -509,6 +565,27 @@ public final class JdbcHistoryStore implements HistoryStore {
     }
 
     /**
+     * Declares that every node of the cluster uses this database, so one room's log may be written
+     * by more than one node over time (its admin changes on failover). Required for the failover
+     * mode that acknowledges an entry once the store committed it, without replicating it.
+     *
+     * <p>When true, {@link JdbcHistoryStore#append} checks each entry's epoch against the room's
+     * epoch recorded by {@link JdbcHistoryStore#saveRoom}, in the transaction that would store the
+     * entry, with the room's row locked: an entry of an older epoch is not stored and its append
+     * fails with {@link ErrorCode#NOT_ADMIN} (fencing at the storage: once {@code saveRoom} of a
+     * newer epoch committed, no append of an older epoch commits). This costs one locking read of
+     * each room's row per transaction. When false (default), the store is one node's own and the
+     * node is the only writer; replicas fence stale admins at the node level.
+     *
+     * @param shared whether all nodes share this database
+     * @return this builder
+     */
+    public Builder shared(boolean shared) {
+      this.shared = shared;
+      return this;
+    }
+
+    /**
      * Connects, creates or migrates the schema and starts the writer thread.
      *
      * @throws ChatException BAD_REQUEST if neither URL nor data source was given or the database
@@ -541,8 +618,8 @@ public final class JdbcHistoryStore implements HistoryStore {
         int before = Schema.migrate(db, System.currentTimeMillis());
         log.info("history store on {} ({}; schema version {} -> {})", display, dialect, before, Sql.LATEST_VERSION);
         GroupCommitWriter writer =
-            new GroupCommitWriter(db, batchSize, maxBatchDelay, maxPendingEntries, "chatmesh-history-writer-" + instance);
-        return new JdbcHistoryStore(db, writer, pool, closeTimeout);
+            new GroupCommitWriter(db, shared, batchSize, maxBatchDelay, maxPendingEntries, "chatmesh-history-writer-" + instance);
+        return new JdbcHistoryStore(db, writer, pool, closeTimeout, shared);
       } catch (RuntimeException e) {
         if (pool != null) {
           pool.close();

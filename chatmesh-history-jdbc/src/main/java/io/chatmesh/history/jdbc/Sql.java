@@ -68,9 +68,13 @@ final class Sql {
   static final String INSERT_ROOM =
       "INSERT INTO chatmesh_room (room, admin_node, epoch) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
 
+  /** The room's row, locked until the transaction ends (fencing in a shared store, see RoomFence). */
+  static final String LOCK_ROOM = "SELECT admin_node, epoch FROM chatmesh_room WHERE room = ? FOR UPDATE";
+
   static final String SELECT_ROOMS = "SELECT room, admin_node, epoch FROM chatmesh_room WHERE admin_node = ?";
 
   static final String DELETE_EVENTS = "DELETE FROM chatmesh_event WHERE room = ?";
+  static final String TRUNCATE_EVENTS = "DELETE FROM chatmesh_event WHERE room = ? AND seq > ?";
 
   static final String DELETE_ROOM = "DELETE FROM chatmesh_room WHERE room = ?";
 }

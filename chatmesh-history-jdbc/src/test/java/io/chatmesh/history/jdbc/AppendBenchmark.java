@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * {@code inFlight} appends outstanding at most (1 = wait for each commit, like a store without group
  * commit; 64 = a busy lane that keeps sending while earlier messages are being committed).
  *
- * <p>Arguments: history URL, entries, inFlight.
+ * <p>Arguments: history URL, entries, inFlight, and optionally {@code shared} (a store with the
+ * shared-store fencing on: one locking read of the room's row per transaction).
  */
 public final class AppendBenchmark {
   private AppendBenchmark() {}
@@ -22,9 +23,10 @@ public final class AppendBenchmark {
     String url = args[0];
     int total = Integer.parseInt(args[1]);
     int inFlight = Integer.parseInt(args[2]);
+    boolean shared = args.length > 3 && args[3].equals("shared");
     String room = "bench-" + UUID.randomUUID().toString().substring(0, 8);
     String text = "x".repeat(100);
-    try (JdbcHistoryStore store = JdbcHistoryStore.builder().url(url).build()) {
+    try (JdbcHistoryStore store = JdbcHistoryStore.builder().url(url).shared(shared).build()) {
       Semaphore permits = new Semaphore(inFlight);
       CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
       long start = System.nanoTime();
@@ -38,8 +40,8 @@ public final class AppendBenchmark {
       double seconds = (System.nanoTime() - start) / 1e9;
       JdbcHistoryStore.Stats s = store.stats();
       System.out.printf(
-          "%s inFlight=%d: %d entries in %.2f s = %.0f entries/s, %d transactions (%.1f entries each), %d retries%n",
-          url.replaceAll("\\?.*", ""), inFlight, total, seconds, total / seconds, s.transactions(),
+          "%s%s inFlight=%d: %d entries in %.2f s = %.0f entries/s, %d transactions (%.1f entries each), %d retries%n",
+          url.replaceAll("\\?.*", ""), shared ? " shared" : "", inFlight, total, seconds, total / seconds, s.transactions(),
           (double) s.entriesWritten() / Math.max(1, s.transactions()), s.retries());
     }
   }

@@ -35,7 +35,7 @@ class PostgresHistoryStoreTest extends AbstractJdbcHistoryStoreTest {
     url = u;
   }
 
-  private static String configuredUrl() {
+  static String configuredUrl() {
     String u = System.getProperty("chatmesh.pg.url", System.getenv("CHATMESH_PG_URL"));
     return u == null || u.isBlank() ? null : u;
   }

@@ -200,7 +200,7 @@ final class WireCodec {
       b.setHistoryReply(r);
     } else if (m instanceof Replicate x) {
       LogProto.Replicate.Builder r =
-          LogProto.Replicate.newBuilder().setRoom(x.room()).setEpoch(x.epoch()).setCommitted(x.committed());
+          LogProto.Replicate.newBuilder().setRoom(x.room()).setEpoch(x.epoch()).setCommitted(x.committed()).setEpochStart(x.epochStart());
       for (NodeId n : x.replicas()) {
         r.addReplicas(n.value());
       }
@@ -390,7 +390,7 @@ final class WireCodec {
         for (LogProto.Sequenced e : x.getEntriesList()) {
           entries.add(sequenced(e, "replicate.entries"));
         }
-        return new Replicate(x.getRoom(), x.getEpoch(), replicas, x.getCommitted(), entries);
+        return new Replicate(x.getRoom(), x.getEpoch(), replicas, x.getCommitted(), x.getEpochStart(), entries);
       }
       case REPLICA_ACK: {
         LogProto.ReplicaAck x = p.getReplicaAck();
