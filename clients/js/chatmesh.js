@@ -7,7 +7,9 @@
 //    moving on to the next URL after each failure (a dead node's clients land on another node);
 //  - after every reconnect it says hello again and rejoins every room it was in with a resume
 //    ({since: last seq seen, epoch}), so no event is missed and none is delivered twice (events at or
-//    below the last seq seen are dropped);
+//    below the last seq seen are dropped); a higher epoch whose seq continues the log is the same log
+//    at a new admin (failover, move), only a seq not after the last seen with another epoch is a
+//    restarted log (logRelation);
 //  - sends carry a client id; sends not acked when the connection dropped are resent after the
 //    room is rejoined (the node's dedup window makes that exactly-once);
 //  - member lists kept from `joined` + member events (presence), history paging, typed events and
@@ -327,7 +329,9 @@ export class ChatClient {
       case "deleted": this._dropRoom(f.room, "deleted", {room: f.room, reason: f.reason || "deleted"}); break;
       case "lost": {
         const r = this._rooms.get(f.room);
-        if (r && f.epoch === r.epoch && f.to > r.seq) r.seq = f.to;
+        // a lost range after what we saw continues the log (its epoch is the room's now, which may
+        // be newer than the last event's after a failover)
+        if (r && f.to > r.seq && (f.epoch === r.epoch || f.from > r.seq)) { r.seq = f.to; r.epoch = f.epoch; }
         this._emit("lost", {room: f.room, from: f.from, to: f.to, epoch: f.epoch});
         break;
       }
@@ -342,10 +346,12 @@ export class ChatClient {
     // seq 0: a REMOVED told by our own node, not an entry of the room's log
     const unsequenced = f.seq === 0;
     if (!unsequenced) {
-      if (r.epoch !== null && f.epoch === r.epoch && f.seq <= r.seq) return; // seen already (resume overlap)
-      if (r.epoch !== null && f.epoch !== r.epoch) {
-        this._emit("reset", {room: f.room, epoch: f.epoch, previousEpoch: r.epoch});
+      const rel = logRelation(r.epoch, r.seq, f.epoch, f.seq, false);
+      if (rel === "seen") return; // seen already (resume overlap)
+      if (rel === "restarted") {
+        this._emit("reset", {room: f.room, epoch: f.epoch, previousEpoch: r.epoch, restarted: true});
       }
+      // "continues" with another epoch: the same log at a new admin (failover, move): keep going
       r.epoch = f.epoch;
       r.seq = f.seq;
     }
@@ -500,28 +506,27 @@ export class ChatClient {
     r.unknownCount = 0;
     r.admin = f.admin;
     r.available = true;
-    if (r.epoch !== null && r.epoch !== f.epoch) {
-      this._emit("reset", {room: r.name, epoch: f.epoch, previousEpoch: r.epoch});
-      r.seq = 0;
-    } else if (resumed && f.seq <= r.seq) {
-      // our own join is not after what we saw: the room's log started again (its admin restarted
-      // without durable history); forget the old positions or every new event would look seen
-      this._emit("reset", {room: r.name, epoch: f.epoch, previousEpoch: r.epoch, restarted: true});
-      r.seq = 0;
-    }
-    if (!resumed || r.epoch !== f.epoch) {
+    // our own join is after what we saw: the same log (with a new epoch after a failover or move:
+    // keep every position, the resume delivers what came after it); not after it: the room's log
+    // started again (deleted and created again, or its admin restarted without durable history):
+    // forget the old positions or every new event would look seen
+    const previousEpoch = r.epoch;
+    const restarted = r.epoch !== null && logRelation(r.epoch, r.seq, f.epoch, f.seq, true) === "restarted";
+    if (restarted) this._emit("reset", {room: r.name, epoch: f.epoch, previousEpoch, restarted: true});
+    if (!resumed || restarted || r.epoch === null) {
       // nothing to resume from: everything before the join's own seq counts as seen, except the
       // history asked for with `last`, which arrives with lower seqs (tracked from 0)
       r.seq = 0;
-    }
-    r.epoch = f.epoch;
+      r.epoch = f.epoch;
+    } // else r.epoch stays the epoch of the entry at r.seq: what a resume names, and what overlaps match
+
     r.joinSeq = f.seq;
     r.members = new Set(f.members);
     const info = {room: r.name, admin: f.admin, seq: f.seq, epoch: f.epoch, members: sorted(r.members),
       recovered: f.recovered !== false, resumed};
     this._emit("joined", info);
     this._emit("presence", {room: r.name, members: sorted(r.members)});
-    if (resumed && f.recovered === false) this._emit("reset", {room: r.name, epoch: f.epoch, previousEpoch: r.epoch, recovered: false});
+    if (resumed && f.recovered === false) this._emit("reset", {room: r.name, epoch: f.epoch, previousEpoch, recovered: false});
     this._resend(r.name);
     return info;
   }
@@ -678,6 +683,19 @@ function sorted(set) {
 
 const CLOSE_CODES = {1000: "closed normally", 1001: "the server went away", 1006: "connection lost",
   1008: "refused by the server", 1009: "message too big", 1011: "server error"};
+
+/**
+ * How an entry of a room's log relates to the last one seen, (seenEpoch, seenSeq) (seenEpoch null:
+ * nothing seen yet). An event (isJoin false) is "seen" (same epoch, seq not after the last seen: a
+ * resume overlap), "continues" (seq after the last seen, whatever its epoch: with a higher epoch the
+ * same log at a new admin after a failover or move; with a lower one history from before it) or
+ * "restarted" (another epoch and seq not after the last seen: the room's log started again). A join
+ * (its `joined` seq) is "continues" when after the last seen, else "restarted".
+ */
+export function logRelation(seenEpoch, seenSeq, epoch, seq, isJoin = false) {
+  if (seenEpoch === null || seenEpoch === undefined || seq > seenSeq) return "continues";
+  return !isJoin && epoch === seenEpoch ? "seen" : "restarted";
+}
 
 /** A human-readable text for a WebSocket close code. */
 export function describeCloseCode(code) {

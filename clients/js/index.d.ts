@@ -100,7 +100,13 @@ export interface EventMap {
   /** the room takes requests again: its admin is back, or another node took it over (failover, move); admin and epoch name the admin now */
   available: { room: string; admin?: string; epoch?: number };
   lost: { room: string; from: number; to: number; epoch: number };
-  /** the room's log changed under us (new epoch, or recovered=false on a resume): reload what you show */
+  /**
+   * restarted=true: the room's log started again (an event or join with a seq not after the last
+   * one seen, and another epoch: the room was deleted and created again, or its admin restarted
+   * without history): clear what you show. recovered=false: a resume could not deliver everything
+   * missed: reload what you show. A higher epoch whose seq continues the log (failover, move) is
+   * no reset.
+   */
   reset: { room: string; epoch: number; previousEpoch: number | null; recovered?: boolean; restarted?: boolean };
   rejoining: { room: string; error: ChatError; attempt: number; delayMs: number };
   error: ChatError;
@@ -136,5 +142,11 @@ export declare class ChatClient {
 
 export declare function isValidName(name: string): boolean;
 export declare function describeCloseCode(code: number): string;
+/**
+ * How an entry (epoch, seq) relates to the last one seen of a room's log (seenEpoch null: none):
+ * "seen" (same epoch, seq not after it), "continues" (seq after it, whatever the epoch: a higher
+ * epoch is the same log at a new admin), "restarted" (another epoch, or a join, with a seq not after it).
+ */
+export declare function logRelation(seenEpoch: number | null, seenSeq: number, epoch: number, seq: number, isJoin?: boolean): "seen" | "continues" | "restarted";
 /** "room R is available again – admin now N (epoch E)" for an "available" event */
 export declare function describeAvailable(event: { room: string; admin?: string; epoch?: number }): string;

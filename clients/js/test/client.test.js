@@ -1,7 +1,7 @@
 // Unit tests of the client's own logic against a scripted in-memory WebSocket (no server needed).
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {ChatClient, ChatError, describeAvailable, describeCloseCode, isValidName} from "../chatmesh.js";
+import {ChatClient, ChatError, describeAvailable, describeCloseCode, isValidName, logRelation} from "../chatmesh.js";
 
 /** A fake WebSocket class whose instances a test drives: open(), reply(frame), drop(code). */
 function fakeSockets() {
@@ -137,6 +137,119 @@ test("a resume into a room whose log started again (admin restarted without hist
   sockets[1].reply({type: "message", room: "r", seq: 4, epoch: 1, user: "bob", text: "new", ts: 3});
   assert.deepEqual(seen, ["41:old", "4:new"]);
   assert.equal(resets[0].restarted, true);
+  c.close();
+});
+
+test("logRelation: a higher epoch whose seq continues is the same log; a seq not after the last seen with another epoch is a restart", () => {
+  assert.equal(logRelation(null, 0, 3, 1), "continues", "nothing seen yet");
+  assert.equal(logRelation(1, 40, 1, 40), "seen");
+  assert.equal(logRelation(1, 40, 1, 12), "seen");
+  assert.equal(logRelation(1, 40, 1, 41), "continues");
+  assert.equal(logRelation(1, 40, 2, 41), "continues", "failover: the new admin continues the log");
+  assert.equal(logRelation(2, 0, 1, 8), "continues", "history from before a failover, after a join at the new epoch");
+  assert.equal(logRelation(1, 40, 2, 40), "restarted");
+  assert.equal(logRelation(1, 40, 2, 3), "restarted", "a room created again starts at seq 1");
+  // joins: the join's own seq must be after what was seen, whatever the epoch
+  assert.equal(logRelation(1, 40, 2, 45, true), "continues");
+  assert.equal(logRelation(1, 40, 1, 45, true), "continues");
+  assert.equal(logRelation(1, 40, 2, 40, true), "restarted");
+  assert.equal(logRelation(1, 40, 1, 3, true), "restarted");
+});
+
+/** A client of alice's over fake sockets, recording messages (as `format` words them) and resets. */
+function watchedClient(format) {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1});
+  const seen = [];
+  const resets = [];
+  c.on("message", (m) => seen.push(format(m)));
+  c.on("reset", (r) => resets.push(r));
+  return {sockets, c, seen, resets};
+}
+
+/** Drops the newest socket, welcomes the next one at `node` and waits for its resume; returns it. */
+async function reconnect(sockets, node) {
+  const n = sockets.length;
+  sockets[n - 1].drop();
+  await until(() => sockets.length === n + 1);
+  welcome(sockets[n], node, "alice");
+  await until(() => sockets[n].last("join"));
+  return sockets[n];
+}
+
+test("a resume after the room failed over (higher epoch, seq continuing) keeps every position: no reset, no replay", async () => {
+  const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq + ":" + m.text);
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
+  sockets[0].reply({type: "message", room: "r", seq: 6, epoch: 1, user: "bob", text: "six", ts: 1});
+  sockets[0].reply({type: "message", room: "r", seq: 7, epoch: 1, user: "bob", text: "seven", ts: 2});
+  const ws2 = await reconnect(sockets, "n2");
+  assert.deepEqual({...ws2.last("join"), id: undefined}, {type: "join", room: "r", since: 7, epoch: 1, id: undefined});
+  // the room moved to n2 after seq 8: 8 keeps epoch 1, 9.. carry epoch 2
+  ws2.reply({type: "joined", id: ws2.last("join").id, room: "r", admin: "n2", seq: 11, epoch: 2, members: ["alice", "bob"], recovered: true});
+  ws2.reply({type: "message", room: "r", seq: 7, epoch: 1, user: "bob", text: "seven", ts: 2}); // overlap
+  ws2.reply({type: "message", room: "r", seq: 8, epoch: 1, user: "bob", text: "eight", ts: 3});
+  ws2.reply({type: "message", room: "r", seq: 9, epoch: 2, user: "bob", text: "nine", ts: 4});
+  ws2.reply({type: "member_left", room: "r", seq: 10, epoch: 2, user: "alice", reason: "NODE_FAILED", ts: 5});
+  ws2.reply({type: "member_joined", room: "r", user: "alice", seq: 11, epoch: 2, ts: 6});
+  ws2.reply({type: "message", room: "r", seq: 12, epoch: 2, user: "bob", text: "twelve", ts: 7});
+  assert.deepEqual(resets, []);
+  assert.deepEqual(seen, ["1/6:six", "1/7:seven", "1/8:eight", "2/9:nine", "2/12:twelve"]);
+  assert.deepEqual(c.joinedRooms().map((r) => [r.epoch, r.seq]), [[2, 12]]);
+  // the next resume names the new epoch
+  await reconnect(sockets, "n3");
+  assert.deepEqual({...sockets[2].last("join"), id: undefined}, {type: "join", room: "r", since: 12, epoch: 2, id: undefined});
+  c.close();
+});
+
+test("live events that go on at a higher epoch after 'available' (failover without reconnect) are no reset", async () => {
+  const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq + (m.live ? "" : " history"));
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
+  sockets[0].reply({type: "message", room: "r", seq: 6, epoch: 1, user: "bob", text: "a", ts: 1});
+  sockets[0].reply({type: "unavailable", room: "r", reason: "admin node n1 is down"});
+  sockets[0].reply({type: "available", room: "r", admin: "n2", epoch: 2});
+  sockets[0].reply({type: "message", room: "r", seq: 7, epoch: 2, user: "bob", text: "b", ts: 2});
+  sockets[0].reply({type: "message", room: "r", seq: 7, epoch: 2, user: "bob", text: "b", ts: 2}); // a duplicate
+  assert.deepEqual(resets, []);
+  assert.deepEqual(seen, ["1/6", "2/7"]);
+  c.close();
+});
+
+test("an event or join with another epoch whose seq does not continue the log is a restart", async () => {
+  const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq);
+  await connectAndJoin(c, sockets, {seq: 40, epoch: 1});
+  sockets[0].reply({type: "message", room: "r", seq: 41, epoch: 1, user: "bob", text: "old", ts: 1});
+  sockets[0].reply({type: "message", room: "r", seq: 2, epoch: 5, user: "bob", text: "new log", ts: 2});
+  assert.deepEqual(resets, [{room: "r", epoch: 5, previousEpoch: 1, restarted: true}]);
+  assert.deepEqual(seen, ["1/41", "5/2"]);
+  // a resume whose join is not after what was seen, at another epoch: the room was created again
+  await reconnect(sockets, "n1");
+  sockets[1].reply({type: "joined", id: sockets[1].last("join").id, room: "r", admin: "n3", seq: 1, epoch: 9, members: ["alice"], recovered: false});
+  sockets[1].reply({type: "member_joined", room: "r", user: "alice", seq: 1, epoch: 9, ts: 3});
+  sockets[1].reply({type: "message", room: "r", seq: 2, epoch: 9, user: "bob", text: "newer log", ts: 4});
+  assert.equal(resets[1].restarted, true);
+  assert.equal(resets[1].epoch, 9);
+  assert.deepEqual(seen, ["1/41", "5/2", "9/2"]);
+  c.close();
+});
+
+test("history asked for with 'last' after a failover mixes epochs and is no reset", async () => {
+  const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq + (m.live ? " live" : ""));
+  const connected = c.connect();
+  await until(() => sockets.length === 1);
+  welcome(sockets[0], "n1", "alice");
+  await connected;
+  const joined = c.join("r", {last: 3});
+  await tick();
+  const ws = sockets[0];
+  ws.reply({type: "joined", id: ws.last("join").id, room: "r", admin: "n2", seq: 11, epoch: 2, members: ["alice"], recovered: true});
+  ws.reply({type: "message", room: "r", seq: 8, epoch: 1, user: "bob", text: "a", ts: 1});
+  ws.reply({type: "message", room: "r", seq: 9, epoch: 2, user: "bob", text: "b", ts: 2});
+  ws.reply({type: "message", room: "r", seq: 10, epoch: 2, user: "bob", text: "c", ts: 3});
+  ws.reply({type: "member_joined", room: "r", user: "alice", seq: 11, epoch: 2, ts: 4});
+  ws.reply({type: "message", room: "r", seq: 12, epoch: 2, user: "bob", text: "d", ts: 5});
+  await joined;
+  assert.deepEqual(resets, []);
+  assert.deepEqual(seen, ["1/8", "2/9", "2/10", "2/12 live"]);
   c.close();
 });
 

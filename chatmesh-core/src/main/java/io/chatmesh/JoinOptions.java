@@ -88,9 +88,11 @@ public final class JoinOptions {
   /**
    * Resumes after a reconnect (through any node): {@code epoch} and {@code seq} of the last entry
    * the client saw. It gets exactly the entries it missed, then the live stream; if they cannot all
-   * be delivered, {@link Joined#recovered()} is false. A different epoch than the room's (the log
-   * the client saw is not this room's log, e.g. the room was deleted and created again: every
-   * creation gets a new epoch) also gives {@code recovered = false}, with no history.
+   * be delivered, {@link Joined#recovered()} is false. An older epoch than the room's is exact when
+   * the log's entry at {@code seq} has that epoch: the room failed over or was moved since, and its
+   * new admin continues the same log with a higher epoch. Otherwise a different epoch than the
+   * room's (the log the client saw is not this room's log, e.g. the room was deleted and created
+   * again: every creation gets a new epoch) gives {@code recovered = false}, with no history.
    *
    * @throws ChatException BAD_REQUEST if {@code epoch} is below 1 or {@code seq} negative
    * @param epoch the epoch of the last entry the client saw, at least 1

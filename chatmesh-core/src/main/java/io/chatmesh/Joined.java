@@ -17,7 +17,7 @@ import java.util.List;
  * @param members the members right after the join, sorted
  * @param recovered true when all history asked for was delivered (always true for {@link
  *     JoinOptions#none()}); false when some of it was trimmed, exceeded {@link
- *     JoinOptions#MAX_ENTRIES}, could not be fetched, or a resume named another epoch. The missing
+ *     JoinOptions#MAX_ENTRIES}, could not be fetched, or a resume named an entry not in the room's log. The missing
  *     seqs were reported to the listener as {@link RoomEvent.MessagesLost} (like Centrifugo's
  *     {@code recovered} flag: a client seeing false should reload what it shows)
  */
@@ -32,7 +32,7 @@ public record Joined(String room, NodeId admin, long epoch, long seq, List<UserI
    * @param members the members right after the join, sorted
    * @param recovered true when all history asked for was delivered (always true for {@link
    *     JoinOptions#none()}); false when some of it was trimmed, exceeded {@link
-   *     JoinOptions#MAX_ENTRIES}, could not be fetched, or a resume named another epoch. The
+   *     JoinOptions#MAX_ENTRIES}, could not be fetched, or a resume named an entry not in the room's log. The
    *     missing seqs were reported to the listener as {@link RoomEvent.MessagesLost} (like
    *     Centrifugo's {@code recovered} flag: a client seeing false should reload what it shows)
    */

@@ -4,6 +4,7 @@ import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.UserId;
+import io.chatmesh.internal.RoomMembers.Member;
 import io.chatmesh.sequencer.Sequencer;
 import io.chatmesh.twopc.TwoPhaseCommit;
 import io.chatmesh.wire.EventKind;
@@ -20,13 +21,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -52,8 +50,7 @@ final class AdminRole {
   private final String name;
   private final long epoch;
   private final Sequencer sequencer;
-  private final TreeMap<UserId, Member> members = new TreeMap<>();
-  private final Map<NodeId, Integer> memberNodes = new LinkedHashMap<>();
+  private final RoomMembers members = new RoomMembers();
   private final ResendBuffer resend;
   /** Appends sequenced entries to the store and releases them in seq order once durable. */
   private final AppendPipeline pipeline;
@@ -63,8 +60,6 @@ final class AdminRole {
   /** With failover: the replicas this role replicates to (null without failover). */
   private final @Nullable Replication replication;
   private boolean deleting;
-  /** After a takeover: until then, any node's sync attaches the users the log lists as members. */
-  private long adoptUntil;
   /** During a planned move: the node the room moves to (writes are refused meanwhile). */
   private @Nullable NodeId movingTo;
 
@@ -126,7 +121,7 @@ final class AdminRole {
         if (a.replication != null) {
           a.replication.sent(e);
         }
-        a.pipeline.persist(e, a.memberNodes.keySet(), null, null, null);
+        a.pipeline.persist(e, a.members.nodes(), null, null, null);
       }
     }
     for (Sequenced e : settings) {
@@ -138,7 +133,7 @@ final class AdminRole {
   /** Ends the membership of the users the stored log still lists (they were connected to the old process). */
   void endFormerMembers(long lastSeq, List<UserId> formerMembers) {
     for (UserId u : formerMembers) {
-      pipeline.persist(sequence(EventKind.NODE_FAILED, u, "", null), memberNodes.keySet(), null, null, null);
+      pipeline.persist(sequence(EventKind.NODE_FAILED, u, "", null), members.nodes(), null, null, null);
     }
   }
 
@@ -151,7 +146,7 @@ final class AdminRole {
   void adminInitSettings(UserId creator, boolean isPrivate, CompletableFuture<Void> done) {
     Sequenced e = sequence(EventKind.SETTINGS, creator, isPrivate ? "private" : "public", null);
     ownership.apply(e);
-    pipeline.persist(e, memberNodes.keySet(), null, r -> {
+    pipeline.persist(e, members.nodes(), null, r -> {
       if (r.error() == null) {
         done.complete(null);
       } else {
@@ -177,7 +172,7 @@ final class AdminRole {
     }
     Sequenced e = sequence(invite ? EventKind.INVITED : EventKind.UNINVITED, user, "", null);
     ownership.apply(e);
-    pipeline.persist(e, memberNodes.keySet(), null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.of()));
+    pipeline.persist(e, members.nodes(), null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.of()));
   }
 
   // ================================================================ membership and sends
@@ -195,17 +190,16 @@ final class AdminRole {
     }
     Member m = members.get(user);
     if (m != null) {
-      if (m.nodes.contains(from)) {
-        pipeline.whenDurable(m.joinSeq, reply, new Reply(requestId, null, "", epoch, m.joinSeq, true, List.copyOf(members.keySet())));
+      if (m.nodes().contains(from)) {
+        pipeline.whenDurable(m.joinSeq(), reply, new Reply(requestId, null, "", epoch, m.joinSeq(), true, members.users()));
         return;
       }
       // the same user through one more node (another device): member events are per user, so no
       // JOINED entry; the node receives every entry from the next seq on, and the history below it
       // once that is durable
-      m.nodes.add(from);
-      memberNodes.merge(from, 1, Integer::sum);
+      members.addNode(m, from);
       long last = pipeline.last();
-      pipeline.whenDurable(last, reply, new Reply(requestId, null, "", epoch, last + 1, true, List.copyOf(members.keySet())));
+      pipeline.whenDurable(last, reply, new Reply(requestId, null, "", epoch, last + 1, true, members.users()));
       return;
     }
     int limit = engine.settings.maxMembersPerRoom();
@@ -214,18 +208,17 @@ final class AdminRole {
           requestId, ErrorCode.ROOM_FULL, "room '" + name + "' has its maximum of " + limit + " members (maxMembersPerRoom)"));
       return;
     }
-    memberNodes.merge(from, 1, Integer::sum);
     Sequenced e = sequence(EventKind.JOINED, user, "", null);
-    members.put(user, new Member(user, new LinkedHashSet<>(List.of(from)), e.seq()));
+    members.add(user, from, e.seq());
     engine.directory.memberCountChanged(name, members.size());
-    pipeline.persist(e, memberNodes.keySet(), null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
+    pipeline.persist(e, members.nodes(), null, reply, new Reply(requestId, null, "", epoch, e.seq(), false, members.users()));
   }
 
   void adminLeave(NodeId from, UserId user, long requestId, Consumer<Reply> reply) {
     Member m = members.get(user);
     attachAdopted(m, from);
-    if (m == null || !m.nodes.contains(from)) {
-      reply.accept(new Reply(requestId, null, "", epoch, 0, true, List.copyOf(members.keySet()))); // idempotent retry
+    if (m == null || !m.nodes().contains(from)) {
+      reply.accept(new Reply(requestId, null, "", epoch, 0, true, members.users())); // idempotent retry
       return;
     }
     Reply refused = refuseWrites(requestId);
@@ -233,16 +226,16 @@ final class AdminRole {
       reply.accept(refused);
       return;
     }
-    if (m.nodes.size() > 1) {
+    if (m.nodes().size() > 1) {
       // still a member through another node: no LEFT entry (member events are per user)
-      removeMemberNode(m, from);
-      reply.accept(new Reply(requestId, null, "", epoch, 0, false, List.copyOf(members.keySet())));
+      members.removeNode(m, from);
+      reply.accept(new Reply(requestId, null, "", epoch, 0, false, members.users()));
       return;
     }
-    Sequenced e = sequence(EventKind.LEFT, m.user, "", null);
-    removeMember(user, m);
+    Sequenced e = sequence(EventKind.LEFT, m.user(), "", null);
+    removeMember(m);
     // the leaver's node still gets its LEFT entry, although it is no longer a member node
-    pipeline.persist(e, memberNodes.keySet(), from, reply, new Reply(requestId, null, "", epoch, e.seq(), false, List.copyOf(members.keySet())));
+    pipeline.persist(e, members.nodes(), from, reply, new Reply(requestId, null, "", epoch, e.seq(), false, members.users()));
   }
 
   /** A chat message to sequence, through the {@link SendHold} (flow control while a member link is congested). */
@@ -259,13 +252,13 @@ final class AdminRole {
     }
     Member m = members.get(r.user());
     attachAdopted(m, from);
-    if (m == null || !m.nodes.contains(from)) {
+    if (m == null || !m.nodes().contains(from)) {
       reply.accept(Reply.error(id, ErrorCode.NOT_MEMBER, "user " + r.user() + " is not a member of room '" + name + "'"));
       return;
     }
     // the member's own UserId instance, not the one decoded from this request: every retained entry
     // (resend buffer, in-memory history, dedup window) then shares one copy per member
-    UserId user = m.user;
+    UserId user = m.user();
     OptionalLong dup = sequencer.lookup(user, r.clientMessageId());
     if (dup.isPresent()) {
       engine.metrics.dedupHits.increment();
@@ -273,11 +266,11 @@ final class AdminRole {
       return;
     }
     Sequenced e = sequence(EventKind.MESSAGE, user, r.text(), r.clientMessageId());
-    pipeline.persist(e, memberNodes.keySet(), null, reply, new Reply(id, null, "", epoch, e.seq(), false, List.of()));
+    pipeline.persist(e, members.nodes(), null, reply, new Reply(id, null, "", epoch, e.seq(), false, List.of()));
   }
 
   private boolean membersCongested() {
-    for (NodeId n : memberNodes.keySet()) {
+    for (NodeId n : members.nodes()) {
       if (!engine.writable(n)) {
         return true;
       }
@@ -312,7 +305,7 @@ final class AdminRole {
   }
 
   Reply adminInfo(long requestId) {
-    return new Reply(requestId, null, "", epoch, pipeline.released(), false, List.copyOf(members.keySet()));
+    return new Reply(requestId, null, "", epoch, pipeline.released(), false, members.users());
   }
 
   /** Why the room is fenced here, or null (see {@link AppendPipeline#fenced}). */
@@ -325,7 +318,7 @@ final class AdminRole {
     for (UserId u : r.users()) {
       Member m = members.get(u);
       attachAdopted(m, from);
-      if (m != null && m.nodes.contains(from)) {
+      if (m != null && m.nodes().contains(from)) {
         still.add(u);
       }
     }
@@ -349,7 +342,7 @@ final class AdminRole {
       return;
     }
     RoomTail t = new RoomTail(name, epoch, pipeline.released());
-    for (NodeId n : memberNodes.keySet()) {
+    for (NodeId n : members.nodes()) {
       if (!n.equals(engine.self)) {
         engine.send(n, t);
       }
@@ -402,18 +395,9 @@ final class AdminRole {
     return pipeline.refusal(requestId);
   }
 
-  private void removeMember(UserId user, Member m) {
-    members.remove(user);
-    for (NodeId n : m.nodes) {
-      memberNodes.computeIfPresent(n, (k, v) -> v <= 1 ? null : v - 1);
-    }
+  private void removeMember(Member m) {
+    members.remove(m);
     engine.directory.memberCountChanged(name, members.size());
-  }
-
-  /** {@code m} stays a member through its other nodes, no longer through {@code node}. */
-  private void removeMemberNode(Member m, NodeId node) {
-    m.nodes.remove(node);
-    memberNodes.computeIfPresent(node, (k, v) -> v <= 1 ? null : v - 1);
   }
 
   // ================================================================ replication and failover
@@ -490,33 +474,24 @@ final class AdminRole {
    * still unattached after the grace period (their node died with the old admin) get NODE_FAILED.
    */
   void adoptMembers(List<UserId> users, long lastSeq) {
-    for (UserId u : users) {
-      members.put(u, new Member(u, new LinkedHashSet<>(), lastSeq));
-    }
-    engine.directory.memberCountChanged(name, members.size());
     long grace = 2 * engine.settings.failureTimeout().toMillis() + engine.settings.requestTimeout().toMillis();
-    adoptUntil = engine.clock.millis() + grace;
+    members.adopt(users, lastSeq, engine.clock.millis() + grace);
+    engine.directory.memberCountChanged(name, members.size());
     engine.clock.schedule(java.time.Duration.ofMillis(grace), () -> room.lane.execute(this::endUnattached));
   }
 
   private void attachAdopted(@Nullable Member m, NodeId from) {
-    if (m != null && !m.nodes.contains(from) && engine.clock.millis() < adoptUntil) {
-      m.nodes.add(from);
-      memberNodes.merge(from, 1, Integer::sum);
-    }
+    members.attachIfAdopting(m, from, engine.clock.millis());
   }
 
   private void endUnattached() {
     if (!active() || !room.maySequence()) {
       return;
     }
-    adoptUntil = 0;
-    for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
-      if (e.getValue().nodes.isEmpty()) {
-        Sequenced s = sequence(EventKind.NODE_FAILED, e.getKey(), "", null);
-        removeMember(e.getKey(), e.getValue());
-        pipeline.persist(s, memberNodes.keySet(), null, null, null);
-      }
+    for (Member m : members.endAdoption()) {
+      Sequenced s = sequence(EventKind.NODE_FAILED, m.user(), "", null);
+      removeMember(m);
+      pipeline.persist(s, members.nodes(), null, null, null);
     }
   }
 
@@ -530,7 +505,6 @@ final class AdminRole {
     pipeline.failAll(ErrorCode.UNAVAILABLE, retry);
     held.failAll(id -> Reply.error(id, ErrorCode.UNAVAILABLE, retry));
     members.clear();
-    memberNodes.clear();
   }
 
   // ================================================================ failures and deletion
@@ -542,22 +516,21 @@ final class AdminRole {
     }
     if (replication != null && !seesMajorityOfReplicas()) {
       // on the minority side of a partition: it is about to lose the room, not its members
-      memberNodes.remove(node);
+      members.forgetNode(node);
       return;
     }
-    for (Map.Entry<UserId, Member> e : new ArrayList<>(members.entrySet())) {
-      Member m = e.getValue();
-      if (m.nodes.contains(node) && m.nodes.size() > 1) {
-        removeMemberNode(m, node); // still connected through another node
-      } else if (m.nodes.contains(node)) {
-        Sequenced s = sequence(EventKind.NODE_FAILED, e.getKey(), "", null);
-        removeMember(e.getKey(), e.getValue());
+    for (Member m : members.snapshot()) {
+      if (m.nodes().contains(node) && m.nodes().size() > 1) {
+        members.removeNode(m, node); // still connected through another node
+      } else if (m.nodes().contains(node)) {
+        Sequenced s = sequence(EventKind.NODE_FAILED, m.user(), "", null);
+        removeMember(m);
         // sent to the node too: it may still hear this admin (one-way loss, a stalled link), and
         // its user must learn that it is no longer a member
-        pipeline.persist(s, memberNodes.keySet(), node, null, null);
+        pipeline.persist(s, members.nodes(), node, null, null);
       }
     }
-    memberNodes.remove(node);
+    members.forgetNode(node);
   }
 
   /** Whether a deletion of the room is under way (its two-phase commit not decided yet). */
@@ -581,7 +554,7 @@ final class AdminRole {
       return;
     }
     deleting = true;
-    Set<NodeId> participants = new HashSet<>(memberNodes.keySet());
+    Set<NodeId> participants = new HashSet<>(members.nodes());
     participants.add(engine.self);
     if (replication != null) {
       for (NodeId n : replication.replicas()) {
@@ -609,7 +582,7 @@ final class AdminRole {
    * reason}, and every request waiting for durability or held fails UNKNOWN_ROOM.
    */
   void abandon(String reason) {
-    for (NodeId n : memberNodes.keySet()) {
+    for (NodeId n : members.nodes()) {
       if (!n.equals(engine.self)) {
         engine.send(n, new RoomGone(name, reason));
       }
@@ -618,7 +591,6 @@ final class AdminRole {
     pipeline.failAll(ErrorCode.UNKNOWN_ROOM, reason);
     held.failAll(id -> Reply.error(id, ErrorCode.UNKNOWN_ROOM, reason));
     members.clear();
-    memberNodes.clear();
   }
 
   /** Whether this role is still the room's admin role (not abandoned) and the room not deleted. */
@@ -747,10 +719,4 @@ final class AdminRole {
     }
   }
 
-  /**
-   * A member of the room: the nodes through which the user is connected (several devices may join
-   * through several nodes; it stays a member until the last one leaves) and the seq of its JOINED
-   * entry; {@code user} is the instance put into the room's entries.
-   */
-  private record Member(UserId user, Set<NodeId> nodes, long joinSeq) {}
 }

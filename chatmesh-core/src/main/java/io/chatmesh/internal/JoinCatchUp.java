@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * before its node's delivery started gets its entries from {@code J} (or its options' start) up to
  * the live position {@code upTo} from history instead. Completes the join's future with {@code
  * recovered} false when some of what was asked for could not be delivered (each such range is
- * told with one {@link RoomEvent.MessagesLost}). Not thread-safe: runs on the room's lane.
+ * told with one {@link RoomEvent.MessagesLost}). A resume naming an older epoch than the room's is
+ * exact when the log's entry at its seq carries its epoch (the room failed over or moved since:
+ * its new admin continues the same log); one more read of that entry checks it. Not thread-safe:
+ * runs on the room's lane.
  */
 final class JoinCatchUp {
   private static final Logger log = LoggerFactory.getLogger(JoinCatchUp.class);
@@ -75,21 +78,58 @@ final class JoinCatchUp {
 
   void start() {
     JoinOptions o = local.options;
-    long first;
-    switch (o.mode()) {
-      case NONE -> first = join;
-      case LAST -> first = Math.max(1, join - o.count());
-      case RESUME -> {
-        if (o.epoch() != joined.epoch()) {
-          log.info("{}: {} resumes room '{}' at epoch {} but the room is at epoch {}: not recovered", room.self(), user, room.name(), o.epoch(), joined.epoch());
-          recovered = false;
-          first = join;
-        } else {
-          first = o.seq() + 1;
-        }
+    if (o.mode() == JoinOptions.Mode.RESUME && o.epoch() != joined.epoch()) {
+      if (o.epoch() < joined.epoch() && o.seq() >= 1 && o.seq() < join) {
+        checkAcrossEpochs(o); // the room may have failed over since the client saw it: same log?
+      } else {
+        anotherLog(o);
       }
-      default -> first = o.seq() + 1;
+      return;
     }
+    long first = switch (o.mode()) {
+      case NONE -> join;
+      case LAST -> Math.max(1, join - o.count());
+      default -> o.seq() + 1;
+    };
+    deliverFrom(first);
+  }
+
+  /**
+   * A resume naming an older epoch than the room's is exact when the log's entry at the client's
+   * seq carries the client's epoch: the room failed over (or moved) and its new admin continues the
+   * same log. Otherwise (the entry has another epoch, is no longer stored, or cannot be read) the
+   * client saw another log: no history, not recovered.
+   */
+  private void checkAcrossEpochs(JoinOptions o) {
+    room.fetch(o.seq() - 1, o.seq() + 1, 1, (h, e) -> {
+      if (!room.current(user, local)) {
+        out.complete(new Joined(room.name(), room.admin(), joined.epoch(), join, joined.members(), false));
+        return;
+      }
+      ChatException error = Replies.historyError(h, e);
+      if (error != null) {
+        log.warn("{}: {} resumes room '{}' at epoch {} seq {}, whose entry could not be read: {}", room.self(), user, room.name(), o.epoch(), o.seq(), error.getMessage());
+        recovered = false;
+        deliverFrom(join);
+        return;
+      }
+      boolean sameLog = h.entries().stream().anyMatch(s -> s.seq() == o.seq() && s.epoch() == o.epoch());
+      if (sameLog) {
+        deliverFrom(o.seq() + 1);
+      } else {
+        anotherLog(o);
+      }
+    });
+  }
+
+  private void anotherLog(JoinOptions o) {
+    log.info("{}: {} resumes room '{}' at epoch {} seq {}, not an entry of the room's log (epoch {}): not recovered", room.self(), user, room.name(), o.epoch(), o.seq(), joined.epoch());
+    recovered = false;
+    deliverFrom(join);
+  }
+
+  private void deliverFrom(long start) {
+    long first = start;
     if (first > join) {
       // the client claims to have seen entries after its own join: it saw another log
       recovered = false;

@@ -236,10 +236,9 @@ public final class NodeEngine implements ChatNode {
         // back only through the lease and the replicas' tails, like any takeover
         restore.add(() -> {
           RoomState rs = roomState(room, self, sr.epoch());
-          rs.lane.execute(() -> {
-            rs.replica();
-            rs.startTakeover();
-          });
+          rs.lane.execute(rs::replica);
+          // once it knows the cluster: the replica set is not stored, so it asks every live node
+          quorum.ready().thenRun(() -> rs.lane.execute(rs::startTakeover));
           log.info("node {} tries to take back room '{}' (epoch {}) it administered before its restart", self, room, sr.epoch());
         });
         continue;

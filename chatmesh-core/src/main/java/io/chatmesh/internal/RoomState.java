@@ -39,24 +39,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One room on this node, as an actor: everything it knows about the room is touched only on the
- * room's {@link #lane}. It holds up to two roles and swaps them on transitions, as Raft
- * implementations swap leader and follower state:
+ * room's {@link #lane}. It holds its roles and swaps them on transitions, as Raft implementations
+ * swap leader and follower state:
  *
  * <ul>
- *   <li>an {@link AdminRole} while this node administers the room: created by {@link #becomeAdmin}
- *       (a new room) or {@link #restoreAdmin} (after a restart), dropped by {@link #abandon} (a lost
- *       split brain). It sequences the room's log; see its pieces {@link SendHold}, {@link
- *       AppendPipeline} (the durability rule: an entry is broadcast and acknowledged only once it is
- *       in the history store) and {@link ResendBuffer}.
+ *   <li>an {@link AdminRole} while this node administers the room: installed by {@link #becomeAdmin}
+ *       (a new room), {@link #restoreAdmin} (after a restart) or {@link #tookOver} (failover),
+ *       dropped by {@link #stepDown} (lease lost, newer admin, planned move) or {@link #abandon}
+ *       (a lost split brain). It sequences the room's log; see its pieces {@link SendHold}, {@link
+ *       AppendPipeline} (an entry is broadcast and acknowledged only once it is in the history store
+ *       and, with failover, on a majority of the replicas: {@link Replication}) and {@link
+ *       ResendBuffer}.
  *   <li>a {@link MemberRole}, always there (empty while no user joined through this node): the
  *       local users, in-order delivery of the admin's entries, and requests to the admin.
+ *   <li>with failover, a {@link ReplicaRole} (this node's copy of the log and its promise), kept by
+ *       the {@link Succession} together with the room's lease and a {@link Takeover} in progress;
+ *       and a {@link PlannedMove} while this node hands the room to another.
  * </ul>
  *
- * <p>What belongs to the room rather than to a role stays here: its identity ({@link #name}, {@link
- * #admin}, {@link #epoch}), the deletion (two-phase commit participant) and the room's end. The
- * methods called by the engine keep their names ({@code adminX} for the admin role, {@code memberX}
- * for the member role) and pass the call to the role. A replica role (replication and failover)
- * will be a third role, swapped in and out on lease changes.
+ * <p>What belongs to the room rather than to a role stays here: its identity ({@link #name}, and the
+ * {@link #admin} and {@link #epoch} as this node knows them, which change on failover), the deletion
+ * (two-phase commit participant) and the room's end. The methods called by the engine keep their
+ * names ({@code adminX} for the admin role, {@code memberX} for the member role) and pass the call
+ * to the role.
  */
 final class RoomState {
   private static final Logger log = LoggerFactory.getLogger(RoomState.class);
@@ -87,14 +92,10 @@ final class RoomState {
 
   private @Nullable AdminRole adminRole;
   private final MemberRole member;
-  /** With failover: this node's copy of the room's log and its promise (lazily created). */
-  private @Nullable ReplicaRole replica;
-  /** With failover: the lease while this node administers the room or is taking it over. */
-  private @Nullable LeaseKeeper lease;
-  private @Nullable Takeover takeover;
-  /** A planned move in progress ({@link #moveTo}): the target and the caller's future. */
-  private @Nullable NodeId moveTarget;
-  private @Nullable CompletableFuture<Void> moveOut;
+  /** With failover: the lease, this node's copy of the log, a takeover (nothing without failover). */
+  final Succession succession;
+  /** A planned move of the room this node administers. */
+  private final PlannedMove move;
   /** Completes once this node administers the room after creating it (with failover: holds its lease). */
   final CompletableFuture<Void> adminReady = new CompletableFuture<>();
   private @Nullable String preparedDelete;
@@ -109,6 +110,8 @@ final class RoomState {
     this.epoch = epoch;
     this.lane = lane;
     this.member = new MemberRole(this);
+    this.succession = new Succession(this);
+    this.move = new PlannedMove(this);
   }
 
   // ================================================================ roles and transitions
@@ -133,8 +136,8 @@ final class RoomState {
 
   /**
    * Makes this node the admin of a newly created room and records it in the history store. With
-   * failover it first takes the room's lease and picks the replica set; {@link #adminReady}
-   * completes once it administers the room.
+   * failover it first takes the room's lease and picks the replica set ({@link Succession});
+   * {@link #adminReady} completes once it administers the room.
    */
   void becomeAdmin() {
     lane.assertCurrent();
@@ -142,59 +145,17 @@ final class RoomState {
       return;
     }
     if (!failover()) {
-      adminRole = AdminRole.created(this, null);
-      adminReady.complete(null);
+      becameAdmin(AdminRole.created(this, null));
       return;
     }
-    if (lease != null) {
-      return; // acquiring
-    }
-    List<NodeId> live = engine.liveNodesAndSelf();
-    List<NodeId> set = Replication.choose(name, engine.self, live, engine.settings.failover().replicationFactor());
-    acquireForCreation(set, engine.clock.millis() + 2 * engine.settings.failover().leaseDuration().toMillis());
+    List<NodeId> set = Replication.choose(name, engine.self, engine.liveNodesAndSelf(), engine.settings.failover().replicationFactor());
+    succession.acquireForCreation(set, engine.clock.millis() + 2 * engine.settings.failover().leaseDuration().toMillis());
   }
 
-  private void acquireForCreation(List<NodeId> set, long deadline) {
-    LeaseKeeper k = newLeaseKeeper();
-    lease = k;
-    k.acquire().whenComplete((l, e) -> {
-      if (lease != k || deleted) {
-        return;
-      }
-      if (e != null) {
-        lease = null;
-        if (engine.running() && engine.clock.millis() < deadline) {
-          log.info("{}: room '{}' waits for its lease: {}", engine.self, name, ChatException.from(e).getMessage());
-          engine.clock.schedule(engine.settings.failover().renewInterval(), () -> lane.execute(() -> {
-            if (adminRole == null && lease == null && !deleted) {
-              acquireForCreation(set, deadline);
-            }
-          }));
-        } else {
-          adminReady.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE,
-              "room '" + name + "' was created but node " + engine.self + " could not take its lease: " + ChatException.from(e).getMessage()));
-        }
-        return;
-      }
-      replica().promiseSelf(epoch);
-      adminRole = AdminRole.created(this, set);
-      adminReady.complete(null);
-    });
-  }
-
-  private LeaseKeeper newLeaseKeeper() {
-    return new LeaseKeeper(name, engine.self, engine.settings.failover().leases(), engine.settings.failover(), engine.clock,
-        new LeaseKeeper.Host() {
-          @Override
-          public void onLane(Runnable task) {
-            lane.execute(task);
-          }
-
-          @Override
-          public void lost(String why) {
-            stepDown("node " + engine.self + " lost the lease of room '" + name + "': " + why);
-          }
-        });
+  /** This node administers the room from now on with {@code a} (created, or after a takeover). */
+  void becameAdmin(AdminRole a) {
+    adminRole = a;
+    adminReady.complete(null);
   }
 
   boolean failover() {
@@ -203,21 +164,15 @@ final class RoomState {
 
   /** Whether this node may sequence now: without failover always; with it, while its lease is valid. */
   boolean maySequence() {
-    LeaseKeeper k = lease;
-    return k == null ? !failover() : k.maySequence();
+    return succession.maySequence();
   }
 
   /** This node's replica role (created on first use; only with failover). */
   ReplicaRole replica() {
-    ReplicaRole r = replica;
-    if (r == null) {
-      r = new ReplicaRole(this);
-      replica = r;
-    }
-    return r;
+    return succession.replica();
   }
 
-  // ================================================================ failover
+  // ================================================================ failover (see Succession)
 
   /** A {@link Replicate} from {@code from}: follow it unless a newer epoch is known. */
   void onReplicate(NodeId from, Replicate r) {
@@ -225,10 +180,7 @@ final class RoomState {
     if (deleted) {
       return;
     }
-    if (adminRole != null && r.epoch() > epoch) {
-      stepDown("node " + from + " administers room '" + name + "' at epoch " + r.epoch() + ", newer than this node's " + epoch);
-    }
-    boolean follows = replica().onReplicate(from, r);
+    boolean follows = succession.onReplicate(from, r);
     if (follows && adminRole == null && (!from.equals(admin) || r.epoch() > epoch)) {
       adminChanged(from, r.epoch());
     }
@@ -241,10 +193,13 @@ final class RoomState {
       engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.UNKNOWN_ROOM, unknownRoom().getMessage()));
       return;
     }
-    if (adminRole != null && c.epoch() > epoch) {
-      stepDown("node " + from + " takes room '" + name + "' over at epoch " + c.epoch());
-    }
-    replica().onCollect(from, c);
+    succession.onCollect(from, c);
+  }
+
+  /** A planned move's {@link Handover}: take the room over now. */
+  void onHandover(NodeId from, Handover h) {
+    lane.assertCurrent();
+    succession.onHandover(from, h);
   }
 
   void onReplicaAck(NodeId from, ReplicaAck a) {
@@ -255,11 +210,17 @@ final class RoomState {
     }
   }
 
+  /** Every other heartbeat: see {@link Succession#checkTakeover}. */
+  void checkTakeover() {
+    lane.assertCurrent();
+    succession.checkTakeover();
+  }
+
   /**
-   * This node stops administering the room (its lease lapsed or a newer epoch exists): requests
-   * waiting for it fail UNAVAILABLE (retry: the next admin deduplicates by client message id), its
-   * log stays as a replica's, and local users are told the room is unavailable until the next admin
-   * announces itself.
+   * This node stops administering the room (its lease lapsed, a newer epoch exists, or it moves):
+   * requests waiting for it fail UNAVAILABLE (retry: the next admin deduplicates by client message
+   * id), its log stays as a replica's, and local users are told the room is unavailable until the
+   * next admin announces itself.
    */
   void stepDown(String why) {
     lane.assertCurrent();
@@ -270,12 +231,7 @@ final class RoomState {
     log.warn("{}: steps down as admin of room '{}': {}", engine.self, name, why);
     adminRole = null;
     a.stepDown(why);
-    replica().continueAfterAdmin(epoch, a.released(), a.replicas());
-    LeaseKeeper k = lease;
-    lease = null;
-    if (k != null) {
-      k.stop();
-    }
+    succession.steppedDown(a, epoch);
     engine.directory.steppedDown(name, epoch);
     member.onAdminDown(why);
   }
@@ -286,11 +242,7 @@ final class RoomState {
     if (deleted || newEpoch < epoch || (newEpoch == epoch && newAdmin.equals(admin))) {
       return;
     }
-    if (moveOut != null && newAdmin.equals(moveTarget)) {
-      moveOut.complete(null);
-      moveOut = null;
-      moveTarget = null;
-    }
+    move.adminChanged(newAdmin);
     if (adminRole != null && !newAdmin.equals(engine.self)) {
       stepDown("node " + newAdmin + " administers room '" + name + "' at epoch " + newEpoch);
     }
@@ -301,189 +253,37 @@ final class RoomState {
     member.adminChanged(was);
   }
 
-  // ================================================================ planned moves
-
-  /** Room.moveTo: hands the room to {@code target}, a live replica, with no loss (see {@link io.chatmesh.Room#moveTo}). */
-  void moveTo(NodeId target, CompletableFuture<Void> out) {
-    lane.assertCurrent();
-    if (!failover()) {
-      out.completeExceptionally(new ChatException(ErrorCode.BAD_REQUEST,
-          "room '" + name + "' cannot move: node " + engine.self + " runs without failover (ChatNode.Builder.failover)"));
-      return;
-    }
-    if (deleted) {
-      out.completeExceptionally(unknownRoom());
-      return;
-    }
-    AdminRole a = adminRole;
-    if (a == null) {
-      out.completeExceptionally(new ChatException(ErrorCode.NOT_ADMIN,
-          "room '" + name + "' is administered by node " + admin + "; call moveTo on that node, not on " + engine.self));
-      return;
-    }
-    if (target.equals(engine.self)) {
-      out.complete(null);
-      return;
-    }
-    if (!a.replicas().contains(target) || !engine.isAlive(target)) {
-      out.completeExceptionally(new ChatException(ErrorCode.BAD_REQUEST,
-          "node " + target + " is not a live replica of room '" + name + "'; its replicas are " + a.replicas()));
-      return;
-    }
-    if (moveOut != null) {
-      out.completeExceptionally(new ChatException(ErrorCode.ABORTED, "room '" + name + "' is already moving to node " + moveTarget));
-      return;
-    }
-    moveTarget = target;
-    moveOut = out;
-    a.startMove(target);
-    long deadline = engine.clock.millis() + 2 * engine.settings.requestTimeout().toMillis();
-    waitToHand(a, target, deadline);
-  }
-
-  private void waitToHand(AdminRole a, NodeId target, long deadline) {
-    if (adminRole != a || moveOut == null) {
-      failMove(ErrorCode.UNAVAILABLE, "node " + engine.self + " stopped administering room '" + name + "' during the move");
-      return;
-    }
-    if (a.readyToHand(target)) {
-      hand(target);
-      return;
-    }
-    if (engine.clock.millis() > deadline || !engine.isAlive(target)) {
-      a.cancelMove();
-      failMove(ErrorCode.TIMEOUT, "replica " + target + " of room '" + name + "' did not catch up in time; the room stays on node " + engine.self);
-      return;
-    }
-    engine.clock.schedule(Duration.ofMillis(10), () -> lane.execute(() -> waitToHand(a, target, deadline)));
-  }
-
-  private void hand(NodeId target) {
-    LeaseKeeper k = lease;
-    lease = null;
-    long e = epoch;
-    stepDown("room '" + name + "' moves to node " + target);
-    Runnable tell = () -> engine.send(target, new Handover(name, e));
-    if (k != null) {
-      k.release().whenComplete((v, x) -> tell.run());
-    } else {
-      tell.run();
-    }
-    // generous: a takeover collects tails and reads the store; the room is safe meanwhile either way
-    long left = 2 * (engine.settings.requestTimeout().toMillis() + engine.settings.failover().leaseDuration().toMillis());
-    engine.clock.schedule(Duration.ofMillis(left), () -> lane.execute(() -> failMove(ErrorCode.TIMEOUT,
-        "node " + target + " did not take room '" + name + "' over in time; a replica takes it over when the lease lapses")));
-  }
-
-  private void failMove(ErrorCode code, String why) {
-    CompletableFuture<Void> out = moveOut;
-    moveOut = null;
-    moveTarget = null;
-    if (out != null) {
-      out.completeExceptionally(new ChatException(code, why));
-    }
-  }
-
-  /** ChatNode.drain: moves this room to its most caught-up live replica; completes when moved. */
-  void drain(CompletableFuture<Void> out) {
-    lane.assertCurrent();
-    AdminRole a = adminRole;
-    if (a == null) {
-      out.complete(null); // not administered here (any more)
-      return;
-    }
-    List<NodeId> targets = a.liveReplicasByProgress();
-    if (targets.isEmpty()) {
-      out.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE,
-          "room '" + name + "' has no live replica to move to" + (failover() ? "" : " (no failover configured)")));
-      return;
-    }
-    moveTo(targets.get(0), out);
-  }
-
-  /** A planned move's {@link Handover}: take the room over now (the lease was released). */
-  void onHandover(NodeId from, Handover h) {
-    lane.assertCurrent();
-    if (deleted || adminRole != null || takeover != null || !failover()) {
-      return;
-    }
-    if (h.epoch() < epoch || !replica().replicas().contains(engine.self)) {
-      log.warn("{}: ignores the handover of room '{}' from {} at epoch {} (knows epoch {}, replicas {})", engine.self, name, from,
-          h.epoch(), epoch, replica().replicas());
-      return;
-    }
-    startTakeover();
-  }
-
-  /**
-   * Every other heartbeat (with failover): a replica whose admin is unreachable, or no longer
-   * announces the room, tries to take the room over (only the one that gets the lease does).
-   */
-  void checkTakeover() {
-    lane.assertCurrent();
-    if (!failover() || deleted || adminRole != null || takeover != null || replica == null || !engine.running()) {
-      return;
-    }
-    if (!replica.replicas().contains(engine.self)) {
-      return;
-    }
-    io.chatmesh.RoomSummary s = engine.directory.get(name);
-    boolean adminGone = s == null ? !engine.isAlive(admin) : (!s.available() || !engine.isAlive(s.admin()));
-    if (!adminGone && !admin.equals(engine.self)) {
-      return;
-    }
-    startTakeover();
-  }
-
-  /** Starts taking the room over (also after a restart with a durable store). */
-  void startTakeover() {
-    LeaseKeeper k = newLeaseKeeper();
-    lease = k;
-    Takeover t = new Takeover(this, replica(), k);
-    takeover = t;
-    t.start();
-  }
-
-  /** The takeover ended without this node administering the room (lease held elsewhere, no majority). */
-  void takeoverFailed(Takeover t, String why) {
-    lane.assertCurrent();
-    if (takeover != t) {
-      return;
-    }
-    takeover = null;
-    LeaseKeeper k = lease;
-    lease = null;
-    if (k != null && k.lease() != null) {
-      k.release();
-    } else if (k != null) {
-      k.stop();
-    }
-    log.debug("{}: no takeover of room '{}': {}", engine.self, name, why);
-  }
-
-  /** The takeover succeeded: this node administers the room at {@code newEpoch}, continuing {@code stored}. */
-  void takeoverDone(Takeover t, long newEpoch, long committed, HistoryEntries.StoredLog stored) {
-    lane.assertCurrent();
-    if (takeover != t) {
-      return;
-    }
-    takeover = null;
-    if (deleted) {
-      takeoverFailed(t, "deleted");
-      return;
-    }
+  /** A takeover succeeded: this node administers the room at {@code newEpoch}, continuing {@code stored}. */
+  void tookOver(long newEpoch, long committed, HistoryEntries.StoredLog stored, List<NodeId> replicas) {
     NodeId was = admin;
     admin = engine.self;
     epoch = newEpoch;
-    AdminRole a = AdminRole.restored(this, stored.last(), Math.min(committed, stored.last()), stored.recent(), stored.settings(),
-        replica().replicas());
-    adminRole = a;
+    AdminRole a = AdminRole.restored(this, stored.last(), Math.min(committed, stored.last()), stored.recent(), stored.settings(), replicas);
+    becameAdmin(a);
     a.adoptMembers(stored.members(), stored.last());
     log.warn("{}: took room '{}' over from {} at epoch {} (log continues after seq {})", engine.self, name, was, newEpoch, stored.last());
     engine.metrics.failovers.increment();
     engine.directory.tookOver(name, newEpoch);
     member.adminChanged(was);
-    adminReady.complete(null);
+  }
+
+  /** Starts taking the room over (after a restart with a durable store). */
+  void startTakeover() {
+    succession.startTakeover();
+  }
+
+  // ================================================================ planned moves (see PlannedMove)
+
+  /** Room.moveTo: hands the room to {@code target}, a live replica, with no loss. */
+  void moveTo(NodeId target, CompletableFuture<Void> out) {
+    lane.assertCurrent();
+    move.moveTo(target, out);
+  }
+
+  /** ChatNode.drain: moves this room to its most caught-up live replica; completes when moved. */
+  void drain(CompletableFuture<Void> out) {
+    lane.assertCurrent();
+    move.drain(out);
   }
 
   /**
@@ -705,7 +505,7 @@ final class RoomState {
     if (wasAdmin) {
       engine.writeStore("delete the history of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
       engine.directory.roomDeleted(name);
-    } else if (replica != null && !engine.history.shared()) {
+    } else if (succession.holdsAnything() && !engine.history.shared()) {
       engine.writeStore("delete the replica of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
     }
   }
@@ -749,16 +549,7 @@ final class RoomState {
 
   /** Gives up the lease (on deletion: released so a re-creation can take it at once) and any takeover. */
   private void endLease(boolean release) {
-    takeover = null;
-    LeaseKeeper k = lease;
-    lease = null;
-    if (k != null) {
-      if (release && k.lease() != null) {
-        k.release();
-      } else {
-        k.stop();
-      }
-    }
+    succession.end(release);
   }
 
   /** The node is closing (room lane): the lease is released so a replica takes the room over at once. */
@@ -768,7 +559,7 @@ final class RoomState {
 
   /** Drops this state from the node when it holds nothing (no admin role, replica, members, requests or vote). */
   void maybeForget() {
-    if (adminRole == null && replica == null && lease == null && member.idle() && preparedDelete == null) {
+    if (adminRole == null && !succession.holdsAnything() && member.idle() && preparedDelete == null) {
       engine.forget(this);
     }
   }

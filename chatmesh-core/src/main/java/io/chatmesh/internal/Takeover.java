@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
  *   <li>otherwise: send {@link Collect} to the other replicas, which promise to refuse older epochs
  *       and answer with their tails; with a majority of the replica set (this node included), adopt
  *       the best tail - the newest last epoch, then the longest - as Raft's log comparison does;
- *   <li>continue the log as its admin ({@link RoomState#takeoverDone}): the sequence goes on after
+ *   <li>continue the log as its admin ({@link Succession#takeoverDone}): the sequence goes on after
  *       the adopted tail with no gap and no reuse, and the dedup window is re-seeded from the log.
  * </ol>
  *
  * Without a majority, or when the lease is lost meanwhile, the attempt ends ({@link
- * RoomState#takeoverFailed}); the next heartbeat may try again. Not thread-safe: room lane only.
+ * Succession#takeoverFailed}); the next heartbeat may try again. Not thread-safe: room lane only.
  */
 final class Takeover {
   private static final Logger log = LoggerFactory.getLogger(Takeover.class);
@@ -42,6 +42,13 @@ final class Takeover {
   private long epoch;
   private final Map<NodeId, HistoryReply> tails = new LinkedHashMap<>();
   private int answered;
+  /**
+   * The replica set asked: the one the last admin announced, or - when this node does not know it
+   * (it restarted from its store) - every live node: a node holding nothing of the room refuses to
+   * answer, so a majority of this larger set that answers is also a majority of the real one.
+   */
+  private List<NodeId> set = List.of();
+  private boolean setKnown;
   /** The highest seq any answering replica (or this node) knows to be committed. */
   private long committed;
   private boolean decided;
@@ -56,7 +63,7 @@ final class Takeover {
   void start() {
     lease.acquire().whenComplete((l, e) -> {
       if (e != null) {
-        room.takeoverFailed(this, ChatException.from(e).getMessage());
+        room.succession.takeoverFailed(this, ChatException.from(e).getMessage());
         return;
       }
       onLease();
@@ -71,6 +78,8 @@ final class Takeover {
       fromSharedStore();
       return;
     }
+    setKnown = replica.replicas().contains(engine.self);
+    set = setKnown ? replica.replicas() : engine.liveNodesAndSelf();
     long after = replica.committed();
     replica.ownTail(after).whenComplete((own, e) -> room.lane.execute(() -> {
       if (e != null) {
@@ -80,7 +89,7 @@ final class Takeover {
       tails.put(engine.self, own);
       answered++;
       List<NodeId> others = new ArrayList<>();
-      for (NodeId n : replica.replicas()) {
+      for (NodeId n : set) {
         if (!n.equals(engine.self)) {
           others.add(n);
         }
@@ -106,14 +115,32 @@ final class Takeover {
             String why = r != null ? r.error() + " " + r.message() : ChatException.from(e).getMessage();
             log.info("{}: replica {} of room '{}' gave no tail: {}", engine.self, from, room.name, why);
           }
-          if (!decided && (tails.size() >= majority() || answered >= replica.replicas().size())) {
+          if (!decided && (tails.size() >= majority() || answered >= set.size())) {
             decide();
           }
         }));
   }
 
   private int majority() {
-    return replica.replicas().size() / 2 + 1;
+    return set.size() / 2 + 1;
+  }
+
+  /**
+   * The replica set the new admin replicates to: the known one, or, when it was not known, the nodes
+   * that answered with a tail (they hold the room), this node first, at most the replication factor.
+   */
+  private List<NodeId> newSet() {
+    if (setKnown) {
+      return set;
+    }
+    List<NodeId> out = new ArrayList<>();
+    out.add(engine.self);
+    for (NodeId n : tails.keySet()) {
+      if (!out.contains(n) && out.size() < engine.settings.failover().replicationFactor()) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   private void decide() {
@@ -122,7 +149,8 @@ final class Takeover {
       return;
     }
     if (tails.size() < majority()) {
-      fail("only " + tails.size() + " of the " + replica.replicas().size() + " replicas answered; a majority is needed");
+      fail("only " + tails.size() + " of the " + set.size() + (setKnown ? " replicas" : " live nodes (the replica set is not known here)")
+          + " answered with the room's log; a majority is needed");
       return;
     }
     NodeId best = engine.self;
@@ -198,7 +226,7 @@ final class Takeover {
       HistoryEntries.StoredLog log = stored;
       room.lane.execute(() -> {
         if (stillHolding()) {
-          room.takeoverDone(this, e, engine.history.shared() ? log.last() : committed, log);
+          room.succession.takeoverDone(this, e, engine.history.shared() ? log.last() : committed, log, newSet());
         }
       });
     });
@@ -213,7 +241,7 @@ final class Takeover {
   }
 
   private void fail(String why) {
-    room.takeoverFailed(this, why);
+    room.succession.takeoverFailed(this, why);
   }
 
   @Override

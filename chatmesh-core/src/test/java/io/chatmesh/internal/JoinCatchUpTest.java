@@ -26,11 +26,13 @@ import org.junit.jupiter.api.Test;
 class JoinCatchUpTest {
   private static final UserId USER = UserId.of("joiner");
   private static final long EPOCH = 7;
+  private static final long OLD_EPOCH = 5;
 
   private final List<RoomEvent> events = new ArrayList<>();
   private final Set<Long> missing = new HashSet<>();
   private final List<long[]> fetches = new ArrayList<>();
   private long stored = 0; // entries 1..stored exist on the admin
+  private long failedOverAfter = 0; // entries 1..failedOverAfter carry OLD_EPOCH (written before a failover)
   private boolean failing;
   private boolean current = true;
   private long lost;
@@ -78,8 +80,8 @@ class JoinCatchUpTest {
     }
   };
 
-  private static Sequenced entry(long seq) {
-    return new Sequenced("r", EPOCH, seq, EventKind.MESSAGE, UserId.of("u"), "m" + seq, null, 0);
+  private Sequenced entry(long seq) {
+    return new Sequenced("r", seq <= failedOverAfter ? OLD_EPOCH : EPOCH, seq, EventKind.MESSAGE, UserId.of("u"), "m" + seq, null, 0);
   }
 
   private Joined catchUp(JoinOptions options, long join, long upTo, RoomEvent... live) {
@@ -144,10 +146,77 @@ class JoinCatchUpTest {
   }
 
   @Test
-  void aResumeOfAnotherEpochFetchesNothingAndIsNotRecovered() {
+  void aResumeOfAnotherEpochWhoseEntryIsNotInTheLogDeliversNothingAndIsNotRecovered() {
     stored = 6;
     Joined j = catchUp(JoinOptions.resume(EPOCH - 1, 2), 6, 6);
+    assertThat(events).isEmpty();
+    assertThat(j.recovered()).isFalse();
+  }
+
+  @Test
+  void aResumeAcrossAFailoverWhoseEntryIsInTheLogIsExact() {
+    stored = 8;
+    failedOverAfter = 4; // the room moved after seq 4: 5.. carry the new epoch
+    Joined j = catchUp(JoinOptions.resume(OLD_EPOCH, 3), 8, 8);
+    assertThat(messageSeqs()).containsExactly(4L, 5L, 6L, 7L);
+    assertThat(events).noneMatch(e -> e instanceof RoomEvent.MessagesLost);
+    assertThat(j.recovered()).isTrue();
+    assertThat(j.epoch()).isEqualTo(EPOCH);
+  }
+
+  @Test
+  void aResumeAtTheLastEntryBeforeTheFailoverIsExact() {
+    stored = 8;
+    failedOverAfter = 4;
+    Joined j = catchUp(JoinOptions.resume(OLD_EPOCH, 4), 8, 8);
+    assertThat(messageSeqs()).containsExactly(5L, 6L, 7L);
+    assertThat(j.recovered()).isTrue();
+  }
+
+  @Test
+  void aResumeWhoseEntryHasAnotherEpochInTheLogFetchesNoHistoryAndIsNotRecovered() {
+    stored = 8;
+    failedOverAfter = 4;
+    // the client saw seq 6 at the old epoch, but the log's 6 was written at the new one: another log
+    Joined j = catchUp(JoinOptions.resume(OLD_EPOCH, 6), 8, 8);
+    assertThat(events).isEmpty();
+    assertThat(j.recovered()).isFalse();
+  }
+
+  @Test
+  void aResumeWhoseEntryIsNoLongerStoredIsNotRecovered() {
+    stored = 8;
+    failedOverAfter = 4;
+    missing.add(3L);
+    Joined j = catchUp(JoinOptions.resume(OLD_EPOCH, 3), 8, 8);
+    assertThat(events).isEmpty();
+    assertThat(j.recovered()).isFalse();
+  }
+
+  @Test
+  void aResumeOfAnOlderEpochAtOrPastTheJoinSawAnotherLog() {
+    stored = 8;
+    failedOverAfter = 4;
+    Joined j = catchUp(JoinOptions.resume(OLD_EPOCH, 8), 8, 8);
     assertThat(fetches).isEmpty();
+    assertThat(events).isEmpty();
+    assertThat(j.recovered()).isFalse();
+  }
+
+  @Test
+  void aResumeOfANewerEpochThanTheRoomsFetchesNothing() {
+    stored = 6;
+    Joined j = catchUp(JoinOptions.resume(EPOCH + 1, 2), 6, 6);
+    assertThat(fetches).isEmpty();
+    assertThat(j.recovered()).isFalse();
+  }
+
+  @Test
+  void aResumeAcrossAFailoverWhoseCheckFailsToFetchIsNotRecovered() {
+    stored = 8;
+    failedOverAfter = 4;
+    failing = true;
+    Joined j = catchUp(JoinOptions.resume(OLD_EPOCH, 3), 8, 8);
     assertThat(events).isEmpty();
     assertThat(j.recovered()).isFalse();
   }

@@ -3,9 +3,12 @@ package io.chatmesh.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatmesh.ChatException;
+import io.chatmesh.ChatMessage;
 import io.chatmesh.ChatNode;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.Failover;
+import io.chatmesh.JoinOptions;
+import io.chatmesh.Joined;
 import io.chatmesh.NodeId;
 import io.chatmesh.Room;
 import io.chatmesh.RoomEvent;
@@ -22,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -197,6 +201,35 @@ public abstract class AbstractFailoverTest {
   }
 
   @Test
+  void aNewAdminThatMissedTheLastEntriesAdoptsThemFromAnotherReplica() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    result(room(c.node("n2"), "general").send(user("alice"), "m0", "a0"));
+    // from now on n3 misses the admin's entries: n1 and n2 are the majority that acks them
+    faults.filter((from, to, env) -> !(from.equals("n1") && to.equals("n3")
+        && env.message() instanceof io.chatmesh.wire.Replicate r && !r.entries().isEmpty()));
+    List<Sent> acked = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      acked.add(result(room(c.node("n2"), "general").send(user("alice"), "m" + i, "a" + i)));
+    }
+    leases.refuseAcquire("n2"); // n2 cannot take the lease: n3, which lacks m1..m3, must take the room over
+    crash("n1");
+    faults.filter(null);
+    awaitUntil("alice told n3 administers the room", () -> alice.of(RoomEvent.RoomAvailable.class).stream()
+        .anyMatch(a -> a.admin().equals(NodeId.of("n3"))));
+    leases.heal("n2");
+    Sent after = sendRetrying(c.node("n2"), "general", user("alice"), "after", "a-after");
+    assertThat(after.seq()).as("continues after the entries n3 adopted from n2").isEqualTo(acked.get(2).seq() + 1);
+    Sent retry = sendRetrying(c.node("n2"), "general", user("alice"), "m2", "a2");
+    assertThat(retry.seq()).isEqualTo(acked.get(1).seq());
+    assertThat(retry.duplicate()).isTrue();
+    awaitUntil("alice has all", () -> alice.texts().size() == 5);
+    assertThat(alice.texts()).containsExactly("m0", "m1", "m2", "m3", "after");
+  }
+
+  @Test
   void membersOnTheDeadAdminsNodeLeaveWithNodeFailedAndTheOthersStayMembers() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
@@ -338,6 +371,36 @@ public abstract class AbstractFailoverTest {
     awaitUntil("bob has all", () -> bob.texts().size() == 11);
     assertThat(alice.texts()).containsExactlyElementsOf(expected);
     assertThat(bob.texts()).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void aResumeFromBeforeAMoveGetsExactlyTheEntriesAfterTheLastOneSeen() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    Recorder alice = new Recorder();
+    Recorder bob = new Recorder();
+    result(room(c.node("n3"), "general").join(user("alice"), alice));
+    result(room(c.node("n2"), "general").join(user("bob"), bob));
+    for (int i = 0; i < 3; i++) {
+      result(room(c.node("n3"), "general").send(user("alice"), "a" + i, "rs-a" + i));
+    }
+    awaitUntil("alice has her messages", () -> alice.texts().size() == 3);
+    ChatMessage seen = alice.messages().get(2); // the last entry alice's client saw before it went away
+    result(room(c.node("n3"), "general").leave(user("alice")));
+    result(room(c.node("n2"), "general").send(user("bob"), "before the move", "rs-b1"));
+
+    result(c.node("n1").room("general").orElseThrow().moveTo(NodeId.of("n2")));
+    Sent after = sendRetrying(c.node("n2"), "general", user("bob"), "after the move", "rs-b2");
+    assertThat(after.epoch()).as("the move gave the room a new epoch").isGreaterThan(seen.epoch());
+
+    Recorder back = new Recorder();
+    Joined j = result(room(c.node("n3"), "general").join(user("alice"), back, JoinOptions.resume(seen.epoch(), seen.seq())));
+    assertThat(j.recovered()).as("the log went on at the new admin: the resume is exact").isTrue();
+    assertThat(j.epoch()).isEqualTo(after.epoch());
+    assertThat(back.of(RoomEvent.MessagesLost.class)).isEmpty();
+    assertThat(back.texts()).containsExactly("before the move", "after the move");
+    assertThat(back.seqs()).as("every entry after the one seen, once, in order, up to the rejoin")
+        .isEqualTo(LongStream.rangeClosed(seen.seq() + 1, j.seq()).boxed().toList());
   }
 
   @Test

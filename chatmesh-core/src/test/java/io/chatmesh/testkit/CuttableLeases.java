@@ -22,23 +22,27 @@ public final class CuttableLeases implements RoomLeases {
   private final String node;
   private final Set<String> cut;
 
-  private CuttableLeases(InMemoryRoomLeases shared, String node, Set<String> cut) {
+  private final Set<String> noAcquire;
+
+  private CuttableLeases(InMemoryRoomLeases shared, String node, Set<String> cut, Set<String> noAcquire) {
     this.shared = shared;
     this.node = node;
     this.cut = cut;
+    this.noAcquire = noAcquire;
   }
 
   /** The leases of a test cluster: one shared backend, one view per node. */
   public static final class Net {
     private final InMemoryRoomLeases shared;
     private final Set<String> cut = ConcurrentHashMap.newKeySet();
+    private final Set<String> noAcquire = ConcurrentHashMap.newKeySet();
 
     public Net(InMemoryRoomLeases shared) {
       this.shared = shared;
     }
 
     public CuttableLeases view(String node) {
-      return new CuttableLeases(shared, node, cut);
+      return new CuttableLeases(shared, node, cut, noAcquire);
     }
 
     public void cut(String node) {
@@ -47,6 +51,12 @@ public final class CuttableLeases implements RoomLeases {
 
     public void heal(String node) {
       cut.remove(node);
+      noAcquire.remove(node);
+    }
+
+    /** {@code node} still reads and renews leases, but cannot take one (so another node wins a takeover). */
+    public void refuseAcquire(String node) {
+      noAcquire.add(node);
     }
 
     public InMemoryRoomLeases shared() {
@@ -63,6 +73,9 @@ public final class CuttableLeases implements RoomLeases {
 
   @Override
   public CompletableFuture<Lease> acquire(String room, NodeId n, Duration ttl) {
+    if (noAcquire.contains(node)) {
+      return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "node " + node + " may not take leases in this test"));
+    }
     return call(() -> shared.acquire(room, n, ttl));
   }
 

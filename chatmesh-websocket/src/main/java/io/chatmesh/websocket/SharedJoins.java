@@ -19,8 +19,9 @@ import org.jspecify.annotations.Nullable;
  * first connection's join is the node's join (with its history options); a later connection is
  * attached to it and gets the live events from then on, plus the history it asked for read from
  * the room's message history (messages only, at most 1000: member events of the past are not
- * replayed to it). A connection's leave only leaves the room when it is the user's last connection
- * in it. Thread-safe: each shared membership is guarded by its own monitor; listeners are called
+ * replayed to it). A resume of an older epoch than the room's is exact when the stored message at
+ * its seq has that epoch (the room failed over or moved). A connection's leave only leaves the room
+ * when it is the user's last connection in it. Thread-safe: each shared membership is guarded by its own monitor; listeners are called
  * on chatmesh threads, outside that monitor, in event order.
  */
 final class SharedJoins {
@@ -133,26 +134,28 @@ final class SharedJoins {
         listeners.add(attached); // live events from `from` on, held until the history is out
       }
       long after = options.mode() == JoinOptions.Mode.LAST ? 0 : options.seq();
-      long wanted = switch (options.mode()) {
-        case NONE -> 0;
-        case LAST -> options.count();
-        case SINCE -> Math.max(0, from - 1 - options.seq());
-        case RESUME -> options.epoch() == first.epoch() ? Math.max(0, from - 1 - options.seq()) : 0;
-      };
-      boolean recovered = (options.mode() != JoinOptions.Mode.RESUME || options.epoch() == first.epoch())
-          && wanted <= MAX_ATTACHED_HISTORY;
-      CompletableFuture<List<ChatMessage>> history = wanted == 0
-          ? CompletableFuture.completedFuture(List.of())
-          : room.history(from, (int) Math.min(wanted, MAX_ATTACHED_HISTORY));
-      CompletableFuture<Joined> out = history.thenCombine(room.info(), (messages, info) -> {
-        List<RoomEvent> replay = new ArrayList<>();
-        for (ChatMessage m : messages) {
-          if (m.seq() > after && m.seq() < from) {
-            replay.add(m);
+      CompletableFuture<Boolean> sameLog = options.mode() == JoinOptions.Mode.RESUME
+          ? resumesThisLog(options, from) : CompletableFuture.completedFuture(true);
+      CompletableFuture<Joined> out = sameLog.thenCompose(same -> {
+        long wanted = switch (options.mode()) {
+          case NONE -> 0;
+          case LAST -> options.count();
+          case SINCE, RESUME -> same ? Math.max(0, from - 1 - options.seq()) : 0;
+        };
+        boolean recovered = same && wanted <= MAX_ATTACHED_HISTORY;
+        CompletableFuture<List<ChatMessage>> history = wanted == 0
+            ? CompletableFuture.completedFuture(List.of())
+            : room.history(from, (int) Math.min(wanted, MAX_ATTACHED_HISTORY));
+        return history.thenCombine(room.info(), (messages, info) -> {
+          List<RoomEvent> replay = new ArrayList<>();
+          for (ChatMessage m : messages) {
+            if (m.seq() > after && m.seq() < from) {
+              replay.add(m);
+            }
           }
-        }
-        attached.release(replay);
-        return new Joined(room.name(), info.admin(), info.epoch(), from, info.members(), recovered);
+          attached.release(replay);
+          return new Joined(room.name(), info.admin(), info.epoch(), from, info.members(), recovered);
+        });
       });
       out.whenComplete((j, t) -> {
         if (t != null) {
@@ -162,6 +165,26 @@ final class SharedJoins {
         }
       });
       return out;
+    }
+
+    /**
+     * Whether a resume's (epoch, seq) is an entry of this room's log: the room's epoch now, or an
+     * older one that the stored message at that seq carries (the room failed over or moved since,
+     * its new admin continuing the same log). Only messages can be read here: a resume from a
+     * member event of an older epoch, or one whose message cannot be read, counts as another log.
+     */
+    private CompletableFuture<Boolean> resumesThisLog(JoinOptions o, long from) {
+      return room.info().thenCompose(info -> {
+        if (o.epoch() == info.epoch()) {
+          return CompletableFuture.completedFuture(true);
+        }
+        if (o.epoch() > info.epoch() || o.seq() < 1 || o.seq() >= from) {
+          return CompletableFuture.completedFuture(false);
+        }
+        return room.history(o.seq() + 1, 1)
+            .thenApply(ms -> ms.stream().anyMatch(m -> m.seq() == o.seq() && m.epoch() == o.epoch()))
+            .exceptionally(e -> false);
+      });
     }
   }
 

@@ -347,7 +347,8 @@ final class ChatSession {
     }
   }
 
-  private void print(JsonNode f) {
+  /** Prints one frame from the gateway and applies it to the rooms joined (package-private for tests). */
+  void print(JsonNode f) {
     String room = f.path("room").asText();
     switch (f.path("type").asText()) {
       case "welcome", "ack" -> { }
@@ -399,15 +400,24 @@ final class ChatSession {
   private void onJoined(JsonNode f, String room) {
     List<String> members = new ArrayList<>();
     f.path("members").forEach(m -> members.add(m.asText()));
+    boolean restarted;
     synchronized (this) {
       Joined j = joined.computeIfAbsent(room, r -> new Joined());
-      if (j.epoch != f.path("epoch").asLong()) {
+      long epoch = f.path("epoch").asLong();
+      long seq = f.path("seq").asLong();
+      // a join after the last entry seen continues the same log, also with a higher epoch (the room
+      // failed over or moved): keep the position (and its entry's epoch) the resume goes on from
+      restarted = LogPosition.relation(j.epoch, j.seq, epoch, seq, true) == LogPosition.Relation.RESTARTED;
+      if (restarted || j.epoch == 0) {
         j.seq = 0;
+        j.epoch = epoch;
       }
-      j.epoch = f.path("epoch").asLong();
-      j.joinSeq = f.path("seq").asLong();
+      j.joinSeq = seq;
       j.members.clear();
       j.members.addAll(members);
+    }
+    if (restarted) {
+      println(restartedLine(room));
     }
     current = room;
     println("* joined " + room + " (admin " + f.path("admin").asText() + "); members: " + String.join(", ", members)
@@ -434,19 +444,38 @@ final class ChatSession {
     }
   }
 
-  /** Records a sequenced event; false if it was seen already (a resume overlap). */
-  private synchronized boolean seen(JsonNode f) {
-    Joined j = joined.get(f.path("room").asText());
-    if (j == null) {
-      return true;
+  /**
+   * Records a sequenced event; false if it was seen already (a resume overlap). One with a higher
+   * epoch after the last seq seen continues the log (failover, move); one at or below it with
+   * another epoch starts it again (told once).
+   */
+  private boolean seen(JsonNode f) {
+    String room = f.path("room").asText();
+    LogPosition.Relation relation;
+    synchronized (this) {
+      Joined j = joined.get(room);
+      if (j == null) {
+        return true;
+      }
+      long epoch = f.path("epoch").asLong();
+      long seq = f.path("seq").asLong();
+      relation = LogPosition.relation(j.epoch, j.seq, epoch, seq, false);
+      if (relation == LogPosition.Relation.SEEN) {
+        return false;
+      }
+      j.epoch = epoch;
+      j.seq = seq;
     }
-    long seq = f.path("seq").asLong();
-    if (f.path("epoch").asLong() == j.epoch && seq <= j.seq) {
-      return false;
+    if (relation == LogPosition.Relation.RESTARTED) {
+      println(restartedLine(room));
     }
-    j.epoch = f.path("epoch").asLong();
-    j.seq = seq;
     return true;
+  }
+
+  /** The last entry seen in {@code room} as "epoch/seq" (what a resume names), or null if not joined; for tests. */
+  synchronized @Nullable String position(String room) {
+    Joined j = joined.get(room);
+    return j == null ? null : j.epoch + "/" + j.seq;
   }
 
   /** Updates the member list for a live event; true if the event is live (not history). */
@@ -481,6 +510,10 @@ final class ChatSession {
     String admin = f.path("admin").asText("");
     return "* room " + f.path("room").asText() + " is available again"
         + (admin.isEmpty() ? "" : " - admin now " + admin + (f.has("epoch") ? " (epoch " + f.path("epoch").asLong() + ")" : ""));
+  }
+
+  private static String restartedLine(String room) {
+    return "! the history of " + room + " restarted (the room was created again, or its admin came back without it)";
   }
 
   private static String time(JsonNode f) {

@@ -11,7 +11,7 @@ import io.chatmesh.spi.transport.Envelope;
 
 /**
  * What a node built from the next schema puts on the wire, as a {@link GrpcTransport.Builder#testEncoder}:
- * the next schema adds an envelope body type ({@code Reaction reaction = 32;}, sent before every
+ * the next schema adds an envelope body type ({@code Reaction reaction = 36;}, sent before every
  * envelope), a field in every message (numbers from 100: a string, a varint, a fixed64 and a
  * fixed32, so every wire type is skipped) and an envelope-level field ({@code string trace = 3;}).
  * The bytes are exactly what protoc-generated code of that schema would write: unknown fields are
@@ -21,7 +21,7 @@ final class NextVersionWire {
   private NextVersionWire() {}
 
   /** The next schema's new Envelope body number. */
-  static final int REACTION_FIELD = 32;
+  static final int REACTION_FIELD = 36; // the next free envelope body number
 
   private static final OneofDescriptor BODY = EnvelopeProto.Envelope.getDescriptor().getOneofs().get(0);
 

@@ -232,7 +232,7 @@ class VersionHandshakeTest {
             .setUnknownFields(
                 UnknownFieldSet.newBuilder()
                     .addField(
-                        32, UnknownFieldSet.Field.newBuilder().addLengthDelimited(ByteString.copyFromUtf8("\n\u0001r")).build())
+                        NextVersionWire.REACTION_FIELD, UnknownFieldSet.Field.newBuilder().addLengthDelimited(ByteString.copyFromUtf8("\n\u0001r")).build())
                     .build())
             .build();
     link.send(

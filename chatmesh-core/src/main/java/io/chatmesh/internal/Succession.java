@@ -1,0 +1,238 @@
+package io.chatmesh.internal;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.NodeId;
+import io.chatmesh.RoomSummary;
+import io.chatmesh.wire.Collect;
+import io.chatmesh.wire.Handover;
+import io.chatmesh.wire.HistoryReply;
+import io.chatmesh.wire.Replicate;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who administers a room next, on this node (with {@link io.chatmesh.Failover}): the room's lease
+ * while this node administers it or takes it over ({@link LeaseKeeper}), this node's copy of the
+ * room's log ({@link ReplicaRole}), and the takeover in progress ({@link Takeover}). The room actor
+ * ({@link RoomState}) swaps its roles on what this part decides: {@link RoomState#stepDown} when the
+ * lease is lost or a newer admin exists, {@link RoomState#becameAdmin} when a creation got its lease
+ * or a takeover succeeded.
+ *
+ * <p>Without failover it holds nothing and every method is a no-op. Not thread-safe: room lane only.
+ */
+final class Succession {
+  private static final Logger log = LoggerFactory.getLogger(Succession.class);
+
+  private final RoomState room;
+  private final NodeEngine engine;
+  private final String name;
+  private @Nullable ReplicaRole replica;
+  private @Nullable LeaseKeeper lease;
+  private @Nullable Takeover takeover;
+
+  Succession(RoomState room) {
+    this.room = room;
+    this.engine = room.engine;
+    this.name = room.name;
+  }
+
+  boolean enabled() {
+    return engine.settings.failover() != null;
+  }
+
+  /** Whether it holds anything the room state must be kept for. */
+  boolean holdsAnything() {
+    return replica != null || lease != null || takeover != null;
+  }
+
+  /** Whether this node may sequence now: without failover always; with it, while its lease is valid. */
+  boolean maySequence() {
+    LeaseKeeper k = lease;
+    return k == null ? !enabled() : k.maySequence();
+  }
+
+  /** This node's replica role (created on first use; only with failover). */
+  ReplicaRole replica() {
+    ReplicaRole r = replica;
+    if (r == null) {
+      r = new ReplicaRole(room);
+      replica = r;
+    }
+    return r;
+  }
+
+  // ================================================================ a new room
+
+  /** Takes the new room's lease (retrying until {@code deadline}), then makes this node its admin. */
+  void acquireForCreation(List<NodeId> set, long deadline) {
+    if (lease != null) {
+      return; // acquiring
+    }
+    LeaseKeeper k = newLeaseKeeper();
+    lease = k;
+    k.acquire().whenComplete((l, e) -> {
+      if (lease != k || room.deleted()) {
+        return;
+      }
+      if (e == null) {
+        replica().promiseSelf(room.epoch);
+        room.becameAdmin(AdminRole.created(room, set));
+        return;
+      }
+      lease = null;
+      if (engine.running() && engine.clock.millis() < deadline) {
+        log.info("{}: room '{}' waits for its lease: {}", engine.self, name, ChatException.from(e).getMessage());
+        engine.clock.schedule(engine.settings.failover().renewInterval(), () -> room.lane.execute(() -> {
+          if (!room.isAdmin() && lease == null && !room.deleted()) {
+            acquireForCreation(set, deadline);
+          }
+        }));
+      } else {
+        room.adminReady.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE,
+            "room '" + name + "' was created but node " + engine.self + " could not take its lease: " + ChatException.from(e).getMessage()));
+      }
+    });
+  }
+
+  private LeaseKeeper newLeaseKeeper() {
+    return new LeaseKeeper(name, engine.self, engine.settings.failover().leases(), engine.settings.failover(), engine.clock,
+        new LeaseKeeper.Host() {
+          @Override
+          public void onLane(Runnable task) {
+            room.lane.execute(task);
+          }
+
+          @Override
+          public void lost(String why) {
+            room.stepDown("node " + engine.self + " lost the lease of room '" + name + "': " + why);
+          }
+        });
+  }
+
+  // ================================================================ messages of other admins
+
+  /** A {@link Replicate}: returns whether this node now follows {@code from} at its epoch. */
+  boolean onReplicate(NodeId from, Replicate r) {
+    if (room.isAdmin() && r.epoch() > room.epoch) {
+      room.stepDown("node " + from + " administers room '" + name + "' at epoch " + r.epoch() + ", newer than this node's " + room.epoch);
+    }
+    return replica().onReplicate(from, r);
+  }
+
+  /** A {@link Collect} from a node taking the room over. */
+  void onCollect(NodeId from, Collect c) {
+    if (room.isAdmin() && c.epoch() > room.epoch) {
+      room.stepDown("node " + from + " takes room '" + name + "' over at epoch " + c.epoch());
+    }
+    replica().onCollect(from, c);
+  }
+
+  /** A planned move's {@link Handover}: take the room over now (the lease was released). */
+  void onHandover(NodeId from, Handover h) {
+    if (room.deleted() || room.isAdmin() || takeover != null || !enabled()) {
+      return;
+    }
+    if (h.epoch() < room.epoch || !replica().replicas().contains(engine.self)) {
+      log.warn("{}: ignores the handover of room '{}' from {} at epoch {} (knows epoch {}, replicas {})", engine.self, name, from,
+          h.epoch(), room.epoch, replica().replicas());
+      return;
+    }
+    startTakeover();
+  }
+
+  // ================================================================ this node's admin term ends
+
+  /** The admin role {@code a} (epoch {@code epoch}) stepped down: its log stays as a replica's; the lease is let go. */
+  void steppedDown(AdminRole a, long epoch) {
+    replica().continueAfterAdmin(epoch, a.released(), a.replicas());
+    LeaseKeeper k = lease;
+    lease = null;
+    if (k != null) {
+      k.stop();
+    }
+  }
+
+  /** Hands the lease to the caller (a planned move releases it, then tells the target). */
+  @Nullable LeaseKeeper takeLease() {
+    LeaseKeeper k = lease;
+    lease = null;
+    return k;
+  }
+
+  /** Gives up the lease (released on deletion, so a re-creation can take it at once) and any takeover. */
+  void end(boolean release) {
+    takeover = null;
+    LeaseKeeper k = lease;
+    lease = null;
+    if (k != null) {
+      if (release && k.lease() != null) {
+        k.release();
+      } else {
+        k.stop();
+      }
+    }
+  }
+
+  // ================================================================ takeover
+
+  /**
+   * Every other heartbeat: a replica whose admin is unreachable, or no longer announces the room,
+   * tries to take the room over (only the one that gets the lease does).
+   */
+  void checkTakeover() {
+    if (!enabled() || room.deleted() || room.isAdmin() || takeover != null || replica == null || !engine.running()) {
+      return;
+    }
+    if (!replica.replicas().contains(engine.self)) {
+      return;
+    }
+    RoomSummary s = engine.directory.get(name);
+    boolean adminGone = s == null ? !engine.isAlive(room.admin) : (!s.available() || !engine.isAlive(s.admin()));
+    if (!adminGone && !room.admin.equals(engine.self)) {
+      return;
+    }
+    startTakeover();
+  }
+
+  /** Starts taking the room over (also after a restart with a durable store). */
+  void startTakeover() {
+    LeaseKeeper k = newLeaseKeeper();
+    lease = k;
+    Takeover t = new Takeover(room, replica(), k);
+    takeover = t;
+    t.start();
+  }
+
+  /** The takeover ended without this node administering the room (lease held elsewhere, no majority). */
+  void takeoverFailed(Takeover t, String why) {
+    if (takeover != t) {
+      return;
+    }
+    takeover = null;
+    LeaseKeeper k = lease;
+    lease = null;
+    if (k != null && k.lease() != null) {
+      k.release();
+    } else if (k != null) {
+      k.stop();
+    }
+    log.debug("{}: no takeover of room '{}': {}", engine.self, name, why);
+  }
+
+  /** The takeover succeeded: this node administers the room at {@code newEpoch}, continuing {@code stored}. */
+  void takeoverDone(Takeover t, long newEpoch, long committed, HistoryEntries.StoredLog stored, List<NodeId> replicas) {
+    if (takeover != t) {
+      return;
+    }
+    takeover = null;
+    if (room.deleted()) {
+      takeoverFailed(t, "deleted");
+      end(true);
+      return;
+    }
+    room.tookOver(newEpoch, committed, stored, replicas);
+  }
+}
