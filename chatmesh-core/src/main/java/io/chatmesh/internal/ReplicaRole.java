@@ -65,6 +65,9 @@ final class ReplicaRole {
   private long lastEpoch;
   private long committed;
   private List<NodeId> replicas = List.of();
+  /** Replication from a node whose lease is being checked, in arrival order (at most {@link #MAX_WAITING}). */
+  private final List<Replicate> waiting = new ArrayList<>();
+  private static final int MAX_WAITING = 10_000;
   /** The last (node, epoch) checked to hold the room's lease, and a check in flight. */
   private @Nullable NodeId verifiedNode;
   private long verifiedEpoch;
@@ -144,9 +147,14 @@ final class ReplicaRole {
       return false;
     }
     if (!vouched(from, r.epoch())) {
-      // dropped meanwhile: the admin sends it again with its next entry or heartbeat
-      checkLease(from, r.epoch(), () -> {}, why -> log.warn("{}: room '{}': ignores replication from {} at epoch {}: {}",
-          engine.self, name, from, r.epoch(), why));
+      // kept (bounded) while the lease backend is asked, then handled in order - or dropped
+      if (waiting.size() < MAX_WAITING) {
+        waiting.add(r);
+      }
+      checkLease(from, r.epoch(), () -> replayWaiting(from, r.epoch()), why -> {
+        waiting.removeIf(w -> w.epoch() == r.epoch());
+        log.warn("{}: room '{}': ignores replication from {} at epoch {}: {}", engine.self, name, from, r.epoch(), why);
+      });
       return false;
     }
     promised = r.epoch();
@@ -302,6 +310,21 @@ final class ReplicaRole {
   }
 
   // ================================================================ who may ask for a promise
+
+  /** The lease check of {@code from} at {@code epoch} passed: the replication it sent meanwhile is handled now, in order. */
+  private void replayWaiting(NodeId from, long epoch) {
+    List<Replicate> mine = new ArrayList<>();
+    waiting.removeIf(w -> {
+      if (w.epoch() == epoch) {
+        mine.add(w);
+        return true;
+      }
+      return false;
+    });
+    for (Replicate w : mine) {
+      room.onReplicate(from, w); // through the room: it also learns of the new admin
+    }
+  }
 
   /**
    * Whether {@code from} may be followed at {@code epoch} without asking the lease backend: it is

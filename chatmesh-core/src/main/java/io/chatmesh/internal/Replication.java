@@ -59,6 +59,12 @@ final class Replication {
   private final Map<NodeId, Long> match = new LinkedHashMap<>();
   /** Per other replica: a catch-up read from the store in progress. */
   private final Map<NodeId, Boolean> reading = new LinkedHashMap<>();
+  /** Per other replica: the highest seq sent to it. */
+  private final Map<NodeId, Long> sentUpTo = new LinkedHashMap<>();
+  /** Per other replica: its acknowledged seq at the previous tick (a replica that did not move is caught up). */
+  private final Map<NodeId, Long> matchAtTick = new LinkedHashMap<>();
+  /** Replicas a catch-up was sent to since their last progress (no second one until they move or a tick passes). */
+  private final java.util.Set<NodeId> catchingUp = new java.util.HashSet<>();
   private long replicatedUpTo;
   /** The last seq of the log this admin started from (0 for a new room; the adopted tail after a takeover). */
   private long epochStart;
@@ -114,6 +120,7 @@ final class Replication {
     Replicate r = new Replicate(room, epoch, replicas, host.committed(), epochStart, List.of(e));
     for (NodeId n : match.keySet()) {
       host.send(n, r);
+      sentUpTo.put(n, e.seq());
     }
   }
 
@@ -128,7 +135,11 @@ final class Replication {
     }
     // may go down: it truncated to its committed seq on this admin's first message, or restarted
     match.put(from, a.lastSeq());
-    if (a.lastSeq() < host.last()) {
+    if (a.lastSeq() > had) {
+      catchingUp.remove(from);
+    } else if (a.lastSeq() < sentUpTo.getOrDefault(from, 0L) && catchingUp.add(from)) {
+      // no progress although more was sent: it dropped entries after a gap (it truncated, lost a
+      // message, or restarted); acks that merely lag behind in-flight entries always advance
       catchUp(from, a.lastSeq());
     }
     return recompute();
@@ -138,9 +149,13 @@ final class Replication {
   void tick() {
     long last = host.last();
     for (Map.Entry<NodeId, Long> m : match.entrySet()) {
-      if (m.getValue() >= 0 && m.getValue() < last) {
-        catchUp(m.getKey(), m.getValue());
-      } else {
+      NodeId n = m.getKey();
+      long at = m.getValue();
+      Long before = matchAtTick.put(n, at);
+      if (at >= 0 && at < last && before != null && before == at) {
+        catchingUp.remove(n);
+        catchUp(n, at); // stalled since the last tick: lost messages, or far behind
+      } else if (at >= last || at < 0) {
         host.send(m.getKey(), new Replicate(room, epoch, replicas, host.committed(), epochStart, List.of()));
       }
     }
@@ -160,6 +175,9 @@ final class Replication {
     if (oldest > 0 && has + 1 >= oldest) {
       List<Sequenced> batch = host.buffered(has + 1, last, CATCH_UP_BATCH);
       host.send(to, new Replicate(room, epoch, replicas, host.committed(), epochStart, batch));
+      if (!batch.isEmpty()) {
+        sentUpTo.merge(to, batch.get(batch.size() - 1).seq(), Math::max);
+      }
       return;
     }
     if (reading.putIfAbsent(to, Boolean.TRUE) != null) {
