@@ -257,7 +257,7 @@ public final class Main {
     return results;
   }
 
-  private static void printMachine(PrintStream out, String[] args) {
+  static void printMachine(PrintStream out, String[] args) {
     out.println("# chatmesh benchmarks " + Instant.now());
     out.println("args: " + String.join(" ", args));
     out.println("cores: " + Runtime.getRuntime().availableProcessors()

@@ -83,7 +83,7 @@ public final class ScaleBench {
     rows.forEach(System.out::println);
   }
 
-  private static String loadAverage() {
+  static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).trim();
     } catch (Exception e) {
@@ -92,13 +92,7 @@ public final class ScaleBench {
   }
 
   private static String fork(int n, int timeoutS, int idleS, int roomsPerNode) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(ScaleBench.class.getName());
+    List<String> cmd = ChildJvm.command(ScaleBench.class);
     cmd.add("--child");
     cmd.add(Integer.toString(n));
     cmd.add("--timeout-s");
@@ -107,20 +101,8 @@ public final class ScaleBench {
     cmd.add(Integer.toString(idleS));
     cmd.add("--rooms-per-node");
     cmd.add(Integer.toString(roomsPerNode));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    // a child whose heap is exhausted may never print again: end it after the timeout plus a minute
     long limitS = timeoutS + idleS + 60L;
-    Thread watchdog = new Thread(() -> {
-      try {
-        if (!p.waitFor(limitS, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "scale-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
+    Process p = ChildJvm.start(cmd, limitS);
     long started = System.nanoTime();
     String row = null;
     long warnings = 0;
