@@ -2,6 +2,7 @@ package io.chatmesh.nemesis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatmesh.Failover;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -146,5 +147,24 @@ class KnownViolationsTest {
     for (long seed : new long[] {1198, 2155, 3240, 4451}) {
       clean(seed, 40, FaultKind.parse("all"), Nemesis.Moves.CONCURRENT, true);
     }
+  }
+
+  // ================================================================ failover (-Dnemesis.failover)
+
+  /** The failover fast slice's configuration: 20 steps, no moves, no creations during partitions. */
+  private static void cleanWithFailover(long seed, Failover.Acks acks, Set<FaultKind> kinds) {
+    List<Checker.Anomaly> found = new ArrayList<>();
+    for (int i = 0; i < ATTEMPTS && found.isEmpty(); i++) {
+      found.addAll(Checker.check(Nemesis.run(new Nemesis.Config(seed, 20, kinds, Nemesis.Moves.NONE, false).withFailover(acks))));
+    }
+    assertThat(found).as(Checker.summary(found)).isEmpty();
+  }
+
+  @Test
+  // known violation F1 (seed 6 of the failover fast slice, MIXED_2PC): a replica partitioned away
+  // while its room was deleted takes the deleted room over once the old admin is gone: the nodes
+  // that committed the deletion answer its Collect as fresh, empty replicas and make its majority
+  void f1ADeletedRoomIsNotTakenOverByAReplicaThatMissedTheDeletion() {
+    cleanWithFailover(6, Failover.Acks.REPLICATED, FaultKind.parse("failover,lossy"));
   }
 }
