@@ -10,7 +10,6 @@ import io.chatmesh.UserId;
 import io.chatmesh.lease.InMemoryRoomLeases;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
