@@ -580,7 +580,9 @@ final class Checker {
         }
         boolean got = s.events.stream().anyMatch(e -> {
           long[] p = position(e);
-          return p != null && p[0] == op.epoch && p[1] == op.seq;
+          // with failover the ack of a retry names the answering admin's epoch (Sent.epoch), the
+          // entry keeps the epoch that sequenced it: the seq and the text identify it
+          return p != null && p[1] == op.seq && (failover ? describe(e).contains("'" + op.text + "'") : p[0] == op.epoch);
         });
         if (!got && adminOnly && laterEpoch(key, op.epoch) && !gotLaterOfEpoch(s, op.epoch, op.seq)) {
           // ADMIN_ONLY: lost at failover (an entry the replicas did not have when its admin died); a
