@@ -41,12 +41,6 @@ final class Takeover {
   private final NodeEngine engine;
   private long epoch;
   private final Map<NodeId, HistoryReply> tails = new LinkedHashMap<>();
-  /**
-   * Whether this node administered the room last as far as it knows (it takes its own room back):
-   * then a replica that holds nothing of the room (it never heard of it) counts as an empty tail,
-   * since no entry can be newer than this node's own; a replica taking over does not count them.
-   */
-  private final boolean retaking;
   private int answered;
   private boolean decided;
 
@@ -55,7 +49,6 @@ final class Takeover {
     this.replica = replica;
     this.lease = lease;
     this.engine = room.engine;
-    this.retaking = room.admin.equals(room.engine.self);
   }
 
   void start() {
@@ -107,8 +100,6 @@ final class Takeover {
           answered++;
           if (r != null && r.error() == null) {
             tails.put(from, r);
-          } else if (retaking && r != null && r.error() == io.chatmesh.ErrorCode.UNKNOWN_ROOM) {
-            tails.put(from, new HistoryReply(r.requestId(), null, "", 0, 0, 0, List.of()));
           } else {
             String why = r != null ? r.error() + " " + r.message() : ChatException.from(e).getMessage();
             log.info("{}: replica {} of room '{}' gave no tail: {}", engine.self, from, room.name, why);
