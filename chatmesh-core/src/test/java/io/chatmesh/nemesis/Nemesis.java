@@ -562,8 +562,9 @@ final class Nemesis {
     }
     history.fault("healed");
     long healedAt = clock.millis();
+    // with failover a room may first need its lease to lapse and a takeover (retried every other heartbeat)
     settle(() -> cluster.connected() && history.ops.stream().allMatch(o -> o.outcome != History.Outcome.PENDING) && directoriesAgree(),
-        SETTLE.toMillis());
+        leases == null ? SETTLE.toMillis() : SETTLE.toMillis() * 2);
     history.directoryConverged = directoriesAgree();
     history.directoryNote = "settled for " + (clock.millis() - healedAt) + " ms of clock time" + (stuck ? " (real-time bound hit)" : "");
     // a little more time for resends of lost tails
