@@ -3,16 +3,11 @@ package io.chatmesh.nemesis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatmesh.ChatMessage;
-import io.chatmesh.Failover;
 import io.chatmesh.Room;
 import io.chatmesh.Sent;
 import io.chatmesh.UserId;
-import io.chatmesh.lease.InMemoryRoomLeases;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Disabled;
@@ -25,30 +20,14 @@ import org.junit.jupiter.api.Test;
  * acknowledge entries that no replica holds (REPLICATED acks), which the next failover loses.
  */
 class RestartedAdminReplicaSetTest {
-  private static final List<String> ALL = List.of("n1", "n2", "n3");
-  private final Map<String, KeptHistoryStore> stores = new HashMap<>();
-  private final SteppedCluster stepped;
-  private final CuttableLeases.Net leases;
-  private final InMemoryCluster cluster;
-
-  RestartedAdminReplicaSetTest() {
-    CuttableLeases.Net[] l = new CuttableLeases.Net[1];
-    stepped = new SteppedCluster(3, 13, (name, b) -> b.history(stores.get(name)).seeds(ALL)
-        .failover(Failover.builder(l[0].view(name))
-            .replicationFactor(3)
-            .leaseDuration(Nemesis.LEASE)
-            .renewInterval(Nemesis.LEASE.dividedBy(4))
-            .maxClockDrift(Nemesis.LEASE.dividedBy(10))
-            .build()));
-    leases = new CuttableLeases.Net(new InMemoryRoomLeases(stepped.clock));
-    l[0] = leases;
-    cluster = stepped.cluster;
-    ALL.forEach(n -> stores.put(n, new KeptHistoryStore(stepped.clock)));
-  }
+  private final SteppedFailover sf = new SteppedFailover(13);
+  private final SteppedCluster stepped = sf.stepped;
+  private final CuttableLeases.Net leases = sf.leases;
+  private final InMemoryCluster cluster = sf.cluster;
 
   @AfterEach
   void close() {
-    stepped.close();
+    sf.close();
   }
 
   @Test
@@ -57,12 +36,12 @@ class RestartedAdminReplicaSetTest {
   void anAdminRestartedWithItsStoreDoesNotAckEntriesNoReplicaHolds() {
     cluster.start();
     stepped.settle(cluster::connected);
-    Room r = join(cluster.node("n1").createRoom("general"));
-    join(r.join(UserId.of("alice"), e -> { }));
-    join(r.send(UserId.of("alice"), "first", "c1"));
+    Room r = sf.join(cluster.node("n1").createRoom("general"));
+    sf.join(r.join(UserId.of("alice"), e -> { }));
+    sf.join(r.send(UserId.of("alice"), "first", "c1"));
 
     // n1 dies; the others cannot reach the leases for a while, so n1 is back before they could take over
-    crash("n1");
+    sf.crash("n1");
     leases.cut("n2");
     leases.cut("n3");
     stepped.settle(() -> false, 2 * Nemesis.LEASE.toMillis());
@@ -71,46 +50,26 @@ class RestartedAdminReplicaSetTest {
     stepped.settle(() -> false, Nemesis.LEASE.toMillis());
     // whatever n1 answers now (it may not serve the room), what it acks must survive
     Room again = cluster.node("n1").room("general").orElse(null);
-    CompletableFuture<Sent> f = CompletableFuture.failedFuture(new IllegalStateException("n1 does not list the room"));
+    CompletableFuture<Sent> sending = CompletableFuture.failedFuture(new IllegalStateException("n1 does not list the room"));
     if (again != null) {
       CompletableFuture<io.chatmesh.Joined> bob = again.join(UserId.of("bob"), e -> { });
       stepped.settle(bob::isDone, 5_000);
-      f = again.send(UserId.of("bob"), "second", "c2");
-      stepped.settle(f::isDone, 5_000);
+      sending = again.send(UserId.of("bob"), "second", "c2");
+      stepped.settle(sending::isDone, 5_000);
     }
-    boolean acked = f.isDone() && !f.isCompletedExceptionally();
+    boolean acked = sending.isDone() && !sending.isCompletedExceptionally();
 
     // n1 dies again; n2 or n3 takes the room over
-    crash("n1");
+    sf.crash("n1");
     leases.heal("n2");
     leases.heal("n3");
     stepped.settle(() -> false, Nemesis.FAILURE_TIMEOUT.toMillis() + 4 * Nemesis.LEASE.toMillis());
     if (acked) {
-      Sent sent = f.join();
+      Sent sent = sending.join();
       assertThat(sent.seq()).isGreaterThan(1);
-      assertThat(history("n2")).as("the entry acked at seq " + sent.seq() + " by the restarted admin")
+      assertThat(sf.history("n2", "general")).as("the entry acked at seq " + sent.seq() + " by the restarted admin")
           .filteredOn(m -> m.seq() == sent.seq()).extracting(ChatMessage::text).containsExactly("second");
     }
-    assertThat(history("n2")).extracting(ChatMessage::text).contains("first");
-  }
-
-  private List<ChatMessage> history(String node) {
-    Room room = cluster.node(node).room("general").orElse(null);
-    if (room == null) {
-      return List.of();
-    }
-    CompletableFuture<List<ChatMessage>> f = room.history(Long.MAX_VALUE, 10);
-    stepped.settle(f::isDone, 3_000);
-    return f.isDone() && !f.isCompletedExceptionally() ? f.join() : List.of();
-  }
-
-  private void crash(String node) {
-    leases.cut(node);
-    cluster.crash(node);
-  }
-
-  private <T> T join(CompletableFuture<T> f) {
-    stepped.settle(f::isDone);
-    return f.join();
+    assertThat(sf.history("n2", "general")).extracting(ChatMessage::text).contains("first");
   }
 }
