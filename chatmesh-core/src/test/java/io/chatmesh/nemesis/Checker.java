@@ -271,7 +271,8 @@ final class Checker {
    * newest epoch seen there. Two epochs with different entries at one seq are DIVERGING with
    * REPLICATED acks (a new admin adopts every entry a majority holds, and members only get those),
    * allowed with ADMIN_ONLY (the older epoch's entry was lost at failover and its seq reused); the
-   * same entry under two epochs is DIVERGING either way (an adopted entry keeps its epoch). With
+   * same entry under two epochs is DIVERGING with REPLICATED (an adopted entry keeps its epoch) and
+   * allowed with ADMIN_ONLY (a lost message's retry landed on its reused seq). With
    * REPLICATED, epochs must also not go down along the log: an entry of epoch e after the first seq
    * of a newer epoch is one the new admin did not adopt, yet someone received it.
    */
@@ -291,8 +292,11 @@ final class Checker {
         for (Map.Entry<Long, String[]> older : at.getValue().headMap(kept.getKey(), false).entrySet()) {
           String detail = "epoch " + older.getKey() + ": " + older.getValue()[1] + " got " + older.getValue()[0] + "; epoch " + kept.getKey()
               + ": " + kept.getValue()[1] + " got " + kept.getValue()[0];
-          if (older.getValue()[0].equals(kept.getValue()[0])) {
+          if (older.getValue()[0].equals(kept.getValue()[0]) && !adminOnly) {
             add(Kind.DIVERGING, key, String.valueOf(seq), null, "one entry under two epochs: " + detail);
+          } else if (older.getValue()[0].equals(kept.getValue()[0])) {
+            // ADMIN_ONLY: the old admin's entry was lost at failover and its client's retry landed on the same, reused seq
+            allow("a message lost at failover sequenced again at the same seq by its retry");
           } else if (adminOnly) {
             allow("seq reused by a later epoch (the older entry lost at failover)");
           } else {
