@@ -227,6 +227,14 @@ final class ReplicaRole {
   // ================================================================ a node taking the room over
 
   void onCollect(NodeId from, Collect c) {
+    if (promised == 0 && lastSeq == 0 && lastEpoch == 0 && !store.shared()) {
+      // this node holds nothing of the room (never its replica here, deleted it, or lost its store):
+      // an empty tail from it would count towards a majority that may miss committed entries, or
+      // revive a deleted room
+      engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.UNKNOWN_ROOM,
+          "node " + engine.self + " holds no replica of room '" + name + "'"));
+      return;
+    }
     if (c.epoch() > promised && !vouched(from, c.epoch())) {
       checkLease(from, c.epoch(), () -> onCollect(from, c), why -> engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.NOT_ADMIN,
           "node " + engine.self + " refuses to follow node " + from + " in room '" + name + "': " + why)));

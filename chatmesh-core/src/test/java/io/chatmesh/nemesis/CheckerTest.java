@@ -250,4 +250,54 @@ class CheckerTest {
     List<Checker.Anomaly> found = Checker.check(h);
     assertThat(found).as(Checker.summary(found)).isEmpty();
   }
+
+  // ------------------------------------------------------------------ failover
+
+  /**
+   * A room failed over from epoch 1 to epoch 2: u2's session on the old admin's node got m1 at seq
+   * 3 (acked there) before that node crashed, the new admin sequenced m2 at seq 3 again; u1's
+   * session, on the new lineage, got m2 at 3 and m3 at 4. One log across epochs: REPLICATED forbids the reuse, ADMIN_ONLY allows it
+   * (m1 was acked by the admin alone and lost at failover), and a seq delivered twice within one
+   * epoch stays DUPLICATED either way.
+   */
+  private static History failedOver(io.chatmesh.Failover.Acks acks, boolean reorderWithinAnEpoch) {
+    History h = history();
+    h.failover = acks;
+    ok(h, "create", "n1", null, "a", 0, 0);
+    History.Op j1 = ok(h, "join", "n2", "u1", "a", 1, 1);
+    History.Op j2 = ok(h, "join", "n1", "u2", "a", 1, 2);
+    History.Op m1 = ok(h, "send", "n1", "u2", "a", 1, 3);
+    m1.text = "m1";
+    History.Op m2 = ok(h, "send", "n2", "u1", "a", 1, 3);
+    m2.text = "m2";
+    m2.epoch = 2;
+    History.Op m3 = ok(h, "send", "n2", "u1", "a", 1, 4);
+    m3.text = "m3";
+    m3.epoch = 2;
+    History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
+    History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
+    h.sessions.addAll(List.of(s1, s2));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u1"), 0));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    s2.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    s2.onEvent(new ChatMessage("a", 1, 3, UserId.of("u2"), "m1", null, 0));
+    s2.end("node n1 crashed"); // the old admin's node: its sessions end with it
+    s1.onEvent(new RoomEvent.RoomAvailable("a", io.chatmesh.NodeId.of("n2"), 2));
+    s1.onEvent(new ChatMessage("a", 2, 3, UserId.of("u1"), "m2", null, 0));
+    s1.onEvent(new ChatMessage("a", 2, 4, UserId.of("u1"), "m3", null, 0));
+    if (reorderWithinAnEpoch) {
+      s1.onEvent(new ChatMessage("a", 2, 4, UserId.of("u1"), "m3", null, 0));
+    }
+    return h;
+  }
+
+  @Test
+  void withFailoverASeqReusedByALaterEpochDivergesUnderReplicatedAcksAndIsAllowedUnderAdminOnly() {
+    List<Checker.Anomaly> replicated = Checker.check(failedOver(io.chatmesh.Failover.Acks.REPLICATED, false));
+    assertThat(kinds(replicated)).as(Checker.summary(replicated)).contains(Checker.Kind.DIVERGING, Checker.Kind.WRONG_ACK, Checker.Kind.LOST);
+    List<Checker.Anomaly> adminOnly = Checker.check(failedOver(io.chatmesh.Failover.Acks.ADMIN_ONLY, false));
+    assertThat(adminOnly).as(Checker.summary(adminOnly)).isEmpty();
+    List<Checker.Anomaly> reordered = Checker.check(failedOver(io.chatmesh.Failover.Acks.ADMIN_ONLY, true));
+    assertThat(kinds(reordered)).as(Checker.summary(reordered)).contains(Checker.Kind.DUPLICATED);
+  }
 }

@@ -260,6 +260,16 @@ final class Clients {
   }
 
   void sendBurst(boolean deleteInFlight, @Nullable String onlyRoom) {
+    sendBurst(deleteInFlight, onlyRoom, null);
+  }
+
+  /**
+   * {@link #sendBurst(boolean, String)}; with {@code midway}, first-time joins through other nodes
+   * are fired with the sends and {@code midway} (a fault) runs while they are all in flight. With
+   * failover, a send whose outcome is unknown is retried with its client id a few more times,
+   * waiting between attempts for the room to come back (a takeover).
+   */
+  void sendBurst(boolean deleteInFlight, @Nullable String onlyRoom, @Nullable Runnable midway) {
     List<History.Op> ops = new ArrayList<>();
     List<CompletableFuture<Sent>> futures = new ArrayList<>();
     int n = 1 + random.nextInt(4);
@@ -298,11 +308,28 @@ final class Clients {
     if (deleteInFlight && deleteRoom != null) {
       delete(deleteRoom);
     }
+    List<CompletableFuture<Joined>> joins = new ArrayList<>();
+    if (midway != null) {
+      for (int i = random.nextInt(3); i > 0; i--) {
+        String user = freeUser();
+        if (user != null) {
+          CompletableFuture<Joined> j = joinAs(user, sim.liveNode(), ROOMS.get(random.nextInt(ROOMS.size())), false);
+          if (j != null) {
+            joins.add(j);
+          }
+        }
+      }
+      midway.run();
+    }
     for (int i = 0; i < ops.size(); i++) {
       History.Op op = ops.get(i);
       sim.await(futures.get(i));
       History.Op original = op;
-      for (int attempt = 0; attempt < 2 && op.outcome == History.Outcome.FAILED && !op.definitelyFailed() && op.clientId != null; attempt++) {
+      int attempts = config.failover() == null ? 2 : 5;
+      for (int attempt = 0; attempt < attempts && op.outcome == History.Outcome.FAILED && !op.definitelyFailed() && op.clientId != null; attempt++) {
+        if (config.failover() != null && attempt > 0) {
+          sim.pauseForTakeover(); // the room may be between two admins
+        }
         Room h = sim.handle(op.node, op.room);
         History.Session s = current.get(op.user);
         if (h == null || s == null || s.join.incarnation != op.incarnation || incarnation(op.room) != op.incarnation) {
@@ -315,6 +342,9 @@ final class Clients {
         sim.await(send(h, retry));
         op = retry;
       }
+    }
+    for (CompletableFuture<Joined> j : joins) {
+      sim.await(j);
     }
   }
 

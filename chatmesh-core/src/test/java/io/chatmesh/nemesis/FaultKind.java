@@ -1,6 +1,8 @@
 package io.chatmesh.nemesis;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -33,37 +35,97 @@ enum FaultKind {
   /** The admin holds sends for a congested member link, then that member node restarts. */
   HELD_THEN_RESTART,
   /** A room deleted with sends in flight, created again at once, and a former member resuming by (epoch, seq). */
-  DELETE_RECREATE_RESUME;
+  DELETE_RECREATE_RESUME,
+  /**
+   * Failover only: a room's admin crashes (its lease access cut with it) while sends and joins
+   * through the other nodes are in flight; restarted some steps later with its store, or at once as
+   * a fresh node (empty store).
+   */
+  ADMIN_CRASH(true),
+  /**
+   * Failover only: a room's admin pauses like a stopped process (links paused and its lease access
+   * cut, so its lease lapses) while sends and joins are in flight; resumed (a zombie) a few steps later.
+   */
+  ADMIN_PAUSE(true),
+  /**
+   * Failover only: a room's admin partitioned from the other nodes while sends and joins are in
+   * flight, either keeping its lease access (nobody may take over; the room waits) or losing it
+   * (the others take over; the old admin must step down at the heal).
+   */
+  ADMIN_PARTITION(true);
 
-  /** Every kind. */
-  static Set<FaultKind> all() {
-    return EnumSet.allOf(FaultKind.class);
+  private final boolean failover;
+
+  FaultKind() {
+    this(false);
   }
 
-  /** Parses "all", "none" or a comma-separated list of kind names (case-insensitive). */
+  FaultKind(boolean failover) {
+    this.failover = failover;
+  }
+
+  /** Whether the kind aims at failover (needs {@code -Dnemesis.failover}). */
+  boolean failover() {
+    return failover;
+  }
+
+  /** Every kind of the runs without failover ("all"; the failover kinds are "failover"). */
+  static Set<FaultKind> all() {
+    Set<FaultKind> out = EnumSet.noneOf(FaultKind.class);
+    for (FaultKind k : values()) {
+      if (!k.failover) {
+        out.add(k);
+      }
+    }
+    return out;
+  }
+
+  /** The failover kinds ("failover"). */
+  static Set<FaultKind> failoverKinds() {
+    Set<FaultKind> out = EnumSet.allOf(FaultKind.class);
+    out.removeAll(all());
+    return out;
+  }
+
+  /**
+   * Parses "none" or a comma-separated list of kind names and the groups "all" (every kind but the
+   * failover ones) and "failover" (case-insensitive): "all,failover" is every kind.
+   */
   static Set<FaultKind> parse(String spec) {
     String s = spec.trim().toLowerCase(Locale.ROOT);
-    if (s.equals("all")) {
-      return all();
-    }
     Set<FaultKind> out = EnumSet.noneOf(FaultKind.class);
     if (s.isEmpty() || s.equals("none")) {
       return out;
     }
     for (String k : s.split(",")) {
-      out.add(FaultKind.valueOf(k.trim().toUpperCase(Locale.ROOT)));
+      String t = k.trim();
+      if (t.equals("all")) {
+        out.addAll(all());
+      } else if (t.equals("failover")) {
+        out.addAll(failoverKinds());
+      } else {
+        out.add(FaultKind.valueOf(t.toUpperCase(Locale.ROOT)));
+      }
     }
     return out;
   }
 
   /** The comma-separated form {@link #parse} reads. */
   static String format(Set<FaultKind> kinds) {
-    if (kinds.equals(all())) {
-      return "all";
-    }
     if (kinds.isEmpty()) {
       return "none";
     }
-    return String.join(",", kinds.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).toList());
+    Set<FaultKind> rest = EnumSet.copyOf(kinds);
+    List<String> parts = new ArrayList<>();
+    if (kinds.containsAll(all())) {
+      parts.add("all");
+      rest.removeAll(all());
+    }
+    if (kinds.containsAll(failoverKinds())) {
+      parts.add("failover");
+      rest.removeAll(failoverKinds());
+    }
+    rest.forEach(k -> parts.add(k.name().toLowerCase(Locale.ROOT)));
+    return String.join(",", parts);
   }
 }

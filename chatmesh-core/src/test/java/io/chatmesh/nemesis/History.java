@@ -142,6 +142,8 @@ final class History {
 
   final long seed;
   final String replay;
+  /** With failover (rooms survive their admin): the acks setting; null without (a room dies with its admin). */
+  io.chatmesh.Failover.@Nullable Acks failover;
   private final AtomicLong ticks = new AtomicLong();
   /** Set before the cluster is closed: what listeners and futures see after that is not recorded. */
   volatile boolean frozen;

@@ -53,6 +53,11 @@ final class KeptHistoryStore implements HistoryStore {
     return d;
   }
 
+  /** The node lost its disk: its next process starts with an empty in-memory store. */
+  void fresh() {
+    current = io.chatmesh.history.InMemoryHistoryStore.create();
+  }
+
   /** From now on appends complete after {@code delay} ({@link Duration#ZERO}: at once). */
   void slow(Duration delay) {
     this.slow = delay;
@@ -108,6 +113,16 @@ final class KeptHistoryStore implements HistoryStore {
   @Override
   public long oldestSeq(String room) {
     return delegate().oldestSeq(room);
+  }
+
+  @Override
+  public void truncateAfter(String room, long seq) {
+    delegate().truncateAfter(room, seq);
+  }
+
+  @Override
+  public boolean shared() {
+    return delegate().shared();
   }
 
   /** The process ends: a per-process store is closed (the data stays for the next process). */

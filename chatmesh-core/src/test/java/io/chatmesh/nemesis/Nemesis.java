@@ -2,11 +2,14 @@ package io.chatmesh.nemesis;
 
 
 import io.chatmesh.ChatNode;
+import io.chatmesh.Failover;
 import io.chatmesh.JoinOptions;
 import io.chatmesh.Room;
 import io.chatmesh.RoomListener;
 import io.chatmesh.RoomSummary;
+import io.chatmesh.lease.InMemoryRoomLeases;
 import io.chatmesh.testing.InMemoryCluster;
+import io.chatmesh.testkit.CuttableLeases;
 import io.chatmesh.time.ManualClock;
 import io.chatmesh.transport.faults.FaultInjector;
 import io.chatmesh.transport.faults.Faults;
@@ -41,6 +44,8 @@ final class Nemesis {
   static final Duration FAILURE_TIMEOUT = Duration.ofMillis(2000);
   static final Duration REQUEST_TIMEOUT = Duration.ofMillis(600);
   static final Duration PREPARE_TIMEOUT = Duration.ofMillis(300);
+  /** With failover: how long a room's lease lasts (renewed every quarter of it, drift bound a tenth). */
+  static final Duration LEASE = Duration.ofMillis(2000);
   /** Clock time given to the cluster to converge once every fault stopped. */
   static final Duration SETTLE = Duration.ofSeconds(10);
   private static final Duration STEP = Duration.ofMillis(10);
@@ -62,7 +67,13 @@ final class Nemesis {
       boolean partitionedCreates,
       UnaryOperator<RoomListener> listeners,
       boolean brokenDedup,
-      Histories.Factory histories) {
+      Histories.Factory histories,
+      Failover.@Nullable Acks failover) {
+    Config(long seed, int steps, Set<FaultKind> kinds, Moves moves, boolean partitionedCreates,
+        UnaryOperator<RoomListener> listeners, boolean brokenDedup, Histories.Factory histories) {
+      this(seed, steps, kinds, moves, partitionedCreates, listeners, brokenDedup, histories, null);
+    }
+
     Config(long seed, int steps, Set<FaultKind> kinds, Moves moves, boolean partitionedCreates) {
       this(seed, steps, kinds, moves, partitionedCreates, l -> l, false, Histories.memory());
     }
@@ -80,8 +91,31 @@ final class Nemesis {
       return "mvn -B -o " + histories.replayTest() + " -Dsurefire.failIfNoSpecifiedTests=false"
           + (histories.name().equals("memory") ? "" : " -Dnemesis.history=" + histories.name())
           + " -Dnemesis.seed=" + seed + " -Dnemesis.steps=" + steps + " -Dnemesis.kinds=" + FaultKind.format(kinds)
-          + " -Dnemesis.moves=" + moves.name().toLowerCase(java.util.Locale.ROOT) + " -Dnemesis.partitionedCreates=" + partitionedCreates;
+          + " -Dnemesis.moves=" + moves.name().toLowerCase(java.util.Locale.ROOT) + " -Dnemesis.partitionedCreates=" + partitionedCreates
+          + (failover == null ? "" : " -Dnemesis.failover=" + failoverName(failover));
     }
+
+    /** The same run with failover ({@code null}: without). */
+    Config withFailover(Failover.@Nullable Acks acks) {
+      return new Config(seed, steps, kinds, moves, partitionedCreates, listeners, brokenDedup, histories, acks);
+    }
+  }
+
+  /** The {@code -Dnemesis.failover} value of {@code acks}: replicated or admin-only. */
+  static String failoverName(Failover.Acks acks) {
+    return acks == Failover.Acks.REPLICATED ? "replicated" : "admin-only";
+  }
+
+  /** Parses {@code -Dnemesis.failover}: off (or absent), replicated, admin-only. */
+  static Failover.@Nullable Acks parseFailover(@Nullable String spec) {
+    if (spec == null || spec.isBlank() || spec.equals("off")) {
+      return null;
+    }
+    return switch (spec.trim()) {
+      case "replicated" -> Failover.Acks.REPLICATED;
+      case "admin-only" -> Failover.Acks.ADMIN_ONLY;
+      default -> throw new IllegalArgumentException("nemesis.failover must be off, replicated or admin-only, got " + spec);
+    };
   }
 
   /** How a user moves between nodes within one step of the schedule. */
@@ -102,6 +136,8 @@ final class Nemesis {
   private final Histories histories;
   private final Map<String, KeptHistoryStore> stores = new HashMap<>();
   private final InMemoryCluster cluster;
+  /** With failover: the shared leases, one cuttable view per node (a crashed or paused node is cut). */
+  private final CuttableLeases.@Nullable Net leases;
   private final History history;
   private final List<String> nodeNames = new ArrayList<>();
   private final Set<String> crashed = new TreeSet<>();
@@ -116,6 +152,8 @@ final class Nemesis {
     this.config = config;
     this.random = new Random(config.seed);
     this.history = new History(config.seed, config.replay());
+    history.failover = config.failover;
+    this.leases = config.failover == null ? null : new CuttableLeases.Net(new InMemoryRoomLeases(clock));
     this.network = new InMemoryNetwork(config.seed, clock);
     this.faults = network.injector();
     this.histories = config.histories.create(config.seed);
@@ -138,6 +176,15 @@ final class Nemesis {
         // would not count that one: V9)
         .configureNode((name, b) -> {
           b.history(stores.get(name).start()).seeds(List.copyOf(nodeNames));
+          if (leases != null) {
+            b.failover(Failover.builder(leases.view(name))
+                .replicationFactor(3)
+                .acks(config.failover)
+                .leaseDuration(LEASE)
+                .renewInterval(LEASE.dividedBy(4))
+                .maxClockDrift(LEASE.dividedBy(10))
+                .build());
+          }
           if (config.brokenDedup) {
             b.sequencer(NoDedupSequencer::create); // the checker's own test: an engine that skips its dedup window
           }
@@ -194,7 +241,8 @@ final class Nemesis {
 
   /** Whether a partition or a pause is on now. */
   boolean partitioned() {
-    return !paused.isEmpty() || active.stream().anyMatch(a -> a.kind == FaultKind.PARTITION || a.kind == FaultKind.PARTITION_AFTER_VOTE);
+    return !paused.isEmpty() || active.stream().anyMatch(a -> a.kind == FaultKind.PARTITION || a.kind == FaultKind.PARTITION_AFTER_VOTE
+        || a.kind == FaultKind.ADMIN_PARTITION);
   }
 
   String liveNode() {
@@ -359,12 +407,107 @@ final class Nemesis {
           }
         }
       }
+      case ADMIN_CRASH -> adminCrash(ends);
+      case ADMIN_PAUSE -> adminPause(step);
+      case ADMIN_PARTITION -> adminPartition(ends);
       case SLOW_STORE -> {
         KeptHistoryStore store = stores.get(node);
         store.slow(REQUEST_TIMEOUT.multipliedBy(3).dividedBy(2));
         begin(kind, node, ends, () -> store.slow(Duration.ZERO));
       }
     }
+  }
+
+  // ---------------------------------------------------------------- failover faults
+
+  /** A room's admin to hit: the admin of a member's room, else of any listed room; up, not paused; or null. */
+  private @Nullable String adminTarget() {
+    List<String> candidates = new ArrayList<>();
+    History.Session s = clients.anySession();
+    Room h = s == null ? null : handle(s.join.node, s.join.room);
+    if (h != null) {
+      candidates.add(h.admin().value());
+    } else {
+      for (String n : upNodes()) {
+        for (RoomSummary r : cluster.node(n).rooms()) {
+          candidates.add(r.admin().value());
+        }
+      }
+    }
+    candidates.removeIf(a -> !nodeNames.contains(a) || crashed.contains(a) || paused.contains(a));
+    return candidates.isEmpty() ? null : candidates.get(random.nextInt(candidates.size()));
+  }
+
+  private CuttableLeases.Net leases() {
+    if (leases == null) {
+      throw new IllegalStateException("the failover fault kinds need -Dnemesis.failover=replicated|admin-only");
+    }
+    return leases;
+  }
+
+  /** Gives {@code node} its lease access back unless it is crashed or paused (then its restart or resume does). */
+  private void healLeases(String node) {
+    if (leases != null && !crashed.contains(node) && !paused.contains(node)) {
+      leases.heal(node);
+    }
+  }
+
+  private void adminCrash(int ends) {
+    String admin = adminTarget();
+    if (admin == null || upNodes().size() < 2) {
+      return;
+    }
+    // a fresh restart (the node's disk lost) only while nothing else is down: else a majority of a
+    // room's replicas could have lost its log, which no replication survives
+    boolean fresh = random.nextInt(3) == 0 && active.isEmpty() && crashed.isEmpty() && paused.isEmpty();
+    clients.sendBurst(false, null, () -> crash(admin));
+    begin(FaultKind.ADMIN_CRASH, admin + (fresh ? ", restarted as a fresh node" : ""), ends, () -> {
+      if (fresh && crashed.contains(admin)) {
+        stores.get(admin).fresh();
+      }
+      restart(admin, null);
+    });
+  }
+
+  private void adminPause(int step) {
+    String admin = adminTarget();
+    if (admin == null) {
+      return;
+    }
+    clients.sendBurst(false, null, () -> {
+      paused.add(admin);
+      faults.pause(admin);
+      leases().cut(admin); // a stopped process renews nothing: its lease lapses
+      history.fault("pause " + admin + " (links and lease access)");
+    });
+    settle(() -> false, FAILURE_TIMEOUT.toMillis() + LEASE.toMillis() * 2);
+    clients.sendBurst(false);
+    begin(FaultKind.ADMIN_PAUSE, admin, step + 1 + random.nextInt(3), () -> {
+      paused.remove(admin);
+      healLeases(admin);
+      faults.resume(admin);
+    });
+  }
+
+  private void adminPartition(int ends) {
+    String admin = adminTarget();
+    if (admin == null) {
+      return;
+    }
+    boolean keepsLease = random.nextBoolean();
+    Set<String> others = new HashSet<>(nodeNames);
+    others.remove(admin);
+    clients.sendBurst(false, null, () -> {
+      faults.partition(Set.of(admin), Set.copyOf(others));
+      if (!keepsLease) {
+        leases().cut(admin);
+      }
+      history.fault("partition " + admin + " from " + others + (keepsLease ? " (it keeps its lease access)" : " and from the leases"));
+    });
+    begin(FaultKind.ADMIN_PARTITION, admin + (keepsLease ? " with lease access" : " without lease access"), ends, () -> {
+      faults.partition(Set.copyOf(nodeNames));
+      healLeases(admin);
+    });
   }
 
   private void begin(FaultKind kind, String target, int endsAt, Runnable undo) {
@@ -375,6 +518,9 @@ final class Nemesis {
   private void crash(String node) {
     history.fault("crash " + node);
     history.nodeEvents.add("crash " + node + " at tick " + history.tick());
+    if (leases != null) {
+      leases.cut(node); // a dead process no longer reaches the consensus engine
+    }
     cluster.crash(node);
     crashed.add(node);
     clients.nodeCrashed(node);
@@ -392,8 +538,9 @@ final class Nemesis {
     }
     history.fault("restart " + node + (createAtOnce == null ? "" : " and create " + createAtOnce + " at once"));
     history.nodeEvents.add("restart " + node + " at tick " + history.tick());
-    ChatNode n = cluster.restart(node);
     crashed.remove(node);
+    healLeases(node);
+    ChatNode n = cluster.restart(node);
     if (createAtOnce != null) {
       clients.create(n.id().value(), createAtOnce);
     }
@@ -407,14 +554,17 @@ final class Nemesis {
     }
     active.clear();
     faults.heal();
+    paused.clear();
+    nodeNames.forEach(this::healLeases);
     stores.values().forEach(s -> s.slow(Duration.ZERO));
     for (String node : List.copyOf(crashed)) {
       restart(node, null);
     }
     history.fault("healed");
     long healedAt = clock.millis();
+    // with failover a room may first need its lease to lapse and a takeover (retried every other heartbeat)
     settle(() -> cluster.connected() && history.ops.stream().allMatch(o -> o.outcome != History.Outcome.PENDING) && directoriesAgree(),
-        SETTLE.toMillis());
+        leases == null ? SETTLE.toMillis() : SETTLE.toMillis() * 2);
     history.directoryConverged = directoriesAgree();
     history.directoryNote = "settled for " + (clock.millis() - healedAt) + " ms of clock time" + (stuck ? " (real-time bound hit)" : "");
     // a little more time for resends of lost tails
@@ -444,6 +594,11 @@ final class Nemesis {
   }
 
   // ================================================================ waiting
+
+  /** Lets the clock run half a lease (a takeover in progress may complete). */
+  void pauseForTakeover() {
+    settle(() -> false, LEASE.toMillis() / 2);
+  }
 
   /** Waits for {@code f} while the clock moves (so timeouts fire); true if it completed normally. */
   boolean await(CompletableFuture<?> f) {

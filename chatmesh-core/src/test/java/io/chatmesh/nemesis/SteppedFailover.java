@@ -1,0 +1,76 @@
+package io.chatmesh.nemesis;
+
+import io.chatmesh.ChatMessage;
+import io.chatmesh.Failover;
+import io.chatmesh.Room;
+import io.chatmesh.lease.InMemoryRoomLeases;
+import io.chatmesh.testing.InMemoryCluster;
+import io.chatmesh.testkit.CuttableLeases;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A {@link SteppedCluster} of n1..n3 with the nemesis's failover settings (replication factor 3,
+ * in-memory leases on the cluster's clock with per-node cuttable views) and one {@link
+ * KeptHistoryStore} per node, for the step-by-step tests of the failover violations. Not
+ * thread-safe (one test thread drives it).
+ */
+final class SteppedFailover implements AutoCloseable {
+  static final List<String> ALL = List.of("n1", "n2", "n3");
+  final Map<String, KeptHistoryStore> stores = new HashMap<>();
+  final SteppedCluster stepped;
+  final CuttableLeases.Net leases;
+  final InMemoryCluster cluster;
+
+  SteppedFailover(long seed) {
+    CuttableLeases.Net[] l = new CuttableLeases.Net[1];
+    // nodes are built at start, after l[0] and the stores are set
+    stepped = new SteppedCluster(ALL.size(), seed, (name, b) -> b.history(stores.get(name)).seeds(ALL)
+        .failover(Failover.builder(l[0].view(name))
+            .replicationFactor(3)
+            .leaseDuration(Nemesis.LEASE)
+            .renewInterval(Nemesis.LEASE.dividedBy(4))
+            .maxClockDrift(Nemesis.LEASE.dividedBy(10))
+            .build()));
+    leases = new CuttableLeases.Net(new InMemoryRoomLeases(stepped.clock));
+    l[0] = leases;
+    cluster = stepped.cluster;
+    ALL.forEach(n -> stores.put(n, new KeptHistoryStore(stepped.clock)));
+  }
+
+  /** Kills {@code node} as a process dies: its transport stops and it no longer reaches the leases. */
+  void crash(String node) {
+    leases.cut(node);
+    cluster.crash(node);
+  }
+
+  /** Restarts {@code node} with its lease access. */
+  void restart(String node) {
+    leases.heal(node);
+    cluster.restart(node);
+  }
+
+  /** The last 10 messages of {@code room} as {@code node} reads them now (empty if it cannot). */
+  List<ChatMessage> history(String node, String room) {
+    Room r = cluster.node(node).room(room).orElse(null);
+    if (r == null) {
+      return List.of();
+    }
+    CompletableFuture<List<ChatMessage>> f = r.history(Long.MAX_VALUE, 10);
+    stepped.settle(f::isDone, 3_000);
+    return f.isDone() && !f.isCompletedExceptionally() ? f.join() : List.of();
+  }
+
+  /** Waits (moving the clock) for {@code f} and returns its value. */
+  <T> T join(CompletableFuture<T> f) {
+    stepped.settle(f::isDone);
+    return f.join();
+  }
+
+  @Override
+  public void close() {
+    stepped.close();
+  }
+}
