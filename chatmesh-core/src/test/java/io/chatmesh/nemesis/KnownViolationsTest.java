@@ -176,7 +176,8 @@ class KnownViolationsTest {
   }
 
   @Test
-  @Disabled("known violation F2, open: see KNOWN_VIOLATIONS.md, Failover")
+  @Disabled("F2's loss is fixed (a restarted admin asks every live node for the room's log; RestartedAdminReplicaSetTest passes): "
+      + "seed 475 now ends with DIRECTORY_NOT_CONVERGED only (F3, open)")
   // known violation F2 (seed 475 of the REPLICATED long run, LOST and WRONG_ACK): an admin restarted
   // with its store took its room back alone (the replica set is not stored), acked entries no
   // replica held, and the next failover lost them and reused their seqs (step by step:

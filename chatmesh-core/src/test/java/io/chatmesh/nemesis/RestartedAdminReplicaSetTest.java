@@ -10,7 +10,6 @@ import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,8 +30,6 @@ class RestartedAdminReplicaSetTest {
   }
 
   @Test
-  @Disabled("known violation F2, open (KNOWN_VIOLATIONS.md, Failover): the replica set is not stored; failing the takeover when it is unknown "
-      + "fixes this test but leaves a room whose replicas never heard of it, and every room after a restart of the whole cluster, without an admin")
   void anAdminRestartedWithItsStoreDoesNotAckEntriesNoReplicaHolds() {
     cluster.start();
     stepped.settle(cluster::connected);
