@@ -83,17 +83,21 @@ final class Succession {
         return;
       }
       lease = null;
-      if (engine.running() && engine.clock.millis() < deadline) {
-        log.info("{}: room '{}' waits for its lease: {}", engine.self, name, ChatException.from(e).getMessage());
-        engine.clock.schedule(engine.settings.failover().renewInterval(), () -> room.lane.execute(() -> {
-          if (!room.isAdmin() && lease == null && !room.deleted()) {
-            acquireForCreation(set, deadline);
-          }
-        }));
-      } else {
-        room.adminReady.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE,
-            "room '" + name + "' was created but node " + engine.self + " could not take its lease: " + ChatException.from(e).getMessage()));
+      if (engine.clock.millis() >= deadline && !room.adminReady.isDone()) {
+        room.adminReady.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' was created but node "
+            + engine.self + " could not take its lease yet (it keeps trying): " + ChatException.from(e).getMessage()));
       }
+      if (!engine.running()) {
+        return;
+      }
+      // keeps trying while the room is this node's: nobody else can administer a room no replica
+      // has heard of yet (violation F3 of the nemesis: given up, the room stayed without an admin)
+      log.info("{}: room '{}' waits for its lease: {}", engine.self, name, ChatException.from(e).getMessage());
+      engine.clock.schedule(engine.settings.failover().renewInterval(), () -> room.lane.execute(() -> {
+        if (!room.isAdmin() && lease == null && !room.deleted() && engine.self.equals(room.admin)) {
+          acquireForCreation(set, deadline);
+        }
+      }));
     });
   }
 
