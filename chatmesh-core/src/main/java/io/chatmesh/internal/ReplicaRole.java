@@ -102,11 +102,6 @@ final class ReplicaRole {
     return replicas;
   }
 
-  /** The highest seq held. */
-  long lastSeq() {
-    return lastSeq;
-  }
-
   /** The epoch of the entry at {@link #lastSeq}. */
   long lastEpoch() {
     return lastEpoch;
