@@ -658,7 +658,8 @@ export class ChatClient {
           s.sent = false; // raced with a reconnect: resent after the rejoin
           return;
         }
-        if (e.code === ErrorCodes.UNAVAILABLE) {
+        // UNKNOWN_ROOM for a room we are still in: it reached the old admin just after a move
+        if (e.code === ErrorCodes.UNAVAILABLE || (e.code === ErrorCodes.UNKNOWN_ROOM && this._rooms.get(s.room)?.joined)) {
           // the admin died or stepped down with it in flight, perhaps after sequencing it: keep it and
           // resend it with its id (exactly once through the dedup window) when the room is available
           // again ("available", or a rejoin), or after unavailableRetryMs if it still counts as available

@@ -318,3 +318,21 @@ test("a send refused UNAVAILABLE while the room still counts as available is ret
   await assert.rejects(sent, (e) => e.code === "TIMEOUT");
   c.close();
 });
+
+test("a send answered UNKNOWN_ROOM by an old admin just after a move (the room is still joined) is resent with its id", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1,
+    unavailableRetryMs: 60000});
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
+  const ws = sockets[0];
+  const sent = c.send("r", "during the move");
+  await tick();
+  const id = ws.last("send").id;
+  ws.reply({type: "error", id, code: "UNKNOWN_ROOM", message: "node n1 does not administer room 'r'"});
+  ws.reply({type: "available", room: "r", admin: "n2", epoch: 9});
+  await tick();
+  assert.deepEqual(ws.sent.filter((f) => f.type === "send").map((f) => f.id), [id, id]);
+  ws.reply({type: "ack", id, room: "r", seq: 6, epoch: 9, duplicate: false});
+  assert.equal((await sent).seq, 6);
+  c.close();
+});
