@@ -70,6 +70,8 @@ function randomPrefix() {
  * Options: urls (string or array of ws:// or wss:// URLs, required), user (required), token,
  * WebSocket (class, default globalThis.WebSocket), minDelayMs (250), maxDelayMs (5000),
  * requestTimeoutMs (10000), sendTimeoutMs (60000: how long an unacked send is kept for resending),
+ * unavailableRetryMs (2000: when a send in flight was refused UNAVAILABLE although the room still
+ * counted as available, how long until it is resent with its id),
  * nameInUseRetryMs (3000: how long a hello refused as "already connected" is retried on the first
  * connect; after a reconnect it is always retried), random (() => number in [0,1), for tests).
  */
@@ -86,6 +88,7 @@ export class ChatClient {
     this.maxDelayMs = options.maxDelayMs ?? 5000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 60000;
+    this.unavailableRetryMs = options.unavailableRetryMs ?? 2000;
     this.nameInUseRetryMs = options.nameInUseRetryMs ?? 3000;
     this.random = options.random || Math.random;
     this.state = States.IDLE;
@@ -320,6 +323,7 @@ export class ChatClient {
           r.available = true;
           if (f.admin) r.admin = f.admin;
         }
+        if (r && r.joined) this._resend(f.room); // sends refused UNAVAILABLE while the admin was away
         const e = {room: f.room};
         if (f.admin !== undefined) e.admin = f.admin;
         if (f.epoch !== undefined) e.epoch = f.epoch;
@@ -598,10 +602,13 @@ export class ChatClient {
   /**
    * Sends a chat message; resolves with the ack {room, seq, epoch, duplicate, id}. If the
    * connection drops before the ack, the message is resent with the same id once the room is
-   * rejoined (exactly once thanks to the node's dedup window), for up to sendTimeoutMs. Rejects
-   * with a ChatError (TOO_LARGE, BAD_REQUEST, NOT_MEMBER, UNAVAILABLE, RATE_LIMITED, TIMEOUT ...);
-   * then the message was not delivered, except for TIMEOUT, which may have been: send again with
-   * the same options.id to find out.
+   * rejoined (exactly once thanks to the node's dedup window), for up to sendTimeoutMs; so is a
+   * send refused UNAVAILABLE after it went out (its room's admin died or handed the room over with
+   * it in flight: it may have been sequenced), once the room is available again (after a failover)
+   * or after unavailableRetryMs. Rejects with a ChatError (TOO_LARGE, BAD_REQUEST, NOT_MEMBER,
+   * RATE_LIMITED, UNAVAILABLE when the room was known to be unavailable before anything was sent,
+   * TIMEOUT ...); then the message was not delivered, except for TIMEOUT, which may have been: send
+   * again with the same options.id to find out.
    */
   send(room, text, {id} = {}) {
     if (this.state === States.CLOSED || this.state === States.FAILED) {
@@ -616,6 +623,7 @@ export class ChatClient {
         if (this._sends.get(s.id) !== s) return;
         this._sends.delete(s.id);
         this._requests.delete(s.id);
+        clearTimeout(s.retryTimer);
         reject(new ChatError(ErrorCodes.TIMEOUT, "no ack within " + this.sendTimeoutMs + " ms; it may or may not have been delivered", {request: "send", room, id: s.id}));
       }, this.sendTimeoutMs);
       this._sends.set(s.id, s);
@@ -632,6 +640,7 @@ export class ChatClient {
 
   _transmitSend(s) {
     s.sent = true;
+    clearTimeout(s.retryTimer);
     const req = {frame: {type: "send", room: s.room, text: s.text, id: s.id}, type: "send", replyTypes: ["ack"],
       resolve: (f) => {
         if (this._sends.get(s.id) !== s) return;
@@ -647,6 +656,20 @@ export class ChatClient {
         }
         if (e.code === ErrorCodes.NOT_MEMBER && !this._rooms.get(s.room)?.joined) {
           s.sent = false; // raced with a reconnect: resent after the rejoin
+          return;
+        }
+        // UNKNOWN_ROOM for a room we are still in: it reached the old admin just after a move
+        if (e.code === ErrorCodes.UNAVAILABLE || (e.code === ErrorCodes.UNKNOWN_ROOM && this._rooms.get(s.room)?.joined)) {
+          // the admin died or stepped down with it in flight, perhaps after sequencing it: keep it and
+          // resend it with its id (exactly once through the dedup window) when the room is available
+          // again ("available", or a rejoin), or after unavailableRetryMs if it still counts as available
+          s.sent = false;
+          s.retryTimer = setTimeout(() => {
+            const r = this._rooms.get(s.room);
+            if (this._sends.get(s.id) === s && !s.sent && r && r.joined && r.available && this.state === States.CONNECTED) {
+              this._transmitSend(s);
+            }
+          }, this.unavailableRetryMs);
           return;
         }
         this._sends.delete(s.id);

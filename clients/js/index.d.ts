@@ -49,6 +49,8 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** how long an unacked send is kept for resending (default 60000) */
   sendTimeoutMs?: number;
+  /** a send refused UNAVAILABLE in flight while its room still counts as available is resent with its id after this (default 2000) */
+  unavailableRetryMs?: number;
   /** how long "already connected"/"already a member" is retried on a first connect or join (default 3000) */
   nameInUseRetryMs?: number;
   /** random source in [0, 1) for the jitter (tests) */

@@ -277,3 +277,62 @@ test("'available' names the room's admin and epoch now (after a failover or move
   assert.equal(describeAvailable(events[2][1]), "room r is available again");
   c.close();
 });
+
+test("a send refused UNAVAILABLE after it went out (its admin died mid-send) is kept and resent with its id once the room is available again", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1,
+    unavailableRetryMs: 60000});
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
+  const ws = sockets[0];
+  let settled = null;
+  const sent = c.send("r", "during the failover").then((a) => { settled = a; return a; }, (e) => { settled = e; throw e; });
+  await tick();
+  const id = ws.last("send").id;
+  // the old admin may have sequenced it before it died: only a resend with the same id can tell
+  ws.reply({type: "error", id, code: "UNAVAILABLE", message: "the admin of room r is unreachable"});
+  ws.reply({type: "unavailable", room: "r", reason: "admin node n1 is down"});
+  await tick();
+  assert.equal(settled, null, "not rejected: it may have been delivered");
+  assert.equal(ws.sent.filter((f) => f.type === "send").length, 1, "not resent while the room is unavailable");
+  ws.reply({type: "available", room: "r", admin: "n2", epoch: 7});
+  await tick();
+  assert.deepEqual(ws.sent.filter((f) => f.type === "send").map((f) => f.id), [id, id], "resent once, with its id");
+  ws.reply({type: "ack", id, room: "r", seq: 6, epoch: 1, duplicate: true});
+  assert.deepEqual(await sent, {room: "r", seq: 6, epoch: 1, duplicate: true, id});
+  c.close();
+});
+
+test("a send refused UNAVAILABLE while the room still counts as available is retried after unavailableRetryMs, and rejected TIMEOUT at sendTimeoutMs", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1,
+    unavailableRetryMs: 10, sendTimeoutMs: 400});
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
+  const ws = sockets[0];
+  const sent = c.send("r", "hi");
+  await tick();
+  const id = ws.last("send").id;
+  ws.reply({type: "error", id, code: "UNAVAILABLE", message: "room r is moving"});
+  await until(() => ws.sent.filter((f) => f.type === "send").length === 2);
+  assert.equal(ws.last("send").id, id);
+  ws.reply({type: "error", id, code: "UNAVAILABLE", message: "room r is moving"});
+  await assert.rejects(sent, (e) => e.code === "TIMEOUT");
+  c.close();
+});
+
+test("a send answered UNKNOWN_ROOM by an old admin just after a move (the room is still joined) is resent with its id", async () => {
+  const {sockets, FakeWebSocket} = fakeSockets();
+  const c = new ChatClient({urls: ["ws://a/ws"], user: "alice", WebSocket: FakeWebSocket, minDelayMs: 1, maxDelayMs: 1,
+    unavailableRetryMs: 60000});
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
+  const ws = sockets[0];
+  const sent = c.send("r", "during the move");
+  await tick();
+  const id = ws.last("send").id;
+  ws.reply({type: "error", id, code: "UNKNOWN_ROOM", message: "node n1 does not administer room 'r'"});
+  ws.reply({type: "available", room: "r", admin: "n2", epoch: 9});
+  await tick();
+  assert.deepEqual(ws.sent.filter((f) => f.type === "send").map((f) => f.id), [id, id]);
+  ws.reply({type: "ack", id, room: "r", seq: 6, epoch: 9, duplicate: false});
+  assert.equal((await sent).seq, 6);
+  c.close();
+});

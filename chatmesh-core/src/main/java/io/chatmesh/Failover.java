@@ -22,11 +22,23 @@ import java.util.Objects;
  * acknowledged entries the replicas had not received when the admin died are lost at failover
  * (its seqs may then be reused for other entries).
  *
- * <p><b>The timing rule.</b> An admin that cannot renew its lease stops sequencing at the lease's
- * expiry minus {@link #maxClockDrift()}, before the lease can be granted elsewhere; hence {@link
- * #leaseDuration()} must exceed {@link #renewInterval()} plus the lease backend's request timeout
- * plus {@link #maxClockDrift()} (checked by {@link Builder#build()} against {@code renewInterval}
- * and the drift bound).
+ * <p><b>The timing rule</b> (the {@linkplain io.chatmesh.spi.lease lease SPI} states it in full).
+ * <em>Safety</em>: an admin counts its lease from just before it sent the grant or renewal request,
+ * and stops sequencing {@link #maxClockDrift()} before that lease's end unless a renewal succeeded
+ * by then, whether or not a renewal is still in flight; the backend cannot grant the lease elsewhere
+ * before its own expiry, which is later. So no request timeout enters safety: it needs only that
+ * {@code maxClockDrift} bounds how far the clocks of a node and the lease backend drift apart over
+ * one lease. <em>Liveness</em>: a healthy admin keeps its lease if every renewal is answered before
+ * its stop time, that is if
+ *
+ * <pre>  leaseDuration &gt; renewInterval + the backend's request timeout + maxClockDrift</pre>
+ *
+ * An admin that fails this loses its rooms' leases while nothing is wrong (they fail over, safely,
+ * for no reason). {@link Builder#build()} cannot see the backend's request timeout; it checks {@code
+ * leaseDuration > 2 x renewInterval + maxClockDrift}, which is the liveness rule for a request
+ * timeout of at most {@code renewInterval}. The bundled backends' default request timeout is 2 s, the
+ * default renew interval; with a longer request timeout, raise {@code leaseDuration} to match.
+ * Defaults: lease 6 s, renew 2 s, drift 500 ms (6 s &gt; 2 s + 2 s + 0.5 s).
  *
  * <p>Immutable; thread-safe.
  */
@@ -216,17 +228,23 @@ public final class Failover {
      * Builds the configuration.
      *
      * @return the configuration
-     * @throws ChatException BAD_REQUEST unless leaseDuration &gt; 2 &times; renewInterval + maxClockDrift
-     *     (a renewal may take up to one renew interval before it times out)
+     * @throws ChatException BAD_REQUEST, naming the three numbers, unless leaseDuration &gt; 2 &times;
+     *     renewInterval + maxClockDrift: the liveness part of the timing rule (see {@link Failover})
+     *     for a lease backend whose request timeout is at most renewInterval
      */
     public Failover build() {
       Duration min = renewInterval.multipliedBy(2).plus(maxClockDrift);
       if (leaseDuration.compareTo(min) <= 0) {
         throw new ChatException(ErrorCode.BAD_REQUEST,
-            "leaseDuration (" + leaseDuration + ") must exceed 2 x renewInterval + maxClockDrift (" + min
-                + "): an admin that cannot renew must stop sequencing before its lease can be granted elsewhere");
+            "leaseDuration (" + ms(leaseDuration) + ") must exceed 2 x renewInterval (" + ms(renewInterval) + ") + maxClockDrift ("
+                + ms(maxClockDrift) + ") = " + ms(min)
+                + ": otherwise an admin whose renewals take up to renewInterval loses its leases while nothing is wrong");
       }
       return new Failover(this);
+    }
+
+    private static String ms(Duration d) {
+      return d.toMillis() + " ms";
     }
 
     private static Duration positive(Duration d, String what) {

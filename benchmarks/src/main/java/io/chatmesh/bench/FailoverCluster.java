@@ -3,6 +3,7 @@ package io.chatmesh.bench;
 import io.chatmesh.ChatNode;
 import io.chatmesh.Failover;
 import io.chatmesh.lease.InMemoryRoomLeases;
+import io.chatmesh.testkit.CuttableLeases;
 import io.chatmesh.transport.faults.FaultInjector;
 import io.chatmesh.transport.grpc.GrpcTransport;
 import java.time.Duration;
@@ -14,10 +15,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * Three {@link ChatNode}s ({@code n0..n2}) over the gRPC transport on 127.0.0.1, each transport
  * wrapped by one {@link FaultInjector}, with or without {@link Failover} (one {@link
- * InMemoryRoomLeases} shared by the nodes, each node behind its own {@link CrashableLeases}).
+ * InMemoryRoomLeases} shared by the nodes, each node behind its own view of it, a {@link
+ * CuttableLeases} from chatmesh-core's test kit).
  * {@link #crash(int)} kills a node as a process death looks to the others: the injector partitions
  * it from everyone (its goodbye and everything else it sends are dropped), its lease backend stops
- * answering, and the node object is then closed on a background thread so its threads and sockets
+ * answering (every call fails UNAVAILABLE, so its leases lapse by themselves; it may still be told
+ * of lease changes, but cannot act on them), and the node object is then closed on a background thread so its threads and sockets
  * go away. Not thread-safe: one driver thread.
  */
 final class FailoverCluster implements AutoCloseable {
@@ -80,7 +83,7 @@ final class FailoverCluster implements AutoCloseable {
 
   private final FaultInjector faults = new FaultInjector(1);
   private final InMemoryRoomLeases sharedLeases = new InMemoryRoomLeases();
-  private final CrashableLeases[] leases = new CrashableLeases[NODES];
+  private final CuttableLeases.Net leases = new CuttableLeases.Net(sharedLeases);
   private final ChatNode[] nodes = new ChatNode[NODES];
   private final GrpcTransport[] transports = new GrpcTransport[NODES];
   private final boolean[] crashed = new boolean[NODES];
@@ -108,8 +111,7 @@ final class FailoverCluster implements AutoCloseable {
         c.transports[i] = t;
         b.transport(c.faults.wrap(name, t));
         if (mode != Mode.NONE) {
-          c.leases[i] = new CrashableLeases(c.sharedLeases);
-          Failover.Builder f = Failover.builder(c.leases[i]).replicationFactor(mode.replicationFactor).acks(mode.acks);
+          Failover.Builder f = Failover.builder(c.leases.view(name)).replicationFactor(mode.replicationFactor).acks(mode.acks);
           if (timing.lease() != null) {
             f.leaseDuration(timing.lease());
           }
@@ -161,9 +163,7 @@ final class FailoverCluster implements AutoCloseable {
       }
     }
     faults.partition(Set.of(name(i)), others);
-    if (leases[i] != null) {
-      leases[i].crash();
-    }
+    leases.cut(name(i)); // a node without failover has no view: nothing to cut
     crashed[i] = true;
     ChatNode victim = nodes[i];
     Thread t = new Thread(victim::close, "crash-closer-" + name(i));

@@ -388,7 +388,8 @@ final class ChatSession {
           println("[" + time(m) + "] " + room + " " + m.path("user").asText() + ": " + m.path("text").asText());
         }
       }
-      case "unavailable" -> println("! room " + room + " is unavailable (its admin node is down): " + f.path("reason").asText());
+      // the reason names the admin and why (unreachable, or the room moving to another node)
+      case "unavailable" -> println("! room " + room + " is unavailable: " + f.path("reason").asText());
       case "available" -> println(availableLine(f));
       case "lost" -> println("! " + room + ": events " + f.path("from").asLong() + ".." + f.path("to").asLong()
           + " could not be recovered");

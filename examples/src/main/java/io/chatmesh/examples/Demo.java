@@ -208,6 +208,9 @@ public final class Demo {
         failoverLine(opts.leases(), failover));
   }
 
+  /** How long a {@code --node} with failover waits for the peers of a full replica set before creating its room anyway. */
+  static final Duration REPLICA_WAIT = Duration.ofSeconds(120);
+
   private static void runOne(DemoOptions opts, @Nullable Failover failover, List<DemoNode> started) {
     DemoOptions.One o = opts.one();
     String id = java.util.Objects.requireNonNull(o.node);
@@ -218,8 +221,9 @@ public final class Demo {
     started.add(node);
     String room = o.room != null ? o.room : defaultRoom(id);
     if (!room.equals("none")) {
-      // after the node has met its peers (it may be the first one up): in the background
-      node.ensureRoomWhenReady(room).whenComplete((v, e) -> {
+      // after the node has met its peers (it may be the first one up) and, with failover, enough of
+      // them for a full replica set: in the background
+      DemoNode.whenPeersForReplicas(node.node(), failover, room, REPLICA_WAIT).thenCompose(x -> node.ensureRoomWhenReady(room)).whenComplete((v, e) -> {
         if (e != null) {
           System.err.println("demo: room " + room + " was not created on " + id + ": " + ChatException.from(e).getMessage());
         }
@@ -310,7 +314,9 @@ public final class Demo {
       out.printf("  %-4s browser: %-26s  WebSocket: %s%n", n.node().id(), n.pageUrl(), n.webSocketUrl());
     }
     DemoNode first = nodes.get(0);
-    out.println("  Rooms: " + first.node().rooms().stream().map(r -> r.name() + "@" + r.admin()).toList());
+    List<String> rooms = first.node().rooms().stream().map(r -> r.name() + "@" + r.admin()).toList();
+    // a --node creates its room in the background once it has met its peers: say so rather than "[]"
+    out.println("  Rooms: " + (rooms.isEmpty() && nodes.size() == 1 ? "none yet (this node creates its room once it has met its peers; see the log)" : rooms));
     out.println("  Terminal client:  ./chat.sh " + first.webSocketUrl() + " alice");
     out.println("  Press Ctrl-C to stop.");
     StringBuilder ready = new StringBuilder("READY");

@@ -259,6 +259,41 @@ public final class DemoNode implements AutoCloseable {
     return ensureRoomWhenReady(node, room, () -> closed);
   }
 
+  /**
+   * With failover, completes once {@code node} sees {@code replicationFactor - 1} live peers, or
+   * after {@code limit} (then with a warning): a room's replica set is chosen when it is created from
+   * the nodes live then and never grows, so a room created by the first node up, alone, would have
+   * no replica and could not fail over. Without failover, completes at once.
+   */
+  static CompletableFuture<Void> whenPeersForReplicas(ChatNode node, @Nullable Failover failover, String room, Duration limit) {
+    if (failover == null || node.liveNodes().size() >= failover.replicationFactor() - 1
+        || node.rooms().stream().anyMatch(r -> r.name().equals(room))) {
+      return CompletableFuture.completedFuture(null);
+    }
+    int wanted = failover.replicationFactor() - 1;
+    log.info("node {} will create room {} once it sees {} other nodes (replication factor {}), so that the room has replicas to fail over to;"
+        + " it sees {} now", node.id(), room, wanted, failover.replicationFactor(), node.liveNodes().size());
+    long deadline = System.nanoTime() + limit.toNanos();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    pollPeers(node, wanted, room, deadline, done);
+    return done;
+  }
+
+  private static void pollPeers(ChatNode node, int wanted, String room, long deadline, CompletableFuture<Void> done) {
+    int live = node.liveNodes().size();
+    if (live >= wanted) {
+      done.complete(null);
+    } else if (System.nanoTime() - deadline > 0) {
+      log.warn("node {} creates room {} with only {} other live nodes: the room gets {} of the wanted {} replicas and cannot fail over"
+          + " without a majority of them", node.id(), room, live, live + 1, wanted + 1);
+      done.complete(null);
+    } else {
+      CompletableFuture.delayedExecutor(PEER_POLL_MILLIS, TimeUnit.MILLISECONDS).execute(() -> pollPeers(node, wanted, room, deadline, done));
+    }
+  }
+
+  private static final long PEER_POLL_MILLIS = 200;
+
   private static final long CREATE_RETRY_MILLIS = 500;
   private static final long CREATE_RETRY_LIMIT_SECONDS = 60;
 

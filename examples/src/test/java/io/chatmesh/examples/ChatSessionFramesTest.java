@@ -78,6 +78,16 @@ class ChatSessionFramesTest {
   }
 
   @Test
+  void anUnavailableFrameGivesTheGatewaysReasonOnlyOnce() throws Exception {
+    joined(5, 1);
+    frame("{'type':'unavailable','room':'r','reason':'admin node n1 is unreachable: node n1 stopped answering heartbeats'}");
+    session.print(JSON.readTree("{\"type\":\"unavailable\",\"room\":\"r\",\"reason\":\"room 'r' moves from node n1 to node n2\"}"));
+    assertThat(lines()).containsExactly(
+        "! room r is unavailable: admin node n1 is unreachable: node n1 stopped answering heartbeats",
+        "! room r is unavailable: room 'r' moves from node n1 to node n2");
+  }
+
+  @Test
   void anEventOrJoinWithAnotherEpochThatDoesNotContinueTheLogIsARestart() throws Exception {
     joined(40, 1);
     message(41, 1, "old");

@@ -1,26 +1,13 @@
 package io.chatmesh.history.jdbc;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
-import io.chatmesh.UserId;
 import io.chatmesh.history.HistoryValidation;
 import io.chatmesh.spi.history.HistoryEntry;
 import io.chatmesh.spi.history.HistoryStore;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -86,6 +73,8 @@ public final class JdbcHistoryStore implements HistoryStore {
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final Db db;
+  private final RoomRows roomRows;
+  private final HistoryReads reads;
   private final GroupCommitWriter writer;
   private final @Nullable HikariDataSource ownedPool;
   private final Duration closeTimeout;
@@ -95,6 +84,8 @@ public final class JdbcHistoryStore implements HistoryStore {
   private JdbcHistoryStore(
       Db db, GroupCommitWriter writer, @Nullable HikariDataSource ownedPool, Duration closeTimeout, boolean shared) {
     this.db = db;
+    this.roomRows = new RoomRows(db);
+    this.reads = new HistoryReads(db);
     this.writer = writer;
     this.ownedPool = ownedPool;
     this.closeTimeout = closeTimeout;
@@ -144,76 +135,21 @@ public final class JdbcHistoryStore implements HistoryStore {
     HistoryValidation.admin(admin);
     HistoryValidation.epoch(epoch);
     checkOpen();
-    db.inTransaction(
-        "saving room '" + room + "'",
-        c -> {
-          if (updateRoom(c, room, admin, epoch) > 0) {
-            return null;
-          }
-          try (PreparedStatement ps = db.prepare(c, Sql.INSERT_ROOM)) {
-            ps.setString(1, room);
-            ps.setString(2, admin.value());
-            ps.setLong(3, epoch);
-            if (ps.executeUpdate() > 0) {
-              return null;
-            }
-          }
-          updateRoom(c, room, admin, epoch); // inserted meanwhile by someone else: newest epoch wins
-          return null;
-        });
-  }
-
-  private int updateRoom(Connection c, String room, NodeId admin, long epoch) throws SQLException {
-    try (PreparedStatement ps = db.prepare(c, Sql.UPDATE_ROOM)) {
-      ps.setString(1, admin.value());
-      ps.setLong(2, epoch);
-      ps.setString(3, room);
-      ps.setLong(4, epoch);
-      return ps.executeUpdate();
-    }
+    roomRows.save(room, admin, epoch);
   }
 
   @Override
   public List<StoredRoom> rooms(NodeId admin) {
     HistoryValidation.admin(admin);
     checkOpen();
-    List<StoredRoom> rooms =
-        db.autoCommit(
-            "listing rooms of " + admin,
-            c -> {
-              List<StoredRoom> out = new ArrayList<>();
-              try (PreparedStatement ps = db.prepare(c, Sql.SELECT_ROOMS)) {
-                ps.setString(1, admin.value());
-                try (ResultSet rs = ps.executeQuery()) {
-                  while (rs.next()) {
-                    out.add(new StoredRoom(rs.getString(1), NodeId.of(rs.getString(2)), rs.getLong(3)));
-                  }
-                }
-              }
-              return out;
-            });
-    // sorted here, not by the database, so the order never depends on a collation
-    rooms.sort(Comparator.comparing(StoredRoom::room));
-    return List.copyOf(rooms);
+    return roomRows.of(admin);
   }
 
   @Override
   public void deleteRoom(String room) {
     HistoryValidation.room(room);
     checkOpen();
-    db.inTransaction(
-        "deleting room '" + room + "'",
-        c -> {
-          // the room's row first: appends of a shared store lock it before the events (RoomFence),
-          // so both take their locks in the same order
-          for (String sql : List.of(Sql.DELETE_ROOM, Sql.DELETE_EVENTS)) {
-            try (PreparedStatement ps = db.prepare(c, sql)) {
-              ps.setString(1, room);
-              ps.executeUpdate();
-            }
-          }
-          return null;
-        });
+    roomRows.delete(room);
   }
 
   /**
@@ -232,16 +168,7 @@ public final class JdbcHistoryStore implements HistoryStore {
       throw new ChatException(ErrorCode.BAD_REQUEST,
           "a shared history store is never truncated (room '" + room + "' after seq " + seq + "): its log is the admin's");
     }
-    db.inTransaction(
-        "truncating room '" + room + "' after seq " + seq,
-        c -> {
-          try (PreparedStatement ps = db.prepare(c, Sql.TRUNCATE_EVENTS)) {
-            ps.setString(1, room);
-            ps.setLong(2, seq);
-            ps.executeUpdate();
-          }
-          return null;
-        });
+    roomRows.truncateAfter(room, seq);
   }
 
   /**
@@ -265,7 +192,7 @@ public final class JdbcHistoryStore implements HistoryStore {
     HistoryValidation.room(room);
     HistoryValidation.limit(limit);
     checkOpen();
-    return read("reading history of '" + room + "'", Sql.READ_AFTER, room, afterSeq, limit);
+    return reads.after(room, afterSeq, limit);
   }
 
   @Override
@@ -273,74 +200,21 @@ public final class JdbcHistoryStore implements HistoryStore {
     HistoryValidation.room(room);
     HistoryValidation.limit(limit);
     checkOpen();
-    List<HistoryEntry> newestFirst =
-        new ArrayList<>(read("reading history of '" + room + "'", Sql.READ_BEFORE, room, beforeSeq, limit));
-    Collections.reverse(newestFirst);
-    return List.copyOf(newestFirst);
-  }
-
-  private List<HistoryEntry> read(String what, String sql, String room, long seq, int limit) {
-    return db.autoCommit(
-        what,
-        c -> {
-          List<HistoryEntry> out = new ArrayList<>(Math.min(limit, 1024));
-          try (PreparedStatement ps = db.prepare(c, sql)) {
-            ps.setString(1, room);
-            ps.setLong(2, seq);
-            ps.setInt(3, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(row(rs));
-              }
-            }
-          }
-          return List.copyOf(out);
-        });
-  }
-
-  private static HistoryEntry row(ResultSet rs) throws SQLException {
-    HistoryEntry.Kind k = KindColumn.fromColumn(rs.getString(4));
-    return new HistoryEntry(
-        rs.getString(1),
-        rs.getLong(2),
-        rs.getLong(3),
-        k,
-        UserId.of(rs.getString(5)),
-        rs.getString(6),
-        rs.getString(7),
-        rs.getLong(8));
+    return reads.before(room, beforeSeq, limit);
   }
 
   @Override
   public Optional<Position> lastPosition(String room) {
     HistoryValidation.room(room);
     checkOpen();
-    return db.autoCommit(
-        "reading the last position of '" + room + "'",
-        c -> {
-          try (PreparedStatement ps = db.prepare(c, Sql.LAST_POSITION)) {
-            ps.setString(1, room);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(new Position(rs.getLong(1), rs.getLong(2))) : Optional.<Position>empty();
-            }
-          }
-        });
+    return reads.lastPosition(room);
   }
 
   @Override
   public long oldestSeq(String room) {
     HistoryValidation.room(room);
     checkOpen();
-    return db.autoCommit(
-        "reading the oldest seq of '" + room + "'",
-        c -> {
-          try (PreparedStatement ps = db.prepare(c, Sql.OLDEST_SEQ)) {
-            ps.setString(1, room);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? rs.getLong(1) : 0L; // MIN of no rows is NULL, read as 0
-            }
-          }
-        });
+    return reads.oldestSeq(room);
   }
 
   /**
@@ -603,17 +477,17 @@ public final class JdbcHistoryStore implements HistoryStore {
       if (ds == null) {
         String jdbcUrl = url;
         display = HistoryUrls.redact(jdbcUrl);
-        createH2Directory(jdbcUrl);
-        pool = createPool(jdbcUrl, instance);
+        StoreStartup.createH2Directory(jdbcUrl);
+        pool = StoreStartup.createPool(jdbcUrl, instance, user, password, poolSize, connectionTimeout, statementTimeout);
         ds = pool;
       } else {
         display = "dataSource " + ds.getClass().getSimpleName();
       }
       try {
-        Dialect dialect = detect(ds, display);
+        Dialect dialect = StoreStartup.detect(ds, display);
         Db db = new Db(ds, dialect, display, statementTimeout, maxRetries, initialBackoff, maxBackoff);
         if (dialect == Dialect.H2) {
-          db.autoCommit("setting H2 WRITE_DELAY 0", c -> execute(c, "SET WRITE_DELAY 0"));
+          StoreStartup.setH2WriteDelay(db);
         }
         int before = Schema.migrate(db, System.currentTimeMillis());
         log.info("history store on {} ({}; schema version {} -> {})", display, dialect, before, Sql.LATEST_VERSION);
@@ -626,78 +500,6 @@ public final class JdbcHistoryStore implements HistoryStore {
         }
         throw e;
       }
-    }
-
-    private HikariDataSource createPool(String jdbcUrl, int instance) {
-      HikariConfig cfg = new HikariConfig();
-      cfg.setJdbcUrl(jdbcUrl);
-      if (user != null) {
-        cfg.setUsername(user);
-      }
-      if (password != null) {
-        cfg.setPassword(password);
-      }
-      cfg.setPoolName("chatmesh-history-" + instance);
-      cfg.setMaximumPoolSize(poolSize);
-      cfg.setMinimumIdle(1);
-      cfg.setConnectionTimeout(Math.max(250, connectionTimeout.toMillis()));
-      cfg.setInitializationFailTimeout(Math.max(1, connectionTimeout.toMillis()));
-      if (jdbcUrl.startsWith("jdbc:postgresql:")) {
-        long connectSeconds = Math.max(1, connectionTimeout.toSeconds());
-        cfg.addDataSourceProperty("connectTimeout", Long.toString(connectSeconds));
-        // a dead server must not hang the writer: socket reads time out well after statements do
-        cfg.addDataSourceProperty("socketTimeout", Long.toString(Math.max(30, statementTimeout.toSeconds() * 3)));
-        cfg.addDataSourceProperty("tcpKeepAlive", "true");
-      }
-      try {
-        return new HikariDataSource(cfg);
-      } catch (RuntimeException e) {
-        throw new ChatException(
-            ErrorCode.UNAVAILABLE,
-            "cannot connect to the history database " + HistoryUrls.redact(jdbcUrl) + ": " + rootMessage(e),
-            e);
-      }
-    }
-
-    private static void createH2Directory(String jdbcUrl) {
-      if (!jdbcUrl.startsWith("jdbc:h2:file:")) {
-        return;
-      }
-      String path = jdbcUrl.substring("jdbc:h2:file:".length()).split(";", 2)[0];
-      Path parent = Path.of(path).toAbsolutePath().getParent();
-      if (parent == null) {
-        return;
-      }
-      try {
-        Files.createDirectories(parent);
-      } catch (IOException e) {
-        throw new ChatException(
-            ErrorCode.UNAVAILABLE, "cannot create the history directory " + parent + ": " + e.getMessage(), e);
-      }
-    }
-
-    private static Dialect detect(DataSource ds, String display) {
-      try (Connection c = ds.getConnection()) {
-        return Dialect.detect(c);
-      } catch (SQLException e) {
-        throw new ChatException(
-            ErrorCode.UNAVAILABLE, "cannot connect to the history database " + display + ": " + e.getMessage(), e);
-      }
-    }
-
-    private static @Nullable Void execute(Connection c, String sql) throws SQLException {
-      try (Statement s = c.createStatement()) {
-        s.execute(sql);
-      }
-      return null;
-    }
-
-    private static String rootMessage(Throwable t) {
-      Throwable c = t;
-      while (c.getCause() != null && c.getCause() != c) {
-        c = c.getCause();
-      }
-      return String.valueOf(c.getMessage());
     }
 
     private static <T> T require(@Nullable T value, String what) {

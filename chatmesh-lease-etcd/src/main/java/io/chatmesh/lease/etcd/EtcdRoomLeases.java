@@ -337,7 +337,7 @@ public final class EtcdRoomLeases implements RoomLeases {
     private List<String> endpoints = List.of();
     private String prefix = "/chatmesh/leases/";
     private ChatClock clock = ChatClock.system();
-    private Duration requestTimeout = Duration.ofSeconds(5);
+    private Duration requestTimeout = Duration.ofSeconds(2);
 
     private Builder() {}
 
@@ -380,8 +380,11 @@ public final class EtcdRoomLeases implements RoomLeases {
     }
 
     /**
-     * How long a call may take before it fails with {@link ErrorCode#UNAVAILABLE}; default 5 s.
-     * This is the renewal timeout of the timing rule.
+     * How long a call may take before it fails with {@link ErrorCode#UNAVAILABLE}; default 2 s.
+     * This is the request timeout of the timing rule's liveness part ({@link io.chatmesh.Failover}):
+     * {@code leaseDuration > renewInterval + requestTimeout + maxClockDrift}, which the default meets
+     * with {@code Failover}'s defaults (6 s &gt; 2 s + 2 s + 0.5 s); keep it at most the renew interval,
+     * which is what {@code Failover.Builder.build()} counts on.
      *
      * @param timeout positive
      * @return this builder

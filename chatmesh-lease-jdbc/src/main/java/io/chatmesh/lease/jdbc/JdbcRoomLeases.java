@@ -345,7 +345,7 @@ public final class JdbcRoomLeases implements RoomLeases {
     private @Nullable DataSource dataSource;
     private String table = "chatmesh_lease";
     private ChatClock clock = ChatClock.system();
-    private Duration requestTimeout = Duration.ofSeconds(5);
+    private Duration requestTimeout = Duration.ofSeconds(2);
     private Duration pollInterval = Duration.ofMillis(500);
     private int poolSize = 4;
     private int threads = 4;
@@ -405,8 +405,11 @@ public final class JdbcRoomLeases implements RoomLeases {
     }
 
     /**
-     * How long a call may take before it fails with {@link ErrorCode#UNAVAILABLE}; default 5 s.
-     * This is the renewal timeout of the timing rule.
+     * How long a call may take before it fails with {@link ErrorCode#UNAVAILABLE}; default 2 s.
+     * This is the request timeout of the timing rule's liveness part ({@link io.chatmesh.Failover}):
+     * {@code leaseDuration > renewInterval + requestTimeout + maxClockDrift}, which the default meets
+     * with {@code Failover}'s defaults (6 s &gt; 2 s + 2 s + 0.5 s); keep it at most the renew interval,
+     * which is what {@code Failover.Builder.build()} counts on.
      *
      * @param timeout positive
      * @return this builder
