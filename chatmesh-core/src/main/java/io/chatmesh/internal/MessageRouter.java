@@ -131,6 +131,11 @@ final class MessageRouter {
         rs.lane.execute(() -> {
           if (rs.isAdmin()) {
             r.roomHandler().handle(rs, from, m);
+          } else if (requestId >= 0 && !rs.deleted()) {
+            // the room lives on under another admin (moved, failed over, or being taken over): the
+            // sender learns the new admin soon, so this is a retry, not an unknown room
+            send.accept(from, Reply.error(requestId, ErrorCode.UNAVAILABLE,
+                "node " + self + " no longer administers room '" + room + "' (its admin is now " + rs.admin + "); retry"));
           } else {
             notAdmin(from, room, requestId);
           }

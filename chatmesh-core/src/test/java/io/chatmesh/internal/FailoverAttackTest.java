@@ -21,6 +21,8 @@ import io.chatmesh.wire.EventKind;
 import io.chatmesh.wire.Handover;
 import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.Replicate;
+import io.chatmesh.wire.Reply;
+import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.WireMessage;
 import java.time.Duration;
@@ -117,6 +119,24 @@ class FailoverAttackTest {
     forge("n2", "n1", new Handover("general", 1));
     forge("n3", "n1", new Handover("general", Long.MAX_VALUE / 2));
     assertTheRoomGoesOnAtN1();
+  }
+
+  @Test
+  void aSendReachingTheFormerAdminAfterAMoveIsRefusedAsRetryableNamingTheNewAdmin() {
+    driver.result(general.moveTo(NodeId.of("n2")));
+    driver.awaitUntil("n1 sees n2 as the admin", () -> n("n1").room("general").orElseThrow().admin().equals(NodeId.of("n2")));
+    List<Reply> toN3 = new CopyOnWriteArrayList<>();
+    cluster.network().filter((from, to, env) -> {
+      if (env.message() instanceof Reply r && r.requestId() == 91 && to.equals("n3")) {
+        toN3.add(r);
+      }
+      return true;
+    });
+    // a send n3 forwarded before it learnt of the move, arriving at the former admin
+    forge("n1", "n3", new SendRequest(91, "general", UserId.of("alice"), "late-1", "late"));
+    driver.awaitUntil("the former admin answered", () -> !toN3.isEmpty());
+    assertThat(toN3.get(0).error()).isEqualTo(io.chatmesh.ErrorCode.UNAVAILABLE); // the room exists: retry, not UNKNOWN_ROOM
+    assertThat(toN3.get(0).message()).contains("n2");
   }
 
   /** n1 still administers the room: several sends are acked and reach alice, nobody took it over. */
