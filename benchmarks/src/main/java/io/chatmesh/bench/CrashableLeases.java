@@ -45,6 +45,21 @@ final class CrashableLeases implements RoomLeases {
   }
 
   @Override
+  public CompletableFuture<Lease> takeOver(String room, NodeId node, Duration ttl) {
+    return call(() -> shared.takeOver(room, node, ttl));
+  }
+
+  @Override
+  public CompletableFuture<Void> retire(Lease lease) {
+    return call(() -> shared.retire(lease));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> retired(String room) {
+    return call(() -> shared.retired(room));
+  }
+
+  @Override
   public CompletableFuture<Lease> renew(Lease lease) {
     return call(() -> shared.renew(lease));
   }

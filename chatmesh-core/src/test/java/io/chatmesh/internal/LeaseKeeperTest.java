@@ -495,6 +495,21 @@ class LeaseKeeperTest {
     }
 
     @Override
+    public CompletableFuture<Lease> takeOver(String room, NodeId node, Duration ttl) {
+      return held(unlessCut(() -> target.takeOver(room, node, ttl)));
+    }
+
+    @Override
+    public CompletableFuture<Void> retire(Lease lease) {
+      return unlessCut(() -> target.retire(lease));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> retired(String room) {
+      return unlessCut(() -> target.retired(room));
+    }
+
+    @Override
     public CompletableFuture<Lease> renew(Lease lease) {
       renewals.add(clock.millis());
       return held(unlessCut(() -> target.renew(lease)));
