@@ -165,7 +165,40 @@ final class RoomDirectory {
     });
   }
 
+  /**
+   * With failover: the room was found retired (deleted) at the lease backend. Posted by the room's
+   * lane, or called on the node lane by {@link RetiredRooms}. Forgets the room if this node lists it
+   * unavailable and not as its own, and - when {@code seen} is given - still as {@code seen} (same
+   * admin and epoch: not a later incarnation announced since the question was asked).
+   */
+  void dropRetired(String room, @Nullable RoomSummary seen) {
+    nodeLane.execute(() -> {
+      RoomSummary cur = entries.get(room);
+      if (cur == null || cur.available() || own.contains(room)) {
+        return;
+      }
+      if (seen != null && (!cur.admin().equals(seen.admin()) || cur.epoch() != seen.epoch())) {
+        return;
+      }
+      log.info("node {} forgets room '{}' (admin {}, epoch {}): it was deleted (retired at the lease backend)", self, room, cur.admin(),
+          cur.epoch());
+      remove(room);
+    });
+  }
+
   // ---------------------------------------------------------------- node lane
+
+  /** Rooms listed unavailable under another admin (node lane): with failover, they may have been deleted unheard. */
+  List<RoomSummary> unavailableOthers() {
+    nodeLane.assertCurrent();
+    List<RoomSummary> out = new ArrayList<>();
+    for (RoomSummary s : entries.values()) {
+      if (!s.available() && !own.contains(s.name())) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
 
   /**
    * Whether this node has received a full announcement from {@code node} since it started: then it
