@@ -64,7 +64,7 @@ final class RetiredRooms {
     if (!Boolean.TRUE.equals(retired)) {
       return;
     }
-    directory.dropRetired(s.name(), s);
+    directory.dropRetired(s.name(), s.epoch());
     RoomState rs = rooms.get(s.name());
     if (rs != null) {
       rs.lane.execute(() -> rs.deletedElsewhere("the lease backend has it retired", s.epoch()));

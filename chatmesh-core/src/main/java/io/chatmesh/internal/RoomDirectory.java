@@ -167,17 +167,13 @@ final class RoomDirectory {
 
   /**
    * With failover: the room was found retired (deleted) at the lease backend. Posted by the room's
-   * lane, or called on the node lane by {@link RetiredRooms}. Forgets the room if this node lists it
-   * unavailable and not as its own, and - when {@code seen} is given - still as {@code seen} (same
-   * admin and epoch: not a later incarnation announced since the question was asked).
+   * lane or by {@link RetiredRooms}. Forgets the room unless this node announces it as its own, or
+   * lists it at an epoch above {@code maxEpoch} (a later incarnation of the name, announced since).
    */
-  void dropRetired(String room, @Nullable RoomSummary seen) {
+  void dropRetired(String room, long maxEpoch) {
     nodeLane.execute(() -> {
       RoomSummary cur = entries.get(room);
-      if (cur == null || cur.available() || own.contains(room)) {
-        return;
-      }
-      if (seen != null && (!cur.admin().equals(seen.admin()) || cur.epoch() != seen.epoch())) {
+      if (cur == null || own.contains(room) || cur.epoch() > maxEpoch) {
         return;
       }
       log.info("node {} forgets room '{}' (admin {}, epoch {}): it was deleted (retired at the lease backend)", self, room, cur.admin(),

@@ -549,9 +549,10 @@ final class RoomState {
       return;
     }
     boolean replicaHeld = succession.holdsAnything();
+    long known = epoch;
     log.info("{}: room '{}' was deleted while this node did not hear it: {}", engine.self, name, why);
     finish(new RoomEvent.RoomDeleted(name, "room '" + name + "' was deleted"));
-    engine.directory.dropRetired(name, null);
+    engine.directory.dropRetired(name, known);
     if (replicaHeld && !engine.history.shared()) {
       engine.writeStore("delete the replica of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
     }
