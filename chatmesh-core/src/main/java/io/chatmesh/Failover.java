@@ -28,6 +28,11 @@ import java.util.Objects;
  * plus {@link #maxClockDrift()} (checked by {@link Builder#build()} against {@code renewInterval}
  * and the drift bound).
  *
+ * <p><b>Deletion.</b> The admin deleting a room retires it at the lease backend ({@link
+ * RoomLeases#retire}) once every participant of the deletion voted READY and before any commits: a
+ * deletion whose retire fails rolls back. A node that missed the deletion cannot take the room over
+ * ({@link RoomLeases#takeOver} refuses a retired room) and drops it from its directory.
+ *
  * <p>Immutable; thread-safe.
  */
 public final class Failover {
