@@ -40,6 +40,11 @@ import java.util.Objects;
  * default renew interval; with a longer request timeout, raise {@code leaseDuration} to match.
  * Defaults: lease 6 s, renew 2 s, drift 500 ms (6 s &gt; 2 s + 2 s + 0.5 s).
  *
+ * <p><b>Deletion.</b> The admin deleting a room retires it at the lease backend ({@link
+ * RoomLeases#retire}) once every participant of the deletion voted READY and before any commits: a
+ * deletion whose retire fails rolls back. A node that missed the deletion cannot take the room over
+ * ({@link RoomLeases#takeOver} refuses a retired room) and drops it from its directory.
+ *
  * <p>Immutable; thread-safe.
  */
 public final class Failover {

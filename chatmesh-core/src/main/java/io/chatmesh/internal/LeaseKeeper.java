@@ -114,6 +114,21 @@ final class LeaseKeeper {
    * @throws IllegalStateException when a lease is held or being acquired (a bug)
    */
   CompletableFuture<Lease> acquire() {
+    return start(false);
+  }
+
+  /**
+   * As {@link #acquire()}, to take the room over from its previous admin ({@link
+   * RoomLeases#takeOver}): fails {@link ErrorCode#UNKNOWN_ROOM} when the room was deleted (retired
+   * at the backend).
+   *
+   * @throws IllegalStateException when a lease is held or being acquired (a bug)
+   */
+  CompletableFuture<Lease> takeOver() {
+    return start(true);
+  }
+
+  private CompletableFuture<Lease> start(boolean takeover) {
     Tenure t;
     synchronized (lock) {
       if (tenure != null) {
@@ -124,8 +139,42 @@ final class LeaseKeeper {
       tenure = t;
     }
     long sentAt = clock.millis();
-    call(() -> leases.acquire(room, self, ttl)).whenComplete((lease, error) -> host.onLane(() -> granted(t, sentAt, lease, error)));
+    call(() -> takeover ? leases.takeOver(room, self, ttl) : leases.acquire(room, self, ttl))
+        .whenComplete((lease, error) -> host.onLane(() -> granted(t, sentAt, lease, error)));
     return t.acquired;
+  }
+
+  /**
+   * Retires the room at the backend with the lease held ({@link RoomLeases#retire}): the commit
+   * point of the room's deletion. The tenure ends first (nothing more is renewed, maySequence() is
+   * false, no lost() follows), whatever the outcome. Completes on the lane; fails with the
+   * backend's {@link ChatException} ({@link ErrorCode#NOT_ADMIN} when the lease was lost, {@link
+   * ErrorCode#UNAVAILABLE}: the outcome is unknown), or NOT_ADMIN at once when no lease is held.
+   */
+  CompletableFuture<Void> retire() {
+    Lease lease;
+    synchronized (lock) {
+      Tenure t = tenure;
+      lease = t == null ? null : t.lease;
+      if (t != null && lease != null) {
+        end(t, End.RELEASED);
+      }
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (lease == null) {
+      host.onLane(() -> done.completeExceptionally(
+          new ChatException(ErrorCode.NOT_ADMIN, "node " + self.value() + " holds no lease on room '" + room + "' to retire it with")));
+      return done;
+    }
+    call(() -> leases.retire(lease)).whenComplete((v, error) -> host.onLane(() -> {
+      if (error == null) {
+        log.info("retired room '{}' at the lease backend with its lease at epoch {}", room, lease.epoch());
+        done.complete(null);
+      } else {
+        done.completeExceptionally(ChatException.from(error));
+      }
+    }));
+    return done;
   }
 
   /**

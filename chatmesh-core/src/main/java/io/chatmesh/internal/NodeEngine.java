@@ -88,6 +88,8 @@ public final class NodeEngine implements ChatNode {
   /** The seeds: plain addresses and the answers of {@code dns:} seeds. */
   private final SeedList seeds;
   final TwoPhaseCommitEngine twoPc;
+  /** With failover: drops rooms deleted while this node did not hear it; else null. */
+  private final @Nullable RetiredRooms retiredRooms;
   final NodeMetrics metrics = new NodeMetrics();
   private final NodeStatus status;
   private final NameRegistry names;
@@ -124,7 +126,12 @@ public final class NodeEngine implements ChatNode {
       return forgotten.isEmpty() ? null : quorum.notHeard(forgotten);
     }, quorum::awaitsLiveDirectories, clock::millis, settings.prepareTimeout().toMillis() / 2);
     twoPc.register(Kind.RESERVE_NAME, names);
-    twoPc.register(Kind.DELETE_ROOM, new RoomDeletion(nodeLane, rooms, directory));
+    RoomDeletion deletion = new RoomDeletion(nodeLane, rooms, directory);
+    twoPc.register(Kind.DELETE_ROOM, deletion);
+    if (settings.failover() != null) {
+      twoPc.beforeCommit(Kind.DELETE_ROOM, deletion::retire); // the lease backend is the deletion's commit point
+    }
+    this.retiredRooms = settings.failover() == null ? null : new RetiredRooms(settings.failover().leases(), nodeLane, directory, rooms);
     this.router = Routes.of(this);
     this.status = new NodeStatus(this, executors.storeLane());
   }
@@ -612,6 +619,9 @@ public final class NodeEngine implements ChatNode {
       directory.sync();
       for (RoomState rs : rooms.values()) {
         rs.lane.execute(rs::checkAdminSilence); // a member node its admin no longer counts resyncs (V13)
+      }
+      if (retiredRooms != null) {
+        retiredRooms.check(); // rooms listed unavailable: deleted while this node did not hear it?
       }
     }
     if (ticks % 2 == 0) {

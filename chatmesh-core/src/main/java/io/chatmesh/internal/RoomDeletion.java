@@ -1,5 +1,6 @@
 package io.chatmesh.internal;
 
+import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.twopc.TwoPhaseCommit;
 import io.chatmesh.twopc.TwoPhaseCommit.Transaction;
@@ -12,7 +13,8 @@ import java.util.concurrent.CompletionStage;
  * This node's part in deleting a room ({@link TwoPhaseCommit.Kind#DELETE_ROOM}): the room's local
  * state votes on its own lane (ABORT while it has operations in flight to the admin), a commit
  * removes the room from the directory here and ends the local room on its lane, a rollback releases
- * it. The admin's side (it coordinates) is in {@link RoomState#delete}.
+ * it. The admin's side (it coordinates) is in {@link RoomState#delete}; with failover it retires the
+ * room at the lease backend before any COMMIT ({@link #retire}).
  *
  * <p>Threads: called by the two-phase commit engine on the node lane; every room-state call hops
  * onto the room's lane.
@@ -42,6 +44,30 @@ final class RoomDeletion implements TwoPhaseCommit.Participant {
     CompletableFuture<Vote> v = new CompletableFuture<>();
     rs.lane.execute(() -> v.complete(rs.prepareDelete(tx)));
     return v;
+  }
+
+  /**
+   * With failover, the coordinator's step between the votes and the COMMIT ({@link
+   * TwoPhaseCommitEngine#beforeCommit}): the admin retires the room at the lease backend ({@link
+   * RoomState#retireForDeletion}), which is the deletion's commit point and its tombstone (a replica
+   * that missed the deletion can no longer take the room over). A failure rolls the deletion back.
+   */
+  CompletionStage<Void> retire(Transaction tx) {
+    nodeLane.assertCurrent();
+    RoomState rs = rooms.get(tx.room());
+    if (rs == null) {
+      return CompletableFuture.failedFuture(
+          new ChatException(ErrorCode.ABORTED, "room '" + tx.room() + "' has no local state on its deleting admin any more"));
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    rs.lane.execute(() -> rs.retireForDeletion(tx).whenComplete((v, e) -> {
+      if (e == null) {
+        done.complete(null);
+      } else {
+        done.completeExceptionally(e);
+      }
+    }));
+    return done;
   }
 
   @Override

@@ -165,7 +165,36 @@ final class RoomDirectory {
     });
   }
 
+  /**
+   * With failover: the room was found retired (deleted) at the lease backend. Posted by the room's
+   * lane or by {@link RetiredRooms}. Forgets the room unless this node announces it as its own, or
+   * lists it at an epoch above {@code maxEpoch} (a later incarnation of the name, announced since).
+   */
+  void dropRetired(String room, long maxEpoch) {
+    nodeLane.execute(() -> {
+      RoomSummary cur = entries.get(room);
+      if (cur == null || own.contains(room) || cur.epoch() > maxEpoch) {
+        return;
+      }
+      log.info("node {} forgets room '{}' (admin {}, epoch {}): it was deleted (retired at the lease backend)", self, room, cur.admin(),
+          cur.epoch());
+      remove(room);
+    });
+  }
+
   // ---------------------------------------------------------------- node lane
+
+  /** Rooms listed unavailable under another admin (node lane): with failover, they may have been deleted unheard. */
+  List<RoomSummary> unavailableOthers() {
+    nodeLane.assertCurrent();
+    List<RoomSummary> out = new ArrayList<>();
+    for (RoomSummary s : entries.values()) {
+      if (!s.available() && !own.contains(s.name())) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
 
   /**
    * Whether this node has received a full announcement from {@code node} since it started: then it

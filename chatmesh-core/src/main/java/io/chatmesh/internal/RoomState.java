@@ -516,6 +516,48 @@ final class RoomState {
     }
   }
 
+  /**
+   * With failover, the deletion's commit point, on the admin that coordinates it once every vote is
+   * READY: the room is retired at the lease backend with this node's lease ({@link
+   * Succession#retire}). If that fails the deletion rolls back, and this node steps down: its lease
+   * is no longer held (a retire that timed out may even have happened; then the next takeover finds
+   * the room retired and ends it).
+   */
+  CompletableFuture<Void> retireForDeletion(Transaction tx) {
+    lane.assertCurrent();
+    if (adminRole == null || deleted || !tx.id().equals(preparedDelete)) {
+      return CompletableFuture.failedFuture(new ChatException(ErrorCode.ABORTED,
+          "node " + engine.self + " no longer administers room '" + name + "' with this deletion prepared"));
+    }
+    return succession.retire().whenComplete((v, e) -> {
+      if (e != null) {
+        stepDown("could not retire room '" + name + "' at the lease backend to delete it: " + ChatException.from(e).getMessage());
+      }
+    });
+  }
+
+  /**
+   * With failover: the room was deleted while this node did not hear the deletion (the lease backend
+   * has it retired: a takeover was refused, or the directory asked). It ends here as a deletion
+   * would: local members get {@code RoomDeleted}, the directory drops it, this node's copy of its
+   * log is deleted. Ignored while this node administers the room, or when it knows the room at an
+   * epoch newer than {@code maxEpoch} (a later incarnation of the name).
+   */
+  void deletedElsewhere(String why, long maxEpoch) {
+    lane.assertCurrent();
+    if (deleted || adminRole != null || epoch > maxEpoch) {
+      return;
+    }
+    boolean replicaHeld = succession.holdsAnything();
+    long known = epoch;
+    log.info("{}: room '{}' was deleted while this node did not hear it: {}", engine.self, name, why);
+    finish(new RoomEvent.RoomDeleted(name, "room '" + name + "' was deleted"));
+    engine.directory.dropRetired(name, known);
+    if (replicaHeld && !engine.history.shared()) {
+      engine.writeStore("delete the replica of deleted room '" + name + "'", () -> engine.history.deleteRoom(name));
+    }
+  }
+
   void rollbackDelete(Transaction tx) {
     lane.assertCurrent();
     if (tx.id().equals(preparedDelete)) {

@@ -9,6 +9,7 @@ import io.chatmesh.wire.Handover;
 import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.Replicate;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -224,6 +225,33 @@ final class Succession {
       k.stop();
     }
     log.debug("{}: no takeover of room '{}': {}", engine.self, name, why);
+  }
+
+  /**
+   * The takeover found the room retired at the lease backend: it was deleted while this node did
+   * not hear it. The room ends here as a deletion; no more takeovers.
+   */
+  void takeoverFoundRetired(Takeover t, String why) {
+    if (takeover != t) {
+      return;
+    }
+    takeover = null;
+    lease = null; // its keeper holds no lease: the backend refused it
+    room.deletedElsewhere(why, Long.MAX_VALUE);
+  }
+
+  /**
+   * The deletion's commit point with failover: retires the room at the lease backend with this
+   * node's lease ({@link LeaseKeeper#retire}). Completes on the lane; fails NOT_ADMIN when no lease
+   * is held or it was lost, UNAVAILABLE when the backend did not answer (outcome unknown).
+   */
+  CompletableFuture<Void> retire() {
+    LeaseKeeper k = lease;
+    if (k == null) {
+      return CompletableFuture.failedFuture(
+          new ChatException(ErrorCode.NOT_ADMIN, "node " + engine.self + " holds no lease on room '" + name + "' to retire it with"));
+    }
+    return k.retire();
   }
 
   /** The takeover succeeded: this node administers the room at {@code newEpoch}, continuing {@code stored}. */

@@ -1,6 +1,7 @@
 package io.chatmesh.internal;
 
 import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.wire.Collect;
 import io.chatmesh.wire.HistoryReply;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>take the room's lease from the consensus engine; if another node holds it, stop (it is the
- *       admin, or is taking over);
+ *       admin, or is taking over); if the room is retired there, it was deleted: end it here;
  *   <li>pick a new epoch, higher than every epoch this node has seen for the room;
  *   <li>with a shared history store: record the new epoch in the store (which from then on refuses
  *       the old admin's appends) and read the log from it;
@@ -61,9 +62,14 @@ final class Takeover {
   }
 
   void start() {
-    lease.acquire().whenComplete((l, e) -> {
+    lease.takeOver().whenComplete((l, e) -> {
       if (e != null) {
-        room.succession.takeoverFailed(this, ChatException.from(e).getMessage());
+        ChatException x = ChatException.from(e);
+        if (x.code() == ErrorCode.UNKNOWN_ROOM) {
+          room.succession.takeoverFoundRetired(this, x.getMessage()); // deleted while this node did not hear it
+        } else {
+          room.succession.takeoverFailed(this, x.getMessage());
+        }
         return;
       }
       onLease();

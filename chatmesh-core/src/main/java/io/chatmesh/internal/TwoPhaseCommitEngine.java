@@ -1,6 +1,7 @@
 package io.chatmesh.internal;
 
 import io.chatmesh.spi.transport.PeerText;
+import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.time.ChatClock;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -50,6 +52,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
   private final BiConsumer<NodeId, WireMessage> send;
   private final Predicate<NodeId> isAlive;
   private final Map<Kind, Participant> participants = new EnumMap<>(Kind.class);
+  private final Map<Kind, BeforeCommit> beforeCommit = new EnumMap<>(Kind.class);
   private final Map<String, Running> running = new HashMap<>();
   private final Map<String, Boolean> decisions =
       new LinkedHashMap<>() {
@@ -83,6 +86,28 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
     participants.put(kind, participant);
   }
 
+  /**
+   * The coordinator's last word on a transaction of {@code kind}: once every vote is READY, {@code
+   * step} runs (called on the node lane) before any COMMIT is sent, and the transaction commits only
+   * if the returned stage completes normally; if it fails, it rolls back with the failure's code and
+   * message. While it runs, the prepare timeout and a participant declared dead no longer abort.
+   */
+  void beforeCommit(Kind kind, BeforeCommit step) {
+    beforeCommit.put(kind, step);
+  }
+
+  /** See {@link #beforeCommit}: e.g. a deletion retires the room at the lease backend. */
+  @FunctionalInterface
+  interface BeforeCommit {
+    /**
+     * Called on the node lane once every participant voted READY.
+     *
+     * @param tx the transaction about to commit
+     * @return completes normally to commit; fails (a {@link io.chatmesh.ChatException}) to roll back
+     */
+    CompletionStage<Void> decide(Transaction tx);
+  }
+
   // ---------------------------------------------------------------- coordinator
 
   @Override
@@ -102,7 +127,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
         clock.schedule(
             prepareTimeout,
             () -> lane.execute(() -> {
-              if (running.get(id) == r) {
+              if (running.get(id) == r && !r.deciding) {
                 Set<NodeId> missing = new TreeSet<>(r.members);
                 missing.removeAll(r.ready);
                 decide(r, false, null, "no vote from " + missing + " within " + prepareTimeout.toMillis() + " ms (presumed abort)");
@@ -131,7 +156,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
 
   private void onVote(NodeId from, String txId, boolean ready, @Nullable ErrorCode code, String detail) {
     Running r = running.get(txId);
-    if (r == null || !r.members.contains(from)) {
+    if (r == null || !r.members.contains(from) || r.deciding) {
       return;
     }
     if (!ready) {
@@ -140,7 +165,29 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
     }
     r.ready.add(from);
     if (r.ready.containsAll(r.members)) {
-      decide(r, true, null, "");
+      BeforeCommit step = beforeCommit.get(r.tx.kind());
+      if (step == null) {
+        decide(r, true, null, "");
+        return;
+      }
+      r.deciding = true;
+      CompletionStage<Void> last;
+      try {
+        last = step.decide(r.tx);
+      } catch (RuntimeException e) {
+        last = CompletableFuture.failedFuture(e);
+      }
+      last.whenComplete((v, e) -> lane.execute(() -> {
+        if (running.get(txId) != r) {
+          return;
+        }
+        if (e == null) {
+          decide(r, true, null, "");
+        } else {
+          ChatException x = ChatException.from(e);
+          decide(r, false, x.code(), x.getMessage());
+        }
+      }));
     }
   }
 
@@ -148,7 +195,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
   void onNodeDown(NodeId node) {
     lane.assertCurrent();
     for (Running r : running.values().toArray(new Running[0])) {
-      if (r.members.contains(node) && !r.ready.contains(node)) {
+      if (r.members.contains(node) && !r.ready.contains(node) && !r.deciding) {
         decide(r, false, null, "node " + node + " was declared dead before voting");
       }
     }
@@ -310,6 +357,8 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
     final Set<NodeId> ready = new TreeSet<>();
     final CompletableFuture<Result> result;
     ChatClock.Cancellable timer = () -> {};
+    /** Every vote is READY and the kind's {@link BeforeCommit} step runs: the outcome is its. */
+    boolean deciding;
 
     Running(Transaction tx, Set<NodeId> members, CompletableFuture<Result> result) {
       this.tx = tx;

@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
  * {@link RoomLeases} held in this JVM's memory, for tests and one-JVM clusters: every node of the
  * cluster must share the one instance. Expiry is judged by the given {@link ChatClock}, so a test
  * with a {@link io.chatmesh.time.ManualClock} lapses a lease by advancing the clock. Epochs are kept
- * per room for the life of the instance (also after release), so they never repeat.
+ * per room for the life of the instance (also after release), so they never repeat; so is the
+ * retired mark of a deleted room ({@link #retire}).
  *
  * <p>Every call completes before it returns. {@link #setAvailable(boolean)} simulates an
  * unreachable consensus engine: while off, every call fails with {@link ErrorCode#UNAVAILABLE}.
@@ -64,17 +65,54 @@ public final class InMemoryRoomLeases implements RoomLeases {
 
   @Override
   public CompletableFuture<Lease> acquire(String room, NodeId node, Duration ttl) {
+    return call(() -> grant(room, node, ttl, false));
+  }
+
+  @Override
+  public CompletableFuture<Lease> takeOver(String room, NodeId node, Duration ttl) {
+    return call(() -> grant(room, node, ttl, true));
+  }
+
+  /** Under the lock: grants the next epoch if nobody holds the lease (a takeover: if not retired). */
+  private Lease grant(String room, NodeId node, Duration ttl, boolean takeover) {
+    LeaseChecks.acquire(room, node, ttl);
+    Slot slot = rooms.computeIfAbsent(room, r -> new Slot());
+    if (takeover && slot.retired) {
+      throw LeaseChecks.retired(room);
+    }
+    Lease held = slot.live(clock.millis());
+    if (held != null) {
+      throw LeaseChecks.held(held);
+    }
+    slot.lease = new Lease(room, node, slot.epoch + 1, ttl, clock.millis() + ttl.toMillis());
+    slot.epoch = slot.lease.epoch();
+    slot.retired = false;
+    changed(room, slot);
+    return slot.lease;
+  }
+
+  @Override
+  public CompletableFuture<Void> retire(Lease lease) {
     return call(() -> {
-      LeaseChecks.acquire(room, node, ttl);
-      Slot slot = rooms.computeIfAbsent(room, r -> new Slot());
-      Lease held = slot.live(clock.millis());
-      if (held != null) {
-        throw LeaseChecks.held(held);
+      LeaseChecks.notNull(lease, "lease");
+      Slot slot = rooms.get(lease.room());
+      Lease held = slot == null ? null : slot.live(clock.millis());
+      if (held == null || held.epoch() != lease.epoch() || !held.holder().equals(lease.holder())) {
+        throw LeaseChecks.lost(lease, held);
       }
-      slot.lease = new Lease(room, node, slot.epoch + 1, ttl, clock.millis() + ttl.toMillis());
-      slot.epoch = slot.lease.epoch();
-      changed(room, slot);
-      return slot.lease;
+      slot.lease = null;
+      slot.retired = true;
+      changed(lease.room(), slot);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> retired(String room) {
+    return call(() -> {
+      LeaseChecks.room(room);
+      Slot slot = rooms.get(room);
+      return slot != null && slot.retired;
     });
   }
 
@@ -194,9 +232,10 @@ public final class InMemoryRoomLeases implements RoomLeases {
     }
   }
 
-  /** One room: the newest epoch ever granted and the lease last granted or renewed. */
+  /** One room: the newest epoch ever granted, the lease last granted or renewed, the retired mark. */
   private static final class Slot {
     long epoch;
+    boolean retired;
     @Nullable Lease lease;
     ChatClock.@Nullable Cancellable lapse;
 

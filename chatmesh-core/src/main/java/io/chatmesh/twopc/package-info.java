@@ -15,6 +15,9 @@
  *   <li>The coordinator sends PREPARE to every participant and waits at most the prepare timeout.
  *       Every READY: it records COMMIT, then sends it. Any ABORT, or any vote missing at the
  *       timeout (presumed abort), or a participant declared dead: it records ROLLBACK and sends it.
+ *       A room deletion with failover has one more step between the votes and the decision: the
+ *       admin retires the room at the lease backend ({@code RoomLeases.retire}), which is then
+ *       the deletion's commit point; if that fails, it records and sends ROLLBACK.
  *   <li>A participant votes ABORT when it cannot promise to commit (e.g. it has a message for the
  *       room in flight to the admin). After READY it holds the resource (new sends to the room
  *       fail with UNAVAILABLE) and never decides alone.

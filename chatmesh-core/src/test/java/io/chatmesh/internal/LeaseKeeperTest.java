@@ -108,6 +108,50 @@ class LeaseKeeperTest {
     assertThat(keeper2.acquire().join().epoch()).isEqualTo(2);
   }
 
+  // ---- deletion: retire and takeover ----
+
+  @Test
+  void retireEndsTheTenureAndRetiresTheRoomSoATakeoverFailsUnknownRoom() {
+    keeper1.acquire().join();
+    CompletableFuture<Void> retired = keeper1.retire();
+    assertThat(retired).isCompleted();
+    assertThat(keeper1.maySequence()).isFalse();
+    assertThat(keeper1.lease()).isNull();
+    assertThat(backend.retired(ROOM).join()).isTrue();
+    clock.advance(Duration.ofMillis(TTL * 3));
+    assertThat(link1.renewals).as("nothing renewed after the retire").isEmpty();
+    assertThat(lane1.lost).as("a retired lease is not reported lost").isEmpty();
+    CompletableFuture<Lease> takeover = keeper2.takeOver();
+    assertThat(code(takeover)).isEqualTo(ErrorCode.UNKNOWN_ROOM);
+    assertThat(keeper2.maySequence()).isFalse();
+    assertThat(keeper2.acquire().join().epoch()).as("a creation's acquire re-creates the room").isEqualTo(2);
+  }
+
+  @Test
+  void retireWithALostLeaseOrNoneFailsNotAdminAndLeavesTheRoom() {
+    assertThat(code(keeper1.retire())).as("no lease held").isEqualTo(ErrorCode.NOT_ADMIN);
+    keeper1.acquire().join();
+    link1.cut = true;
+    clock.advance(Duration.ofMillis(TTL));
+    assertThat(lane1.lost).hasSize(1);
+    link1.cut = false;
+    keeper2.takeOver().join();
+    assertThat(code(keeper1.retire())).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(backend.retired(ROOM).join()).isFalse();
+    assertThat(keeper2.maySequence()).isTrue();
+  }
+
+  @Test
+  void retireThatCannotReachTheBackendFailsUnavailableAndEndsTheTenure() {
+    keeper1.acquire().join();
+    link1.cut = true;
+    assertThat(code(keeper1.retire())).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(keeper1.maySequence()).isFalse();
+    clock.advance(Duration.ofMillis(TTL * 2));
+    assertThat(lane1.lost).as("the tenure ended with the retire: no lost() later").isEmpty();
+    assertThat(keeper2.takeOver().join().epoch()).as("the lease lapsed; the room was not retired").isEqualTo(2);
+  }
+
   @Test
   void acquireWhileHoldingOrAcquiringIsABug() {
     lane1.auto = false;
@@ -492,6 +536,21 @@ class LeaseKeeperTest {
     @Override
     public CompletableFuture<Lease> acquire(String room, NodeId node, Duration ttl) {
       return held(unlessCut(() -> target.acquire(room, node, ttl)));
+    }
+
+    @Override
+    public CompletableFuture<Lease> takeOver(String room, NodeId node, Duration ttl) {
+      return held(unlessCut(() -> target.takeOver(room, node, ttl)));
+    }
+
+    @Override
+    public CompletableFuture<Void> retire(Lease lease) {
+      return unlessCut(() -> target.retire(lease));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> retired(String room) {
+      return unlessCut(() -> target.retired(room));
     }
 
     @Override

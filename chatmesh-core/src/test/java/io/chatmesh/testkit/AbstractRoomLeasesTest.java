@@ -307,6 +307,76 @@ public abstract class AbstractRoomLeasesTest {
   }
 
   @Test
+  void retireReleasesTheLeaseAndMarksTheRoomRetired() {
+    assertThat(result(leases.retired(room("a")))).isFalse(); // never heard of
+    Lease l = result(leases.acquire(room("a"), node("n1"), LONG));
+    assertThat(result(leases.retired(room("a")))).isFalse();
+    result(leases.retire(l));
+    assertThat(result(leases.current(room("a")))).isEmpty();
+    RoomLeases other = track(open());
+    assertThat(result(other.retired(room("a")))).isTrue();
+    assertThat(result(other.retired(room("b")))).isFalse(); // other rooms are independent
+    assertThat(failure(() -> leases.renew(l)).code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    // a second retire with the same lease is refused: it is no longer the current lease
+    assertThat(failure(() -> leases.retire(l)).code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(result(other.retired(room("a")))).isTrue();
+  }
+
+  @Test
+  void retireByAStaleLeaseIsRefusedAndChangesNothing() {
+    Lease old = result(leases.acquire(room("a"), node("n1"), shortTtl()));
+    letLapse(old);
+    // lapsed, nobody took it: still refused
+    assertThat(failure(() -> leases.retire(old)).code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(result(leases.retired(room("a")))).isFalse();
+    RoomLeases other = track(open());
+    Lease taken = result(other.takeOver(room("a"), node("n2"), LONG));
+    // taken by another node: the old holder cannot retire the room under it
+    ChatException e = failure(() -> leases.retire(old));
+    assertThat(e.code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(result(leases.retired(room("a")))).isFalse();
+    assertThat(result(leases.current(room("a"))).map(Lease::epoch)).contains(taken.epoch());
+    // nor can a node retire with a lease of the right epoch under another holder's name
+    Lease forged = new Lease(taken.room(), node("n1"), taken.epoch(), taken.ttl(), taken.expiresAtMillis());
+    assertThat(failure(() -> leases.retire(forged)).code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(result(leases.retired(room("a")))).isFalse();
+  }
+
+  @Test
+  void takeOverGrantsLikeAcquireButRefusesARetiredRoom() {
+    Lease first = result(leases.takeOver(room("a"), node("n1"), LONG)); // a room the backend never heard of
+    assertThat(first.epoch()).isPositive();
+    RoomLeases other = track(open());
+    ChatException held = failure(() -> other.takeOver(room("a"), node("n2"), LONG));
+    assertThat(held.code()).isEqualTo(ErrorCode.NOT_ADMIN);
+    assertThat(held.getMessage()).contains(node("n1").value());
+    result(leases.release(first));
+    Lease second = result(other.takeOver(room("a"), node("n2"), LONG));
+    assertThat(second.epoch()).isGreaterThan(first.epoch());
+    result(other.retire(second));
+    ChatException refused = failure(() -> leases.takeOver(room("a"), node("n1"), LONG));
+    assertThat(refused.code()).isEqualTo(ErrorCode.UNKNOWN_ROOM);
+    assertThat(refused.getMessage()).contains(room("a"));
+    assertThat(result(leases.current(room("a")))).isEmpty();
+    assertThat(result(leases.retired(room("a")))).isTrue(); // a refused takeover leaves the mark
+  }
+
+  @Test
+  void acquireAfterRetireRecreatesTheRoomWithAHigherEpoch() {
+    Lease l = result(leases.acquire(room("a"), node("n1"), LONG));
+    result(leases.retire(l));
+    RoomLeases other = track(open());
+    Lease recreated = result(other.acquire(room("a"), node("n2"), LONG));
+    assertThat(recreated.epoch()).isGreaterThan(l.epoch());
+    assertThat(result(leases.retired(room("a")))).isFalse();
+    result(other.release(recreated));
+    // the re-created room can be taken over again, at a higher epoch still
+    Lease next = result(leases.takeOver(room("a"), node("n1"), LONG));
+    assertThat(next.epoch()).isGreaterThan(recreated.epoch());
+    assertThat(failure(() -> other.fence(room("a"), l.epoch())).code()).isEqualTo(ErrorCode.NOT_ADMIN);
+  }
+
+  @Test
   void concurrentAcquiresEndWithExactlyOneHolder() throws Exception {
     int n = 8;
     List<RoomLeases> views = new ArrayList<>();
@@ -384,6 +454,7 @@ public abstract class AbstractRoomLeasesTest {
     assertThat(c.code()).isEqualTo(ErrorCode.UNAVAILABLE);
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     assertThat(took).isLessThan(unreachableBound().multipliedBy(2));
+    assertThat(failure(() -> dead.retired(room("a"))).code()).isEqualTo(ErrorCode.UNAVAILABLE);
   }
 
   @Test
@@ -393,5 +464,7 @@ public abstract class AbstractRoomLeasesTest {
     assertThat(failure(() -> leases.acquire(room("a"), node("n1"), Duration.ofDays(2))).code()).isEqualTo(ErrorCode.BAD_REQUEST);
     assertThat(failure(() -> leases.acquire("x".repeat(65), node("n1"), LONG)).code()).isEqualTo(ErrorCode.BAD_REQUEST);
     assertThat(failure(() -> leases.current("")).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(failure(() -> leases.takeOver("", node("n1"), LONG)).code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(failure(() -> leases.retired(" ")).code()).isEqualTo(ErrorCode.BAD_REQUEST);
   }
 }

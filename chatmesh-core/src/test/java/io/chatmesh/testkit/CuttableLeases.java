@@ -80,6 +80,24 @@ public final class CuttableLeases implements RoomLeases {
   }
 
   @Override
+  public CompletableFuture<Lease> takeOver(String room, NodeId n, Duration ttl) {
+    if (noAcquire.contains(node)) {
+      return CompletableFuture.failedFuture(new ChatException(ErrorCode.UNAVAILABLE, "node " + node + " may not take leases in this test"));
+    }
+    return call(() -> shared.takeOver(room, n, ttl));
+  }
+
+  @Override
+  public CompletableFuture<Void> retire(Lease lease) {
+    return call(() -> shared.retire(lease));
+  }
+
+  @Override
+  public CompletableFuture<Boolean> retired(String room) {
+    return call(() -> shared.retired(room));
+  }
+
+  @Override
   public CompletableFuture<Lease> renew(Lease lease) {
     return call(() -> shared.renew(lease));
   }

@@ -69,6 +69,21 @@ class InMemoryRoomLeasesContractTest extends AbstractRoomLeasesTest {
     }
 
     @Override
+    public CompletableFuture<Lease> takeOver(String room, NodeId node, Duration ttl) {
+      return shared.takeOver(room, node, ttl);
+    }
+
+    @Override
+    public CompletableFuture<Void> retire(Lease lease) {
+      return shared.retire(lease);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> retired(String room) {
+      return shared.retired(room);
+    }
+
+    @Override
     public CompletableFuture<Lease> renew(Lease lease) {
       return shared.renew(lease);
     }

@@ -129,4 +129,16 @@ public final class LeaseChecks {
         ErrorCode.NOT_ADMIN,
         "stale epoch " + epoch + " for room '" + room + "': the newest epoch is " + newest);
   }
+
+  /**
+   * The error for a takeover of a retired (deleted) room.
+   *
+   * @param room the room
+   * @return an {@link ErrorCode#UNKNOWN_ROOM} exception saying the room was deleted
+   */
+  public static ChatException retired(String room) {
+    return new ChatException(
+        ErrorCode.UNKNOWN_ROOM,
+        "room '" + room + "' was deleted (it is retired at the lease backend); only a new creation takes its lease");
+  }
 }

@@ -17,15 +17,27 @@ import java.util.concurrent.CompletableFuture;
  *
  * <ul>
  *   <li>At most one node holds a room's lease at a time, as judged by the backend's clock.
- *   <li>Each grant ({@link #acquire}) gets an epoch higher than every epoch the room had before,
+ *   <li>Each grant ({@link #acquire}, {@link #takeOver}) gets an epoch higher than every epoch the room had before,
  *       whoever held it, also after a {@link #release} (a deleted and re-created room never reuses
  *       an epoch). A {@link #renew} keeps the epoch.
  *   <li>A renewal fails once the lease has lapsed or been taken, even if nobody holds it now: the
  *       holder must then stop sequencing and acquire again (getting a new epoch).
+ *   <li>A room's deletion is fenced here: {@link #retire} releases the room's current lease and
+ *       marks the room retired in one atomic step, and only if that lease is still current; while
+ *       the room is retired {@link #takeOver} refuses it ({@link ErrorCode#UNKNOWN_ROOM}), so a
+ *       replica that missed the deletion cannot revive the room. {@link #acquire} is a creation's
+ *       grant: it clears the mark (the name is re-created), with an epoch higher than before.
  *   <li>Every call completes within the implementation's request timeout; when the backend cannot
  *       be reached it fails with {@link ErrorCode#UNAVAILABLE}, and the outcome of a mutation that
  *       timed out is unknown (a timed-out acquire may have been granted: it lapses unless renewed).
  * </ul>
+ *
+ * <p>With {@link io.chatmesh.Failover} the engine acquires a room's lease with {@link #acquire}
+ * when it creates the room and with {@link #takeOver} when it takes the room over from another
+ * admin; the admin deleting a room retires it ({@link #retire}) once every participant of the
+ * deletion's two-phase commit voted READY and before any is told to commit: the backend is the
+ * deletion's commit point and its tombstone. Nodes that still list a deleted room ask {@link
+ * #retired} now and then and drop it.
  *
  * <p>The holder must follow the timing rule in the package documentation: stop sequencing at
  * {@link Lease#stopAtMillis(Duration)} unless renewed by then.
@@ -36,8 +48,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Errors: futures fail with {@link ChatException}: {@link ErrorCode#BAD_REQUEST} for a blank
  * room or a ttl out of range; {@link ErrorCode#NOT_ADMIN} when another node holds the lease, when a
- * lease to renew has lapsed or was taken, or when an epoch is stale (the message names the current
- * holder and epoch); {@link ErrorCode#UNAVAILABLE} when the backend cannot be reached in time or
+ * lease to renew or retire has lapsed or was taken, or when an epoch is stale (the message names the
+ * current holder and epoch); {@link ErrorCode#UNKNOWN_ROOM} when a takeover meets a retired room;
+ * {@link ErrorCode#UNAVAILABLE} when the backend cannot be reached in time or
  * this instance is closed.
  */
 public interface RoomLeases extends AutoCloseable {
@@ -56,6 +69,20 @@ public interface RoomLeases extends AutoCloseable {
   CompletableFuture<Lease> acquire(String room, NodeId node, Duration ttl);
 
   /**
+   * Takes the room's lease for {@code node} to take the room over from its previous admin: grants
+   * like {@link #acquire}, but refuses a room that was {@link #retire retired} (deleted) since its
+   * last creation, and never clears that mark.
+   *
+   * @param room the room's name, not blank
+   * @param node the node that will hold the lease
+   * @param ttl the lease duration, positive; rounded as by {@link #acquire}
+   * @return the granted lease; fails with {@link ErrorCode#UNKNOWN_ROOM} when the room is retired
+   *     (the room was deleted: end it locally, do not try again), with {@link ErrorCode#NOT_ADMIN}
+   *     naming the holder when the lease is held
+   */
+  CompletableFuture<Lease> takeOver(String room, NodeId node, Duration ttl);
+
+  /**
    * Extends a lease this node holds by its {@link Lease#ttl()} from now, keeping its epoch.
    *
    * @param lease the lease as last granted or renewed
@@ -72,6 +99,31 @@ public interface RoomLeases extends AutoCloseable {
    * @return completes once released
    */
   CompletableFuture<Void> release(Lease lease);
+
+  /**
+   * Deletes the room at the backend, atomically: if {@code lease} is still the room's current
+   * lease (same holder and epoch, not lapsed), releases it and marks the room retired, so that
+   * {@link #takeOver} refuses it from now on until an {@link #acquire} re-creates it. The room's
+   * epoch is kept (the next grant gets a higher one). Retiring is the commit point of a room's
+   * deletion with failover: a deletion whose retire fails must not commit.
+   *
+   * @param lease the deleting admin's lease as last granted or renewed
+   * @return completes once the room is retired; fails with {@link ErrorCode#NOT_ADMIN} (nothing
+   *     changed) when the lease has lapsed, was released or another node took it; a retire that
+   *     fails {@link ErrorCode#UNAVAILABLE} may or may not have happened ({@link #retired} tells)
+   */
+  CompletableFuture<Void> retire(Lease lease);
+
+  /**
+   * Whether the room is retired now: retired by {@link #retire} and not re-created by an {@link
+   * #acquire} since. For nodes that still list a room which may have been deleted while they did
+   * not hear it.
+   *
+   * @param room the room's name, not blank
+   * @return true when the room is retired; false when it never was (also for a room the backend
+   *     never heard of) or was re-created since
+   */
+  CompletableFuture<Boolean> retired(String room);
 
   /**
    * The room's current lease as the backend sees it now.

@@ -18,6 +18,7 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
@@ -44,7 +45,10 @@ import org.slf4j.LoggerFactory;
  * TTL, never lower it), so etcd deletes it when the holder stops renewing, judged by etcd's clock. An
  * acquire is one etcd transaction: it succeeds only if the holder key does not exist and the
  * room's epoch counter {@code <prefix>epoch/<room>} is unchanged since it was read (its mod
- * revision), and then writes the holder key and the counter plus one together. The counter has no
+ * revision), and then writes the holder key and the counter plus one together (a takeover also
+ * requires that the room's retired key {@code <prefix>retired/<room>} does not exist; a creation's
+ * acquire deletes it). {@link #retire} deletes the holder key and writes the retired key in one
+ * transaction, if the holder key is unchanged since read. The counter has no
  * lease and is never deleted, so epochs never repeat. A renewal is an etcd keep-alive of the holder
  * key's etcd lease, after checking the key still names this holder and epoch. {@link #observe}
  * watches the holder key.
@@ -91,11 +95,20 @@ public final class EtcdRoomLeases implements RoomLeases {
 
   @Override
   public CompletableFuture<Lease> acquire(String room, NodeId node, Duration ttl) {
-    return call("acquire the lease on room '" + room + "'", () -> LeaseChecks.acquire(room, node, ttl), () -> {
+    return grant("acquire", room, node, ttl, false);
+  }
+
+  @Override
+  public CompletableFuture<Lease> takeOver(String room, NodeId node, Duration ttl) {
+    return grant("take over", room, node, ttl, true);
+  }
+
+  private CompletableFuture<Lease> grant(String verb, String room, NodeId node, Duration ttl, boolean takeover) {
+    return call(verb + " the lease on room '" + room + "'", () -> LeaseChecks.acquire(room, node, ttl), () -> {
       long localStart = clock.millis();
       long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
       return etcdLeases.grant(seconds).thenCompose(g -> {
-        CompletableFuture<Lease> attempt = tryAcquire(room, node, ttl, localStart, g.getID(), 1);
+        CompletableFuture<Lease> attempt = tryAcquire(room, node, ttl, localStart, g.getID(), takeover, 1);
         attempt.whenComplete((l, e) -> {
           if (e != null) {
             etcdLeases.revoke(g.getID()); // best effort: it would lapse anyway
@@ -106,36 +119,46 @@ public final class EtcdRoomLeases implements RoomLeases {
     });
   }
 
-  private CompletableFuture<Lease> tryAcquire(String room, NodeId node, Duration ttl, long localStart, long etcdLease, int attempt) {
+  /**
+   * One acquire transaction: a takeover also requires that no retired key exists; a creation's
+   * acquire deletes it (the room is created again).
+   */
+  private CompletableFuture<Lease> tryAcquire(
+      String room, NodeId node, Duration ttl, long localStart, long etcdLease, boolean takeover, int attempt) {
     ByteSequence holderKey = keys.holder(room);
     ByteSequence epochKey = keys.epoch(room);
+    ByteSequence retiredKey = keys.retired(room);
     return kv.get(epochKey).thenCompose(r -> {
       KeyValue counter = first(r);
       long next = LeaseKeys.epochOf(counter) + 1;
       Cmp counterUnchanged = counter == null
           ? new Cmp(epochKey, Cmp.Op.EQUAL, CmpTarget.version(0))
           : new Cmp(epochKey, Cmp.Op.EQUAL, CmpTarget.modRevision(counter.getModRevision()));
-      return kv.txn()
-          .If(new Cmp(holderKey, Cmp.Op.EQUAL, CmpTarget.version(0)), counterUnchanged)
-          .Then(
-              Op.put(epochKey, LeaseKeys.bytes(Long.toString(next)), PutOption.DEFAULT),
-              Op.put(holderKey, LeaseKeys.holderValue(next, node), PutOption.builder().withLeaseId(etcdLease).build()))
-          .Else(Op.get(holderKey, GetOption.DEFAULT))
+      Cmp free = new Cmp(holderKey, Cmp.Op.EQUAL, CmpTarget.version(0));
+      Op grantEpoch = Op.put(epochKey, LeaseKeys.bytes(Long.toString(next)), PutOption.DEFAULT);
+      Op holdIt = Op.put(holderKey, LeaseKeys.holderValue(next, node), PutOption.builder().withLeaseId(etcdLease).build());
+      return (takeover
+          ? kv.txn().If(free, counterUnchanged, new Cmp(retiredKey, Cmp.Op.EQUAL, CmpTarget.version(0))).Then(grantEpoch, holdIt)
+          : kv.txn().If(free, counterUnchanged).Then(grantEpoch, holdIt, Op.delete(retiredKey, DeleteOption.DEFAULT)))
+          .Else(Op.get(holderKey, GetOption.DEFAULT), Op.get(retiredKey, GetOption.DEFAULT))
           .commit()
           .thenCompose(t -> {
             if (t.isSucceeded()) {
               return CompletableFuture.completedFuture(new Lease(room, node, next, ttl, localStart + ttl.toMillis()));
+            }
+            if (takeover && t.getGetResponses().size() > 1 && first(t.getGetResponses().get(1)) != null) {
+              throw LeaseChecks.retired(room);
             }
             if (attempt >= ATTEMPTS) {
               throw new ChatException(ErrorCode.UNAVAILABLE, "lease on room '" + room + "': too many concurrent attempts, try again");
             }
             KeyValue held = t.getGetResponses().isEmpty() ? null : first(t.getGetResponses().get(0));
             if (held == null) { // the counter moved under us: read it again
-              return tryAcquire(room, node, ttl, localStart, etcdLease, attempt + 1);
+              return tryAcquire(room, node, ttl, localStart, etcdLease, takeover, attempt + 1);
             }
             return describe(room, held).thenCompose(l -> {
               if (l == null) { // lapsed between the transaction and now
-                return tryAcquire(room, node, ttl, localStart, etcdLease, attempt + 1);
+                return tryAcquire(room, node, ttl, localStart, etcdLease, takeover, attempt + 1);
               }
               throw LeaseChecks.held(l);
             });
@@ -182,6 +205,49 @@ public final class EtcdRoomLeases implements RoomLeases {
             return null;
           });
         }));
+  }
+
+  /**
+   * One transaction: if the holder key is still the one read (same holder, epoch and revision:
+   * etcd deletes it when the lease lapses), deletes it and writes the retired key; then revokes the
+   * etcd lease (best effort: it no longer carries a key).
+   */
+  @Override
+  public CompletableFuture<Void> retire(Lease lease) {
+    return call("retire " + (lease == null ? "a null lease" : lease.describe()), () -> LeaseChecks.notNull(lease, "lease"), () -> {
+      ByteSequence holderKey = keys.holder(lease.room());
+      return kv.get(holderKey).thenCompose(r -> {
+        KeyValue key = first(r);
+        LeaseKeys.Holder h = key == null ? null : LeaseKeys.Holder.of(key);
+        if (h == null || h.epoch() != lease.epoch() || !h.node().equals(lease.holder())) {
+          return refusedRetire(lease);
+        }
+        return kv.txn()
+            .If(new Cmp(holderKey, Cmp.Op.EQUAL, CmpTarget.modRevision(key.getModRevision())))
+            .Then(Op.delete(holderKey, DeleteOption.DEFAULT),
+                Op.put(keys.retired(lease.room()), LeaseKeys.bytes(Long.toString(lease.epoch())), PutOption.DEFAULT))
+            .commit()
+            .thenCompose(t -> {
+              if (!t.isSucceeded()) {
+                return refusedRetire(lease);
+              }
+              etcdLeases.revoke(h.etcdLease()); // best effort: the key is gone already
+              return CompletableFuture.<Void>completedFuture(null);
+            });
+      });
+    });
+  }
+
+  private CompletableFuture<Void> refusedRetire(Lease lease) {
+    return current(lease.room()).thenApply(now -> {
+      throw LeaseChecks.lost(lease, now.orElse(null));
+    });
+  }
+
+  @Override
+  public CompletableFuture<Boolean> retired(String room) {
+    return call("read whether room '" + room + "' is retired", () -> LeaseChecks.room(room), () ->
+        kv.get(keys.retired(room)).thenApply(r -> first(r) != null));
   }
 
   @Override

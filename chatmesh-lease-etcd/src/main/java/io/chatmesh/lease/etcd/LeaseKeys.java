@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The etcd keys of the room leases and their values. Per room: {@code <prefix>holder/<room>}, on an
  * etcd lease, with the value {@code "<epoch> <node>"} while someone holds the room; and {@code
- * <prefix>epoch/<room>}, without a lease and never deleted, with the newest epoch granted. Room
+ * <prefix>epoch/<room>}, without a lease and never deleted, with the newest epoch granted; and,
+ * once the room was deleted (retired) and until it is created again, {@code <prefix>retired/<room>},
+ * without a lease, with the epoch of the lease that retired it. Room
  * names and node ids are identifiers ({@code [A-Za-z0-9._-]}), so they need no escaping. Immutable.
  */
 final class LeaseKeys {
@@ -30,6 +32,10 @@ final class LeaseKeys {
 
   ByteSequence epoch(String room) {
     return bytes(prefix + "epoch/" + room);
+  }
+
+  ByteSequence retired(String room) {
+    return bytes(prefix + "retired/" + room);
   }
 
   static ByteSequence bytes(String s) {

@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link RoomLeases} in a database table: one row per room, every acquire a compare-and-set in one
  * transaction, expiry judged by the database's clock ({@code CURRENT_TIMESTAMP}), so the nodes'
- * clock offsets do not matter. Runs on H2, PostgreSQL and CockroachDB with the same SQL.
+ * clock offsets do not matter. Runs on H2, PostgreSQL and CockroachDB with the same SQL. A retired
+ * (deleted) room is a flag on its row, set by {@link #retire} in the same statement that frees the
+ * lease.
  *
  * <p>Fencing at the store: {@link #fence(Connection, String, long)} runs inside a caller's
  * transaction (e.g. a history append): it locks the room's lease row and fails unless the epoch is
@@ -92,11 +94,35 @@ public final class JdbcRoomLeases implements RoomLeases {
 
   @Override
   public CompletableFuture<Lease> acquire(String room, NodeId node, Duration ttl) {
-    return call("acquire the lease on room '" + room + "'", () -> LeaseChecks.acquire(room, node, ttl), c -> {
+    return grant("acquire", room, node, ttl, false);
+  }
+
+  @Override
+  public CompletableFuture<Lease> takeOver(String room, NodeId node, Duration ttl) {
+    return grant("take over", room, node, ttl, true);
+  }
+
+  private CompletableFuture<Lease> grant(String verb, String room, NodeId node, Duration ttl, boolean takeover) {
+    return call(verb + " the lease on room '" + room + "'", () -> LeaseChecks.acquire(room, node, ttl), c -> {
       long localStart = clock.millis();
-      long epoch = table.acquire(c, room, node, ttl, localStart);
+      long epoch = table.acquire(c, room, node, ttl, localStart, takeover);
       return new Lease(room, node, epoch, ttl, localStart + ttl.toMillis());
     }, true);
+  }
+
+  @Override
+  public CompletableFuture<Void> retire(Lease lease) {
+    return call("retire " + (lease == null ? "a null lease" : lease.describe()), () -> LeaseChecks.notNull(lease, "lease"), c -> {
+      if (!table.retire(c, lease)) {
+        throw LeaseChecks.lost(lease, table.current(c, lease.room(), clock.millis()).orElse(null));
+      }
+      return null;
+    }, true);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> retired(String room) {
+    return call("read whether room '" + room + "' is retired", () -> LeaseChecks.room(room), c -> table.retired(c, room), false);
   }
 
   @Override
@@ -447,9 +473,12 @@ public final class JdbcRoomLeases implements RoomLeases {
     }
 
     /**
-     * Whether to create the table if missing ({@code CREATE TABLE IF NOT EXISTS}); default true.
+     * Whether to create the table if missing ({@code CREATE TABLE IF NOT EXISTS}) and add the
+     * {@code retired} column to a table of an earlier version ({@code ADD COLUMN IF NOT EXISTS});
+     * default true.
      *
-     * @param create false when the schema is managed elsewhere
+     * @param create false when the schema is managed elsewhere (it then needs the column {@code
+     *     retired BOOLEAN DEFAULT FALSE NOT NULL})
      * @return this builder
      */
     public Builder createTable(boolean create) {

@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * whether a lease has lapsed.
  *
  * <p>One row per room: {@code holder} (null when released), {@code epoch} (the newest ever granted;
- * the row is never deleted, so epochs never repeat), {@code expires_ms} and {@code ttl_ms}.
+ * the row is never deleted, so epochs never repeat), {@code expires_ms}, {@code ttl_ms} and {@code
+ * retired} (true once the room was deleted, until a creation's acquire; added to tables made by
+ * earlier versions with {@code ALTER TABLE ... ADD COLUMN IF NOT EXISTS}).
  * Stateless apart from the table name; thread-safe.
  */
 final class LeaseTable {
@@ -51,12 +53,14 @@ final class LeaseTable {
     try (Statement s = c.createStatement()) {
       s.setQueryTimeout(queryTimeoutSeconds);
       s.execute("CREATE TABLE IF NOT EXISTS " + table + " (room VARCHAR(64) PRIMARY KEY, holder VARCHAR(64),"
-          + " epoch BIGINT NOT NULL, expires_ms BIGINT NOT NULL, ttl_ms BIGINT NOT NULL)");
+          + " epoch BIGINT NOT NULL, expires_ms BIGINT NOT NULL, ttl_ms BIGINT NOT NULL, retired BOOLEAN DEFAULT FALSE NOT NULL)");
+      // a table of an earlier version has no retired column yet
+      s.execute("ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS retired BOOLEAN DEFAULT FALSE NOT NULL");
     }
   }
 
   /** A row as read, with the database's time of the read. */
-  record Row(String room, @Nullable String holder, long epoch, long expiresMs, long ttlMs, long nowMs) {
+  record Row(String room, @Nullable String holder, long epoch, long expiresMs, long ttlMs, boolean retired, long nowMs) {
     boolean live() {
       return holder != null && expiresMs > nowMs;
     }
@@ -71,25 +75,32 @@ final class LeaseTable {
 
   /** Reads a room's row, locking it for this transaction when {@code lock}. */
   @Nullable Row read(Connection c, String room, boolean lock) throws SQLException {
-    String sql = "SELECT holder, epoch, expires_ms, ttl_ms, " + NOW + " FROM " + table + " WHERE room = ?"
+    String sql = "SELECT holder, epoch, expires_ms, ttl_ms, retired, " + NOW + " FROM " + table + " WHERE room = ?"
         + (lock ? " FOR UPDATE" : "");
     try (PreparedStatement p = prepare(c, sql)) {
       p.setString(1, room);
       try (ResultSet r = p.executeQuery()) {
-        return r.next() ? new Row(room, r.getString(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5)) : null;
+        return r.next()
+            ? new Row(room, r.getString(1), r.getLong(2), r.getLong(3), r.getLong(4), r.getBoolean(5), r.getLong(6))
+            : null;
       }
     }
   }
 
   /**
    * The compare-and-set of an acquire, inside the caller's transaction: locks the room's row, and
-   * grants the next epoch if nobody holds a live lease.
+   * grants the next epoch if nobody holds a live lease. A creation's acquire clears the retired
+   * mark; a takeover's refuses a retired room.
    *
    * @return the granted epoch
-   * @throws ChatException {@link ErrorCode#NOT_ADMIN} naming the holder when the lease is held
+   * @throws ChatException {@link ErrorCode#NOT_ADMIN} naming the holder when the lease is held,
+   *     {@link ErrorCode#UNKNOWN_ROOM} for a takeover of a retired room
    */
-  long acquire(Connection c, String room, NodeId node, Duration ttl, long localNow) throws SQLException {
+  long acquire(Connection c, String room, NodeId node, Duration ttl, long localNow, boolean takeover) throws SQLException {
     Row row = read(c, room, true);
+    if (takeover && row != null && row.retired()) {
+      throw LeaseChecks.retired(room);
+    }
     if (row == null) {
       try (PreparedStatement p = prepare(c, "INSERT INTO " + table
           + " (room, holder, epoch, expires_ms, ttl_ms) VALUES (?, ?, 1, " + NOW + " + ?, ?)")) {
@@ -106,7 +117,7 @@ final class LeaseTable {
       throw LeaseChecks.held(held);
     }
     try (PreparedStatement p = prepare(c, "UPDATE " + table + " SET holder = ?, epoch = ?, expires_ms = " + NOW
-        + " + ?, ttl_ms = ? WHERE room = ? AND epoch = ?")) {
+        + " + ?, ttl_ms = ?, retired = FALSE WHERE room = ? AND epoch = ?")) {
       p.setString(1, node.value());
       p.setLong(2, row.epoch() + 1);
       p.setLong(3, ttl.toMillis());
@@ -142,6 +153,28 @@ final class LeaseTable {
       p.setLong(3, lease.epoch());
       p.executeUpdate();
     }
+  }
+
+  /**
+   * Releases {@code lease} and marks the room retired, in one statement, only if it is still the
+   * room's live lease.
+   *
+   * @return whether it was (false: nothing changed)
+   */
+  boolean retire(Connection c, Lease lease) throws SQLException {
+    try (PreparedStatement p = prepare(c, "UPDATE " + table + " SET holder = NULL, expires_ms = 0, retired = TRUE"
+        + " WHERE room = ? AND holder = ? AND epoch = ? AND expires_ms > " + NOW)) {
+      p.setString(1, lease.room());
+      p.setString(2, lease.holder().value());
+      p.setLong(3, lease.epoch());
+      return p.executeUpdate() == 1;
+    }
+  }
+
+  /** Whether the room is retired (false for a room without a row). */
+  boolean retired(Connection c, String room) throws SQLException {
+    Row row = read(c, room, false);
+    return row != null && row.retired();
   }
 
   /** The room's lease now, or empty. */

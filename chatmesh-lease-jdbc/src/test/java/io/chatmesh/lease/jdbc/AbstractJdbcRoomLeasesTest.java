@@ -146,6 +146,28 @@ abstract class AbstractJdbcRoomLeasesTest extends AbstractRoomLeasesTest {
   }
 
   @Test
+  void aTableOfAnEarlierVersionGetsTheRetiredColumnAndKeepsItsEpochs() throws Exception {
+    String table = "lease_old_" + Long.toHexString(System.nanoTime());
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      c.setAutoCommit(true);
+      // the schema before deletions were fenced at the lease backend
+      s.execute("CREATE TABLE " + table + " (room VARCHAR(64) PRIMARY KEY, holder VARCHAR(64),"
+          + " epoch BIGINT NOT NULL, expires_ms BIGINT NOT NULL, ttl_ms BIGINT NOT NULL)");
+      s.execute("INSERT INTO " + table + " (room, holder, epoch, expires_ms, ttl_ms) VALUES ('" + room("old") + "', NULL, 7, 0, 1000)");
+    }
+    RoomLeases upgraded = track(JdbcRoomLeases.builder().url(url()).table(table).poolSize(2).build());
+    assertThat(result(upgraded.retired(room("old")))).isFalse();
+    Lease l = result(upgraded.takeOver(room("old"), node("n1"), LONG));
+    assertThat(l.epoch()).isEqualTo(8);
+    result(upgraded.retire(l));
+    assertThat(failure(() -> upgraded.takeOver(room("old"), node("n2"), LONG)).code()).isEqualTo(ErrorCode.UNKNOWN_ROOM);
+    // a second instance (another node starting) alters nothing twice
+    RoomLeases second = track(JdbcRoomLeases.builder().url(url()).table(table).poolSize(2).build());
+    assertThat(result(second.retired(room("old")))).isTrue();
+    assertThat(result(second.acquire(room("old"), node("n2"), LONG)).epoch()).isEqualTo(9);
+  }
+
+  @Test
   void buildRefusesBadConfiguration() {
     assertThatThrownBy(() -> JdbcRoomLeases.builder().build())
         .isInstanceOfSatisfying(ChatException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST));
