@@ -584,6 +584,11 @@ final class AdminRole {
         .deleteRoom(name, participants)
         .whenComplete((res, e) -> room.lane.execute(() -> {
           if (e == null && res.outcome() == TwoPhaseCommit.Outcome.COMMITTED) {
+            // requests still waiting for durability (an entry not yet on a majority of the replicas
+            // when the deletion committed without them) or held end here: nothing else answers them
+            String gone = "room '" + name + "' was deleted before this request was durable";
+            pipeline.failAll(ErrorCode.UNKNOWN_ROOM, gone);
+            held.failAll(id -> Reply.error(id, ErrorCode.UNKNOWN_ROOM, gone));
             out.complete(null);
           } else {
             deleting = false;

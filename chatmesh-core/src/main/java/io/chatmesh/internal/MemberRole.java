@@ -157,6 +157,10 @@ final class MemberRole {
   }
 
   private void sendLeave(UserId user, CompletableFuture<Void> out) {
+    if (room.deleted()) {
+      out.completeExceptionally(room.unknownRoom()); // deleted while its join was pending
+      return;
+    }
     AdminRole a = room.adminRole();
     if (a != null) {
       a.adminLeave(engine.self, user, 0, r -> onLeaveReply(user, r, null, out));

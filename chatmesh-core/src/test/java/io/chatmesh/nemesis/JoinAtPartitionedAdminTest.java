@@ -1,0 +1,66 @@
+package io.chatmesh.nemesis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatmesh.ChatException;
+import io.chatmesh.ErrorCode;
+import io.chatmesh.Joined;
+import io.chatmesh.Room;
+import io.chatmesh.UserId;
+import io.chatmesh.testing.InMemoryCluster;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Known violation F4's cause step by step (see KNOWN_VIOLATIONS.md, "Failover"): a join through the
+ * admin node itself, sequenced while the admin is cut from its replicas (it keeps its lease, so no
+ * one takes over), waits in the admin's pipeline for replica acknowledgements; the admin then
+ * deletes the room (the two-phase commit needs only the nodes it sees). The join - and a leave
+ * asked meanwhile, which waits for the join's answer - must end with a clear error, not stay
+ * pending forever (seeds 32, 117, 214, 686 of the REPLICATED long run: NEVER_COMPLETED).
+ */
+class JoinAtPartitionedAdminTest {
+  private final SteppedFailover sf = new SteppedFailover(17);
+  private final SteppedCluster stepped = sf.stepped;
+  private final InMemoryCluster cluster = sf.cluster;
+
+  @AfterEach
+  void close() {
+    sf.close();
+  }
+
+  @Test
+  void aJoinWaitingForReplicasEndsWhenItsAdminDeletesTheRoom() {
+    cluster.start();
+    stepped.settle(cluster::connected);
+    Room r = sf.join(cluster.node("n1").createRoom("general"));
+    // the admin is cut from both replicas but keeps its lease: the room stays with it
+    stepped.network.injector().partition(Set.of("n1"), Set.of("n2", "n3"));
+    stepped.settle(() -> cluster.node("n1").liveNodes().isEmpty(), 2 * Nemesis.FAILURE_TIMEOUT.toMillis());
+    assertThat(cluster.node("n1").liveNodes()).as("n1 declared its replicas dead").isEmpty();
+
+    UserId alice = UserId.of("alice");
+    CompletableFuture<Joined> join = r.join(alice, e -> { });
+    CompletableFuture<Void> leave = r.leave(alice);
+    stepped.settle(() -> false, 200);
+    sf.join(r.delete());
+
+    stepped.settle(() -> join.isDone() && leave.isDone(), 5_000);
+    assertThat(join).as("the join through the admin of the deleted room").isDone();
+    assertThat(leave).as("the leave asked while the join was pending").isDone();
+    assertThat(code(join)).isEqualTo(ErrorCode.UNKNOWN_ROOM);
+    assertThat(code(leave)).isEqualTo(ErrorCode.UNKNOWN_ROOM);
+  }
+
+  private static ErrorCode code(CompletableFuture<?> f) {
+    try {
+      f.join();
+      return null;
+    } catch (CompletionException e) {
+      return ((ChatException) e.getCause()).code();
+    }
+  }
+}
