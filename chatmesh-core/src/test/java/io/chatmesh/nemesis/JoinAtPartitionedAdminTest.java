@@ -55,6 +55,28 @@ class JoinAtPartitionedAdminTest {
     assertThat(code(leave)).isEqualTo(ErrorCode.UNKNOWN_ROOM);
   }
 
+  @Test
+  void aJoinThroughTheAdminIsBoundedByTheRequestTimeoutWhileItsReplicasAreCutOff() {
+    cluster.start();
+    stepped.settle(cluster::connected);
+    Room r = sf.join(cluster.node("n1").createRoom("general"));
+    stepped.network.injector().partition(Set.of("n1"), Set.of("n2", "n3"));
+
+    // a join through a member node would time out after the request timeout (its wait is remote);
+    // the admin's own wait for its replicas is remote too
+    UserId alice = UserId.of("alice");
+    CompletableFuture<Joined> join = r.join(alice, e -> { });
+    stepped.settle(join::isDone, 2 * Nemesis.REQUEST_TIMEOUT.toMillis());
+    assertThat(join).as("the join through the admin, cut from its replicas").isDone();
+    assertThat(code(join)).isEqualTo(ErrorCode.TIMEOUT);
+
+    // the outcome was unknown: once the replicas are back, a retry is answered at the join's place
+    stepped.network.heal();
+    Joined again = sf.join(r.join(alice, e -> { }));
+    assertThat(again.seq()).as("the retried join").isPositive();
+    assertThat(sf.join(r.send(alice, "after", "c1")).seq()).isGreaterThan(again.seq());
+  }
+
   private static ErrorCode code(CompletableFuture<?> f) {
     try {
       f.join();
