@@ -7,7 +7,6 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.Joined;
 import io.chatmesh.Room;
 import io.chatmesh.UserId;
-import io.chatmesh.testing.InMemoryCluster;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.Test;
 class JoinAtPartitionedAdminTest {
   private final SteppedFailover sf = new SteppedFailover(17);
   private final SteppedCluster stepped = sf.stepped;
-  private final InMemoryCluster cluster = sf.cluster;
 
   @AfterEach
   void close() {
@@ -34,13 +32,9 @@ class JoinAtPartitionedAdminTest {
 
   @Test
   void aJoinWaitingForReplicasEndsWhenItsAdminDeletesTheRoom() {
-    cluster.start();
-    stepped.settle(cluster::connected);
-    Room r = sf.join(cluster.node("n1").createRoom("general"));
+    Room r = sf.startWithRoom("n1", "general");
     // the admin is cut from both replicas but keeps its lease: the room stays with it
-    stepped.network.injector().partition(Set.of("n1"), Set.of("n2", "n3"));
-    stepped.settle(() -> cluster.node("n1").liveNodes().isEmpty(), 2 * Nemesis.FAILURE_TIMEOUT.toMillis());
-    assertThat(cluster.node("n1").liveNodes()).as("n1 declared its replicas dead").isEmpty();
+    sf.isolateKeepingLease("n1");
 
     UserId alice = UserId.of("alice");
     CompletableFuture<Joined> join = r.join(alice, e -> { });
@@ -57,9 +51,7 @@ class JoinAtPartitionedAdminTest {
 
   @Test
   void aJoinThroughTheAdminIsBoundedByTheRequestTimeoutWhileItsReplicasAreCutOff() {
-    cluster.start();
-    stepped.settle(cluster::connected);
-    Room r = sf.join(cluster.node("n1").createRoom("general"));
+    Room r = sf.startWithRoom("n1", "general");
     stepped.network.injector().partition(Set.of("n1"), Set.of("n2", "n3"));
 
     // a join through a member node would time out after the request timeout (its wait is remote);
