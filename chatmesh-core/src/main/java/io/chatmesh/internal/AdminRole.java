@@ -550,6 +550,18 @@ final class AdminRole {
     members.forgetNode(node);
   }
 
+  /**
+   * {@code node} is up again. On the minority side of a partition this role kept the members
+   * connected through a node it declared dead but stopped sending to it ({@link #onNodeDown}); if it
+   * is still the admin after the heal, those members are owed every entry: the node gets entries and
+   * tails again (a gap or a tail makes it ask for what it missed meanwhile).
+   */
+  void onNodeUp(NodeId node) {
+    if (!node.equals(engine.self) && !members.nodes().contains(node) && members.recallNode(node)) {
+      log.info("{}: room '{}' sends to member node {} again (its members were kept while it was unreachable)", engine.self, name, node);
+    }
+  }
+
   /** Whether a deletion of the room is under way (its two-phase commit not decided yet). */
   boolean deleting() {
     return deleting;
