@@ -550,6 +550,18 @@ final class AdminRole {
     members.forgetNode(node);
   }
 
+  /**
+   * {@code node} is up again. On the minority side of a partition this role kept the members
+   * connected through a node it declared dead but stopped sending to it ({@link #onNodeDown}); if it
+   * is still the admin after the heal, those members are owed every entry: the node gets entries and
+   * tails again (a gap or a tail makes it ask for what it missed meanwhile).
+   */
+  void onNodeUp(NodeId node) {
+    if (!node.equals(engine.self) && !members.nodes().contains(node) && members.recallNode(node)) {
+      log.info("{}: room '{}' sends to member node {} again (its members were kept while it was unreachable)", engine.self, name, node);
+    }
+  }
+
   /** Whether a deletion of the room is under way (its two-phase commit not decided yet). */
   boolean deleting() {
     return deleting;
@@ -584,6 +596,11 @@ final class AdminRole {
         .deleteRoom(name, participants)
         .whenComplete((res, e) -> room.lane.execute(() -> {
           if (e == null && res.outcome() == TwoPhaseCommit.Outcome.COMMITTED) {
+            // requests still waiting for durability (an entry not yet on a majority of the replicas
+            // when the deletion committed without them) or held end here: nothing else answers them
+            String gone = "room '" + name + "' was deleted before this request was durable";
+            pipeline.failAll(ErrorCode.UNKNOWN_ROOM, gone);
+            held.failAll(id -> Reply.error(id, ErrorCode.UNKNOWN_ROOM, gone));
             out.complete(null);
           } else {
             deleting = false;

@@ -15,6 +15,7 @@ import io.chatmesh.RoomInfo;
 import io.chatmesh.RoomListener;
 import io.chatmesh.Sent;
 import io.chatmesh.UserId;
+import io.chatmesh.time.ChatClock;
 import io.chatmesh.wire.EventKind;
 import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.HistoryRequest;
@@ -29,12 +30,14 @@ import io.chatmesh.wire.RoomTail;
 import io.chatmesh.wire.SendRequest;
 import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.SyncRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,7 +98,7 @@ final class MemberRole {
     room.localCount = locals.size();
     AdminRole a = room.adminRole();
     if (a != null) {
-      a.adminJoin(engine.self, user, 0, r -> onJoinReply(user, local, r, null, out));
+      a.adminJoin(engine.self, user, 0, bounded("join of " + user, r -> onJoinReply(user, local, r, null, out)));
     } else {
       link.forward(id -> new JoinRequest(id, name, user), (r, e) -> onJoinReply(user, local, r, e, out));
     }
@@ -157,9 +160,13 @@ final class MemberRole {
   }
 
   private void sendLeave(UserId user, CompletableFuture<Void> out) {
+    if (room.deleted()) {
+      out.completeExceptionally(room.unknownRoom()); // deleted while its join was pending
+      return;
+    }
     AdminRole a = room.adminRole();
     if (a != null) {
-      a.adminLeave(engine.self, user, 0, r -> onLeaveReply(user, r, null, out));
+      a.adminLeave(engine.self, user, 0, bounded("leave of " + user, r -> onLeaveReply(user, r, null, out)));
     } else {
       link.forward(id -> new LeaveRequest(id, name, user), (r, e) -> onLeaveReply(user, r, e, out));
     }
@@ -554,6 +561,30 @@ final class MemberRole {
 
   private ChatException notMember(UserId user) {
     return new ChatException(ErrorCode.NOT_MEMBER, "user " + user + " has not joined room '" + name + "' on node " + engine.self);
+  }
+
+  /**
+   * A join or leave handed to this node's own admin role, answered once: by the role, or with
+   * TIMEOUT after the request timeout, like one forwarded to another node. With failover the role
+   * answers once the entry is on a majority of the replicas, a remote wait that may last as long as
+   * the admin is cut from them while it keeps its lease (violation F4 of the nemesis). A TIMEOUT
+   * leaves the outcome unknown, as for a forwarded request: a retry is answered at the entry's
+   * place if it was sequenced.
+   */
+  private Consumer<Reply> bounded(String what, Consumer<Reply> then) {
+    boolean[] answered = new boolean[1];
+    ChatClock.Cancellable[] timer = new ChatClock.Cancellable[1];
+    Consumer<Reply> once = r -> {
+      if (!answered[0]) {
+        answered[0] = true;
+        timer[0].cancel(); // set before the role can answer: the caller passes the result on afterwards
+        then.accept(r);
+      }
+    };
+    Duration timeout = engine.settings.requestTimeout();
+    timer[0] = engine.clock.schedule(timeout, () -> room.lane.execute(() -> once.accept(Reply.error(0, ErrorCode.TIMEOUT,
+        "the " + what + " in room '" + name + "' was not durable on a majority of its replicas within " + timeout.toMillis() + " ms"))));
+    return once;
   }
 
   // ================================================================ the pieces' views of this role

@@ -86,6 +86,23 @@ final class RoomMembers {
     nodes.remove(node);
   }
 
+  /**
+   * {@code node} is up again: if members are still connected through it (it was forgotten while
+   * they were kept), entries are sent to it again. Returns whether it carries members.
+   */
+  boolean recallNode(NodeId node) {
+    int carried = 0;
+    for (Member m : byUser.values()) {
+      if (m.nodes().contains(node)) {
+        carried++;
+      }
+    }
+    if (carried > 0) {
+      nodes.put(node, carried);
+    }
+    return carried > 0;
+  }
+
   /** After a takeover: {@code users} are members, attached to no node until {@code until} (clock millis). */
   void adopt(List<UserId> users, long joinSeq, long until) {
     for (UserId u : users) {

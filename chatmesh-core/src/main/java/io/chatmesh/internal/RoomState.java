@@ -477,7 +477,10 @@ final class RoomState {
 
   void onNodeUp(NodeId node) {
     lane.assertCurrent();
-    if (node.equals(admin) && adminRole == null) {
+    AdminRole a = adminRole;
+    if (a != null) {
+      a.onNodeUp(node);
+    } else if (node.equals(admin)) {
       member.onAdminUp();
     }
   }

@@ -9,7 +9,9 @@ import io.chatmesh.testkit.CuttableLeases;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 
 /**
  * A {@link SteppedCluster} of n1..n3 with the nemesis's failover settings (replication factor 3,
@@ -38,6 +40,25 @@ final class SteppedFailover implements AutoCloseable {
     l[0] = leases;
     cluster = stepped.cluster;
     ALL.forEach(n -> stores.put(n, new KeptHistoryStore(stepped.clock)));
+  }
+
+  /** Starts the cluster and creates {@code room} on {@code creator}, its admin. */
+  Room startWithRoom(String creator, String room) {
+    cluster.start();
+    stepped.settle(cluster::connected);
+    return join(cluster.node(creator).createRoom(room));
+  }
+
+  /**
+   * Cuts {@code node} from every other node (it keeps its lease access, so it stays the admin of
+   * its rooms) until it declared them all dead.
+   */
+  void isolateKeepingLease(String node) {
+    stepped.network.injector().partition(Set.of(node), ALL.stream().filter(n -> !n.equals(node)).collect(Collectors.toSet()));
+    stepped.settle(() -> cluster.node(node).liveNodes().isEmpty(), 3 * Nemesis.FAILURE_TIMEOUT.toMillis());
+    if (!cluster.node(node).liveNodes().isEmpty()) {
+      throw new AssertionError(node + " did not declare the other nodes dead: it sees " + cluster.node(node).liveNodes());
+    }
   }
 
   /** Kills {@code node} as a process dies: its transport stops and it no longer reaches the leases. */
