@@ -85,6 +85,11 @@ final class AdminRole {
     this.held = new SendHold(name, engine.self, RoomState.MAX_HELD_SENDS, engine.metrics.sendsHeld, new HoldHost());
   }
 
+  /** Whether this admin answers a request only once its replicas acknowledged the entry (a remote wait). */
+  boolean repliesWaitForReplicas() {
+    return replication != null && replication.waitsForReplicas();
+  }
+
   /** The admin role of a newly created room, which it records in the history store. */
   static AdminRole created(RoomState room, @Nullable List<NodeId> replicas) {
     NodeEngine engine = room.engine;

@@ -203,7 +203,9 @@ final class MemberRole {
     String cmid = clientMessageId != null ? clientMessageId : engine.nextClientMessageId();
     AdminRole a = room.adminRole();
     if (a != null) {
-      a.adminSend(engine.self, new SendRequest(0, name, user, cmid, text), reply -> onSendReply(reply, null, out, started));
+      Consumer<Reply> reply = r -> onSendReply(r, null, out, started);
+      // only a wait for replicas is remote (and costs a timer per send); the admin's own store is not
+      a.adminSend(engine.self, new SendRequest(0, name, user, cmid, text), a.repliesWaitForReplicas() ? bounded("send of " + user, reply) : reply);
       return;
     }
     switch (sendWindow.offer(new ForwardWindow.Send(user, text, cmid, out, started))) {
@@ -564,7 +566,7 @@ final class MemberRole {
   }
 
   /**
-   * A join or leave handed to this node's own admin role, answered once: by the role, or with
+   * A join, leave or (with replica acks) send handed to this node's own admin role, answered once: by the role, or with
    * TIMEOUT after the request timeout, like one forwarded to another node. With failover the role
    * answers once the entry is on a majority of the replicas, a remote wait that may last as long as
    * the admin is cut from them while it keeps its lease (violation F4 of the nemesis). A TIMEOUT

@@ -73,6 +73,11 @@ final class Replication {
    * @param replicas the replica set, {@code self} included
    * @param waitForReplicas whether releases wait for a majority (false with a shared store or acks on the admin)
    */
+  /** Whether entries are released (acked) only once a majority of the replica set holds them. */
+  boolean waitsForReplicas() {
+    return waitForReplicas;
+  }
+
   Replication(String room, NodeId self, long epoch, List<NodeId> replicas, boolean waitForReplicas, Host host) {
     this.room = room;
     this.epoch = epoch;

@@ -69,6 +69,25 @@ class JoinAtPartitionedAdminTest {
     assertThat(sf.join(r.send(alice, "after", "c1")).seq()).isGreaterThan(again.seq());
   }
 
+  @Test
+  void aSendThroughTheAdminIsBoundedByTheRequestTimeoutWhileItsReplicasAreCutOff() {
+    Room r = sf.startWithRoom("n1", "general");
+    UserId alice = UserId.of("alice");
+    sf.join(r.join(alice, e -> { }));
+    stepped.network.injector().partition(Set.of("n1"), Set.of("n2", "n3"));
+
+    CompletableFuture<io.chatmesh.Sent> send = r.send(alice, "cut", "c1");
+    stepped.settle(send::isDone, 2 * Nemesis.REQUEST_TIMEOUT.toMillis());
+    assertThat(send).as("the send through the admin, cut from its replicas").isDone();
+    assertThat(code(send)).isEqualTo(ErrorCode.TIMEOUT);
+
+    // the outcome was unknown: once the replicas are back, a retry with the same id gets one place
+    stepped.network.heal();
+    io.chatmesh.Sent again = sf.join(r.send(alice, "cut", "c1"));
+    io.chatmesh.Sent next = sf.join(r.send(alice, "after", "c2"));
+    assertThat(next.seq()).isEqualTo(again.seq() + 1);
+  }
+
   private static ErrorCode code(CompletableFuture<?> f) {
     try {
       f.join();
