@@ -1,0 +1,82 @@
+package io.chatmesh.nemesis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatmesh.NodeId;
+import io.chatmesh.Room;
+import io.chatmesh.RoomSummary;
+import io.chatmesh.testing.InMemoryCluster;
+import io.chatmesh.testkit.CuttableLeases;
+import io.chatmesh.wire.Replicate;
+import java.util.Optional;
+import org.assertj.core.groups.Tuple;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Known violation F3 step by step (see KNOWN_VIOLATIONS.md, "F3, the live-lock of a room no replica
+ * heard of"): an admin that loses its lease before any replica heard of its room (every {@code
+ * Replicate} lost) can only take it back through a takeover, whose {@code Collect} the replicas refuse
+ * (they hold nothing of the room: F1's rule), so the room stays unavailable with its admin up. When
+ * the lease backend shows that nobody held the lease since this node's own term (the lease epoch
+ * follows its own last grant), its log is the whole room's log and it may continue alone; when
+ * another node held the lease meanwhile, it may not.
+ */
+class UnheardRoomTakeBackTest {
+  private final SteppedFailover sf = new SteppedFailover(17);
+  private final SteppedCluster stepped = sf.stepped;
+  private final CuttableLeases.Net leases = sf.leases;
+  private final InMemoryCluster cluster = sf.cluster;
+
+  @AfterEach
+  void close() {
+    sf.close();
+  }
+
+  /** Creates room "general" on n1 while no replica gets a Replicate, then cuts n1 from the leases until it stepped down. */
+  private void createUnheardThenLoseTheLease() {
+    cluster.start();
+    stepped.settle(cluster::connected);
+    stepped.network.filter((from, to, env) -> !(env.message() instanceof Replicate));
+    Room r = sf.join(cluster.node("n1").createRoom("general"));
+    assertThat(r.name()).isEqualTo("general");
+    leases.cut("n1");
+    stepped.settle(() -> !available("n1"), 4 * Nemesis.LEASE.toMillis());
+    assertThat(available("n1")).as("n1 stepped down once cut from the leases").isFalse();
+  }
+
+  @Test
+  void anAdminWhoseRoomNoReplicaHeardOfTakesItBackWhenNobodyHeldTheLeaseMeanwhile() {
+    createUnheardThenLoseTheLease();
+
+    leases.heal("n1");
+    stepped.network.filter(null);
+    stepped.settle(() -> available("n1") && available("n2") && available("n3"),
+        Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
+
+    for (String n : SteppedFailover.ALL) {
+      assertThat(cluster.node(n).rooms()).as("the directory of " + n).filteredOn(s -> s.name().equals("general"))
+          .extracting(RoomSummary::admin, RoomSummary::available).containsExactly(Tuple.tuple(NodeId.of("n1"), true));
+    }
+  }
+
+  @Test
+  void anAdminDoesNotTakeItsRoomBackAloneWhenAnotherNodeHeldTheLeaseMeanwhile() {
+    createUnheardThenLoseTheLease();
+    // another node held the lease meanwhile (and might have sequenced, or deleted the room)
+    stepped.settle(() -> leases.shared().current("general").join().isEmpty(), 2 * Nemesis.LEASE.toMillis());
+    var other = sf.join(leases.shared().acquire("general", NodeId.of("n2"), Nemesis.LEASE));
+    sf.join(leases.shared().release(other));
+
+    leases.heal("n1");
+    stepped.network.filter(null);
+    stepped.settle(() -> available("n1"), Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
+
+    assertThat(available("n1")).as("n1 may not continue its own log alone: the lease had another holder").isFalse();
+  }
+
+  private boolean available(String node) {
+    Optional<RoomSummary> s = cluster.node(node).rooms().stream().filter(x -> x.name().equals("general")).findFirst();
+    return s.isPresent() && s.get().available();
+  }
+}
