@@ -89,6 +89,9 @@ final class Succession {
         soleGrant = l.epoch();
         replica().promiseSelf(room.epoch);
         room.becameAdmin(AdminRole.created(room, set));
+        // the replicas hear of the room now, not at the next heartbeat: until they do, only this
+        // node can take it back (they refuse a takeover's Collect), and a restart forgets its grant
+        room.adminTail();
         return;
       }
       lease = null;

@@ -8,6 +8,7 @@ import io.chatmesh.RoomSummary;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
 import io.chatmesh.wire.Replicate;
+import java.time.Duration;
 import java.util.Optional;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
@@ -73,6 +74,23 @@ class UnheardRoomTakeBackTest {
     stepped.settle(() -> available("n1"), Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
 
     assertThat(available("n1")).as("n1 may not continue its own log alone: the lease had another holder").isFalse();
+  }
+
+  @Test
+  void anAdminRestartedRightAfterTheCreationTakesItsRoomBack() {
+    cluster.start();
+    stepped.settle(cluster::connected);
+    sf.join(cluster.node("n1").createRoom("general"));
+    // what the creation sent arrives (no clock moves: no heartbeat), then n1 dies and comes back with its store
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> stepped.network.inFlightCount() == 0);
+    sf.crash("n1");
+    sf.restart("n1");
+
+    stepped.settle(() -> available("n1") && available("n2") && available("n3"),
+        Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
+    for (String n : SteppedFailover.ALL) {
+      assertThat(available(n)).as(n + " lists 'general' available (its admin n1 is up)").isTrue();
+    }
   }
 
   private boolean available(String node) {
