@@ -9,6 +9,7 @@ import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
 import io.chatmesh.wire.Replicate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
@@ -90,6 +91,29 @@ class UnheardRoomTakeBackTest {
         Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
     for (String n : SteppedFailover.ALL) {
       assertThat(available(n)).as(n + " lists 'general' available (its admin n1 is up)").isTrue();
+    }
+  }
+
+  @Test
+  void restartedNodesWhoseStoreRecordsAnEmptyRoomAnswerATakeover() {
+    cluster.start();
+    stepped.settle(cluster::connected);
+    sf.join(cluster.node("n1").createRoom("general"));
+    stepped.settle(() -> false, 4 * Nemesis.HEARTBEAT.toMillis()); // the replicas n2, n3 follow n1
+
+    // the admin n1 and the replica n3 die; n3 comes back with its store (the room, no entry)
+    sf.crash("n1");
+    sf.crash("n3");
+    sf.restart("n3");
+    stepped.settle(() -> false, Nemesis.FAILURE_TIMEOUT.toMillis() + 2 * Nemesis.LEASE.toMillis());
+    // n1 comes back with its store but cannot reach the leases: it cannot take its room back
+    cluster.restart("n1");
+    stepped.settle(() -> available("n2") && available("n3"), Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
+
+    // n2 (which still knows the replica set) took over with the empty tails of n1 and n3
+    for (String n : List.of("n2", "n3")) {
+      assertThat(cluster.node(n).rooms()).as("the directory of " + n).filteredOn(s -> s.name().equals("general"))
+          .extracting(RoomSummary::admin, RoomSummary::available).containsExactly(Tuple.tuple(NodeId.of("n2"), true));
     }
   }
 
