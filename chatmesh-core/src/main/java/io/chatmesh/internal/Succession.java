@@ -207,7 +207,12 @@ final class Succession {
       return;
     }
     if (!replica.replicas().contains(engine.self)) {
-      return;
+      // a restarted admin (its store lists the room as its own, the replica set is not stored)
+      // tries again while nobody else administers the room, once it knows the cluster (its first
+      // attempt at the restart may have failed: no retry left the room without admin for good)
+      if (!replica.replicas().isEmpty() || !room.admin.equals(engine.self) || !engine.quorum.ready().isDone()) {
+        return;
+      }
     }
     RoomSummary s = engine.directory.get(name);
     boolean adminGone = s == null ? !engine.isAlive(room.admin) : (!s.available() || !engine.isAlive(s.admin()));

@@ -117,6 +117,29 @@ class UnheardRoomTakeBackTest {
     }
   }
 
+  @Test
+  void aRestartedAdminTriesAgainToTakeItsRoomBack() {
+    cluster.start();
+    stepped.settle(cluster::connected);
+    sf.join(cluster.node("n1").createRoom("general"));
+    stepped.settle(() -> false, 4 * Nemesis.HEARTBEAT.toMillis()); // the replicas n2, n3 follow n1
+
+    // every node restarts with its store: only n1 knows the room is its own, nobody knows the replica set
+    SteppedFailover.ALL.forEach(sf::crash);
+    sf.restart("n2");
+    sf.restart("n3");
+    cluster.restart("n1"); // still cut from the leases: its take-back at the restart fails
+    stepped.settle(() -> false, Nemesis.FAILURE_TIMEOUT.toMillis() + 2 * Nemesis.LEASE.toMillis());
+    leases.heal("n1");
+    stepped.settle(() -> available("n1") && available("n2") && available("n3"),
+        Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
+
+    for (String n : SteppedFailover.ALL) {
+      assertThat(cluster.node(n).rooms()).as("the directory of " + n).filteredOn(s -> s.name().equals("general"))
+          .extracting(RoomSummary::admin, RoomSummary::available).containsExactly(Tuple.tuple(NodeId.of("n1"), true));
+    }
+  }
+
   private boolean available(String node) {
     Optional<RoomSummary> s = cluster.node(node).rooms().stream().filter(x -> x.name().equals("general")).findFirst();
     return s.isPresent() && s.get().available();
