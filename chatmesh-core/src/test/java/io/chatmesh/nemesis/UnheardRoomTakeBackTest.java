@@ -16,13 +16,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Known violation F3 step by step (see KNOWN_VIOLATIONS.md, "F3, the live-lock of a room no replica
- * heard of"): an admin that loses its lease before any replica heard of its room (every {@code
- * Replicate} lost) can only take it back through a takeover, whose {@code Collect} the replicas refuse
- * (they hold nothing of the room: F1's rule), so the room stays unavailable with its admin up. When
- * the lease backend shows that nobody held the lease since this node's own term (the lease epoch
- * follows its own last grant), its log is the whole room's log and it may continue alone; when
- * another node held the lease meanwhile, it may not.
+ * Known violation F3's causes step by step (see KNOWN_VIOLATIONS.md, "F3: causes found and fixed"):
+ * a room whose replicas hold nothing of it (they never heard of it, or restarted and lost their
+ * in-memory promise) refuses every takeover's {@code Collect} (F1's rule), so the room stayed listed
+ * unavailable with its admin up. Each test shapes one cause: an admin that lost its lease before any
+ * replica heard of the room takes it back alone only when nobody held the lease in between (the lease
+ * epoch follows its own last grant); an admin restarted right after the creation finds replicas that
+ * heard of the room; restarted nodes whose store records an empty room answer a takeover; a
+ * restarted admin whose first take-back failed tries again.
  */
 class UnheardRoomTakeBackTest {
   private final SteppedFailover sf = new SteppedFailover(17);
@@ -56,10 +57,7 @@ class UnheardRoomTakeBackTest {
     stepped.settle(() -> available("n1") && available("n2") && available("n3"),
         Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
 
-    for (String n : SteppedFailover.ALL) {
-      assertThat(cluster.node(n).rooms()).as("the directory of " + n).filteredOn(s -> s.name().equals("general"))
-          .extracting(RoomSummary::admin, RoomSummary::available).containsExactly(Tuple.tuple(NodeId.of("n1"), true));
-    }
+    assertListedAvailableUnder("n1", SteppedFailover.ALL);
   }
 
   @Test
@@ -111,10 +109,7 @@ class UnheardRoomTakeBackTest {
     stepped.settle(() -> available("n2") && available("n3"), Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
 
     // n2 (which still knows the replica set) took over with the empty tails of n1 and n3
-    for (String n : List.of("n2", "n3")) {
-      assertThat(cluster.node(n).rooms()).as("the directory of " + n).filteredOn(s -> s.name().equals("general"))
-          .extracting(RoomSummary::admin, RoomSummary::available).containsExactly(Tuple.tuple(NodeId.of("n2"), true));
-    }
+    assertListedAvailableUnder("n2", List.of("n2", "n3"));
   }
 
   @Test
@@ -134,9 +129,14 @@ class UnheardRoomTakeBackTest {
     stepped.settle(() -> available("n1") && available("n2") && available("n3"),
         Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
 
-    for (String n : SteppedFailover.ALL) {
+    assertListedAvailableUnder("n1", SteppedFailover.ALL);
+  }
+
+  /** Each of {@code nodes} lists 'general' as available, administered by {@code admin}. */
+  private void assertListedAvailableUnder(String admin, List<String> nodes) {
+    for (String n : nodes) {
       assertThat(cluster.node(n).rooms()).as("the directory of " + n).filteredOn(s -> s.name().equals("general"))
-          .extracting(RoomSummary::admin, RoomSummary::available).containsExactly(Tuple.tuple(NodeId.of("n1"), true));
+          .extracting(RoomSummary::admin, RoomSummary::available).containsExactly(Tuple.tuple(NodeId.of(admin), true));
     }
   }
 
