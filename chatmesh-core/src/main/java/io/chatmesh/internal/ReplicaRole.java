@@ -65,6 +65,8 @@ final class ReplicaRole {
   private long lastEpoch;
   private long committed;
   private List<NodeId> replicas = List.of();
+  /** Whether this node's history store records the room (found by a {@link Collect} while it held nothing else). */
+  private boolean recorded;
   /** Replication from a node whose lease is being checked, in arrival order (at most {@link #MAX_WAITING}). */
   private final List<Replicate> waiting = new ArrayList<>();
   private static final int MAX_WAITING = 10_000;
@@ -222,12 +224,38 @@ final class ReplicaRole {
   // ================================================================ a node taking the room over
 
   void onCollect(NodeId from, Collect c) {
-    if (promised == 0 && lastSeq == 0 && lastEpoch == 0 && !store.shared()) {
+    if (promised == 0 && lastSeq == 0 && lastEpoch == 0 && !store.shared() && !recorded) {
       // this node holds nothing of the room (never its replica here, deleted it, or lost its store):
       // an empty tail from it would count towards a majority that may miss committed entries, or
-      // revive a deleted room
-      engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.UNKNOWN_ROOM,
-          "node " + engine.self + " holds no replica of room '" + name + "'"));
+      // revive a deleted room - unless its store records the room (then its store is not lost and
+      // the room not deleted here: the room's log on this node is empty, e.g. a restarted replica
+      // or old admin of a room with no entry yet)
+      List<NodeId> admins = new ArrayList<>(engine.liveNodesAndSelf());
+      admins.add(from);
+      admins.add(room.admin);
+      afterStoreOffLane(() -> {
+        boolean found = false;
+        try {
+          for (NodeId a : admins) {
+            if (store.rooms(a).stream().anyMatch(r -> r.room().equals(name))) {
+              found = true;
+              break;
+            }
+          }
+        } catch (RuntimeException e) {
+          log.warn("{}: room '{}': could not read the store's rooms: {}", engine.self, name, e.getMessage());
+        }
+        boolean inStore = found;
+        room.lane.execute(() -> {
+          if (inStore) {
+            recorded = true;
+            room.onCollect(from, c); // through the room: it may have been deleted meanwhile
+          } else {
+            engine.send(from, HistoryReply.error(c.requestId(), ErrorCode.UNKNOWN_ROOM,
+                "node " + engine.self + " holds no replica of room '" + name + "'"));
+          }
+        });
+      });
       return;
     }
     if (c.epoch() > promised && !vouched(from, c.epoch())) {

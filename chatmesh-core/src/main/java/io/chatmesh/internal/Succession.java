@@ -33,6 +33,14 @@ final class Succession {
   private @Nullable ReplicaRole replica;
   private @Nullable LeaseKeeper lease;
   private @Nullable Takeover takeover;
+  /**
+   * The lease epoch of this node's last grant of the room's lease while its log was the whole room's
+   * log: set when it administered the room under that grant (created it, or took it over), carried
+   * over to a later grant of this node's that directly follows it (the backend gives every grant a
+   * higher epoch, so nobody held the lease in between), 0 when not known (then a takeover needs a
+   * majority of tails). In memory only: after a restart it is 0.
+   */
+  private long soleGrant;
 
   Succession(RoomState room) {
     this.room = room;
@@ -79,8 +87,12 @@ final class Succession {
         return;
       }
       if (e == null) {
+        soleGrant = l.epoch();
         replica().promiseSelf(room.epoch);
         room.becameAdmin(AdminRole.created(room, set));
+        // the replicas hear of the room now, not at the next heartbeat: until they do, only this
+        // node can take it back (they refuse a takeover's Collect), and a restart forgets its grant
+        room.adminTail();
         return;
       }
       lease = null;
@@ -124,7 +136,11 @@ final class Succession {
     if (room.isAdmin() && r.epoch() > room.epoch) {
       room.stepDown("node " + from + " administers room '" + name + "' at epoch " + r.epoch() + ", newer than this node's " + room.epoch);
     }
-    return replica().onReplicate(from, r);
+    boolean follows = replica().onReplicate(from, r);
+    if (follows && !from.equals(engine.self)) {
+      soleGrant = 0; // another node administers the room
+    }
+    return follows;
   }
 
   /** A {@link Collect} from a node taking the room over. */
@@ -192,7 +208,12 @@ final class Succession {
       return;
     }
     if (!replica.replicas().contains(engine.self)) {
-      return;
+      // a restarted admin (its store lists the room as its own, the replica set is not stored)
+      // tries again while nobody else administers the room, once it knows the cluster (its first
+      // attempt at the restart may have failed: no retry left the room without admin for good)
+      if (!replica.replicas().isEmpty() || !room.admin.equals(engine.self) || !engine.quorum.ready().isDone()) {
+        return;
+      }
     }
     RoomSummary s = engine.directory.get(name);
     boolean adminGone = s == null ? !engine.isAlive(room.admin) : (!s.available() || !engine.isAlive(s.admin()));
@@ -211,12 +232,30 @@ final class Succession {
     t.start();
   }
 
+  /**
+   * Whether a takeover under this node's lease grant {@code grant} may continue this node's own log
+   * without a majority of the replicas' tails: its previous grant was {@code grant - 1} and its log
+   * was the whole room's log then. Lease epochs grow with every grant, whoever gets it, so no other
+   * node held the lease since: none sequenced, took the room over or deleted it (only the lease
+   * holder does), and nothing was committed that this node's log misses. This is what lets an admin
+   * take back a room whose replicas never heard of it (they refuse a {@code Collect}: F3 of the
+   * nemesis).
+   */
+  boolean continuesAlone(long grant) {
+    return soleGrant > 0 && grant == soleGrant + 1;
+  }
+
   /** The takeover ended without this node administering the room (lease held elsewhere, no majority). */
   void takeoverFailed(Takeover t, String why) {
     if (takeover != t) {
       return;
     }
     takeover = null;
+    // a grant of this node's that changed nothing keeps its log whole if the one before did
+    long grant = t.grant();
+    if (grant > 0) {
+      soleGrant = continuesAlone(grant) ? grant : 0;
+    }
     LeaseKeeper k = lease;
     lease = null;
     if (k != null && k.lease() != null) {
@@ -260,6 +299,7 @@ final class Succession {
       return;
     }
     takeover = null;
+    soleGrant = t.grant();
     if (room.deleted()) {
       takeoverFailed(t, "deleted");
       end(true);

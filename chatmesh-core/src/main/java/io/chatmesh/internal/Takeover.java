@@ -3,6 +3,7 @@ package io.chatmesh.internal;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
+import io.chatmesh.spi.lease.Lease;
 import io.chatmesh.wire.Collect;
 import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.Sequenced;
@@ -53,6 +54,10 @@ final class Takeover {
   /** The highest seq any answering replica (or this node) knows to be committed. */
   private long committed;
   private boolean decided;
+  /** The lease epoch of this attempt's grant (0 until granted). */
+  private long grant;
+  /** Whether this node continues its own log with no other tail ({@link Succession#continuesAlone}). */
+  private boolean alone;
 
   Takeover(RoomState room, ReplicaRole replica, LeaseKeeper lease) {
     this.room = room;
@@ -76,7 +81,14 @@ final class Takeover {
     });
   }
 
+  /** The lease epoch this attempt was granted, or 0 if it got no lease. */
+  long grant() {
+    return grant;
+  }
+
   private void onLease() {
+    Lease l = lease.lease();
+    grant = l == null ? 0 : l.epoch();
     epoch = Math.max(NodeEngine.nextStamp(), Math.max(replica.promised(), Math.max(room.epoch, replica.lastEpoch())) + 1);
     replica.promiseSelf(epoch);
     log.info("{}: holds the lease of room '{}' ({}); takes it over at epoch {}", engine.self, room.name, lease.lease(), epoch);
@@ -86,6 +98,7 @@ final class Takeover {
     }
     setKnown = replica.replicas().contains(engine.self);
     set = setKnown ? replica.replicas() : engine.liveNodesAndSelf();
+    alone = setKnown && room.succession.continuesAlone(grant);
     long after = replica.committed();
     replica.ownTail(after).whenComplete((own, e) -> room.lane.execute(() -> {
       if (e != null) {
@@ -100,7 +113,11 @@ final class Takeover {
           others.add(n);
         }
       }
-      if (others.isEmpty()) {
+      if (alone) {
+        log.info("{}: nobody held the lease of room '{}' since this node's own term (lease epoch {}): continues its own log",
+            engine.self, room.name, grant);
+      }
+      if (others.isEmpty() || alone) {
         decide();
         return;
       }
@@ -154,7 +171,7 @@ final class Takeover {
     if (!stillHolding()) {
       return;
     }
-    if (tails.size() < majority()) {
+    if (!alone && tails.size() < majority()) {
       fail("only " + tails.size() + " of the " + set.size() + (setKnown ? " replicas" : " live nodes (the replica set is not known here)")
           + " answered with the room's log; a majority is needed");
       return;

@@ -177,23 +177,22 @@ class KnownViolationsTest {
   }
 
   @Test
-  @Disabled("F2's loss is fixed (a restarted admin asks every live node for the room's log; RestartedAdminReplicaSetTest passes): "
-      + "seed 475 now ends with DIRECTORY_NOT_CONVERGED only (F3, open)")
   // known violation F2 (seed 475 of the REPLICATED long run, LOST and WRONG_ACK): an admin restarted
   // with its store took its room back alone (the replica set is not stored), acked entries no
   // replica held, and the next failover lost them and reused their seqs (step by step:
-  // RestartedAdminReplicaSetTest)
+  // RestartedAdminReplicaSetTest); fixed, and its DIRECTORY_NOT_CONVERGED left after that fix is
+  // one of F3's causes, fixed too
   void f2AnAdminRestartedWithItsStoreDoesNotTakeItsRoomBackAlone() {
     cleanWithFailover(475, Failover.Acks.REPLICATED, FaultKind.parse("all,failover"), Nemesis.Moves.CONCURRENT, true);
   }
 
   @Test
-  @Disabled("known violation F3, open: see KNOWN_VIOLATIONS.md, Failover")
   // known violation F3 (seed 3 of the failover slice's configuration with ADMIN_ONLY acks,
   // DIRECTORY_NOT_CONVERGED; seed 26 with REPLICATED acks): a room whose replicas never heard of it
   // (its admin even answered UNKNOWN_ROOM to a join right after creating it) is left without an
   // admin once that admin loses its lease: every node lists it unavailable, the admin's takeovers
-  // fail (its replicas refuse a Collect for a room they hold nothing of, since the F1 fix)
+  // fail (its replicas refuse a Collect for a room they hold nothing of, since the F1 fix); fixed
+  // (KNOWN_VIOLATIONS.md, "F3 causes found and fixed"; step by step: UnheardRoomTakeBackTest)
   void f3ARoomItsReplicasNeverHeardOfIsNotLeftWithoutAdmin() {
     cleanWithFailover(3, Failover.Acks.ADMIN_ONLY, FaultKind.parse("failover,lossy"));
     cleanWithFailover(26, Failover.Acks.REPLICATED, FaultKind.parse("failover,lossy"));
