@@ -58,6 +58,8 @@ final class MemberRole {
   private final String name;
   private final LocalSessions locals;
   private final InOrderDelivery<Sequenced> delivery;
+  /** The epochs of what was delivered, checked against a newer admin's log (F5: seqs reused after an ADMIN_ONLY failover). */
+  private final DeliveredEpochs epochs;
   /** Requests to the admin, counted in flight until answered. */
   private final AdminLink link;
   /** Sends forwarded to the admin (at most {@link RoomState#MAX_SENDS_IN_FLIGHT}) and those waiting for a slot. */
@@ -74,6 +76,7 @@ final class MemberRole {
     this.name = room.name;
     this.locals = new LocalSessions(name, engine.metrics.deliveries);
     this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
+    this.epochs = new DeliveredEpochs(engine.settings.resendBufferSize());
     this.link = new AdminLink(engine.requests, () -> room.admin, engine::send, room.lane, room::maybeForget);
     this.sendWindow = new ForwardWindow(RoomState.MAX_SENDS_IN_FLIGHT, RoomState.MAX_WAITING_SENDS, new SendOutlet());
     this.silence = new AdminSilence(engine.settings.failureTimeout().toMillis());
@@ -313,6 +316,10 @@ final class MemberRole {
       }
       return;
     }
+    if (epochs.hold(s)) {
+      checkEpoch(s.epoch(), s.seq());
+      return;
+    }
     dispatch(delivery.offer(s));
     maybeResend();
   }
@@ -323,6 +330,7 @@ final class MemberRole {
     }
     silence.heard(engine.clock.millis());
     tailSeen = Math.max(tailSeen, t.lastSeq());
+    checkEpoch(t.epoch(), t.lastSeq());
     maybeResend();
   }
 
@@ -338,6 +346,58 @@ final class MemberRole {
       locals.fire(new RoomEvent.MessagesLost(name, l.epoch(), next, l.toSeq()), false);
       dispatch(delivery.skipTo(l.toSeq() + 1));
     }
+  }
+
+  /**
+   * This node learned of epoch {@code epoch}, whose admin's log reaches {@code adminSeq}: if it is
+   * newer than the epoch of everything delivered here, reads the admin's log over what was
+   * delivered (see {@link DeliveredEpochs}). Entries of that epoch wait meanwhile.
+   */
+  private void checkEpoch(long epoch, long adminSeq) {
+    if (!delivery.started() || !epochs.shouldCheck(epoch, adminSeq)) {
+      return;
+    }
+    long next = delivery.nextExpected();
+    long from = epochs.checkFrom(next);
+    long gen = epochs.checkSent();
+    link.request(
+        id -> new HistoryRequest(id, name, from - 1, next, (int) Math.max(1, next - from), false, false),
+        (h, e) -> epochChecked(gen, from, next, h, e));
+  }
+
+  /**
+   * The admin's log over what was delivered: where an entry there has another epoch than the one
+   * delivered here, those delivered from that seq on were lost at failover (ADMIN_ONLY acks) and
+   * the new admin reuses their seqs. Local users get {@link RoomEvent.MessagesLost} naming the new
+   * epoch and those seqs, then the log's entries from there on (the same seqs, a newer epoch).
+   */
+  private void epochChecked(long gen, long from, long next, @Nullable HistoryReply h, @Nullable Throwable e) {
+    if (!epochs.current(gen)) {
+      return;
+    }
+    if (historyError(h, e) != null || !delivery.started() || delivery.nextExpected() != next) {
+      epochs.checkFailed(); // a later entry or tail of the newer epoch asks again
+      return;
+    }
+    long at = epochs.answered(h.entries(), from, next, h.epoch(), h.lastSeq());
+    if (at < next) {
+      log.warn("{}: entries {}..{} of room '{}' delivered here are not in the log of its admin {} at epoch {} (lost at failover); "
+          + "its entries from seq {} on follow", engine.self, at, next - 1, name, room.admin, h.epoch(), at);
+      epochs.truncate(at);
+      delivery.rewindTo(at);
+      engine.metrics.messagesLost.add(next - at);
+      locals.fire(new RoomEvent.MessagesLost(name, h.epoch(), at, next - 1), false);
+      tailSeen = Math.max(tailSeen, h.lastSeq());
+      lastResendAt = Long.MIN_VALUE / 2;
+    }
+    for (Sequenced s : epochs.release()) {
+      dispatch(delivery.offer(s));
+    }
+    Sequenced newest = epochs.newestHeld();
+    if (newest != null) {
+      checkEpoch(newest.epoch(), newest.seq()); // undecided, and the admin's log went on meanwhile
+    }
+    maybeResend();
   }
 
   private void maybeResend() {
@@ -365,6 +425,7 @@ final class MemberRole {
 
   private void dispatch(List<Sequenced> entries) {
     for (Sequenced s : entries) {
+      epochs.delivered(s);
       locals.activateStarted(s.seq());
       UserId removeAfter = null;
       switch (s.kind()) {
@@ -392,6 +453,7 @@ final class MemberRole {
     room.localCount = locals.size();
     if (locals.isEmpty()) {
       delivery.reset();
+      epochs.reset();
       tailSeen = 0;
       room.maybeForget();
     }
@@ -418,6 +480,7 @@ final class MemberRole {
     locals.fire(event, true);
     locals.clear();
     delivery.reset();
+    epochs.reset();
   }
 
   /** The admin node became unreachable: local users get RoomUnavailable (once). */
@@ -525,6 +588,7 @@ final class MemberRole {
     silence.heard(engine.clock.millis());
     tailSeen = Math.max(tailSeen, r.seq());
     afterMembershipChange();
+    checkEpoch(r.epoch(), r.seq());
     maybeResend();
   }
 
