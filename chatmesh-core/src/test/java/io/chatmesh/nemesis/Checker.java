@@ -612,6 +612,8 @@ final class Checker {
       String key = key(op.room, op.incarnation, op.epoch);
       TreeMap<Long, String> log = logs.getOrDefault(key, new TreeMap<>());
       List<String> missing = new ArrayList<>();
+      String atSeq = log.get(op.seq);
+      boolean keptInLog = atSeq != null && atSeq.contains("'" + op.text + "'"); // under any epoch: not lost
       for (History.Session s : h.sessions) {
         History.Op j = s.join;
         if (!j.room.equals(op.room) || j.incarnation != op.incarnation || j.outcome != History.Outcome.OK || (!failover && j.epoch != op.epoch)
@@ -628,9 +630,10 @@ final class Checker {
           // entry keeps the epoch that sequenced it: the seq and the text identify it
           return p != null && p[1] == op.seq && (failover ? describe(e).contains("'" + op.text + "'") : p[0] == op.epoch);
         });
-        if (!got && adminOnly && laterEpoch(key, op.epoch) && !gotLaterOfEpoch(s, op.epoch, op.seq)) {
+        if (!got && adminOnly && laterEpoch(key, op.epoch) && !keptInLog && !gotLaterOfEpoch(s, op.epoch, op.seq)) {
           // ADMIN_ONLY: lost at failover (an entry the replicas did not have when its admin died); a
-          // member that got later entries of that same epoch skipped it instead, which is not allowed
+          // member that got later entries of that same epoch skipped it instead, which is not allowed;
+          // nor is missing an entry the log keeps at its seq (the next admin adopted it, or a retry put it there again)
           allow("an acked message lost at failover, not delivered to a member");
           continue;
         }
