@@ -612,8 +612,6 @@ final class Checker {
       String key = key(op.room, op.incarnation, op.epoch);
       TreeMap<Long, String> log = logs.getOrDefault(key, new TreeMap<>());
       List<String> missing = new ArrayList<>();
-      String atSeq = log.get(op.seq);
-      boolean keptInLog = atSeq != null && atSeq.contains("'" + op.text + "'"); // under any epoch: not lost
       for (History.Session s : h.sessions) {
         History.Op j = s.join;
         if (!j.room.equals(op.room) || j.incarnation != op.incarnation || j.outcome != History.Outcome.OK || (!failover && j.epoch != op.epoch)
@@ -630,10 +628,12 @@ final class Checker {
           // entry keeps the epoch that sequenced it: the seq and the text identify it
           return p != null && p[1] == op.seq && (failover ? describe(e).contains("'" + op.text + "'") : p[0] == op.epoch);
         });
-        if (!got && adminOnly && laterEpoch(key, op.epoch) && !keptInLog && !gotLaterOfEpoch(s, op.epoch, op.seq)) {
+        if (!got && adminOnly && laterEpoch(key, op.epoch) && !gotLaterOfEpoch(s, op.epoch, op.seq)) {
           // ADMIN_ONLY: lost at failover (an entry the replicas did not have when its admin died); a
-          // member that got later entries of that same epoch skipped it instead, which is not allowed;
-          // nor is missing an entry the log keeps at its seq (the next admin adopted it, or a retry put it there again)
+          // member that got later entries of that same epoch skipped it instead, which is not allowed.
+          // (Not narrowed to entries "not in the log": the history cannot tell an entry the next admin
+          // adopted from one it lost when no member saw what the next admin put at that seq - seeds
+          // 605 and 905 of the ADMIN_ONLY run were such false alarms)
           allow("an acked message lost at failover, not delivered to a member");
           continue;
         }

@@ -353,30 +353,4 @@ class CheckerTest {
     List<Checker.Anomaly> skipped = Checker.check(memberThatGotTheLostEntry(AfterLoss.SKIPPED));
     assertThat(kinds(skipped)).as(Checker.summary(skipped)).contains(Checker.Kind.LOST, Checker.Kind.DIVERGING);
   }
-
-  @Test
-  void withAdminOnlyAnAcknowledgedMessageTheNextAdminAdoptedIsOwedToEveryMember() {
-    History h = history();
-    h.failover = io.chatmesh.Failover.Acks.ADMIN_ONLY;
-    ok(h, "create", "n1", null, "a", 0, 0);
-    History.Op j1 = ok(h, "join", "n1", "u1", "a", 1, 1);
-    History.Op j2 = ok(h, "join", "n3", "u2", "a", 1, 2);
-    ok(h, "send", "n1", "u1", "a", 1, 3).text = "m1";
-    History.Op m2 = ok(h, "send", "n3", "u2", "a", 1, 4);
-    m2.text = "m2";
-    m2.epoch = 2;
-    History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
-    History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
-    h.sessions.addAll(List.of(s1, s2));
-    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u1"), 0));
-    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
-    s1.onEvent(new ChatMessage("a", 1, 3, UserId.of("u1"), "m1", null, 0));
-    s1.end("node n1 crashed");
-    // the next admin continued after m1 (it adopted it): u2 skipped it
-    s2.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
-    s2.onEvent(new RoomEvent.RoomAvailable("a", io.chatmesh.NodeId.of("n2"), 2));
-    s2.onEvent(new ChatMessage("a", 2, 4, UserId.of("u2"), "m2", null, 0));
-    List<Checker.Anomaly> found = Checker.check(h);
-    assertThat(kinds(found)).as(Checker.summary(found)).contains(Checker.Kind.LOST);
-  }
 }
