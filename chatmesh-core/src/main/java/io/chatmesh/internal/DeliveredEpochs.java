@@ -27,7 +27,10 @@ final class DeliveredEpochs {
   /** Most epoch changes remembered (older ones are forgotten: a failover goes back a few seqs at most). */
   private static final int MAX_EPOCHS = 64;
 
-  /** The first delivered seq of each run of one epoch, to that epoch. */
+  /** The epoch of seqs declared lost here (nothing delivered: nothing to compare). */
+  private static final long UNKNOWN = 0;
+
+  /** The first delivered seq of each run of one epoch, to that epoch ({@link #UNKNOWN} from a range declared lost). */
   private final TreeMap<Long, Long> epochFrom = new TreeMap<>();
   /** Entries of a newer epoch than the last delivered one, waiting for the check. */
   private final List<Sequenced> held = new ArrayList<>();
@@ -49,7 +52,8 @@ final class DeliveredEpochs {
 
   /** An entry was released to the local sessions. */
   void delivered(Sequenced s) {
-    if (s.epoch() != lastEpoch) {
+    Map.Entry<Long, Long> run = epochFrom.lastEntry();
+    if (s.epoch() != lastEpoch || (run != null && run.getValue() == UNKNOWN)) {
       epochFrom.put(s.seq(), s.epoch());
       lastEpoch = s.epoch();
       while (epochFrom.size() > MAX_EPOCHS) {
@@ -120,7 +124,8 @@ final class DeliveredEpochs {
   long answered(List<Sequenced> log, long from, long next, long adminEpoch, long adminSeq) {
     checking = false;
     for (Sequenced s : log) {
-      if (s.seq() >= from && s.seq() < next && s.epoch() != epochAt(s.seq())) {
+      long got = epochAt(s.seq());
+      if (s.seq() >= from && s.seq() < next && got != UNKNOWN && s.epoch() != got) {
         checked = Math.max(checked, adminEpoch);
         undecidedAt = -1;
         return s.seq();
@@ -153,12 +158,18 @@ final class DeliveredEpochs {
     return out;
   }
 
+  /** Seqs from {@code from} on were declared lost ({@link io.chatmesh.wire.Lost}): nothing delivered there to compare. */
+  void skipped(long from) {
+    if (lastEpoch > 0) {
+      epochFrom.put(from, UNKNOWN);
+    }
+  }
+
   /** Delivery goes back to {@code seq}: what was delivered from there on is forgotten. */
   void truncate(long seq) {
     generation++;
     epochFrom.tailMap(seq, true).clear();
-    Map.Entry<Long, Long> last = epochFrom.lastEntry();
-    lastEpoch = last == null ? 0 : last.getValue();
+    lastEpoch = epochFrom.descendingMap().values().stream().filter(e -> e != UNKNOWN).findFirst().orElse(0L);
   }
 
   /** Forgets everything (delivery restarts). */

@@ -344,6 +344,7 @@ final class MemberRole {
       log.warn("{}: entries {}..{} of room '{}' could not be recovered", engine.self, next, l.toSeq(), name);
       engine.metrics.messagesLost.add(l.toSeq() - next + 1);
       locals.fire(new RoomEvent.MessagesLost(name, l.epoch(), next, l.toSeq()), false);
+      epochs.skipped(next);
       dispatch(delivery.skipTo(l.toSeq() + 1));
     }
   }
@@ -360,6 +361,8 @@ final class MemberRole {
     long next = delivery.nextExpected();
     long from = epochs.checkFrom(next);
     long gen = epochs.checkSent();
+    log.debug("{}: room '{}' has a newer epoch {} than what was delivered here up to seq {}: reads its admin {}'s log from seq {}",
+        engine.self, name, epoch, next - 1, room.admin, from);
     link.request(
         id -> new HistoryRequest(id, name, from - 1, next, (int) Math.max(1, next - from), false, false),
         (h, e) -> epochChecked(gen, from, next, h, e));
@@ -375,8 +378,11 @@ final class MemberRole {
     if (!epochs.current(gen)) {
       return;
     }
-    if (historyError(h, e) != null || !delivery.started() || delivery.nextExpected() != next) {
-      epochs.checkFailed(); // a later entry or tail of the newer epoch asks again
+    ChatException error = historyError(h, e);
+    if (error != null || !delivery.started() || delivery.nextExpected() != next) {
+      log.debug("{}: room '{}': the check of what was delivered against a newer epoch did not answer ({}); a later entry or tail asks again", engine.self, name,
+          error != null ? error.getMessage() : "delivery moved on");
+      epochs.checkFailed();
       return;
     }
     long at = epochs.answered(h.entries(), from, next, h.epoch(), h.lastSeq());

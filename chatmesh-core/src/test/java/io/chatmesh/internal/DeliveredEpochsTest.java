@@ -73,4 +73,26 @@ class DeliveredEpochsTest {
     assertThat(d.needsCheck(2)).isFalse();
     assertThat(d.newestHeld()).isNull();
   }
+
+  @Test
+  void seqsDeclaredLostAreNotComparedAndDeliveryAfterThemIs() {
+    d.delivered(e(1, 1));
+    d.skipped(2); // 2..3 declared lost (MessagesLost), delivery goes on at 4
+    d.delivered(e(1, 4));
+    d.hold(e(2, 5));
+    d.checkSent();
+    // the log has other epochs' entries at 2..3 (nothing delivered there): no going back for them
+    assertThat(d.answered(List.of(e(1, 1), e(3, 2), e(3, 3), e(1, 4)), 1, 5, 2, 4)).isEqualTo(5);
+    d.hold(e(2, 6));
+    d.checkFailed();
+    d.reset();
+    d.delivered(e(1, 1));
+    d.skipped(2);
+    d.delivered(e(1, 4));
+    d.checkSent();
+    assertThat(d.answered(List.of(e(1, 1), e(3, 2), e(3, 3), e(3, 4)), 1, 5, 3, 4)).as("4 differs").isEqualTo(4);
+    d.truncate(4);
+    assertThat(d.needsCheck(3)).as("checked against epoch 3").isFalse();
+    assertThat(d.needsCheck(4)).as("the last delivered epoch is 1 again, 4 is newer than the one checked").isTrue();
+  }
 }
