@@ -380,9 +380,16 @@ final class MemberRole {
     }
     ChatException error = historyError(h, e);
     if (error != null || !delivery.started() || delivery.nextExpected() != next) {
-      log.debug("{}: room '{}': the check of what was delivered against a newer epoch did not answer ({}); a later entry or tail asks again", engine.self, name,
+      log.debug("{}: room '{}': the check of what was delivered against a newer epoch did not answer ({}); asks again", engine.self, name,
           error != null ? error.getMessage() : "delivery moved on");
       epochs.checkFailed();
+      // entries wait for it, and tails or entries need not come any more (the admin may not count
+      // this node yet): ask again, at once when only delivery moved on, else a heartbeat later
+      if (error == null) {
+        checkHeldAgain();
+      } else if (engine.running()) {
+        engine.clock.schedule(engine.settings.heartbeatInterval(), () -> room.lane.execute(this::checkHeldAgain));
+      }
       return;
     }
     long at = epochs.answered(h.entries(), from, next, h.epoch(), h.lastSeq());
@@ -399,11 +406,16 @@ final class MemberRole {
     for (Sequenced s : epochs.release()) {
       dispatch(delivery.offer(s));
     }
-    Sequenced newest = epochs.newestHeld();
-    if (newest != null) {
-      checkEpoch(newest.epoch(), newest.seq()); // undecided, and the admin's log went on meanwhile
-    }
+    checkHeldAgain(); // undecided, and the admin's log went on meanwhile
     maybeResend();
+  }
+
+  /** Checks again for the newest entry held by {@link DeliveredEpochs} (if any, and no check is in flight). */
+  private void checkHeldAgain() {
+    Sequenced newest = epochs.newestHeld();
+    if (newest != null && !locals.isEmpty() && !room.deleted()) {
+      checkEpoch(newest.epoch(), newest.seq());
+    }
   }
 
   private void maybeResend() {
