@@ -260,20 +260,22 @@ class CheckerTest {
    * (m1 was acked by the admin alone and lost at failover), and a seq delivered twice within one
    * epoch stays DUPLICATED either way.
    */
+  /** A send of {@code text} in room a#1 acked at {@code seq} by the admin of {@code epoch}. */
+  private static void sent(History h, String node, String user, long seq, String text, long epoch) {
+    History.Op op = ok(h, "send", node, user, "a", 1, seq);
+    op.text = text;
+    op.epoch = epoch;
+  }
+
   private static History failedOver(io.chatmesh.Failover.Acks acks, boolean reorderWithinAnEpoch) {
     History h = history();
     h.failover = acks;
     ok(h, "create", "n1", null, "a", 0, 0);
     History.Op j1 = ok(h, "join", "n2", "u1", "a", 1, 1);
     History.Op j2 = ok(h, "join", "n1", "u2", "a", 1, 2);
-    History.Op m1 = ok(h, "send", "n1", "u2", "a", 1, 3);
-    m1.text = "m1";
-    History.Op m2 = ok(h, "send", "n2", "u1", "a", 1, 3);
-    m2.text = "m2";
-    m2.epoch = 2;
-    History.Op m3 = ok(h, "send", "n2", "u1", "a", 1, 4);
-    m3.text = "m3";
-    m3.epoch = 2;
+    sent(h, "n1", "u2", 3, "m1", 1);
+    sent(h, "n2", "u1", 3, "m2", 2);
+    sent(h, "n2", "u1", 4, "m3", 2);
     History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
     History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
     h.sessions.addAll(List.of(s1, s2));
@@ -314,13 +316,9 @@ class CheckerTest {
     ok(h, "create", "n1", null, "a", 0, 0);
     History.Op j1 = ok(h, "join", "n1", "u1", "a", 1, 1);
     History.Op j2 = ok(h, "join", "n3", "u2", "a", 1, 2);
-    ok(h, "send", "n1", "u1", "a", 1, 3).text = "m1";
-    History.Op m2 = ok(h, "send", "n3", "u2", "a", 1, 3);
-    m2.text = "m2";
-    m2.epoch = 2;
-    History.Op m3 = ok(h, "send", "n3", "u2", "a", 1, 4);
-    m3.text = "m3";
-    m3.epoch = 2;
+    sent(h, "n1", "u1", 3, "m1", 1);
+    sent(h, "n3", "u2", 3, "m2", 2);
+    sent(h, "n3", "u2", 4, "m3", 2);
     History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
     History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
     h.sessions.addAll(List.of(s1, s2));
