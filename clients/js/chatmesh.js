@@ -336,7 +336,13 @@ export class ChatClient {
         // a lost range after what we saw continues the log (its epoch is the room's now, which may
         // be newer than the last event's after a failover)
         if (r && f.to > r.seq && (f.epoch === r.epoch || f.from > r.seq)) { r.seq = f.to; r.epoch = f.epoch; }
-        this._emit("lost", {room: f.room, from: f.from, to: f.to, epoch: f.epoch});
+        // with acks on the admin only (ADMIN_ONLY): entries from..to we already got were lost at
+        // failover; the newer epoch's entries at those seqs follow: they continue the log
+        const retracted = !!r && r.epoch !== null && f.from <= r.seq && f.epoch > r.epoch;
+        if (retracted) r.seq = f.from - 1;
+        const e = {room: f.room, from: f.from, to: f.to, epoch: f.epoch};
+        if (retracted) e.retracted = true;
+        this._emit("lost", e);
         break;
       }
       case "error": this._emit("error", new ChatError(f.code, f.message)); break;

@@ -101,7 +101,11 @@ export interface EventMap {
   unavailable: { room: string; reason?: string };
   /** the room takes requests again: its admin is back, or another node took it over (failover, move); admin and epoch name the admin now */
   available: { room: string; admin?: string; epoch?: number };
-  lost: { room: string; from: number; to: number; epoch: number };
+  /**
+   * from..to could not be delivered; retracted=true (rooms with acks on the admin only): the events
+   * from..to already delivered were lost at failover, and the newer epoch's events at those seqs follow
+   */
+  lost: { room: string; from: number; to: number; epoch: number; retracted?: boolean };
   /**
    * restarted=true: the room's log started again (an event or join with a seq not after the last
    * one seen, and another epoch: the room was deleted and created again, or its admin restarted

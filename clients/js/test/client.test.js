@@ -214,6 +214,22 @@ test("live events that go on at a higher epoch after 'available' (failover witho
   c.close();
 });
 
+test("'lost' retracting events lost at an ADMIN_ONLY failover: the newer epoch's events at those seqs continue the log", async () => {
+  const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq);
+  const lost = [];
+  c.on("lost", (l) => lost.push(l));
+  await connectAndJoin(c, sockets, {seq: 5, epoch: 1});
+  sockets[0].reply({type: "message", room: "r", seq: 6, epoch: 1, user: "bob", text: "a", ts: 1});
+  sockets[0].reply({type: "message", room: "r", seq: 7, epoch: 1, user: "bob", text: "b", ts: 1});
+  sockets[0].reply({type: "lost", room: "r", from: 6, to: 7, epoch: 2});
+  sockets[0].reply({type: "message", room: "r", seq: 6, epoch: 2, user: "bob", text: "c", ts: 2});
+  sockets[0].reply({type: "message", room: "r", seq: 7, epoch: 2, user: "bob", text: "d", ts: 2});
+  assert.deepEqual(lost, [{room: "r", from: 6, to: 7, epoch: 2, retracted: true}]);
+  assert.deepEqual(resets, []);
+  assert.deepEqual(seen, ["1/6", "1/7", "2/6", "2/7"]);
+  c.close();
+});
+
 test("an event or join with another epoch whose seq does not continue the log is a restart", async () => {
   const {sockets, c, seen, resets} = watchedClient((m) => m.epoch + "/" + m.seq);
   await connectAndJoin(c, sockets, {seq: 40, epoch: 1});

@@ -20,7 +20,8 @@ import java.util.Objects;
  * history store}, once the store committed it. Such an entry survives the loss of any minority of
  * the replica set. {@link Acks#ADMIN_ONLY} acknowledges once the admin has it; it is faster, and
  * acknowledged entries the replicas had not received when the admin died are lost at failover
- * (its seqs may then be reused for other entries).
+ * (their seqs may then be reused for other entries; a member that got them is told, see {@link
+ * Acks#ADMIN_ONLY}).
  *
  * <p><b>The timing rule</b> (the {@linkplain io.chatmesh.spi.lease lease SPI} states it in full).
  * <em>Safety</em>: an admin counts its lease from just before it sent the grant or renewal request,
@@ -55,6 +56,13 @@ public final class Failover {
     /**
      * Once the admin holds the entry: lower latency; entries acknowledged but not yet replicated
      * when the admin dies are lost at failover, and their seqs may be reused.
+     *
+     * <p>A member that received such entries before the admin died is told when it learns of the
+     * next admin: its listener gets a {@link RoomEvent.MessagesLost} whose {@code epoch} is the new
+     * admin's (newer than the lost entries') and whose {@code fromSeq..toSeq} it had already
+     * received; then the room's entries from {@code fromSeq} on, at those same seqs with a newer
+     * epoch. A stream's seq therefore goes back only right after such a notice. An entry's {@code
+     * (epoch, seq)} stays exact: {@link JoinOptions#resume} from a lost entry is not recovered.
      */
     ADMIN_ONLY
   }

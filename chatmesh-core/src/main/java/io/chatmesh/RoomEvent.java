@@ -45,6 +45,12 @@ public sealed interface RoomEvent
   /**
    * Messages {@code fromSeq..toSeq} (inclusive) could not be recovered from the administrator (its
    * resend buffer no longer had them). Reported instead of skipping silently.
+   *
+   * <p>With {@link Failover.Acks#ADMIN_ONLY} it also reports entries this member already received
+   * that were lost at failover (acknowledged by an admin that died before its replicas held them):
+   * then {@code fromSeq} is at or below the last seq the member got, {@code epoch} is the new
+   * admin's, and the room's entries from {@code fromSeq} on follow, at those same seqs with a newer
+   * epoch than the ones received before (see {@link Failover.Acks#ADMIN_ONLY}).
    */
   record MessagesLost(String room, long epoch, long fromSeq, long toSeq) implements RoomEvent {}
 

@@ -49,6 +49,18 @@ final class InOrderDelivery<T> {
     return drain();
   }
 
+  /**
+   * Moves the cursor back to {@code seq}: the entries released from there on are no longer the
+   * room's log (lost at failover, see {@link DeliveredEpochs}); what was buffered ahead is dropped
+   * (a resend fetches the log's entries again).
+   */
+  void rewindTo(long seq) {
+    if (next > 0 && seq < next) {
+      next = seq;
+      ahead.clear();
+    }
+  }
+
   /** Forgets everything (the node has no members left in the room). */
   void reset() {
     next = 0;

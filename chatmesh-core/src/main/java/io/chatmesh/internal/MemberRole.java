@@ -61,6 +61,8 @@ final class MemberRole {
   private final String name;
   private final LocalSessions locals;
   private final InOrderDelivery<Sequenced> delivery;
+  /** The epochs of what was delivered, checked against a newer admin's log (F5: seqs reused after an ADMIN_ONLY failover). */
+  private final DeliveredEpochs epochs;
   /** Requests to the admin, counted in flight until answered. */
   private final AdminLink link;
   /** Sends forwarded to the admin (at most {@link RoomState#MAX_SENDS_IN_FLIGHT}) and those waiting for a slot. */
@@ -77,6 +79,7 @@ final class MemberRole {
     this.name = room.name;
     this.locals = new LocalSessions(name, engine.metrics.deliveries);
     this.delivery = new InOrderDelivery<>(Sequenced::seq, engine.settings.resendBufferSize());
+    this.epochs = new DeliveredEpochs(engine.settings.resendBufferSize());
     this.link = new AdminLink(engine.requests, () -> room.admin, engine::send, room.lane, room::maybeForget);
     this.sendWindow = new ForwardWindow(RoomState.MAX_SENDS_IN_FLIGHT, RoomState.MAX_WAITING_SENDS, new SendOutlet());
     this.silence = new AdminSilence(engine.settings.failureTimeout().toMillis());
@@ -322,6 +325,10 @@ final class MemberRole {
       }
       return;
     }
+    if (epochs.hold(s)) {
+      checkEpoch(s.epoch(), s.seq());
+      return;
+    }
     dispatch(delivery.offer(s));
     maybeResend();
   }
@@ -332,6 +339,7 @@ final class MemberRole {
     }
     silence.heard(engine.clock.millis());
     tailSeen = Math.max(tailSeen, t.lastSeq());
+    checkEpoch(t.epoch(), t.lastSeq());
     maybeResend();
   }
 
@@ -345,7 +353,77 @@ final class MemberRole {
       log.warn("{}: entries {}..{} of room '{}' could not be recovered", engine.self, next, l.toSeq(), name);
       engine.metrics.messagesLost.add(l.toSeq() - next + 1);
       locals.fire(new RoomEvent.MessagesLost(name, l.epoch(), next, l.toSeq()), false);
+      epochs.skipped(next);
       dispatch(delivery.skipTo(l.toSeq() + 1));
+    }
+  }
+
+  /**
+   * This node learned of epoch {@code epoch}, whose admin's log reaches {@code adminSeq}: if it is
+   * newer than the epoch of everything delivered here, reads the admin's log over what was
+   * delivered (see {@link DeliveredEpochs}). Entries of that epoch wait meanwhile.
+   */
+  private void checkEpoch(long epoch, long adminSeq) {
+    if (!delivery.started() || !epochs.shouldCheck(epoch, adminSeq)) {
+      return;
+    }
+    long next = delivery.nextExpected();
+    long from = epochs.checkFrom(next);
+    long gen = epochs.checkSent();
+    log.debug("{}: room '{}' has a newer epoch {} than what was delivered here up to seq {}: reads its admin {}'s log from seq {}",
+        engine.self, name, epoch, next - 1, room.admin, from);
+    link.request(
+        id -> new HistoryRequest(id, name, from - 1, next, (int) Math.max(1, next - from), false, false),
+        (h, e) -> epochChecked(gen, from, next, h, e));
+  }
+
+  /**
+   * The admin's log over what was delivered: where an entry there has another epoch than the one
+   * delivered here, those delivered from that seq on were lost at failover (ADMIN_ONLY acks) and
+   * the new admin reuses their seqs. Local users get {@link RoomEvent.MessagesLost} naming the new
+   * epoch and those seqs, then the log's entries from there on (the same seqs, a newer epoch).
+   */
+  private void epochChecked(long gen, long from, long next, @Nullable HistoryReply h, @Nullable Throwable e) {
+    if (!epochs.current(gen)) {
+      return;
+    }
+    ChatException error = historyError(h, e);
+    if (error != null || !delivery.started() || delivery.nextExpected() != next) {
+      log.debug("{}: room '{}': the check of what was delivered against a newer epoch did not answer ({}); asks again", engine.self, name,
+          error != null ? error.getMessage() : "delivery moved on");
+      epochs.checkFailed();
+      // entries wait for it, and tails or entries need not come any more (the admin may not count
+      // this node yet): ask again, at once when only delivery moved on, else a heartbeat later
+      if (error == null) {
+        checkHeldAgain();
+      } else if (engine.running()) {
+        engine.clock.schedule(engine.settings.heartbeatInterval(), () -> room.lane.execute(this::checkHeldAgain));
+      }
+      return;
+    }
+    long at = epochs.answered(h.entries(), from, next, h.epoch(), h.lastSeq());
+    if (at < next) {
+      log.warn("{}: entries {}..{} of room '{}' delivered here are not in the log of its admin {} at epoch {} (lost at failover); "
+          + "its entries from seq {} on follow", engine.self, at, next - 1, name, room.admin, h.epoch(), at);
+      epochs.truncate(at);
+      delivery.rewindTo(at);
+      engine.metrics.messagesLost.add(next - at);
+      locals.fire(new RoomEvent.MessagesLost(name, h.epoch(), at, next - 1), false);
+      tailSeen = Math.max(tailSeen, h.lastSeq());
+      lastResendAt = Long.MIN_VALUE / 2;
+    }
+    for (Sequenced s : epochs.release()) {
+      dispatch(delivery.offer(s));
+    }
+    checkHeldAgain(); // undecided, and the admin's log went on meanwhile
+    maybeResend();
+  }
+
+  /** Checks again for the newest entry held by {@link DeliveredEpochs} (if any, and no check is in flight). */
+  private void checkHeldAgain() {
+    Sequenced newest = epochs.newestHeld();
+    if (newest != null && !locals.isEmpty() && !room.deleted()) {
+      checkEpoch(newest.epoch(), newest.seq());
     }
   }
 
@@ -374,6 +452,7 @@ final class MemberRole {
 
   private void dispatch(List<Sequenced> entries) {
     for (Sequenced s : entries) {
+      epochs.delivered(s);
       locals.activateStarted(s.seq());
       UserId removeAfter = null;
       switch (s.kind()) {
@@ -401,6 +480,7 @@ final class MemberRole {
     room.localCount = locals.size();
     if (locals.isEmpty()) {
       delivery.reset();
+      epochs.reset();
       tailSeen = 0;
       room.maybeForget();
     }
@@ -427,6 +507,7 @@ final class MemberRole {
     locals.fire(event, true);
     locals.clear();
     delivery.reset();
+    epochs.reset();
   }
 
   /** The admin node became unreachable: local users get RoomUnavailable (once). */
@@ -534,6 +615,7 @@ final class MemberRole {
     silence.heard(engine.clock.millis());
     tailSeen = Math.max(tailSeen, r.seq());
     afterMembershipChange();
+    checkEpoch(r.epoch(), r.seq());
     maybeResend();
   }
 

@@ -23,6 +23,20 @@ class InOrderDeliveryTest {
   }
 
   @Test
+  void rewindTakesSeqsAgainFromThereAndDropsWhatWasBuffered() {
+    d.startAt(1);
+    assertThat(d.offer(1L)).containsExactly(1L);
+    assertThat(d.offer(2L)).containsExactly(2L);
+    assertThat(d.offer(4L)).isEmpty();
+    d.rewindTo(2);
+    assertThat(d.nextExpected()).isEqualTo(2);
+    assertThat(d.buffered()).isZero();
+    assertThat(d.offer(2L)).containsExactly(2L);
+    d.rewindTo(5); // never forwards
+    assertThat(d.nextExpected()).isEqualTo(3);
+  }
+
+  @Test
   void dropsDuplicatesBelowAndInsideTheBuffer() {
     d.startAt(5);
     assertThat(d.offer(4L)).isEmpty();

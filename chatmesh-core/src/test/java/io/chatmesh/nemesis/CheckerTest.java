@@ -260,20 +260,22 @@ class CheckerTest {
    * (m1 was acked by the admin alone and lost at failover), and a seq delivered twice within one
    * epoch stays DUPLICATED either way.
    */
+  /** A send of {@code text} in room a#1 acked at {@code seq} by the admin of {@code epoch}. */
+  private static void sent(History h, String node, String user, long seq, String text, long epoch) {
+    History.Op op = ok(h, "send", node, user, "a", 1, seq);
+    op.text = text;
+    op.epoch = epoch;
+  }
+
   private static History failedOver(io.chatmesh.Failover.Acks acks, boolean reorderWithinAnEpoch) {
     History h = history();
     h.failover = acks;
     ok(h, "create", "n1", null, "a", 0, 0);
     History.Op j1 = ok(h, "join", "n2", "u1", "a", 1, 1);
     History.Op j2 = ok(h, "join", "n1", "u2", "a", 1, 2);
-    History.Op m1 = ok(h, "send", "n1", "u2", "a", 1, 3);
-    m1.text = "m1";
-    History.Op m2 = ok(h, "send", "n2", "u1", "a", 1, 3);
-    m2.text = "m2";
-    m2.epoch = 2;
-    History.Op m3 = ok(h, "send", "n2", "u1", "a", 1, 4);
-    m3.text = "m3";
-    m3.epoch = 2;
+    sent(h, "n1", "u2", 3, "m1", 1);
+    sent(h, "n2", "u1", 3, "m2", 2);
+    sent(h, "n2", "u1", 4, "m3", 2);
     History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
     History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
     h.sessions.addAll(List.of(s1, s2));
@@ -299,5 +301,54 @@ class CheckerTest {
     assertThat(adminOnly).as(Checker.summary(adminOnly)).isEmpty();
     List<Checker.Anomaly> reordered = Checker.check(failedOver(io.chatmesh.Failover.Acks.ADMIN_ONLY, true));
     assertThat(kinds(reordered)).as(Checker.summary(reordered)).contains(Checker.Kind.DUPLICATED);
+  }
+
+  /** How a member that got the entry lost at failover (m1 at epoch 1, seq 3) goes on. */
+  private enum AfterLoss { TOLD_AND_TAKEN_AGAIN, TAKEN_AGAIN_UNTOLD, SKIPPED }
+
+  /**
+   * ADMIN_ONLY: n1 acks m1 at 3 (epoch 1) and dies; u2@n3 got m1; n2 takes over after seq 2 and
+   * puts m2, m3 at 3 and 4 (epoch 2); u2 goes on as {@code after} says.
+   */
+  private static History memberThatGotTheLostEntry(AfterLoss after) {
+    History h = history();
+    h.failover = io.chatmesh.Failover.Acks.ADMIN_ONLY;
+    ok(h, "create", "n1", null, "a", 0, 0);
+    History.Op j1 = ok(h, "join", "n1", "u1", "a", 1, 1);
+    History.Op j2 = ok(h, "join", "n3", "u2", "a", 1, 2);
+    sent(h, "n1", "u1", 3, "m1", 1);
+    sent(h, "n3", "u2", 3, "m2", 2);
+    sent(h, "n3", "u2", 4, "m3", 2);
+    History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
+    History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
+    h.sessions.addAll(List.of(s1, s2));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u1"), 0));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    s1.onEvent(new ChatMessage("a", 1, 3, UserId.of("u1"), "m1", null, 0));
+    s1.end("node n1 crashed"); // the old admin's node: its sessions end with it
+    s2.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    s2.onEvent(new ChatMessage("a", 1, 3, UserId.of("u1"), "m1", null, 0));
+    s2.onEvent(new RoomEvent.RoomAvailable("a", io.chatmesh.NodeId.of("n2"), 2));
+    if (after == AfterLoss.TOLD_AND_TAKEN_AGAIN) {
+      s2.onEvent(new RoomEvent.MessagesLost("a", 2, 3, 3));
+    }
+    if (after != AfterLoss.SKIPPED) {
+      s2.onEvent(new ChatMessage("a", 2, 3, UserId.of("u2"), "m2", null, 0));
+    }
+    s2.onEvent(new ChatMessage("a", 2, 4, UserId.of("u2"), "m3", null, 0));
+    // the room's log as a history read through n2 shows it
+    ok(h, "history", "n2", "u2", "a", 1, 0).page = List.of(
+        new ChatMessage("a", 2, 3, UserId.of("u2"), "m2", null, 0), new ChatMessage("a", 2, 4, UserId.of("u2"), "m3", null, 0));
+    return h;
+  }
+
+  @Test
+  void withAdminOnlyAMemberThatGotAnEntryLostAtFailoverMustBeToldAndGetTheEntryReusingItsSeq() {
+    List<Checker.Anomaly> told = Checker.check(memberThatGotTheLostEntry(AfterLoss.TOLD_AND_TAKEN_AGAIN));
+    assertThat(told).as(Checker.summary(told)).isEmpty();
+    List<Checker.Anomaly> untold = Checker.check(memberThatGotTheLostEntry(AfterLoss.TAKEN_AGAIN_UNTOLD));
+    assertThat(kinds(untold)).as(Checker.summary(untold)).containsExactly(Checker.Kind.DUPLICATED);
+    List<Checker.Anomaly> skipped = Checker.check(memberThatGotTheLostEntry(AfterLoss.SKIPPED));
+    assertThat(kinds(skipped)).as(Checker.summary(skipped)).contains(Checker.Kind.LOST, Checker.Kind.DIVERGING);
   }
 }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -199,9 +198,9 @@ class KnownViolationsTest {
   }
 
   @Test
-  @Disabled("known violation F5, open: see KNOWN_VIOLATIONS.md, Failover")
-  // known violation F5 (seed 475 of the ADMIN_ONLY long run, LOST and WRONG_ACK): a member that got
-  // entries lost at failover keeps them and skips the new admin's entries at the reused seqs
+  // F5 (seed 475 of the ADMIN_ONLY long run, LOST and WRONG_ACK): a member that got entries lost at
+  // failover kept them and skipped the new admin's entries at the reused seqs; fixed (it is told
+  // MessagesLost and gets the new entries; step by step: ReusedSeqDeliveryTest)
   void f5AMemberThatGotEntriesLostAtFailoverGetsWhatReusesTheirSeqs() {
     cleanWithFailover(475, Failover.Acks.ADMIN_ONLY, FaultKind.parse("all,failover"), Nemesis.Moves.CONCURRENT, true);
   }

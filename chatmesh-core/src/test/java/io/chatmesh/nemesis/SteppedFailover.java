@@ -27,11 +27,17 @@ final class SteppedFailover implements AutoCloseable {
   final InMemoryCluster cluster;
 
   SteppedFailover(long seed) {
+    this(seed, Failover.Acks.REPLICATED);
+  }
+
+  /** The same with {@code acks} as the failover's acknowledgement rule. */
+  SteppedFailover(long seed, Failover.Acks acks) {
     CuttableLeases.Net[] l = new CuttableLeases.Net[1];
     // nodes are built at start, after l[0] and the stores are set
     stepped = new SteppedCluster(ALL.size(), seed, (name, b) -> b.history(stores.get(name)).seeds(ALL)
         .failover(Failover.builder(l[0].view(name))
             .replicationFactor(3)
+            .acks(acks)
             .leaseDuration(Nemesis.LEASE)
             .renewInterval(Nemesis.LEASE.dividedBy(4))
             .maxClockDrift(Nemesis.LEASE.dividedBy(10))
