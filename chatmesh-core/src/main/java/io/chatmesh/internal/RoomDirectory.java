@@ -216,6 +216,15 @@ final class RoomDirectory {
   /** A room name reservation committed: {@code admin} created {@code room} at {@code epoch}. */
   void created(String room, NodeId admin, long epoch) {
     nodeLane.assertCurrent();
+    RoomSummary cur = entries.get(room);
+    if (moved != null && cur != null && cur.epoch() > epoch) {
+      // with failover: the decision of this room's creation arrived late (this node was in doubt)
+      // and the room has moved on to a newer epoch meanwhile - maybe taken over by this node, whose
+      // own entry no announcement would correct; the same rule as an announcement's older epoch
+      log.debug("{}: room '{}' created by {} at epoch {}: keeps the newer entry ({} at epoch {})", self, room, admin, epoch,
+          cur.admin(), cur.epoch());
+      return;
+    }
     put(new RoomSummary(room, admin, epoch, 0, peers.isAlive(admin)));
     if (admin.equals(self)) {
       own.add(room);

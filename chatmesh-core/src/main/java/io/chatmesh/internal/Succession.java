@@ -306,5 +306,9 @@ final class Succession {
       return;
     }
     room.tookOver(newEpoch, committed, stored, replicas);
+    // the replicas hear of the new term now, not at the next heartbeat: a replica that lost its store
+    // (it refused this takeover's Collect) holds nothing of the room until it does, and if this node
+    // dies in between, the room's only other copy cannot make a majority of tails (seed 1166)
+    room.adminTail();
   }
 }

@@ -128,6 +128,22 @@ class CheckerTest {
   }
 
   @Test
+  void aNodeWhoseDirectoryIsEmptyAtTheEndStillCountsForTheRoomsTheOthersList() {
+    History h = history();
+    ok(h, "create", "n2", null, "a", 0, 0);
+    // n2 (the admin, restarted without its disk) lists nothing; n1 and n3 list 'a' unavailable
+    h.finalNodes.addAll(List.of("n1", "n2", "n3"));
+    h.finalDirectory.addAll(List.of(
+        new History.DirectoryEntry("n1", "a", "n2", false),
+        new History.DirectoryEntry("n3", "a", "n2", false)));
+    List<Checker.Anomaly> found = Checker.check(h);
+    assertThat(found).filteredOn(a -> a.room().equals("a")).extracting(Checker.Anomaly::detail).contains(
+        "listed by {n1=n2 (unavailable), n3=n2 (unavailable)} but not by the other nodes of [n1, n2, n3]",
+        "n1 lists admin n2, which does not list the room",
+        "n1 still lists it unavailable though n2 is up");
+  }
+
+  @Test
   void aWrongAckAMessageNeverSentAndALostMessageAreReportedWithTheirSeqs() {
     History h = history();
     ok(h, "create", "n1", null, "a", 0, 0);

@@ -45,7 +45,8 @@ final class DirectoryCheck {
     if (!h.directoryConverged) {
       add.add(Checker.Kind.DIRECTORY_NOT_CONVERGED, "*", "-", null, "node directories still differ: " + h.directoryNote);
     }
-    Set<String> nodes = new TreeSet<>();
+    // a node whose directory is empty has no entry: without finalNodes it would not count at all
+    Set<String> nodes = new TreeSet<>(h.finalNodes);
     Map<String, Map<String, String>> byRoom = new TreeMap<>();
     for (History.DirectoryEntry e : h.finalDirectory) {
       nodes.add(e.node());

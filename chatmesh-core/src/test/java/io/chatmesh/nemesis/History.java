@@ -153,6 +153,8 @@ final class History {
   /** Per node: ticks at which it crashed or was restarted. */
   final List<String> nodeEvents = new CopyOnWriteArrayList<>();
   final List<DirectoryEntry> finalDirectory = new ArrayList<>();
+  /** Every node of the cluster at the end, also those whose directory is empty (none in {@link #finalDirectory}). */
+  final List<String> finalNodes = new ArrayList<>();
   /** "room#label" for every label that began with a successful creation (a certainly new room). */
   final Set<String> definiteCreations = ConcurrentHashMap.newKeySet();
   /** Names every node lists at the end, per node, once the run healed and waited. */

@@ -570,6 +570,7 @@ final class Nemesis {
     // a little more time for resends of lost tails
     settle(() -> false, 2_000);
     for (ChatNode n : cluster.nodes()) {
+      history.finalNodes.add(n.id().value());
       for (RoomSummary s : n.rooms()) {
         history.finalDirectory.add(new History.DirectoryEntry(n.id().value(), s.name(), s.admin().value(), s.available()));
       }

@@ -6,6 +6,7 @@ import io.chatmesh.Room;
 import io.chatmesh.lease.InMemoryRoomLeases;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +33,17 @@ final class SteppedFailover implements AutoCloseable {
 
   /** The same with {@code acks} as the failover's acknowledgement rule. */
   SteppedFailover(long seed, Failover.Acks acks) {
+    this(seed, acks, Nemesis.HEARTBEAT);
+  }
+
+  /**
+   * The same with {@code heartbeat} as every node's heartbeat interval (a longer one leaves a test
+   * a window between two heartbeats in which only what an event sent at once arrives).
+   */
+  SteppedFailover(long seed, Failover.Acks acks, Duration heartbeat) {
     CuttableLeases.Net[] l = new CuttableLeases.Net[1];
     // nodes are built at start, after l[0] and the stores are set
-    stepped = new SteppedCluster(ALL.size(), seed, (name, b) -> b.history(stores.get(name)).seeds(ALL)
+    stepped = new SteppedCluster(ALL.size(), seed, (name, b) -> b.history(stores.get(name)).seeds(ALL).heartbeatInterval(heartbeat)
         .failover(Failover.builder(l[0].view(name))
             .replicationFactor(3)
             .acks(acks)
