@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
-import io.chatmesh.NodeId;
 import io.chatmesh.Room;
-import io.chatmesh.RoomSummary;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
 import java.util.Optional;
@@ -82,14 +80,10 @@ class CreationOverStaleStateTest {
   }
 
   private Optional<String> adminOf(String node) {
-    return summary(node).map(RoomSummary::admin).map(NodeId::value);
+    return sf.adminOf(node, "general");
   }
 
   private boolean available(String node) {
-    return summary(node).map(RoomSummary::available).orElse(false);
-  }
-
-  private Optional<RoomSummary> summary(String node) {
-    return cluster.node(node).rooms().stream().filter(x -> x.name().equals("general")).findFirst();
+    return sf.available(node, "general");
   }
 }

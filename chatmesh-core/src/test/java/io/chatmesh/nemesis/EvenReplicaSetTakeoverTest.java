@@ -2,8 +2,6 @@ package io.chatmesh.nemesis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chatmesh.NodeId;
-import io.chatmesh.RoomSummary;
 import io.chatmesh.testing.InMemoryCluster;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -54,14 +52,10 @@ class EvenReplicaSetTakeoverTest {
   }
 
   private Optional<String> adminOf(String node) {
-    return summary(node).map(RoomSummary::admin).map(NodeId::value);
+    return sf.adminOf(node, "general");
   }
 
   private boolean available(String node) {
-    return summary(node).map(RoomSummary::available).orElse(false);
-  }
-
-  private Optional<RoomSummary> summary(String node) {
-    return cluster.node(node).rooms().stream().filter(x -> x.name().equals("general")).findFirst();
+    return sf.available(node, "general");
   }
 }
