@@ -511,7 +511,7 @@ public final class NodeEngine implements ChatNode {
     directory.created(tx.room(), tx.coordinator(), epoch);
     if (tx.coordinator().equals(self)) {
       RoomState rs = roomState(tx.room(), self, epoch);
-      rs.lane.execute(rs::becomeAdmin);
+      rs.lane.execute(() -> rs.createdHere(epoch));
     }
   }
 

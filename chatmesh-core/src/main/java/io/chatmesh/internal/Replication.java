@@ -98,7 +98,16 @@ final class Replication {
 
   /** How many of the replica set must hold an entry before it is released. */
   int majority() {
-    return replicas.size() / 2 + 1;
+    return commitQuorum(replicas.size());
+  }
+
+  /**
+   * How many of a replica set of {@code n} (the admin included) must hold an entry before it is
+   * released (committed): a majority, {@code n / 2 + 1}. A takeover's quorum of tails is sized
+   * against it ({@link Takeover}).
+   */
+  static int commitQuorum(int n) {
+    return n / 2 + 1;
   }
 
   /** The highest seq a majority holds (unbounded when releases need not wait). */

@@ -151,6 +151,30 @@ final class RoomState {
     succession.acquireForCreation(set, engine.clock.millis() + 2 * engine.settings.failover().leaseDuration().toMillis());
   }
 
+  /**
+   * This node's name reservation of the room committed with {@code creationEpoch}: it becomes the
+   * new room's admin ({@link #becomeAdmin}). A state left here by an earlier room of the name (this
+   * node administered it before a restart and missed its deletion, its take-back still pending)
+   * becomes the new room's first: its take-back ends ({@link Succession#acquireForCreation}), its
+   * stored copy of the deleted room's log is deleted before the new room is recorded, and it takes
+   * the creation's admin and epoch. Before, the take-back went on under the creation, found the name
+   * retired at the lease backend and ended the new room here, its creation never answered
+   * (seed 2689's NEVER_COMPLETED).
+   */
+  void createdHere(long creationEpoch) {
+    lane.assertCurrent();
+    if (adminRole == null && !deleted && creationEpoch > epoch) {
+      log.info("{}: room '{}' is created again here at epoch {}; drops what it kept of the earlier room (admin {}, epoch {})",
+          engine.self, name, creationEpoch, admin, epoch);
+      if (succession.holdsAnything() && !engine.history.shared()) {
+        engine.writeStore("delete the replica of the earlier room '" + name + "'", () -> engine.history.deleteRoom(name));
+      }
+      admin = engine.self;
+      epoch = creationEpoch;
+    }
+    becomeAdmin();
+  }
+
   /** This node administers the room from now on with {@code a} (created, or after a takeover). */
   void becameAdmin(AdminRole a) {
     adminRole = a;
@@ -591,6 +615,7 @@ final class RoomState {
 
   private void finish(RoomEvent.RoomDeleted event) {
     deleted = true;
+    adminReady.completeExceptionally(unknownRoom()); // a creation waiting for its lease is answered
     endLease(false);
     member.end(event);
     preparedDelete = null;

@@ -8,6 +8,7 @@ import io.chatmesh.wire.Collect;
 import io.chatmesh.wire.Handover;
 import io.chatmesh.wire.HistoryReply;
 import io.chatmesh.wire.Replicate;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -41,6 +42,12 @@ final class Succession {
    * majority of tails). In memory only: after a restart it is 0.
    */
   private long soleGrant;
+  /**
+   * Set while this node's new room waits for its lease ({@link #acquireForCreation}): no takeover is
+   * started meanwhile (a takeover of a stale state of the name's earlier, deleted room would find
+   * the name retired at the lease backend and end the new room here: seed 2689's NEVER_COMPLETED).
+   */
+  private boolean creating;
 
   Succession(RoomState room) {
     this.room = room;
@@ -75,8 +82,22 @@ final class Succession {
 
   // ================================================================ a new room
 
-  /** Takes the new room's lease (retrying until {@code deadline}), then makes this node its admin. */
+  /**
+   * Takes the new room's lease (retrying while the room is this node's), then makes this node its
+   * admin; {@link RoomState#adminReady} fails UNAVAILABLE at {@code deadline} if it is not done by
+   * then, whatever happened meanwhile. A take-back of the name's earlier room in progress ends.
+   */
   void acquireForCreation(List<NodeId> set, long deadline) {
+    if (!creating) {
+      if (takeover != null) {
+        // a take-back of the name's earlier room (restarted with its store) gives way to the creation
+        end(false);
+      }
+      creating = true;
+      // the creation's caller hears by the deadline whatever happens to the room meanwhile
+      long wait = Math.max(0, deadline - engine.clock.millis());
+      engine.clock.schedule(Duration.ofMillis(wait), () -> room.lane.execute(() -> failCreationIfNotReady(null)));
+    }
     if (lease != null) {
       return; // acquiring
     }
@@ -87,6 +108,7 @@ final class Succession {
         return;
       }
       if (e == null) {
+        creating = false;
         soleGrant = l.epoch();
         replica().promiseSelf(room.epoch);
         room.becameAdmin(AdminRole.created(room, set));
@@ -96,11 +118,11 @@ final class Succession {
         return;
       }
       lease = null;
-      if (engine.clock.millis() >= deadline && !room.adminReady.isDone()) {
-        room.adminReady.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' was created but node "
-            + engine.self + " could not take its lease yet (it keeps trying): " + ChatException.from(e).getMessage()));
+      if (engine.clock.millis() >= deadline) {
+        failCreationIfNotReady(e);
       }
       if (!engine.running()) {
+        creating = false;
         return;
       }
       // keeps trying while the room is this node's: nobody else can administer a room no replica
@@ -109,9 +131,24 @@ final class Succession {
       engine.clock.schedule(engine.settings.failover().renewInterval(), () -> room.lane.execute(() -> {
         if (!room.isAdmin() && lease == null && !room.deleted() && engine.self.equals(room.admin)) {
           acquireForCreation(set, deadline);
+        } else {
+          creating = false;
         }
       }));
     });
+  }
+
+  /**
+   * The creation's deadline passed (or its lease was refused past it): the creation's future fails
+   * UNAVAILABLE unless this node administers the room by now; the lease is still sought.
+   */
+  private void failCreationIfNotReady(@Nullable Throwable lastError) {
+    if (room.adminReady.isDone()) {
+      return;
+    }
+    room.adminReady.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' was created but node "
+        + engine.self + " could not take its lease yet (it keeps trying)"
+        + (lastError == null ? "" : ": " + ChatException.from(lastError).getMessage())));
   }
 
   private LeaseKeeper newLeaseKeeper() {
@@ -186,6 +223,7 @@ final class Succession {
   /** Gives up the lease (released on deletion, so a re-creation can take it at once) and any takeover. */
   void end(boolean release) {
     takeover = null;
+    creating = false;
     LeaseKeeper k = lease;
     lease = null;
     if (k != null) {
@@ -204,7 +242,7 @@ final class Succession {
    * tries to take the room over (only the one that gets the lease does).
    */
   void checkTakeover() {
-    if (!enabled() || room.deleted() || room.isAdmin() || takeover != null || replica == null || !engine.running()) {
+    if (!enabled() || room.deleted() || room.isAdmin() || takeover != null || creating || replica == null || !engine.running()) {
       return;
     }
     if (!replica.replicas().contains(engine.self)) {

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *   <li>with a shared history store: record the new epoch in the store (which from then on refuses
  *       the old admin's appends) and read the log from it;
  *   <li>otherwise: send {@link Collect} to the other replicas, which promise to refuse older epochs
- *       and answer with their tails; with a majority of the replica set (this node included), adopt
+ *       and answer with their tails; with enough of them ({@link #majority}: every commit quorum
+ *       holds one, this node included), adopt
  *       the best tail - the newest last epoch, then the longest - as Raft's log comparison does;
  *   <li>continue the log as its admin ({@link Succession#takeoverDone}): the sequence goes on after
  *       the adopted tail with no gap and no reuse, and the dedup window is re-seeded from the log.
@@ -144,8 +145,21 @@ final class Takeover {
         }));
   }
 
+  /**
+   * How many tails (this node's included) the takeover needs. With the replica set known: enough
+   * that every commit quorum of the set ({@link Replication#commitQuorum}, a majority) holds one of
+   * them, {@code n - commitQuorum(n) + 1}: a majority for an odd set, half of an even set (1 of 2,
+   * 2 of 4). Every committed entry is then in a collected tail, and the best tail (newest epoch,
+   * then longest) holds them all, as with a majority. Two takeovers need not meet each other: the
+   * lease lets one node at a time take over or sequence (a grant starts after the previous holder's
+   * stop time), and the promise of the tails collected refuses the older epochs on the nodes that
+   * a later commit quorum needs (they meet every commit quorum). Without it, a set of 2 whose other
+   * node came back without store (it rightly refuses a Collect) stayed without admin for good
+   * (seed 483's DIRECTORY_NOT_CONVERGED). With the set unknown (a restarted admin asks every live
+   * node): a majority of the nodes asked, as before.
+   */
   private int majority() {
-    return set.size() / 2 + 1;
+    return setKnown ? set.size() - Replication.commitQuorum(set.size()) + 1 : set.size() / 2 + 1;
   }
 
   /**
@@ -173,7 +187,7 @@ final class Takeover {
     }
     if (!alone && tails.size() < majority()) {
       fail("only " + tails.size() + " of the " + set.size() + (setKnown ? " replicas" : " live nodes (the replica set is not known here)")
-          + " answered with the room's log; a majority is needed");
+          + " answered with the room's log; " + majority() + " are needed");
       return;
     }
     NodeId best = engine.self;

@@ -3,6 +3,7 @@ package io.chatmesh.nemesis;
 import io.chatmesh.ChatMessage;
 import io.chatmesh.Failover;
 import io.chatmesh.Room;
+import io.chatmesh.RoomSummary;
 import io.chatmesh.lease.InMemoryRoomLeases;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -97,6 +99,21 @@ final class SteppedFailover implements AutoCloseable {
     CompletableFuture<List<ChatMessage>> f = r.history(Long.MAX_VALUE, 10);
     stepped.settle(f::isDone, 3_000);
     return f.isDone() && !f.isCompletedExceptionally() ? f.join() : List.of();
+  }
+
+  /** How {@code node}'s directory lists {@code room} now, if it does. */
+  Optional<RoomSummary> summary(String node, String room) {
+    return cluster.node(node).rooms().stream().filter(x -> x.name().equals(room)).findFirst();
+  }
+
+  /** The admin of {@code room} in {@code node}'s directory now, if it lists the room. */
+  Optional<String> adminOf(String node, String room) {
+    return summary(node, room).map(s -> s.admin().value());
+  }
+
+  /** Whether {@code node}'s directory lists {@code room} as available now. */
+  boolean available(String node, String room) {
+    return summary(node, room).map(RoomSummary::available).orElse(false);
   }
 
   /** Waits (moving the clock) for {@code f} and returns its value. */
