@@ -10,8 +10,8 @@ import io.chatmesh.testkit.CuttableLeases;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * NEVER_COMPLETED of the REPLICATED long run (seed 2689, see KNOWN_VIOLATIONS.md, "A creation
@@ -21,15 +21,11 @@ import org.junit.jupiter.api.Test;
  * administered by its creator once the leases are reachable.
  */
 class CreationOverStaleStateTest {
-  private final SteppedFailover sf = new SteppedFailover(23);
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(23);
   private final SteppedCluster stepped = sf.stepped;
   private final CuttableLeases.Net leases = sf.leases;
   private final InMemoryCluster cluster = sf.cluster;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   @Test
   void aCreationOverAStaleTakeBackCompletesAndItsRoomGetsItsCreatorAsAdmin() {

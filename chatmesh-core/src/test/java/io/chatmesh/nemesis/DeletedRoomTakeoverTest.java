@@ -10,8 +10,8 @@ import io.chatmesh.testkit.CuttableLeases;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Known violation F1 step by step, in the shape of seed 336 (see KNOWN_VIOLATIONS.md, "Failover"):
@@ -23,15 +23,11 @@ import org.junit.jupiter.api.Test;
  * the name must be free for a new room.
  */
 class DeletedRoomTakeoverTest {
-  private final SteppedFailover sf = new SteppedFailover(13);
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(13);
   private final SteppedCluster stepped = sf.stepped;
   private final CuttableLeases.Net leases = sf.leases;
   private final InMemoryCluster cluster = sf.cluster;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   @Test
   void aReplicaThatMissedTheDeletionDoesNotReviveTheRoom() {

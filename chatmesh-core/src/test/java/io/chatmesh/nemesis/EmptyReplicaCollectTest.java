@@ -10,8 +10,8 @@ import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Known violation F1's cause step by step (see KNOWN_VIOLATIONS.md, "Failover"): a node that holds
@@ -21,15 +21,11 @@ import org.junit.jupiter.api.Test;
  * lost its disk; the third replica never had it).
  */
 class EmptyReplicaCollectTest {
-  private final SteppedFailover sf = new SteppedFailover(13);
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(13);
   private final SteppedCluster stepped = sf.stepped;
   private final CuttableLeases.Net leases = sf.leases;
   private final InMemoryCluster cluster = sf.cluster;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   @Test
   void aNodeThatLostItsStoreDoesNotMakeATakeoverMajorityWithAnEmptyTail() {

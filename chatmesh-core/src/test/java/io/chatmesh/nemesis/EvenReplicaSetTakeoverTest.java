@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatmesh.testing.InMemoryCluster;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Seed 483's DIRECTORY_NOT_CONVERGED step by step (see KNOWN_VIOLATIONS.md, "F3: causes found and
@@ -15,14 +15,10 @@ import org.junit.jupiter.api.Test;
  * 2 is on both), not wait forever for a second tail the fresh node rightly refuses.
  */
 class EvenReplicaSetTakeoverTest {
-  private final SteppedFailover sf = new SteppedFailover(29);
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(29);
   private final SteppedCluster stepped = sf.stepped;
   private final InMemoryCluster cluster = sf.cluster;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   @Test
   void theOtherReplicaOfATwoNodeSetTakesOverWhenTheAdminComesBackWithoutStore() {

@@ -10,8 +10,8 @@ import io.chatmesh.UserId;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Known violation F4's cause step by step (see KNOWN_VIOLATIONS.md, "Failover"): a join through the
@@ -22,13 +22,9 @@ import org.junit.jupiter.api.Test;
  * pending forever (seeds 32, 117, 214, 686 of the REPLICATED long run: NEVER_COMPLETED).
  */
 class JoinAtPartitionedAdminTest {
-  private final SteppedFailover sf = new SteppedFailover(17);
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(17);
   private final SteppedCluster stepped = sf.stepped;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   @Test
   void aJoinWaitingForReplicasEndsWhenItsAdminDeletesTheRoom() {

@@ -10,8 +10,8 @@ import io.chatmesh.wire.Decision;
 import java.util.Optional;
 import java.util.Set;
 import org.assertj.core.groups.Tuple;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Seed 2410 of the REPLICATED long run step by step (KNOWN_VIOLATIONS.md, "The last
@@ -21,15 +21,11 @@ import org.junit.jupiter.api.Test;
  * directory, where no later announcement corrects it (the others list the new admin).
  */
 class LateCreationCommitTest {
-  private final SteppedFailover sf = new SteppedFailover(29);
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(29);
   private final SteppedCluster stepped = sf.stepped;
   private final CuttableLeases.Net leases = sf.leases;
   private final InMemoryCluster cluster = sf.cluster;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   @Test
   void aCreationCommitLearntAfterTakingTheRoomOverKeepsThisNodeAsItsAdmin() {

@@ -9,8 +9,8 @@ import io.chatmesh.UserId;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Known violation F2 step by step (see KNOWN_VIOLATIONS.md, "Failover"): an admin restarted with
@@ -19,15 +19,11 @@ import org.junit.jupiter.api.Test;
  * acknowledge entries that no replica holds (REPLICATED acks), which the next failover loses.
  */
 class RestartedAdminReplicaSetTest {
-  private final SteppedFailover sf = new SteppedFailover(13);
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(13);
   private final SteppedCluster stepped = sf.stepped;
   private final CuttableLeases.Net leases = sf.leases;
   private final InMemoryCluster cluster = sf.cluster;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   @Test
   void anAdminRestartedWithItsStoreDoesNotAckEntriesNoReplicaHolds() {

@@ -13,8 +13,8 @@ import io.chatmesh.wire.Replicate;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Known violation F5 step by step (see KNOWN_VIOLATIONS.md, "Failover"): with {@link
@@ -25,14 +25,10 @@ import org.junit.jupiter.api.Test;
  * seqs, instead of skipping them as already delivered.
  */
 class ReusedSeqDeliveryTest {
-  private final SteppedFailover sf = new SteppedFailover(17, Failover.Acks.ADMIN_ONLY);
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(17, Failover.Acks.ADMIN_ONLY);
   private final SteppedCluster stepped = sf.stepped;
   private final InMemoryCluster cluster = sf.cluster;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   /** Bob's node (n3) takes the room over: its member role follows its own admin role. */
   @Test

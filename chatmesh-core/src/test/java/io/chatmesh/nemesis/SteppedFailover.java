@@ -15,14 +15,17 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A {@link SteppedCluster} of n1..n3 with the nemesis's failover settings (replication factor 3,
  * in-memory leases on the cluster's clock with per-node cuttable views) and one {@link
- * KeptHistoryStore} per node, for the step-by-step tests of the failover violations. Not
+ * KeptHistoryStore} per node, for the step-by-step tests of the failover violations. A test
+ * declares it as a {@code @RegisterExtension} field, which closes it after each test. Not
  * thread-safe (one test thread drives it).
  */
-final class SteppedFailover implements AutoCloseable {
+final class SteppedFailover implements AutoCloseable, AfterEachCallback {
   static final List<String> ALL = List.of("n1", "n2", "n3");
   final Map<String, KeptHistoryStore> stores = new HashMap<>();
   final SteppedCluster stepped;
@@ -125,5 +128,10 @@ final class SteppedFailover implements AutoCloseable {
   @Override
   public void close() {
     stepped.close();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 }

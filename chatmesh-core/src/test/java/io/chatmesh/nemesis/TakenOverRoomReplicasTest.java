@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Optional;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Seed 1166 of the REPLICATED long run step by step (KNOWN_VIOLATIONS.md, "The last
@@ -25,14 +25,10 @@ import org.junit.jupiter.api.Test;
  * the window is wide and nothing but what the takeover sends at once can arrive in it.
  */
 class TakenOverRoomReplicasTest {
-  private final SteppedFailover sf = new SteppedFailover(23, Failover.Acks.REPLICATED, Duration.ofMillis(500));
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(23, Failover.Acks.REPLICATED, Duration.ofMillis(500));
   private final SteppedCluster stepped = sf.stepped;
   private final InMemoryCluster cluster = sf.cluster;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   @Test
   void aReplicaThatLostItsStoreHearsTheNewAdminRightAfterTheTakeover() {

@@ -12,9 +12,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.assertj.core.groups.Tuple;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Known violation F3's causes step by step (see KNOWN_VIOLATIONS.md, "F3: causes found and fixed"):
@@ -27,15 +27,11 @@ import org.junit.jupiter.api.Test;
  * restarted admin whose first take-back failed tries again.
  */
 class UnheardRoomTakeBackTest {
-  private final SteppedFailover sf = new SteppedFailover(17);
+  @RegisterExtension
+  final SteppedFailover sf = new SteppedFailover(17);
   private final SteppedCluster stepped = sf.stepped;
   private final CuttableLeases.Net leases = sf.leases;
   private final InMemoryCluster cluster = sf.cluster;
-
-  @AfterEach
-  void close() {
-    sf.close();
-  }
 
   /** Creates room "general" on n1 while no replica gets a Replicate, then cuts n1 from the leases until it stepped down. */
   private void createUnheardThenLoseTheLease() {
