@@ -131,6 +131,13 @@ public abstract class AbstractFailoverTest {
     return UserId.of(name);
   }
 
+  /** Joins {@code user} to room "general" through {@code node} and returns the recorder of its events. */
+  protected Recorder joined(InMemoryCluster c, String node, String user) {
+    Recorder r = new Recorder();
+    result(room(c.node(node), "general").join(user(user), r));
+    return r;
+  }
+
   /** Sends until acked, retrying with the same client message id while the room is unavailable. */
   protected Sent sendRetrying(ChatNode node, String roomName, UserId user, String text, String clientId) {
     for (int attempt = 0; attempt < 200; attempt++) {
@@ -153,10 +160,8 @@ public abstract class AbstractFailoverTest {
   void aRoomSurvivesTheCrashOfItsAdminWithNoLossNoGapAndOneOrder() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
-    Recorder alice = new Recorder();
-    Recorder bob = new Recorder();
-    result(room(c.node("n2"), "general").join(user("alice"), alice));
-    result(room(c.node("n3"), "general").join(user("bob"), bob));
+    Recorder alice = joined(c, "n2", "alice");
+    Recorder bob = joined(c, "n3", "bob");
     List<Sent> acked = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       boolean even = i % 2 == 0;
@@ -208,8 +213,7 @@ public abstract class AbstractFailoverTest {
   void aNewAdminThatMissedTheLastEntriesAdoptsThemFromAnotherReplica() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
-    Recorder alice = new Recorder();
-    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    Recorder alice = joined(c, "n2", "alice");
     result(room(c.node("n2"), "general").send(user("alice"), "m0", "a0"));
     // from now on n3 misses the admin's entries: n1 and n2 are the majority that acks them
     faults.filter((from, to, env) -> !(from.equals("n1") && to.equals("n3")
@@ -237,10 +241,8 @@ public abstract class AbstractFailoverTest {
   void membersOnTheDeadAdminsNodeLeaveWithNodeFailedAndTheOthersStayMembers() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
-    Recorder carol = new Recorder();
-    Recorder alice = new Recorder();
-    result(room(c.node("n1"), "general").join(user("carol"), carol));
-    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    Recorder carol = joined(c, "n1", "carol");
+    Recorder alice = joined(c, "n2", "alice");
     result(room(c.node("n1"), "general").send(user("carol"), "hi from carol", "k1"));
 
     crash("n1");
@@ -256,10 +258,8 @@ public abstract class AbstractFailoverTest {
   void theNodeThatTookARoomOverAlsoServesItsOwnLocalUsers() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
-    Recorder alice = new Recorder();
-    Recorder bob = new Recorder();
-    result(room(c.node("n2"), "general").join(user("alice"), alice));
-    result(room(c.node("n3"), "general").join(user("bob"), bob));
+    Recorder alice = joined(c, "n2", "alice");
+    Recorder bob = joined(c, "n3", "bob");
     result(room(c.node("n2"), "general").send(user("alice"), "one", "a1"));
 
     crash("n1");
@@ -281,10 +281,8 @@ public abstract class AbstractFailoverTest {
   void aPartitionedAdminThatCannotRenewStopsAndStepsDownAndItsRoomGoesOnElsewhere() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
-    Recorder carol = new Recorder();
-    Recorder alice = new Recorder();
-    result(room(c.node("n1"), "general").join(user("carol"), carol));
-    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    Recorder carol = joined(c, "n1", "carol");
+    Recorder alice = joined(c, "n2", "alice");
     Sent first = result(room(c.node("n2"), "general").send(user("alice"), "before", "p1"));
 
     // n1 loses the other nodes and the consensus engine, but keeps running
@@ -325,8 +323,7 @@ public abstract class AbstractFailoverTest {
   void ackOnAdminStillFailsOverAndContinuesTheLog() {
     InMemoryCluster c = cluster(3, Failover.Acks.ADMIN_ONLY);
     result(c.node("n1").createRoom("general"));
-    Recorder alice = new Recorder();
-    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    Recorder alice = joined(c, "n2", "alice");
     Sent s1 = result(room(c.node("n2"), "general").send(user("alice"), "one", "o1"));
     awaitUntil("alice has it", () -> alice.texts().size() == 1);
     crash("n1");
@@ -342,10 +339,8 @@ public abstract class AbstractFailoverTest {
   void moveToHandsTheRoomToAReplicaWithNoLossAndMembersAreTold() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
-    Recorder alice = new Recorder();
-    Recorder bob = new Recorder();
-    result(room(c.node("n2"), "general").join(user("alice"), alice));
-    result(room(c.node("n3"), "general").join(user("bob"), bob));
+    Recorder alice = joined(c, "n2", "alice");
+    Recorder bob = joined(c, "n3", "bob");
     List<Sent> acked = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       acked.add(result(room(c.node("n3"), "general").send(user("bob"), "m" + i, "mv" + i)));
@@ -381,8 +376,7 @@ public abstract class AbstractFailoverTest {
   void aMoveWhoseHandoverArrivesLateStillEndsOnTheTargetNotBackOnTheOldAdmin() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
-    Recorder alice = new Recorder();
-    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    Recorder alice = joined(c, "n2", "alice");
     Sent before = result(room(c.node("n2"), "general").send(user("alice"), "before", "late-1"));
     // everything from n1 to n2, the Handover too, arrives 300 ms late: several heartbeats pass
     // between the old admin releasing the lease and the target taking it (seen over real processes:
@@ -402,10 +396,8 @@ public abstract class AbstractFailoverTest {
   void aResumeFromBeforeAMoveGetsExactlyTheEntriesAfterTheLastOneSeen() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
-    Recorder alice = new Recorder();
-    Recorder bob = new Recorder();
-    result(room(c.node("n3"), "general").join(user("alice"), alice));
-    result(room(c.node("n2"), "general").join(user("bob"), bob));
+    Recorder alice = joined(c, "n3", "alice");
+    Recorder bob = joined(c, "n2", "bob");
     for (int i = 0; i < 3; i++) {
       result(room(c.node("n3"), "general").send(user("alice"), "a" + i, "rs-a" + i));
     }
@@ -469,8 +461,7 @@ public abstract class AbstractFailoverTest {
   void aDeletedRoomIsNotTakenOverAndItsNameCanBeCreatedAgain() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
-    Recorder alice = new Recorder();
-    result(room(c.node("n2"), "general").join(user("alice"), alice));
+    Recorder alice = joined(c, "n2", "alice");
     result(room(c.node("n2"), "general").send(user("alice"), "x", "d1"));
     result(c.node("n1").room("general").orElseThrow().delete());
     awaitUntil("alice told it was deleted", () -> !alice.of(RoomEvent.RoomDeleted.class).isEmpty());
