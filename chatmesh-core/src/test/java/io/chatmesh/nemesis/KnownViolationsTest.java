@@ -8,6 +8,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Every seed that found a violation of today's engine, as a regression test: disabled until the
@@ -15,7 +17,11 @@ import org.junit.jupiter.api.Test;
  * shows). A run is not fully deterministic (the engine's threads interleave freely), so each test
  * runs its seed a few times and fails if any run shows an anomaly; enabled after the fix, it must
  * pass every time.
+ *
+ * <p>The seeds are independent runs, each on its own cluster and simulated clock, so the methods run
+ * two at a time ({@code junit-platform.properties}); the long run runs seeds on two threads too.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class KnownViolationsTest {
   private static final int ATTEMPTS = 3;
   /** The kinds of the first fast slice, with which V1 (sequential), V2 (stalls) and V8 were found. */
