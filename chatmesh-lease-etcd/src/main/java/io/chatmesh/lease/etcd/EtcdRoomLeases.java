@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * watches the holder key.
  *
  * <p>Thread-safe. Every call fails with {@link ErrorCode#UNAVAILABLE} when etcd does not answer
- * within {@link Builder#requestTimeout(Duration)}.
+ * within {@link Builder#requestTimeout(Duration)}; until etcd answered a first call (the client
+ * connects on its first call), within {@link Builder#connectTimeout(Duration)}.
  */
 public final class EtcdRoomLeases implements RoomLeases {
   private static final Logger log = LoggerFactory.getLogger(EtcdRoomLeases.class);
@@ -67,6 +68,9 @@ public final class EtcdRoomLeases implements RoomLeases {
   private final LeaseKeys keys;
   private final ChatClock clock;
   private final Duration requestTimeout;
+  private final Duration connectTimeout;
+  /** Whether etcd answered a call of this client yet; until then calls are bounded by {@link #connectTimeout}. */
+  private volatile boolean answered;
   private final Set<Observer> observers = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -74,10 +78,12 @@ public final class EtcdRoomLeases implements RoomLeases {
     this.keys = new LeaseKeys(b.prefix);
     this.clock = b.clock;
     this.requestTimeout = b.requestTimeout;
+    this.connectTimeout = b.connectTimeout;
+    Duration longest = b.connectTimeout.compareTo(b.requestTimeout) > 0 ? b.connectTimeout : b.requestTimeout;
     this.client = Client.builder()
         .endpoints(b.endpoints.toArray(String[]::new))
-        .connectTimeout(b.requestTimeout)
-        .retryMaxDuration(b.requestTimeout)
+        .connectTimeout(longest)
+        .retryMaxDuration(longest)
         .build();
     this.kv = client.getKVClient();
     this.etcdLeases = client.getLeaseClient();
@@ -341,25 +347,33 @@ public final class EtcdRoomLeases implements RoomLeases {
       }
       f = body.get();
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e instanceof ChatException ? e : failure(what, e));
+      return CompletableFuture.failedFuture(e instanceof ChatException ? e : failure(what, e, false));
     }
+    boolean connecting = !answered;
     return f.toCompletableFuture()
-        .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .orTimeout((connecting ? connectTimeout : requestTimeout).toMillis(), TimeUnit.MILLISECONDS)
         .handle((v, e) -> {
           if (e == null) {
+            answered = true;
             return v;
           }
-          throw failure(what, e);
+          ChatException failure = failure(what, e, connecting);
+          if (failure.code() != ErrorCode.UNAVAILABLE) {
+            answered = true; // etcd answered, with a refusal
+          }
+          throw failure;
         });
   }
 
-  private ChatException failure(String what, Throwable t) {
+  private ChatException failure(String what, Throwable t, boolean connecting) {
     Throwable c = unwrap(t);
     if (c instanceof ChatException ce) {
       return ce;
     }
     if (c instanceof TimeoutException) {
-      return new ChatException(ErrorCode.UNAVAILABLE, "could not " + what + ": etcd did not answer within " + requestTimeout.toMillis() + " ms");
+      return new ChatException(ErrorCode.UNAVAILABLE, "could not " + what + ": etcd did not answer within "
+          + (connecting ? connectTimeout.toMillis() + " ms (connect timeout: etcd has not answered this client yet)"
+              : requestTimeout.toMillis() + " ms"));
     }
     return new ChatException(ErrorCode.UNAVAILABLE, "could not " + what + ": etcd failed: " + c, c);
   }
@@ -404,6 +418,7 @@ public final class EtcdRoomLeases implements RoomLeases {
     private String prefix = "/chatmesh/leases/";
     private ChatClock clock = ChatClock.system();
     private Duration requestTimeout = Duration.ofSeconds(2);
+    private Duration connectTimeout = Duration.ofSeconds(10);
 
     private Builder() {}
 
@@ -457,6 +472,20 @@ public final class EtcdRoomLeases implements RoomLeases {
      */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = LeaseChecks.positive(timeout, "requestTimeout");
+      return this;
+    }
+
+    /**
+     * How long calls may take until etcd answered this client once, instead of {@link
+     * #requestTimeout(Duration)}; default 10 s. The client connects on its first call (a node's first
+     * lease call is a creation's or takeover's acquire, never a renewal), and connecting can take
+     * longer than a request on a loaded machine.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = LeaseChecks.positive(timeout, "connectTimeout");
       return this;
     }
 

@@ -47,9 +47,9 @@ class EtcdRoomLeasesTest extends AbstractRoomLeasesTest {
 
   @Override
   protected RoomLeases open() {
-    // the contract is about what the backend answers, not how fast: a fresh client's first call
-    // also connects, which took over the 2 s default once on a loaded CI machine
-    return EtcdRoomLeases.builder().endpoints(etcd.clientUrl()).requestTimeout(Duration.ofSeconds(10)).build();
+    // the defaults: a request timeout of 2 s, and 10 s for the calls before etcd first answered
+    // (a fresh client's first call also connects; that took over 2 s once on a loaded CI machine)
+    return EtcdRoomLeases.builder().endpoints(etcd.clientUrl()).build();
   }
 
   @Override
@@ -57,6 +57,7 @@ class EtcdRoomLeasesTest extends AbstractRoomLeasesTest {
     return EtcdRoomLeases.builder()
         .endpoints("http://127.0.0.1:" + EtcdProcess.freePort())
         .requestTimeout(Duration.ofSeconds(2))
+        .connectTimeout(Duration.ofSeconds(2))
         .build();
   }
 
@@ -84,6 +85,30 @@ class EtcdRoomLeasesTest extends AbstractRoomLeasesTest {
         .isInstanceOfSatisfying(ChatException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST));
     assertThatThrownBy(() -> EtcdRoomLeases.builder().prefix("no-slash"))
         .isInstanceOfSatisfying(ChatException.class, e -> assertThat(e.getMessage()).contains("prefix"));
+  }
+
+  @Test
+  void untilEtcdFirstAnswersCallsAreBoundedByTheConnectTimeoutAndSaySo() {
+    RoomLeases dead = track(EtcdRoomLeases.builder()
+        .endpoints("http://127.0.0.1:" + EtcdProcess.freePort())
+        .requestTimeout(Duration.ofSeconds(5))
+        .connectTimeout(Duration.ofMillis(700))
+        .build());
+    long start = System.nanoTime();
+    ChatException e = failure(() -> dead.acquire(room("a"), node("n1"), Duration.ofSeconds(10)));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(e.getMessage()).contains("within 700 ms").contains("connect timeout");
+    assertThat(took).as("the connect timeout, not the 5 s request timeout").isLessThan(Duration.ofMillis(4000));
+  }
+
+  @Test
+  void aNonPositiveConnectTimeoutIsRefusedByName() {
+    assertThatThrownBy(() -> EtcdRoomLeases.builder().connectTimeout(Duration.ZERO))
+        .isInstanceOfSatisfying(ChatException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.BAD_REQUEST);
+          assertThat(e.getMessage()).contains("connectTimeout");
+        });
   }
 
   /** Disables the class, with the reason, when there is no etcd binary and this is not CI. */
