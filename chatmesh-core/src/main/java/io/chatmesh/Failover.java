@@ -63,6 +63,13 @@ public final class Failover {
      * received; then the room's entries from {@code fromSeq} on, at those same seqs with a newer
      * epoch. A stream's seq therefore goes back only right after such a notice. An entry's {@code
      * (epoch, seq)} stays exact: {@link JoinOptions#resume} from a lost entry is not recovered.
+     *
+     * <p>A member the next admin no longer counts is not told of the loss: a member whose node did
+     * not re-attach it within the grace period after the takeover gets a {@code NODE_FAILED} entry,
+     * which may reuse the seq of a lost entry and which no member receives if it was the last one;
+     * when its node hears the new admin, its listener gets {@link RoomEvent.MemberLeft} with {@link
+     * RoomEvent.LeaveReason#REMOVED} (seq 0) instead of a {@link RoomEvent.MessagesLost}. If it
+     * joins again, its new {@code JOINED} entry follows that {@code NODE_FAILED} in the log.
      */
     ADMIN_ONLY
   }

@@ -367,4 +367,68 @@ class CheckerTest {
     List<Checker.Anomaly> skipped = Checker.check(memberThatGotTheLostEntry(AfterLoss.SKIPPED));
     assertThat(kinds(skipped)).as(Checker.summary(skipped)).contains(Checker.Kind.LOST, Checker.Kind.DIVERGING);
   }
+
+  /** What a node stored at seq 3 of room a under epoch 2 (seed 4056's shape below). */
+  private enum StoredAt3 { NODE_FAILED_OF_U6, NOTHING, NODE_FAILED_OF_ANOTHER_USER }
+
+  /**
+   * Seed 4056 of the ADMIN_ONLY long run: u6@n1 joined at 1 and sent m2 at 2 and m3 at 3 (acked by
+   * n1 alone, epoch 1); n1 is cut off and n2 takes the room over after seq 2 (m3 is lost). u6 is
+   * adopted as a member, its node never attaches, so at the end of the grace period n2 sequences
+   * NODE_FAILED for u6 at 3 (epoch 2) - sent to no node: u6 was the only member. u6@n1 learns of n2
+   * and is REMOVED (seq 0); u6 joins again through n2, JOINED at 4. The members saw join (1), m2,
+   * m3 (epoch 1), join (4, epoch 2): two joins in a row, unless a store shows the NODE_FAILED at 3.
+   */
+  private static History leaveNoMemberGot(io.chatmesh.Failover.Acks acks, StoredAt3 stored) {
+    History h = history();
+    h.failover = acks;
+    ok(h, "create", "n1", null, "a", 0, 0);
+    History.Op j1 = ok(h, "join", "n1", "u6", "a", 1, 1);
+    sent(h, "n1", "u6", 2, "m2", 1);
+    sent(h, "n1", "u6", 3, "m3", 1);
+    History.Op j2 = ok(h, "join", "n2", "u6", "a", 1, 4);
+    j2.epoch = 2;
+    History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
+    History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
+    h.sessions.addAll(List.of(s1, s2));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u6"), 0));
+    s1.onEvent(new ChatMessage("a", 1, 2, UserId.of("u6"), "m2", null, 0));
+    s1.onEvent(new ChatMessage("a", 1, 3, UserId.of("u6"), "m3", null, 0));
+    s1.onEvent(new RoomEvent.RoomAvailable("a", io.chatmesh.NodeId.of("n2"), 2));
+    s1.onEvent(new RoomEvent.MemberLeft("a", 2, 0, UserId.of("u6"), RoomEvent.LeaveReason.REMOVED, 0));
+    s1.end("removed");
+    s2.onEvent(new RoomEvent.MemberJoined("a", 2, 4, UserId.of("u6"), 0));
+    // what the nodes' stores took: the admins' entries (n2's NODE_FAILED at 3 only in some variants)
+    List<io.chatmesh.spi.history.HistoryEntry> entries = new ArrayList<>();
+    entries.add(stored("u6", 1, 1, io.chatmesh.spi.history.HistoryEntry.Kind.JOINED));
+    if (stored == StoredAt3.NODE_FAILED_OF_U6) {
+      entries.add(stored("u6", 2, 3, io.chatmesh.spi.history.HistoryEntry.Kind.NODE_FAILED));
+    } else if (stored == StoredAt3.NODE_FAILED_OF_ANOTHER_USER) {
+      entries.add(stored("u7", 2, 3, io.chatmesh.spi.history.HistoryEntry.Kind.NODE_FAILED));
+    }
+    entries.add(stored("u6", 2, 4, io.chatmesh.spi.history.HistoryEntry.Kind.JOINED));
+    h.stored(entries);
+    return h;
+  }
+
+  private static io.chatmesh.spi.history.HistoryEntry stored(String user, long epoch, long seq, io.chatmesh.spi.history.HistoryEntry.Kind kind) {
+    return new io.chatmesh.spi.history.HistoryEntry("a", epoch, seq, kind, UserId.of(user), "", null, 0);
+  }
+
+  @Test
+  void withAdminOnlyTwoJoinsInARowAreAllowedOnlyWhenAStoreHasTheLeaveAtASeqReusedAfterALossAtFailover() {
+    String rule = "a join or leave no member got, at a seq reused after its entry was lost at failover";
+    int before = Checker.ALLOWED.containsKey(rule) ? Checker.ALLOWED.get(rule).get() : 0;
+    List<Checker.Anomaly> reused = Checker.check(leaveNoMemberGot(io.chatmesh.Failover.Acks.ADMIN_ONLY, StoredAt3.NODE_FAILED_OF_U6));
+    assertThat(reused).as(Checker.summary(reused)).isEmpty();
+    assertThat(Checker.ALLOWED.get(rule).get()).isGreaterThan(before);
+    // the same member-visible shape when n2 adopted m3 and sequenced u6's JOINED again (an engine defect)
+    List<Checker.Anomaly> rejoined = Checker.check(leaveNoMemberGot(io.chatmesh.Failover.Acks.ADMIN_ONLY, StoredAt3.NOTHING));
+    assertThat(kinds(rejoined)).as(Checker.summary(rejoined)).containsExactly(Checker.Kind.JOIN_LEAVE_ORDER);
+    List<Checker.Anomaly> other = Checker.check(leaveNoMemberGot(io.chatmesh.Failover.Acks.ADMIN_ONLY, StoredAt3.NODE_FAILED_OF_ANOTHER_USER));
+    assertThat(kinds(other)).as(Checker.summary(other)).containsExactly(Checker.Kind.JOIN_LEAVE_ORDER);
+    // REPLICATED: members only get committed entries, so m3 cannot be lost; the shape stays an anomaly
+    List<Checker.Anomaly> replicated = Checker.check(leaveNoMemberGot(io.chatmesh.Failover.Acks.REPLICATED, StoredAt3.NODE_FAILED_OF_U6));
+    assertThat(kinds(replicated)).as(Checker.summary(replicated)).contains(Checker.Kind.JOIN_LEAVE_ORDER);
+  }
 }

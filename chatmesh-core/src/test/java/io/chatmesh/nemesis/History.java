@@ -6,8 +6,10 @@ import io.chatmesh.JoinOptions;
 import io.chatmesh.RoomEvent;
 import io.chatmesh.RoomListener;
 import io.chatmesh.UserId;
+import io.chatmesh.spi.history.HistoryEntry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -157,6 +159,14 @@ final class History {
   final List<String> finalNodes = new ArrayList<>();
   /** "room#label" for every label that began with a successful creation (a certainly new room). */
   final Set<String> definiteCreations = ConcurrentHashMap.newKeySet();
+  /**
+   * room -> seq -> epoch -> "join USER" or "leave USER": every JOINED, LEFT and NODE_FAILED entry any
+   * node's store took (an admin stores what it sequences, a replica what it is sent), also those no
+   * member received - such as the NODE_FAILED of a member adopted at a takeover whose node never
+   * attached, sent to no node. The checker uses it only to tell a seq an ADMIN_ONLY failover reused
+   * unseen (seed 4056).
+   */
+  final Map<String, Map<Long, Map<Long, String>>> storedMembership = new ConcurrentHashMap<>();
   /** Names every node lists at the end, per node, once the run healed and waited. */
   boolean directoryConverged = true;
   String directoryNote = "";
@@ -164,6 +174,25 @@ final class History {
   History(long seed, String replay) {
     this.seed = seed;
     this.replay = replay;
+  }
+
+  /** A node's store took {@code entries} (see {@link #storedMembership}). */
+  void stored(List<HistoryEntry> entries) {
+    if (frozen) {
+      return;
+    }
+    for (HistoryEntry e : entries) {
+      String what = switch (e.kind()) {
+        case JOINED -> "join " + e.user();
+        case LEFT, NODE_FAILED -> "leave " + e.user();
+        default -> null;
+      };
+      if (what != null) {
+        storedMembership.computeIfAbsent(e.room(), r -> new ConcurrentHashMap<>())
+            .computeIfAbsent(e.seq(), q -> new ConcurrentHashMap<>())
+            .put(e.epoch(), what);
+      }
+    }
   }
 
   long tick() {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +25,8 @@ final class KeptHistoryStore implements HistoryStore {
   /** The store of the current process; null before the first {@link #start}. */
   private volatile @Nullable HistoryStore current;
   private volatile Duration slow = Duration.ZERO;
+  /** Told of every batch once stored (the nemesis records membership entries: {@link History#stored}). */
+  private volatile Consumer<List<HistoryEntry>> appended = entries -> {};
 
   KeptHistoryStore(ChatClock clock, String node, Histories histories) {
     this.clock = clock;
@@ -58,6 +61,12 @@ final class KeptHistoryStore implements HistoryStore {
     current = io.chatmesh.history.InMemoryHistoryStore.create();
   }
 
+  /** {@code sink} is told of every batch this store took, once stored. */
+  KeptHistoryStore onAppended(Consumer<List<HistoryEntry>> sink) {
+    this.appended = sink;
+    return this;
+  }
+
   /** From now on appends complete after {@code delay} ({@link Duration#ZERO}: at once). */
   void slow(Duration delay) {
     this.slow = delay;
@@ -80,6 +89,11 @@ final class KeptHistoryStore implements HistoryStore {
 
   @Override
   public CompletableFuture<Void> append(List<HistoryEntry> entries) {
+    Consumer<List<HistoryEntry>> sink = appended;
+    return slowAppend(entries).thenRun(() -> sink.accept(entries));
+  }
+
+  private CompletableFuture<Void> slowAppend(List<HistoryEntry> entries) {
     Duration d = slow;
     if (d.isZero()) {
       return delegate().append(entries);

@@ -160,7 +160,7 @@ final class Nemesis {
     int n = 3 + random.nextInt(3);
     for (int i = 1; i <= n; i++) {
       nodeNames.add("n" + i);
-      stores.put("n" + i, new KeptHistoryStore(clock, "n" + i, histories));
+      stores.put("n" + i, new KeptHistoryStore(clock, "n" + i, histories).onAppended(history::stored));
     }
     this.cluster = InMemoryCluster.builder()
         .nodes(n)
