@@ -66,8 +66,12 @@ final class HistoryEntries {
     for (List<HistoryEntry> page = store.readBefore(room, before, 1000); !page.isEmpty(); page = store.readBefore(room, before, 1000)) {
       for (int i = page.size() - 1; i >= 0; i--) {
         HistoryEntry e = page.get(i);
-        if (e.kind() != HistoryEntry.Kind.MESSAGE) {
-          newest.putIfAbsent(e.user(), e.kind() == HistoryEntry.Kind.JOINED);
+        // only joins and removals change membership: a SETTINGS entry names the owner and an
+        // (UN)INVITED entry the invitee, neither of which joins or leaves by it
+        switch (e.kind()) {
+          case JOINED -> newest.putIfAbsent(e.user(), true);
+          case LEFT, NODE_FAILED -> newest.putIfAbsent(e.user(), false);
+          default -> { }
         }
       }
       before = page.get(0).seq();

@@ -255,6 +255,26 @@ public abstract class AbstractFailoverTest {
   }
 
   @Test
+  void aMemberWhoseInvitationWasWithdrawnStaysAMemberAfterATakeover() {
+    // the new admin rebuilds the members from the log: an UNINVITED entry (user = the invitee) is
+    // no leave, and a member whose newest entry it is stays a member
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("club", user("owner"), true));
+    result(room(c.node("n1"), "club").invite(user("owner"), user("alice")));
+    Recorder alice = new Recorder();
+    result(room(c.node("n2"), "club").join(user("alice"), alice));
+    result(room(c.node("n1"), "club").uninvite(user("owner"), user("alice")));
+    assertThat(result(room(c.node("n2"), "club").info()).members()).contains(user("alice"));
+
+    crash("n1");
+
+    awaitUntil("alice hears the room is available again", () -> !alice.of(RoomEvent.RoomAvailable.class).isEmpty());
+    Sent s = sendRetrying(c.node("n2"), "club", user("alice"), "still a member", "u1");
+    assertThat(s.duplicate()).isFalse();
+    assertThat(result(room(c.node("n3"), "club").info()).members()).contains(user("alice"));
+  }
+
+  @Test
   void theNodeThatTookARoomOverAlsoServesItsOwnLocalUsers() {
     InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
     result(c.node("n1").createRoom("general"));
