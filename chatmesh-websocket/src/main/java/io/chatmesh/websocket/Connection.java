@@ -56,7 +56,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private static final int MAX_ID_LENGTH = 128;
   static final String TYPES = "hello, rooms, create, join, leave, send, delete, invite, uninvite, history";
 
-  private final WebSocketGateway.Settings settings;
+  private final GatewaySettings settings;
   private final WebSocketGateway gateway;
   private final TokenBucket bucket;
   /** Frames accepted for this client and not yet written to its socket (any thread increments). */
@@ -79,7 +79,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private long queuedBytes;
   private final Map<String, Membership> rooms = new HashMap<>();
 
-  Connection(WebSocketGateway.Settings settings, WebSocketGateway gateway) {
+  Connection(GatewaySettings settings, WebSocketGateway gateway) {
     this.settings = settings;
     this.gateway = gateway;
     this.bucket = new TokenBucket(settings.maxRequestsPerSecond, settings.nanoTime);

@@ -47,13 +47,13 @@ class WebSocketFuzzTest {
   };
 
   /** A gateway (never started) and its settings, for connections on embedded channels. */
-  private record Target(WebSocketGateway gateway, WebSocketGateway.Settings settings) {
+  private record Target(WebSocketGateway gateway, GatewaySettings settings) {
     Target(FakeChatNode node) {
       this(WebSocketGateway.builder(node).maxFrameBytes(4096));
     }
 
     Target(WebSocketGateway.Builder b) {
-      this(b.build(), new WebSocketGateway.Settings(b));
+      this(b.build(), new GatewaySettings(b));
     }
   }
 
