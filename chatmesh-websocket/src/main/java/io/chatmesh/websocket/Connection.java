@@ -57,7 +57,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   static final String TYPES = "hello, rooms, create, join, leave, send, delete, invite, uninvite, history";
 
   private final GatewaySettings settings;
-  private final WebSocketGateway gateway;
+  private final GatewayState state;
   private final TokenBucket bucket;
   /** Frames accepted for this client and not yet written to its socket (any thread increments). */
   private final AtomicInteger queuedFrames = new AtomicInteger();
@@ -79,9 +79,9 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private long queuedBytes;
   private final Map<String, Membership> rooms = new HashMap<>();
 
-  Connection(GatewaySettings settings, WebSocketGateway gateway) {
+  Connection(GatewaySettings settings, GatewayState state) {
     this.settings = settings;
-    this.gateway = gateway;
+    this.state = state;
     this.bucket = new TokenBucket(settings.maxRequestsPerSecond, settings.nanoTime);
   }
 
@@ -189,8 +189,8 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       x.cancel();
     }
     if (u != null) {
-      gateway.removeUser(u.value(), this);
-      gateway.userLimits().disconnect(u.value());
+      state.removeUser(u.value(), this);
+      state.userLimits.disconnect(u.value());
       for (Membership m : rooms.values()) {
         if (!m.joining) {
           leaveQuietly(m, u);
@@ -211,20 +211,20 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       request = Frames.MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
       countRequest();
-      gateway.counters.frameIn("invalid");
+      state.counters.frameIn("invalid");
       sendError(ErrorCode.BAD_REQUEST.name(), "malformed JSON: " + e.getOriginalMessage(), null);
       return;
     }
     if (request == null || !request.isObject()) {
       countRequest();
-      gateway.counters.frameIn("invalid");
+      state.counters.frameIn("invalid");
       sendError(ErrorCode.BAD_REQUEST.name(), "a frame must be one JSON object with a \"type\"", null);
       return;
     }
     JsonNode id = request.get("id");
     if (id != null && !validId(id)) {
       countRequest();
-      gateway.counters.frameIn("invalid");
+      state.counters.frameIn("invalid");
       sendError(ErrorCode.BAD_REQUEST.name(),
           "field 'id' must be a string of at most " + MAX_ID_LENGTH
               + " characters without control characters, or an integer", null);
@@ -234,18 +234,18 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), id);
       return;
     }
-    if (user != null && !gateway.userLimits().tryRequest(user.value())) {
-      sendError(ErrorCode.RATE_LIMITED.name(), gateway.userLimits().rateLimitedMessage(), id);
+    if (user != null && !state.userLimits.tryRequest(user.value())) {
+      sendError(ErrorCode.RATE_LIMITED.name(), state.userLimits.rateLimitedMessage(), id);
       return;
     }
     try {
       JsonNode typeNode = request.get("type");
       if (typeNode == null || !typeNode.isTextual()) {
-        gateway.counters.frameIn("invalid");
+        state.counters.frameIn("invalid");
         throw bad("field 'type' is required (a string, one of: " + TYPES + ")");
       }
       String type = typeNode.asText();
-      gateway.counters.frameIn(type);
+      state.counters.frameIn(type);
       if (user == null && !type.equals("hello")) {
         throw new ChatException(ErrorCode.UNAUTHORIZED, "send {\"type\":\"hello\",\"user\":NAME} first");
       }
@@ -316,14 +316,14 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
     UserId u = auth.user();
     try {
-      gateway.userLimits().connect(u.value()); // connections per user (maxConnectionsPerUser)
+      state.userLimits.connect(u.value()); // connections per user (maxConnectionsPerUser)
     } catch (ChatException e) {
       sendError(e.code().name(), e.detail(), id);
       closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "too many connections");
       return;
     }
     user = u;
-    gateway.addUser(u.value(), this);
+    state.addUser(u.value(), this);
     if (expires != null) {
       expiry = settings.clock.schedule(
           Duration.ofMillis(expires.toEpochMilli() - now), () -> onLoop(this::expired));
@@ -356,9 +356,9 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     boolean isPrivate = priv != null && priv.asBoolean(false);
     UserId owner = currentUser();
     String u = owner.value();
-    gateway.userLimits().reserveRoom(u, name, r -> settings.node.room(r).isPresent());
+    state.userLimits.reserveRoom(u, name, r -> settings.node.room(r).isPresent());
     CompletableFuture<Room> f = settings.node.createRoom(name, owner, isPrivate);
-    f.whenComplete((room, failure) -> gateway.userLimits().createDone(u, name, failure == null));
+    f.whenComplete((room, failure) -> state.userLimits.createDone(u, name, failure == null));
     reply(f, id,
         (room, x) -> send(Frames.created(room.name(), room.admin().value(), owner.value(), isPrivate, id)));
   }
@@ -375,7 +375,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     rooms.put(room.name(), m);
     CompletableFuture<Joined> f;
     try {
-      f = gateway.joins.join(room, u, options, m.listener);
+      f = state.joins.join(room, u, options, m.listener);
     } catch (RuntimeException e) {
       rooms.remove(room.name(), m);
       throw e;
@@ -465,7 +465,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       // the user may be in the room through another connection: that one stays
       throw new ChatException(ErrorCode.NOT_MEMBER, "this connection has not joined room '" + room.name() + "'");
     }
-    reply(gateway.joins.leave(room, u, m.listener), id, (v, x) -> {
+    reply(state.joins.leave(room, u, m.listener), id, (v, x) -> {
       rooms.remove(room.name());
       send(Frames.left(room.name(), id));
     });
@@ -479,7 +479,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
     InputRules.checkText("text", textNode.asText());
     Room room = room(name);
-    gateway.roomRates().acquire(room.name());
+    state.roomRates.acquire(room.name());
     String clientId = id == null ? null : id.asText();
     reply(room.send(currentUser(), textNode.asText(), clientId), id, (sent, x) -> send(Frames.ack(sent, id)));
   }
@@ -521,7 +521,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
           + settings.maxOutboundBytes + " bytes of events waiting"));
       return;
     }
-    gateway.recordHeldBytes(pending);
+    state.recordHeldBytes(pending);
     if (!onLoop(() -> {
       queuedFrames.decrementAndGet();
       pendingBytes.addAndGet(-size);
@@ -613,7 +613,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   private void leaveQuietly(Membership m, UserId u) {
-    gateway.joins.leave(m.room, u, m.listener).whenComplete((v, t) -> {
+    state.joins.leave(m.room, u, m.listener).whenComplete((v, t) -> {
       if (t != null) {
         log.debug("could not leave room {} for disconnected user {}: {}", m.room.name(), u, t.toString());
       }
@@ -621,7 +621,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   }
 
   private void sendError(String code, String message, @Nullable JsonNode id) {
-    gateway.counters.error(code);
+    state.counters.error(code);
     send(Frames.error(code, message, id));
   }
 
@@ -641,8 +641,8 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       return;
     }
     queuedBytes += size;
-    gateway.recordHeldBytes(queuedBytes + pendingBytes.get());
-    gateway.counters.frameOut(frame.path("type").asText());
+    state.recordHeldBytes(queuedBytes + pendingBytes.get());
+    state.counters.frameOut(frame.path("type").asText());
     c.writeAndFlush(out).addListener(f -> {
       queuedBytes -= size;
       queuedFrames.decrementAndGet();
@@ -654,7 +654,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     if (closing) {
       return;
     }
-    gateway.counters.slowReaders.increment();
+    state.counters.slowReaders.increment();
     log.warn("disconnecting slow WebSocket client {} (user {}) on node {}: {} (limits {} bytes, {} frames)",
         channel().remoteAddress(), user, settings.node.id(), why, settings.maxOutboundBytes, settings.maxOutboundFrames);
     // The client is not reading, so a close frame queued behind the backlog would never arrive:

@@ -34,13 +34,13 @@ final class GatewayChannels extends ChannelInitializer<SocketChannel> {
   private static final Logger log = LoggerFactory.getLogger(GatewayChannels.class);
 
   private final GatewaySettings settings;
-  private final WebSocketGateway gateway;
+  private final GatewayState state;
   private final ChannelGroup clients = new DefaultChannelGroup("chatmesh-ws-clients", GlobalEventExecutor.INSTANCE);
   private final ClientTracker addresses;
 
-  GatewayChannels(GatewaySettings settings, WebSocketGateway gateway) {
+  GatewayChannels(GatewaySettings settings, GatewayState state) {
     this.settings = settings;
-    this.gateway = gateway;
+    this.state = state;
     this.addresses = new ClientTracker(settings.limits.maxConnectionsPerAddress());
   }
 
@@ -60,7 +60,7 @@ final class GatewayChannels extends ChannelInitializer<SocketChannel> {
   @Override
   protected void initChannel(SocketChannel ch) {
     clients.add(ch);
-    gateway.counters.connectionsOpened.increment();
+    state.counters.connectionsOpened.increment();
     java.net.InetAddress address = ClientTracker.addressOf(ch.remoteAddress());
     GatewayTls tls = settings.tls;
     if (tls != null) {
@@ -105,7 +105,7 @@ final class GatewayChannels extends ChannelInitializer<SocketChannel> {
         .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxFrameBytes))
         .addLast("routes", new RouteHandler(settings.routes))
         .addLast("page", new PageHandler())
-        .addLast("chat", new Connection(settings, gateway));
+        .addLast("chat", new Connection(settings, state));
   }
 
   /**

@@ -10,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -53,22 +51,17 @@ public final class WebSocketGateway implements AutoCloseable {
 
   private final GatewaySettings settings;
   private final Object lifecycle = new Object();
-  private final ConcurrentHashMap<String, Set<Connection>> users = new ConcurrentHashMap<>();
-  /** Each user's memberships on this node, shared by all of that user's connections. */
-  final SharedJoins joins = new SharedJoins();
+  /** What this gateway's connections share. */
+  final GatewayState state;
   private final GatewayChannels channels;
-  private final UserLimiter userLimits;
-  private final RoomRates roomRates;
-  final GatewayCounters counters = new GatewayCounters();
   private @Nullable GatewayServer server;
   private boolean started;
   private boolean closed;
 
   private WebSocketGateway(GatewaySettings settings) {
     this.settings = settings;
-    this.channels = new GatewayChannels(settings, this);
-    this.userLimits = new UserLimiter(settings.limits, settings.nanoTime);
-    this.roomRates = new RoomRates(settings.limits.maxMessagesPerSecondPerRoom(), settings.nanoTime);
+    this.state = new GatewayState(settings);
+    this.channels = new GatewayChannels(settings, state);
   }
 
   /**
@@ -167,7 +160,7 @@ public final class WebSocketGateway implements AutoCloseable {
    * @return a snapshot
    */
   public GatewayStats stats() {
-    return counters.snapshot(channels.openCount());
+    return state.counters.snapshot(channels.openCount());
   }
 
   /**
@@ -193,38 +186,9 @@ public final class WebSocketGateway implements AutoCloseable {
     }
   }
 
-  /** Registers one more connection of {@code user} (a user may have several: tabs, devices). */
-  void addUser(String user, Connection c) {
-    users.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(c);
-  }
-
-  void removeUser(String user, Connection c) {
-    users.computeIfPresent(user, (u, set) -> {
-      set.remove(c);
-      return set.isEmpty() ? null : set;
-    });
-  }
-
   /** The most bytes one connection held at any time (queued frames and waiting events); for tests. */
-  private final java.util.concurrent.atomic.LongAccumulator peakHeldBytes =
-      new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
-
-  void recordHeldBytes(long bytes) {
-    peakHeldBytes.accumulate(bytes);
-  }
-
   long peakHeldBytes() {
-    return peakHeldBytes.get();
-  }
-
-  /** The per-room message rates (fairness between rooms). */
-  RoomRates roomRates() {
-    return roomRates;
-  }
-
-  /** The per-user limits (connections, request rate, rooms created). */
-  UserLimiter userLimits() {
-    return userLimits;
+    return state.peakHeldBytes();
   }
 
   /**

@@ -153,7 +153,7 @@ class WebSocketFuzzTest {
     return new EmbeddedChannel(
         new WebSocket13FrameDecoder(true, false, max),
         new WebSocketFrameAggregator(max),
-        new Connection(target.settings(), target.gateway()));
+        new Connection(target.settings(), target.gateway().state));
   }
 
   /** Feeds {@code input} in two chunks; checks what came back; closes the channel. */
