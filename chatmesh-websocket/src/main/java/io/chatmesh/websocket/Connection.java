@@ -1,5 +1,14 @@
 package io.chatmesh.websocket;
 
+import static io.chatmesh.websocket.RequestFields.MAX_ID_LENGTH;
+import static io.chatmesh.websocket.RequestFields.bad;
+import static io.chatmesh.websocket.RequestFields.joinOptions;
+import static io.chatmesh.websocket.RequestFields.optionalLong;
+import static io.chatmesh.websocket.RequestFields.optionalString;
+import static io.chatmesh.websocket.RequestFields.requiredString;
+import static io.chatmesh.websocket.RequestFields.truncate;
+import static io.chatmesh.websocket.RequestFields.validId;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -53,7 +62,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
-  private static final int MAX_ID_LENGTH = 128;
   static final String TYPES = "hello, rooms, create, join, leave, send, delete, invite, uninvite, history";
 
   private final GatewaySettings settings;
@@ -365,7 +373,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   private void join(JsonNode request, @Nullable JsonNode id) {
     String name = requiredString(request, "room");
-    JoinOptions options = joinOptions(request);
+    JoinOptions options = joinOptions(request, settings.limits.maxJoinHistory());
     Room room = room(name);
     if (rooms.containsKey(room.name())) {
       throw new ChatException(ErrorCode.ALREADY_MEMBER, "already joined room '" + room.name() + "'");
@@ -403,42 +411,6 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
         deliver(m, e);
       }
     });
-  }
-
-  /** {@code since} (+ {@code epoch} = resume) or {@code last}; none of them = no history. */
-  private JoinOptions joinOptions(JsonNode request) {
-    Long since = optionalLong(request, "since", 0);
-    Long epoch = optionalLong(request, "epoch", 1);
-    Long last = optionalLong(request, "last", 1);
-    if (last != null && (since != null || epoch != null)) {
-      throw bad("field 'last' cannot be combined with 'since' or 'epoch'");
-    }
-    if (last != null) {
-      if (last > settings.limits.maxJoinHistory()) {
-        throw bad("field 'last' must be at most " + settings.limits.maxJoinHistory()
-            + " (maxJoinHistory); read older messages page by page with 'history'");
-      }
-      return JoinOptions.last(last.intValue());
-    }
-    if (epoch != null) {
-      if (since == null) {
-        throw bad("field 'epoch' needs 'since' (the seq of the last event seen)");
-      }
-      return JoinOptions.resume(epoch, since);
-    }
-    return since == null ? JoinOptions.none() : JoinOptions.since(since);
-  }
-
-  /** An optional integer field in {@code min..}{@link InputRules#MAX_SEQ}, checked before any arithmetic. */
-  private static @Nullable Long optionalLong(JsonNode request, String field, long min) {
-    JsonNode n = request.get(field);
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    if (!(n.isIntegralNumber() && n.canConvertToLong())) {
-      throw bad("field '" + field + "' must be an integer of at least " + min);
-    }
-    return InputRules.checkSeq(field, n.asLong(), min);
   }
 
   private void history(JsonNode request, @Nullable JsonNode id) {
@@ -695,38 +667,5 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   private Channel channel() {
     return context().channel();
-  }
-
-  private static boolean validId(JsonNode id) {
-    return (id.isTextual() && id.asText().length() <= MAX_ID_LENGTH && !id.asText().isEmpty()
-            && InputRules.firstForbidden(id.asText()) < 0)
-        || (id.isIntegralNumber() && id.canConvertToLong());
-  }
-
-  private static String requiredString(JsonNode request, String field) {
-    JsonNode n = request.get(field);
-    if (n == null || !n.isTextual()) {
-      throw bad("field '" + field + "' is required (a string)");
-    }
-    return n.asText();
-  }
-
-  private static @Nullable String optionalString(JsonNode request, String field) {
-    JsonNode n = request.get(field);
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    if (!n.isTextual()) {
-      throw bad("field '" + field + "' must be a string");
-    }
-    return n.asText();
-  }
-
-  private static ChatException bad(String message) {
-    return new ChatException(ErrorCode.BAD_REQUEST, message);
-  }
-
-  private static String truncate(String s) {
-    return s.length() <= 64 ? s : s.substring(0, 64) + "…";
   }
 }
