@@ -11,7 +11,6 @@ import static io.chatmesh.websocket.RequestFields.validId;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.JoinOptions;
@@ -21,14 +20,11 @@ import io.chatmesh.RoomEvent;
 import io.chatmesh.RoomListener;
 import io.chatmesh.UserId;
 import io.chatmesh.time.ChatClock;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -45,9 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -57,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * One client connection: parses requests, maps them onto the {@link io.chatmesh.ChatNode} and turns
  * room events into frames. All mutable state is confined to the channel's event loop: inbound
  * frames arrive there, and future completions and room events are handed to it with {@link
- * #onLoop}. Outbound frames are counted (bytes and frames not yet written to the socket) so that a
- * slow reader is disconnected instead of growing memory.
+ * Outbound#onLoop}. Everything sent to the client goes through its {@link Outbound}, which bounds
+ * what is waiting so that a slow reader is disconnected instead of growing memory.
  */
 final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
@@ -67,30 +60,20 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private final GatewaySettings settings;
   private final GatewayState state;
   private final TokenBucket bucket;
-  /** Frames accepted for this client and not yet written to its socket (any thread increments). */
-  private final AtomicInteger queuedFrames = new AtomicInteger();
-  /**
-   * Estimated bytes of room events handed to the event loop and not yet written as frames (a
-   * history catch-up arrives faster than a client reads); bounded by {@code maxOutboundBytes}.
-   */
-  private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
-  /** Set once the frame bound was passed; later events are dropped at once. */
-  private volatile boolean overflowed;
+  private final Outbound out;
   // --- event-loop confined ---
-  private @Nullable ChannelHandlerContext ctx;
   private boolean websocket;
-  private boolean closing;
   private boolean inactive;
   private @Nullable UserId user;
   /** Ends the connection when its credential expires; null without one. */
   private ChatClock.@Nullable Cancellable expiry;
-  private long queuedBytes;
   private final Map<String, Membership> rooms = new HashMap<>();
 
   Connection(GatewaySettings settings, GatewayState state) {
     this.settings = settings;
     this.state = state;
     this.bucket = new TokenBucket(settings.maxRequestsPerSecond, settings.nanoTime);
+    this.out = new Outbound(settings, state, () -> user);
   }
 
   /** A room this connection joined (or is joining). */
@@ -113,7 +96,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
+    out.attach(ctx);
   }
 
   @Override
@@ -122,7 +105,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       websocket = true;
       log.debug("WebSocket connection from {}", ctx.channel().remoteAddress());
     } else if (evt == ClientTracker.HelloDeadline.EXPIRED) {
-      if (user == null && !closing) {
+      if (user == null && !out.closing()) {
         helloTimedOut();
       }
     } else if (evt instanceof IdleStateEvent idle) {
@@ -133,7 +116,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       } else {
         log.info("closing idle WebSocket connection {} (user {}): nothing received for {} ms",
             ctx.channel().remoteAddress(), user, settings.idleTimeout.toMillis());
-        closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "idle timeout");
+        out.closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "idle timeout");
       }
     } else {
       super.userEventTriggered(ctx, evt);
@@ -142,17 +125,17 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-    if (closing) {
+    if (out.closing()) {
       return;
     }
     if (frame instanceof TextWebSocketFrame text) {
       onText(text.text());
     } else if (frame instanceof BinaryWebSocketFrame) {
       if (bucket.tryAcquire()) {
-        sendError(ErrorCode.BAD_REQUEST.name(),
+        out.sendError(ErrorCode.BAD_REQUEST.name(),
             "binary frames are not supported; send one JSON object per text frame", null);
       } else {
-        sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), null);
+        out.sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), null);
       }
     }
     // ping, pong and close frames are handled by WebSocketServerProtocolHandler
@@ -165,17 +148,17 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
             && c.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code())) {
       log.info("closing WebSocket connection {} (user {}): message over {} bytes",
           ctx.channel().remoteAddress(), user, settings.maxFrameBytes);
-      sendError(ErrorCode.TOO_LARGE.name(),
+      out.sendError(ErrorCode.TOO_LARGE.name(),
           "message larger than " + settings.maxFrameBytes + " bytes; the connection is closed", null);
-      closeWith(WebSocketCloseStatus.MESSAGE_TOO_BIG, "message too big");
+      out.closeWith(WebSocketCloseStatus.MESSAGE_TOO_BIG, "message too big");
     } else if (cause instanceof CorruptedWebSocketFrameException c) {
       log.info("closing WebSocket connection {} (user {}): protocol violation: {}",
           ctx.channel().remoteAddress(), user, c.getMessage());
-      sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + c.getMessage(), null);
-      closeWith(c.closeStatus(), "protocol violation");
+      out.sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + c.getMessage(), null);
+      out.closeWith(c.closeStatus(), "protocol violation");
     } else if (cause instanceof CorruptedFrameException) {
-      sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + cause.getMessage(), null);
-      closeWith(WebSocketCloseStatus.PROTOCOL_ERROR, "protocol violation");
+      out.sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + cause.getMessage(), null);
+      out.closeWith(WebSocketCloseStatus.PROTOCOL_ERROR, "protocol violation");
     } else if (cause instanceof IOException || cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
       // the peer went away (also in the middle of a fragmented message): nothing to tell anyone
       log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
@@ -183,14 +166,14 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     } else {
       log.warn("unexpected error on WebSocket connection {} (user {}); closing it",
           ctx.channel().remoteAddress(), user, cause);
-      closeWith(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "internal error");
+      out.closeWith(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "internal error");
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     inactive = true;
-    closing = true;
+    out.closed();
     UserId u = user;
     ChatClock.Cancellable x = expiry;
     if (x != null) {
@@ -220,30 +203,30 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     } catch (JsonProcessingException e) {
       countRequest();
       state.counters.frameIn("invalid");
-      sendError(ErrorCode.BAD_REQUEST.name(), "malformed JSON: " + e.getOriginalMessage(), null);
+      out.sendError(ErrorCode.BAD_REQUEST.name(), "malformed JSON: " + e.getOriginalMessage(), null);
       return;
     }
     if (request == null || !request.isObject()) {
       countRequest();
       state.counters.frameIn("invalid");
-      sendError(ErrorCode.BAD_REQUEST.name(), "a frame must be one JSON object with a \"type\"", null);
+      out.sendError(ErrorCode.BAD_REQUEST.name(), "a frame must be one JSON object with a \"type\"", null);
       return;
     }
     JsonNode id = request.get("id");
     if (id != null && !validId(id)) {
       countRequest();
       state.counters.frameIn("invalid");
-      sendError(ErrorCode.BAD_REQUEST.name(),
+      out.sendError(ErrorCode.BAD_REQUEST.name(),
           "field 'id' must be a string of at most " + MAX_ID_LENGTH
               + " characters without control characters, or an integer", null);
       return;
     }
     if (!bucket.tryAcquire()) {
-      sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), id);
+      out.sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), id);
       return;
     }
     if (user != null && !state.userLimits.tryRequest(user.value())) {
-      sendError(ErrorCode.RATE_LIMITED.name(), state.userLimits.rateLimitedMessage(), id);
+      out.sendError(ErrorCode.RATE_LIMITED.name(), state.userLimits.rateLimitedMessage(), id);
       return;
     }
     try {
@@ -259,7 +242,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       }
       switch (type) {
         case "hello" -> hello(request, id);
-        case "rooms" -> send(RoomsPage.reply(settings.node.rooms(), request, settings.limits.roomsPageSize(), id));
+        case "rooms" -> out.send(RoomsPage.reply(settings.node.rooms(), request, settings.limits.roomsPageSize(), id));
         case "create" -> create(request, id);
         case "join" -> join(request, id);
         case "leave" -> leave(request, id);
@@ -271,22 +254,22 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
         default -> throw bad("unknown type '" + truncate(type) + "'; expected one of: " + TYPES);
       }
     } catch (ChatException e) {
-      sendError(e.code().name(), e.detail(), id);
+      out.sendError(e.code().name(), e.detail(), id);
     } catch (RuntimeException e) {
       log.warn("request failed unexpectedly on node {} (user {})", settings.node.id(), user, e);
-      sendError(ErrorCode.INTERNAL.name(), "internal error: " + e, id);
+      out.sendError(ErrorCode.INTERNAL.name(), "internal error: " + e, id);
     }
   }
 
   private void helloTimedOut() {
-    log.info("closing connection {}: no hello within {} ms", channel().remoteAddress(), settings.limits.helloTimeout().toMillis());
+    log.info("closing connection {}: no hello within {} ms", out.channel().remoteAddress(), settings.limits.helloTimeout().toMillis());
     if (!websocket) {
-      context().close();
+      out.context().close();
       return;
     }
-    sendError(ErrorCode.TIMEOUT.name(), "no hello within " + settings.limits.helloTimeout().toMillis()
+    out.sendError(ErrorCode.TIMEOUT.name(), "no hello within " + settings.limits.helloTimeout().toMillis()
         + " ms (helloTimeout); the connection is closed", null);
-    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "hello timeout");
+    out.closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "hello timeout");
   }
 
   /** A request that fails before its type is known still uses up a token. */
@@ -326,33 +309,33 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     try {
       state.userLimits.connect(u.value()); // connections per user (maxConnectionsPerUser)
     } catch (ChatException e) {
-      sendError(e.code().name(), e.detail(), id);
-      closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "too many connections");
+      out.sendError(e.code().name(), e.detail(), id);
+      out.closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "too many connections");
       return;
     }
     user = u;
     state.addUser(u.value(), this);
     if (expires != null) {
       expiry = settings.clock.schedule(
-          Duration.ofMillis(expires.toEpochMilli() - now), () -> onLoop(this::expired));
+          Duration.ofMillis(expires.toEpochMilli() - now), () -> out.onLoop(this::expired));
     }
-    send(Frames.welcome(settings.node.id().value(), u.value(), id));
+    out.send(Frames.welcome(settings.node.id().value(), u.value(), id));
   }
 
   private void refuse(@Nullable UserId requested, String why, @Nullable JsonNode id) {
-    log.info("refused user {} from {}: {}", requested, channel().remoteAddress(), truncate(why));
-    sendError(ErrorCode.UNAUTHORIZED.name(), why, id);
-    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "unauthorized");
+    log.info("refused user {} from {}: {}", requested, out.channel().remoteAddress(), truncate(why));
+    out.sendError(ErrorCode.UNAUTHORIZED.name(), why, id);
+    out.closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "unauthorized");
   }
 
   /** The credential of this connection ran out: tell the client and end the connection. */
   private void expired() {
-    if (closing) {
+    if (out.closing()) {
       return;
     }
-    log.info("user {} on {}: token expired, closing the connection", user, channel().remoteAddress());
-    sendError(ErrorCode.UNAUTHORIZED.name(), "token expired", null);
-    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "token expired");
+    log.info("user {} on {}: token expired, closing the connection", user, out.channel().remoteAddress());
+    out.sendError(ErrorCode.UNAUTHORIZED.name(), "token expired", null);
+    out.closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "token expired");
   }
 
   private void create(JsonNode request, @Nullable JsonNode id) {
@@ -368,7 +351,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     CompletableFuture<Room> f = settings.node.createRoom(name, owner, isPrivate);
     f.whenComplete((room, failure) -> state.userLimits.createDone(u, name, failure == null));
     reply(f, id,
-        (room, x) -> send(Frames.created(room.name(), room.admin().value(), owner.value(), isPrivate, id)));
+        (room, x) -> out.send(Frames.created(room.name(), room.admin().value(), owner.value(), isPrivate, id)));
   }
 
   private void join(JsonNode request, @Nullable JsonNode id) {
@@ -392,7 +375,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       if (failure != null) {
         rooms.remove(room.name(), m);
         ChatException ce = ChatException.from(failure);
-        sendError(ce.code().name(), ce.detail(), id);
+        out.sendError(ce.code().name(), ce.detail(), id);
         return;
       }
       if (inactive) {
@@ -402,7 +385,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       if (rooms.get(room.name()) != m) {
         return; // deleted or removed while joining; that frame already went out
       }
-      send(Frames.joined(joined, id));
+      out.send(Frames.joined(joined, id));
       m.joining = false;
       m.joinedSeq = joined.seq();
       List<RoomEvent> early = new ArrayList<>(m.early);
@@ -422,7 +405,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
     Room room = room(name);
     reply(room.history(before == null ? Long.MAX_VALUE : before, limit == null ? 50 : limit.intValue()), id,
-        (messages, x) -> send(Frames.history(room.name(), messages, id)));
+        (messages, x) -> out.send(Frames.history(room.name(), messages, id)));
   }
 
   private void leave(JsonNode request, @Nullable JsonNode id) {
@@ -439,7 +422,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
     reply(state.joins.leave(room, u, m.listener), id, (v, x) -> {
       rooms.remove(room.name());
-      send(Frames.left(room.name(), id));
+      out.send(Frames.left(room.name(), id));
     });
   }
 
@@ -453,7 +436,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     Room room = room(name);
     state.roomRates.acquire(room.name());
     String clientId = id == null ? null : id.asText();
-    reply(room.send(currentUser(), textNode.asText(), clientId), id, (sent, x) -> send(Frames.ack(sent, id)));
+    reply(room.send(currentUser(), textNode.asText(), clientId), id, (sent, x) -> out.send(Frames.ack(sent, id)));
   }
 
   private void delete(JsonNode request, @Nullable JsonNode id) {
@@ -461,7 +444,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     Room room = room(name);
     reply(room.delete(currentUser()), id, (v, x) -> {
       rooms.remove(room.name());
-      send(Frames.deleted(room.name(), null, id));
+      out.send(Frames.deleted(room.name(), null, id));
     });
   }
 
@@ -472,31 +455,14 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     Room room = room(name);
     UserId me = currentUser();
     reply(invite ? room.invite(me, who) : room.uninvite(me, who), id,
-        (v, x) -> send(Frames.invited(invite ? "invited" : "uninvited", room.name(), who.value(), id)));
+        (v, x) -> out.send(Frames.invited(invite ? "invited" : "uninvited", room.name(), who.value(), id)));
   }
 
   // ------------------------------------------------------------------ room events
 
   /** Called on a chatmesh thread for every event of a room this connection joined. */
   private void onRoomEvent(Membership m, RoomEvent event) {
-    if (overflowed) {
-      return; // being disconnected as too slow: drop instead of queueing
-    }
-    int queued = queuedFrames.incrementAndGet();
-    long size = Frames.estimatedBytes(event);
-    long pending = pendingBytes.addAndGet(size);
-    if (queued > settings.maxOutboundFrames || pending > settings.maxOutboundBytes) {
-      queuedFrames.decrementAndGet();
-      pendingBytes.addAndGet(-size);
-      overflowed = true;
-      onLoop(() -> slowClient("more than " + settings.maxOutboundFrames + " frames or "
-          + settings.maxOutboundBytes + " bytes of events waiting"));
-      return;
-    }
-    state.recordHeldBytes(pending);
-    if (!onLoop(() -> {
-      queuedFrames.decrementAndGet();
-      pendingBytes.addAndGet(-size);
+    out.offer(event, () -> {
       if (rooms.get(m.room.name()) != m) {
         return;
       }
@@ -505,14 +471,11 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       } else {
         deliver(m, event);
       }
-    })) {
-      queuedFrames.decrementAndGet();
-      pendingBytes.addAndGet(-size);
-    }
+    });
   }
 
   private void deliver(Membership m, RoomEvent event) {
-    send(Frames.event(event));
+    out.send(Frames.event(event));
     // the user's own removal ends the membership, but not an old one replayed as history on a
     // resume (e.g. the NODE_FAILED of the node the client used before); REMOVED is not sequenced (0)
     boolean gone =
@@ -548,7 +511,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     whenDone(future, (value, failure) -> {
       if (failure != null) {
         ChatException ce = ChatException.from(failure);
-        sendError(ce.code().name(), ce.detail(), id);
+        out.sendError(ce.code().name(), ce.detail(), id);
       } else {
         onSuccess.accept(value, null);
       }
@@ -563,25 +526,10 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   /** Like {@link #whenDone(CompletableFuture, BiConsumer)}; {@code ifLoopGone} runs after a success the loop can no longer take. */
   private <T> void whenDone(CompletableFuture<T> future, Runnable ifLoopGone, BiConsumer<@Nullable T, @Nullable Throwable> action) {
     future.whenComplete((v, t) -> {
-      if (!onLoop(() -> action.accept(v, t)) && t == null) {
+      if (!out.onLoop(() -> action.accept(v, t)) && t == null) {
         ifLoopGone.run(); // event loop gone (gateway closed) after a join succeeded: no ghost member
       }
     });
-  }
-
-  /** Runs on the channel's event loop; false if the loop no longer accepts tasks. */
-  private boolean onLoop(Runnable r) {
-    Channel ch = channel();
-    if (ch.eventLoop().inEventLoop()) {
-      r.run();
-      return true;
-    }
-    try {
-      ch.eventLoop().execute(r);
-      return true;
-    } catch (RejectedExecutionException e) {
-      return false;
-    }
   }
 
   private void leaveQuietly(Membership m, UserId u) {
@@ -590,82 +538,5 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
         log.debug("could not leave room {} for disconnected user {}: {}", m.room.name(), u, t.toString());
       }
     });
-  }
-
-  private void sendError(String code, String message, @Nullable JsonNode id) {
-    state.counters.error(code);
-    send(Frames.error(code, message, id));
-  }
-
-  /** Writes a frame, enforcing the outbound bounds. Event loop only. */
-  private void send(ObjectNode frame) {
-    if (closing) {
-      return;
-    }
-    ChannelHandlerContext c = context();
-    TextWebSocketFrame out = new TextWebSocketFrame(Frames.write(frame));
-    int size = out.content().readableBytes();
-    int frames = queuedFrames.incrementAndGet();
-    if (queuedBytes + size > settings.maxOutboundBytes || frames > settings.maxOutboundFrames) {
-      queuedFrames.decrementAndGet();
-      out.release();
-      slowClient(queuedBytes + " bytes in " + (frames - 1) + " frames queued");
-      return;
-    }
-    queuedBytes += size;
-    state.recordHeldBytes(queuedBytes + pendingBytes.get());
-    state.counters.frameOut(frame.path("type").asText());
-    c.writeAndFlush(out).addListener(f -> {
-      queuedBytes -= size;
-      queuedFrames.decrementAndGet();
-    });
-  }
-
-  private void slowClient(String why) {
-    overflowed = true;
-    if (closing) {
-      return;
-    }
-    state.counters.slowReaders.increment();
-    log.warn("disconnecting slow WebSocket client {} (user {}) on node {}: {} (limits {} bytes, {} frames)",
-        channel().remoteAddress(), user, settings.node.id(), why, settings.maxOutboundBytes, settings.maxOutboundFrames);
-    // The client is not reading, so a close frame queued behind the backlog would never arrive:
-    // try to send it, then drop the connection and its backlog right away.
-    closing = true;
-    Channel ch = channel();
-    ch.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION.code(), "too slow"));
-    ch.close();
-  }
-
-  /** Sends a close frame and closes the TCP connection once it is written, or after 1 s at most. */
-  private void closeWith(WebSocketCloseStatus status, String reason) {
-    if (closing) {
-      return;
-    }
-    closing = true;
-    closeWith(channel(), status, reason);
-  }
-
-  static void closeWith(Channel ch, WebSocketCloseStatus status, String reason) {
-    if (!ch.isActive()) {
-      ch.close();
-      return;
-    }
-    ch.writeAndFlush(new CloseWebSocketFrame(status.code(), reason)).addListener(ChannelFutureListener.CLOSE);
-    ch.eventLoop().schedule(() -> {
-      ch.close();
-    }, 1, TimeUnit.SECONDS);
-  }
-
-  private ChannelHandlerContext context() {
-    ChannelHandlerContext c = ctx;
-    if (c == null) {
-      throw new IllegalStateException("handler not added");
-    }
-    return c;
-  }
-
-  private Channel channel() {
-    return context().channel();
   }
 }

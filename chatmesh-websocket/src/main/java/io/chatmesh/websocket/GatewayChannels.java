@@ -52,7 +52,7 @@ final class GatewayChannels extends ChannelInitializer<SocketChannel> {
   /** Closes every open connection with close code 1001 (going away), waiting up to 2 s. */
   void closeAll() {
     for (Channel ch : clients) {
-      Connection.closeWith(ch, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "server shutting down");
+      Outbound.closeWith(ch, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "server shutting down");
     }
     clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
   }
