@@ -12,8 +12,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A WebSocket server that connects people to a {@link ChatNode} embedded in the same application.
@@ -44,24 +42,20 @@ import org.slf4j.LoggerFactory;
  * down its Netty threads; it does not close the {@link ChatNode}, which the application owns.
  */
 public final class WebSocketGateway implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(WebSocketGateway.class);
-
   /** The path of the WebSocket endpoint. */
   public static final String WEBSOCKET_PATH = "/ws";
 
   private final GatewaySettings settings;
-  private final Object lifecycle = new Object();
   /** What this gateway's connections share. */
   final GatewayState state;
   private final GatewayChannels channels;
-  private @Nullable GatewayServer server;
-  private boolean started;
-  private boolean closed;
+  private final GatewayServer server;
 
   private WebSocketGateway(GatewaySettings settings) {
     this.settings = settings;
     this.state = new GatewayState(settings);
     this.channels = new GatewayChannels(settings, state);
+    this.server = new GatewayServer(settings, channels);
   }
 
   /**
@@ -82,27 +76,8 @@ public final class WebSocketGateway implements AutoCloseable {
    * @return this gateway
    */
   public WebSocketGateway start() {
-    synchronized (lifecycle) {
-      if (started || closed) {
-        throw new ChatException(ErrorCode.BAD_REQUEST, "gateway already " + (closed ? "closed" : "started"));
-      }
-      started = true;
-      GatewayServer s;
-      try {
-        s = GatewayServer.bind(settings, channels);
-      } catch (ChatException e) {
-        closed = true;
-        throw e;
-      }
-      server = s;
-      if (settings.authenticator == Authenticator.ALLOW_ALL) {
-        log.warn("INSECURE: open authentication: WebSocket clients of node {} may connect as any user name"
-            + " (configure an Authenticator, e.g. JwtAuthenticator)", settings.node.id());
-      }
-      log.info("WebSocket gateway for node {} listening on {}://{}:{}{}",
-          settings.node.id(), settings.tls == null ? "ws" : "wss", settings.host, s.port(), WEBSOCKET_PATH);
-      return this;
-    }
+    server.start();
+    return this;
   }
 
   /**
@@ -111,10 +86,7 @@ public final class WebSocketGateway implements AutoCloseable {
    * @return the port, or -1
    */
   public int port() {
-    synchronized (lifecycle) {
-      GatewayServer s = server;
-      return s == null ? -1 : s.port();
-    }
+    return server.port();
   }
 
   /**
@@ -169,21 +141,7 @@ public final class WebSocketGateway implements AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (lifecycle) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      GatewayServer s = server;
-      if (s != null) {
-        s.stopAccepting();
-      }
-      channels.closeAll();
-      if (s != null) {
-        s.shutdown();
-      }
-      log.info("WebSocket gateway for node {} closed", settings.node.id());
-    }
+    server.close();
   }
 
   /** The most bytes one connection held at any time (queued frames and waiting events); for tests. */
