@@ -1,25 +1,22 @@
 package io.chatmesh.websocket;
 
+import static io.chatmesh.websocket.RequestFields.MAX_ID_LENGTH;
+import static io.chatmesh.websocket.RequestFields.bad;
+import static io.chatmesh.websocket.RequestFields.optionalString;
+import static io.chatmesh.websocket.RequestFields.truncate;
+import static io.chatmesh.websocket.RequestFields.validId;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
-import io.chatmesh.JoinOptions;
-import io.chatmesh.Joined;
-import io.chatmesh.Room;
-import io.chatmesh.RoomEvent;
-import io.chatmesh.RoomListener;
 import io.chatmesh.UserId;
 import io.chatmesh.time.ChatClock;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -30,82 +27,48 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: parses requests, maps them onto the {@link io.chatmesh.ChatNode} and turns
- * room events into frames. All mutable state is confined to the channel's event loop: inbound
- * frames arrive there, and future completions and room events are handed to it with {@link
- * #onLoop}. Outbound frames are counted (bytes and frames not yet written to the socket) so that a
- * slow reader is disconnected instead of growing memory.
+ * One client connection, as the last handler of its channel: the WebSocket-level events (handshake,
+ * hello deadline, idle pings and timeout, protocol errors, close), the parsing and rate limiting of
+ * each request frame, the sign-in ({@code hello}, credential expiry) and the dispatch of the other
+ * requests: {@code rooms} here, the room requests to its {@link ConnectionRooms}. All mutable state
+ * is confined to the channel's event loop: inbound frames arrive there, and future completions and
+ * room events are handed to it with {@link Outbound#onLoop}. Everything sent to the client goes
+ * through its {@link Outbound}, which bounds what is waiting so that a slow reader is disconnected
+ * instead of growing memory.
  */
 final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
-  private static final int MAX_ID_LENGTH = 128;
   static final String TYPES = "hello, rooms, create, join, leave, send, delete, invite, uninvite, history";
 
-  private final WebSocketGateway.Settings settings;
-  private final WebSocketGateway gateway;
+  private final GatewaySettings settings;
+  private final GatewayState state;
   private final TokenBucket bucket;
-  /** Frames accepted for this client and not yet written to its socket (any thread increments). */
-  private final AtomicInteger queuedFrames = new AtomicInteger();
-  /**
-   * Estimated bytes of room events handed to the event loop and not yet written as frames (a
-   * history catch-up arrives faster than a client reads); bounded by {@code maxOutboundBytes}.
-   */
-  private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
-  /** Set once the frame bound was passed; later events are dropped at once. */
-  private volatile boolean overflowed;
+  private final Outbound out;
+  private final ConnectionRooms rooms;
   // --- event-loop confined ---
-  private @Nullable ChannelHandlerContext ctx;
   private boolean websocket;
-  private boolean closing;
-  private boolean inactive;
   private @Nullable UserId user;
   /** Ends the connection when its credential expires; null without one. */
   private ChatClock.@Nullable Cancellable expiry;
-  private long queuedBytes;
-  private final Map<String, Membership> rooms = new HashMap<>();
 
-  Connection(WebSocketGateway.Settings settings, WebSocketGateway gateway) {
+  Connection(GatewaySettings settings, GatewayState state) {
     this.settings = settings;
-    this.gateway = gateway;
+    this.state = state;
     this.bucket = new TokenBucket(settings.maxRequestsPerSecond, settings.nanoTime);
-  }
-
-  /** A room this connection joined (or is joining). */
-  private final class Membership {
-    final Room room;
-    /** This connection's listener in the user's shared membership of the room ({@link SharedJoins}). */
-    final RoomListener listener = event -> onRoomEvent(this, event);
-    boolean joining = true;
-    /** Seq of this membership's own join; events below it are history the client asked for. */
-    long joinedSeq = Long.MAX_VALUE;
-    /** Events that arrived before the {@code joined} reply went out; sent right after it. */
-    final List<RoomEvent> early = new ArrayList<>();
-
-    Membership(Room room) {
-      this.room = room;
-    }
+    this.out = new Outbound(settings, state, () -> user);
+    this.rooms = new ConnectionRooms(settings, state, out, () -> user);
   }
 
   // ------------------------------------------------------------------ netty callbacks
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
+    out.attach(ctx);
   }
 
   @Override
@@ -114,7 +77,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       websocket = true;
       log.debug("WebSocket connection from {}", ctx.channel().remoteAddress());
     } else if (evt == ClientTracker.HelloDeadline.EXPIRED) {
-      if (user == null && !closing) {
+      if (user == null && !out.closing()) {
         helloTimedOut();
       }
     } else if (evt instanceof IdleStateEvent idle) {
@@ -125,7 +88,7 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       } else {
         log.info("closing idle WebSocket connection {} (user {}): nothing received for {} ms",
             ctx.channel().remoteAddress(), user, settings.idleTimeout.toMillis());
-        closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "idle timeout");
+        out.closeWith(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "idle timeout");
       }
     } else {
       super.userEventTriggered(ctx, evt);
@@ -134,17 +97,17 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-    if (closing) {
+    if (out.closing()) {
       return;
     }
     if (frame instanceof TextWebSocketFrame text) {
       onText(text.text());
     } else if (frame instanceof BinaryWebSocketFrame) {
       if (bucket.tryAcquire()) {
-        sendError(ErrorCode.BAD_REQUEST.name(),
+        out.sendError(ErrorCode.BAD_REQUEST.name(),
             "binary frames are not supported; send one JSON object per text frame", null);
       } else {
-        sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), null);
+        out.sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), null);
       }
     }
     // ping, pong and close frames are handled by WebSocketServerProtocolHandler
@@ -157,17 +120,17 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
             && c.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code())) {
       log.info("closing WebSocket connection {} (user {}): message over {} bytes",
           ctx.channel().remoteAddress(), user, settings.maxFrameBytes);
-      sendError(ErrorCode.TOO_LARGE.name(),
+      out.sendError(ErrorCode.TOO_LARGE.name(),
           "message larger than " + settings.maxFrameBytes + " bytes; the connection is closed", null);
-      closeWith(WebSocketCloseStatus.MESSAGE_TOO_BIG, "message too big");
+      out.closeWith(WebSocketCloseStatus.MESSAGE_TOO_BIG, "message too big");
     } else if (cause instanceof CorruptedWebSocketFrameException c) {
       log.info("closing WebSocket connection {} (user {}): protocol violation: {}",
           ctx.channel().remoteAddress(), user, c.getMessage());
-      sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + c.getMessage(), null);
-      closeWith(c.closeStatus(), "protocol violation");
+      out.sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + c.getMessage(), null);
+      out.closeWith(c.closeStatus(), "protocol violation");
     } else if (cause instanceof CorruptedFrameException) {
-      sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + cause.getMessage(), null);
-      closeWith(WebSocketCloseStatus.PROTOCOL_ERROR, "protocol violation");
+      out.sendError(ErrorCode.BAD_REQUEST.name(), "WebSocket protocol violation: " + cause.getMessage(), null);
+      out.closeWith(WebSocketCloseStatus.PROTOCOL_ERROR, "protocol violation");
     } else if (cause instanceof IOException || cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
       // the peer went away (also in the middle of a fragmented message): nothing to tell anyone
       log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
@@ -175,31 +138,26 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     } else {
       log.warn("unexpected error on WebSocket connection {} (user {}); closing it",
           ctx.channel().remoteAddress(), user, cause);
-      closeWith(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "internal error");
+      out.closeWith(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "internal error");
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    inactive = true;
-    closing = true;
+    out.closed();
     UserId u = user;
     ChatClock.Cancellable x = expiry;
     if (x != null) {
       x.cancel();
     }
     if (u != null) {
-      gateway.removeUser(u.value(), this);
-      gateway.userLimits().disconnect(u.value());
-      for (Membership m : rooms.values()) {
-        if (!m.joining) {
-          leaveQuietly(m, u);
-        }
-        // a join still in flight is left when it completes (see join)
-      }
+      state.removeUser(u.value(), this);
+      state.userLimits.disconnect(u.value());
+    }
+    rooms.closed(u);
+    if (u != null) {
       log.debug("user {} disconnected from node {}", u, settings.node.id());
     }
-    rooms.clear();
     super.channelInactive(ctx);
   }
 
@@ -211,74 +169,74 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       request = Frames.MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
       countRequest();
-      gateway.counters.frameIn("invalid");
-      sendError(ErrorCode.BAD_REQUEST.name(), "malformed JSON: " + e.getOriginalMessage(), null);
+      state.counters.frameIn("invalid");
+      out.sendError(ErrorCode.BAD_REQUEST.name(), "malformed JSON: " + e.getOriginalMessage(), null);
       return;
     }
     if (request == null || !request.isObject()) {
       countRequest();
-      gateway.counters.frameIn("invalid");
-      sendError(ErrorCode.BAD_REQUEST.name(), "a frame must be one JSON object with a \"type\"", null);
+      state.counters.frameIn("invalid");
+      out.sendError(ErrorCode.BAD_REQUEST.name(), "a frame must be one JSON object with a \"type\"", null);
       return;
     }
     JsonNode id = request.get("id");
     if (id != null && !validId(id)) {
       countRequest();
-      gateway.counters.frameIn("invalid");
-      sendError(ErrorCode.BAD_REQUEST.name(),
+      state.counters.frameIn("invalid");
+      out.sendError(ErrorCode.BAD_REQUEST.name(),
           "field 'id' must be a string of at most " + MAX_ID_LENGTH
               + " characters without control characters, or an integer", null);
       return;
     }
     if (!bucket.tryAcquire()) {
-      sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), id);
+      out.sendError(ErrorCode.RATE_LIMITED.name(), rateLimitedMessage(), id);
       return;
     }
-    if (user != null && !gateway.userLimits().tryRequest(user.value())) {
-      sendError(ErrorCode.RATE_LIMITED.name(), gateway.userLimits().rateLimitedMessage(), id);
+    if (user != null && !state.userLimits.tryRequest(user.value())) {
+      out.sendError(ErrorCode.RATE_LIMITED.name(), state.userLimits.rateLimitedMessage(), id);
       return;
     }
     try {
       JsonNode typeNode = request.get("type");
       if (typeNode == null || !typeNode.isTextual()) {
-        gateway.counters.frameIn("invalid");
+        state.counters.frameIn("invalid");
         throw bad("field 'type' is required (a string, one of: " + TYPES + ")");
       }
       String type = typeNode.asText();
-      gateway.counters.frameIn(type);
+      state.counters.frameIn(type);
       if (user == null && !type.equals("hello")) {
         throw new ChatException(ErrorCode.UNAUTHORIZED, "send {\"type\":\"hello\",\"user\":NAME} first");
       }
       switch (type) {
         case "hello" -> hello(request, id);
-        case "rooms" -> send(RoomsPage.reply(settings.node.rooms(), request, settings.limits.roomsPageSize(), id));
-        case "create" -> create(request, id);
-        case "join" -> join(request, id);
-        case "leave" -> leave(request, id);
-        case "send" -> sendMessage(request, id);
-        case "delete" -> delete(request, id);
-        case "invite" -> invite(request, id, true);
-        case "uninvite" -> invite(request, id, false);
-        case "history" -> history(request, id);
+        case "rooms" -> out.send(RoomsPage.reply(settings.node.rooms(), request, settings.limits.roomsPageSize(), id));
+        case "create" -> rooms.create(request, id);
+        case "join" -> rooms.join(request, id);
+        case "leave" -> rooms.leave(request, id);
+        case "send" -> rooms.send(request, id);
+        case "delete" -> rooms.delete(request, id);
+        case "invite" -> rooms.invite(request, id, true);
+        case "uninvite" -> rooms.invite(request, id, false);
+        case "history" -> rooms.history(request, id);
         default -> throw bad("unknown type '" + truncate(type) + "'; expected one of: " + TYPES);
       }
     } catch (ChatException e) {
-      sendError(e.code().name(), e.detail(), id);
+      out.sendError(e.code().name(), e.detail(), id);
     } catch (RuntimeException e) {
       log.warn("request failed unexpectedly on node {} (user {})", settings.node.id(), user, e);
-      sendError(ErrorCode.INTERNAL.name(), "internal error: " + e, id);
+      out.sendError(ErrorCode.INTERNAL.name(), "internal error: " + e, id);
     }
   }
 
   private void helloTimedOut() {
-    log.info("closing connection {}: no hello within {} ms", channel().remoteAddress(), settings.limits.helloTimeout().toMillis());
+    log.info("closing connection {}: no hello within {} ms", out.channel().remoteAddress(), settings.limits.helloTimeout().toMillis());
     if (!websocket) {
-      context().close();
+      out.context().close();
       return;
     }
-    sendError(ErrorCode.TIMEOUT.name(), "no hello within " + settings.limits.helloTimeout().toMillis()
+    out.sendError(ErrorCode.TIMEOUT.name(), "no hello within " + settings.limits.helloTimeout().toMillis()
         + " ms (helloTimeout); the connection is closed", null);
-    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "hello timeout");
+    out.closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "hello timeout");
   }
 
   /** A request that fails before its type is known still uses up a token. */
@@ -316,417 +274,34 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
     UserId u = auth.user();
     try {
-      gateway.userLimits().connect(u.value()); // connections per user (maxConnectionsPerUser)
+      state.userLimits.connect(u.value()); // connections per user (maxConnectionsPerUser)
     } catch (ChatException e) {
-      sendError(e.code().name(), e.detail(), id);
-      closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "too many connections");
+      out.sendError(e.code().name(), e.detail(), id);
+      out.closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "too many connections");
       return;
     }
     user = u;
-    gateway.addUser(u.value(), this);
+    state.addUser(u.value(), this);
     if (expires != null) {
       expiry = settings.clock.schedule(
-          Duration.ofMillis(expires.toEpochMilli() - now), () -> onLoop(this::expired));
+          Duration.ofMillis(expires.toEpochMilli() - now), () -> out.onLoop(this::expired));
     }
-    send(Frames.welcome(settings.node.id().value(), u.value(), id));
+    out.send(Frames.welcome(settings.node.id().value(), u.value(), id));
   }
 
   private void refuse(@Nullable UserId requested, String why, @Nullable JsonNode id) {
-    log.info("refused user {} from {}: {}", requested, channel().remoteAddress(), truncate(why));
-    sendError(ErrorCode.UNAUTHORIZED.name(), why, id);
-    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "unauthorized");
+    log.info("refused user {} from {}: {}", requested, out.channel().remoteAddress(), truncate(why));
+    out.sendError(ErrorCode.UNAUTHORIZED.name(), why, id);
+    out.closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "unauthorized");
   }
 
   /** The credential of this connection ran out: tell the client and end the connection. */
   private void expired() {
-    if (closing) {
+    if (out.closing()) {
       return;
     }
-    log.info("user {} on {}: token expired, closing the connection", user, channel().remoteAddress());
-    sendError(ErrorCode.UNAUTHORIZED.name(), "token expired", null);
-    closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "token expired");
-  }
-
-  private void create(JsonNode request, @Nullable JsonNode id) {
-    String name = requiredString(request, "room");
-    JsonNode priv = request.get("private");
-    if (priv != null && !priv.isNull() && !priv.isBoolean()) {
-      throw bad("field 'private' must be true or false");
-    }
-    boolean isPrivate = priv != null && priv.asBoolean(false);
-    UserId owner = currentUser();
-    String u = owner.value();
-    gateway.userLimits().reserveRoom(u, name, r -> settings.node.room(r).isPresent());
-    CompletableFuture<Room> f = settings.node.createRoom(name, owner, isPrivate);
-    f.whenComplete((room, failure) -> gateway.userLimits().createDone(u, name, failure == null));
-    reply(f, id,
-        (room, x) -> send(Frames.created(room.name(), room.admin().value(), owner.value(), isPrivate, id)));
-  }
-
-  private void join(JsonNode request, @Nullable JsonNode id) {
-    String name = requiredString(request, "room");
-    JoinOptions options = joinOptions(request);
-    Room room = room(name);
-    if (rooms.containsKey(room.name())) {
-      throw new ChatException(ErrorCode.ALREADY_MEMBER, "already joined room '" + room.name() + "'");
-    }
-    UserId u = currentUser();
-    Membership m = new Membership(room);
-    rooms.put(room.name(), m);
-    CompletableFuture<Joined> f;
-    try {
-      f = gateway.joins.join(room, u, options, m.listener);
-    } catch (RuntimeException e) {
-      rooms.remove(room.name(), m);
-      throw e;
-    }
-    whenDone(f, () -> leaveQuietly(m, u), (joined, failure) -> {
-      if (failure != null) {
-        rooms.remove(room.name(), m);
-        ChatException ce = ChatException.from(failure);
-        sendError(ce.code().name(), ce.detail(), id);
-        return;
-      }
-      if (inactive) {
-        leaveQuietly(m, u); // the connection closed while the join was in flight
-        return;
-      }
-      if (rooms.get(room.name()) != m) {
-        return; // deleted or removed while joining; that frame already went out
-      }
-      send(Frames.joined(joined, id));
-      m.joining = false;
-      m.joinedSeq = joined.seq();
-      List<RoomEvent> early = new ArrayList<>(m.early);
-      m.early.clear();
-      for (RoomEvent e : early) {
-        deliver(m, e);
-      }
-    });
-  }
-
-  /** {@code since} (+ {@code epoch} = resume) or {@code last}; none of them = no history. */
-  private JoinOptions joinOptions(JsonNode request) {
-    Long since = optionalLong(request, "since", 0);
-    Long epoch = optionalLong(request, "epoch", 1);
-    Long last = optionalLong(request, "last", 1);
-    if (last != null && (since != null || epoch != null)) {
-      throw bad("field 'last' cannot be combined with 'since' or 'epoch'");
-    }
-    if (last != null) {
-      if (last > settings.limits.maxJoinHistory()) {
-        throw bad("field 'last' must be at most " + settings.limits.maxJoinHistory()
-            + " (maxJoinHistory); read older messages page by page with 'history'");
-      }
-      return JoinOptions.last(last.intValue());
-    }
-    if (epoch != null) {
-      if (since == null) {
-        throw bad("field 'epoch' needs 'since' (the seq of the last event seen)");
-      }
-      return JoinOptions.resume(epoch, since);
-    }
-    return since == null ? JoinOptions.none() : JoinOptions.since(since);
-  }
-
-  /** An optional integer field in {@code min..}{@link InputRules#MAX_SEQ}, checked before any arithmetic. */
-  private static @Nullable Long optionalLong(JsonNode request, String field, long min) {
-    JsonNode n = request.get(field);
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    if (!(n.isIntegralNumber() && n.canConvertToLong())) {
-      throw bad("field '" + field + "' must be an integer of at least " + min);
-    }
-    return InputRules.checkSeq(field, n.asLong(), min);
-  }
-
-  private void history(JsonNode request, @Nullable JsonNode id) {
-    String name = requiredString(request, "room");
-    Long before = optionalLong(request, "before", 1);
-    Long limit = optionalLong(request, "limit", 1);
-    if (limit != null && limit > 1000) {
-      throw bad("field 'limit' must be 1..1000");
-    }
-    Room room = room(name);
-    reply(room.history(before == null ? Long.MAX_VALUE : before, limit == null ? 50 : limit.intValue()), id,
-        (messages, x) -> send(Frames.history(room.name(), messages, id)));
-  }
-
-  private void leave(JsonNode request, @Nullable JsonNode id) {
-    String name = requiredString(request, "room");
-    Room room = room(name);
-    Membership m = rooms.get(room.name());
-    if (m != null && m.joining) {
-      throw bad("the join of room '" + room.name() + "' is still in progress; leave after 'joined'");
-    }
-    UserId u = currentUser();
-    if (m == null) {
-      // the user may be in the room through another connection: that one stays
-      throw new ChatException(ErrorCode.NOT_MEMBER, "this connection has not joined room '" + room.name() + "'");
-    }
-    reply(gateway.joins.leave(room, u, m.listener), id, (v, x) -> {
-      rooms.remove(room.name());
-      send(Frames.left(room.name(), id));
-    });
-  }
-
-  private void sendMessage(JsonNode request, @Nullable JsonNode id) {
-    String name = requiredString(request, "room");
-    JsonNode textNode = request.get("text");
-    if (textNode == null || !textNode.isTextual()) {
-      throw bad("field 'text' is required (a string)");
-    }
-    InputRules.checkText("text", textNode.asText());
-    Room room = room(name);
-    gateway.roomRates().acquire(room.name());
-    String clientId = id == null ? null : id.asText();
-    reply(room.send(currentUser(), textNode.asText(), clientId), id, (sent, x) -> send(Frames.ack(sent, id)));
-  }
-
-  private void delete(JsonNode request, @Nullable JsonNode id) {
-    String name = requiredString(request, "room");
-    Room room = room(name);
-    reply(room.delete(currentUser()), id, (v, x) -> {
-      rooms.remove(room.name());
-      send(Frames.deleted(room.name(), null, id));
-    });
-  }
-
-  /** The room's owner invites a user (or withdraws the invitation); the admin checks ownership. */
-  private void invite(JsonNode request, @Nullable JsonNode id, boolean invite) {
-    String name = requiredString(request, "room");
-    UserId who = UserId.of(requiredString(request, "user"));
-    Room room = room(name);
-    UserId me = currentUser();
-    reply(invite ? room.invite(me, who) : room.uninvite(me, who), id,
-        (v, x) -> send(Frames.invited(invite ? "invited" : "uninvited", room.name(), who.value(), id)));
-  }
-
-  // ------------------------------------------------------------------ room events
-
-  /** Called on a chatmesh thread for every event of a room this connection joined. */
-  private void onRoomEvent(Membership m, RoomEvent event) {
-    if (overflowed) {
-      return; // being disconnected as too slow: drop instead of queueing
-    }
-    int queued = queuedFrames.incrementAndGet();
-    long size = Frames.estimatedBytes(event);
-    long pending = pendingBytes.addAndGet(size);
-    if (queued > settings.maxOutboundFrames || pending > settings.maxOutboundBytes) {
-      queuedFrames.decrementAndGet();
-      pendingBytes.addAndGet(-size);
-      overflowed = true;
-      onLoop(() -> slowClient("more than " + settings.maxOutboundFrames + " frames or "
-          + settings.maxOutboundBytes + " bytes of events waiting"));
-      return;
-    }
-    gateway.recordHeldBytes(pending);
-    if (!onLoop(() -> {
-      queuedFrames.decrementAndGet();
-      pendingBytes.addAndGet(-size);
-      if (rooms.get(m.room.name()) != m) {
-        return;
-      }
-      if (m.joining) {
-        m.early.add(event);
-      } else {
-        deliver(m, event);
-      }
-    })) {
-      queuedFrames.decrementAndGet();
-      pendingBytes.addAndGet(-size);
-    }
-  }
-
-  private void deliver(Membership m, RoomEvent event) {
-    send(Frames.event(event));
-    // the user's own removal ends the membership, but not an old one replayed as history on a
-    // resume (e.g. the NODE_FAILED of the node the client used before); REMOVED is not sequenced (0)
-    boolean gone =
-        event instanceof RoomEvent.RoomDeleted
-            || (event instanceof RoomEvent.MemberLeft l
-                && l.user().equals(user)
-                && l.reason() != RoomEvent.LeaveReason.LEFT
-                && (l.seq() == 0 || l.seq() >= m.joinedSeq));
-    if (gone) {
-      rooms.remove(m.room.name(), m);
-    }
-  }
-
-  // ------------------------------------------------------------------ helpers
-
-  private Room room(String name) {
-    Optional<Room> r = settings.node.room(name);
-    if (r.isEmpty()) {
-      throw new ChatException(ErrorCode.UNKNOWN_ROOM, "no room '" + truncate(name) + "' in the cluster");
-    }
-    return r.get();
-  }
-
-  private UserId currentUser() {
-    UserId u = user;
-    if (u == null) {
-      throw new ChatException(ErrorCode.UNAUTHORIZED, "send hello first");
-    }
-    return u;
-  }
-
-  private <T> void reply(CompletableFuture<T> future, @Nullable JsonNode id, BiConsumer<T, Void> onSuccess) {
-    whenDone(future, (value, failure) -> {
-      if (failure != null) {
-        ChatException ce = ChatException.from(failure);
-        sendError(ce.code().name(), ce.detail(), id);
-      } else {
-        onSuccess.accept(value, null);
-      }
-    });
-  }
-
-  /** Runs {@code action} on the event loop when {@code future} completes. */
-  private <T> void whenDone(CompletableFuture<T> future, BiConsumer<@Nullable T, @Nullable Throwable> action) {
-    whenDone(future, () -> { }, action);
-  }
-
-  /** Like {@link #whenDone(CompletableFuture, BiConsumer)}; {@code ifLoopGone} runs after a success the loop can no longer take. */
-  private <T> void whenDone(CompletableFuture<T> future, Runnable ifLoopGone, BiConsumer<@Nullable T, @Nullable Throwable> action) {
-    future.whenComplete((v, t) -> {
-      if (!onLoop(() -> action.accept(v, t)) && t == null) {
-        ifLoopGone.run(); // event loop gone (gateway closed) after a join succeeded: no ghost member
-      }
-    });
-  }
-
-  /** Runs on the channel's event loop; false if the loop no longer accepts tasks. */
-  private boolean onLoop(Runnable r) {
-    Channel ch = channel();
-    if (ch.eventLoop().inEventLoop()) {
-      r.run();
-      return true;
-    }
-    try {
-      ch.eventLoop().execute(r);
-      return true;
-    } catch (RejectedExecutionException e) {
-      return false;
-    }
-  }
-
-  private void leaveQuietly(Membership m, UserId u) {
-    gateway.joins.leave(m.room, u, m.listener).whenComplete((v, t) -> {
-      if (t != null) {
-        log.debug("could not leave room {} for disconnected user {}: {}", m.room.name(), u, t.toString());
-      }
-    });
-  }
-
-  private void sendError(String code, String message, @Nullable JsonNode id) {
-    gateway.counters.error(code);
-    send(Frames.error(code, message, id));
-  }
-
-  /** Writes a frame, enforcing the outbound bounds. Event loop only. */
-  private void send(ObjectNode frame) {
-    if (closing) {
-      return;
-    }
-    ChannelHandlerContext c = context();
-    TextWebSocketFrame out = new TextWebSocketFrame(Frames.write(frame));
-    int size = out.content().readableBytes();
-    int frames = queuedFrames.incrementAndGet();
-    if (queuedBytes + size > settings.maxOutboundBytes || frames > settings.maxOutboundFrames) {
-      queuedFrames.decrementAndGet();
-      out.release();
-      slowClient(queuedBytes + " bytes in " + (frames - 1) + " frames queued");
-      return;
-    }
-    queuedBytes += size;
-    gateway.recordHeldBytes(queuedBytes + pendingBytes.get());
-    gateway.counters.frameOut(frame.path("type").asText());
-    c.writeAndFlush(out).addListener(f -> {
-      queuedBytes -= size;
-      queuedFrames.decrementAndGet();
-    });
-  }
-
-  private void slowClient(String why) {
-    overflowed = true;
-    if (closing) {
-      return;
-    }
-    gateway.counters.slowReaders.increment();
-    log.warn("disconnecting slow WebSocket client {} (user {}) on node {}: {} (limits {} bytes, {} frames)",
-        channel().remoteAddress(), user, settings.node.id(), why, settings.maxOutboundBytes, settings.maxOutboundFrames);
-    // The client is not reading, so a close frame queued behind the backlog would never arrive:
-    // try to send it, then drop the connection and its backlog right away.
-    closing = true;
-    Channel ch = channel();
-    ch.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION.code(), "too slow"));
-    ch.close();
-  }
-
-  /** Sends a close frame and closes the TCP connection once it is written, or after 1 s at most. */
-  private void closeWith(WebSocketCloseStatus status, String reason) {
-    if (closing) {
-      return;
-    }
-    closing = true;
-    closeWith(channel(), status, reason);
-  }
-
-  static void closeWith(Channel ch, WebSocketCloseStatus status, String reason) {
-    if (!ch.isActive()) {
-      ch.close();
-      return;
-    }
-    ch.writeAndFlush(new CloseWebSocketFrame(status.code(), reason)).addListener(ChannelFutureListener.CLOSE);
-    ch.eventLoop().schedule(() -> {
-      ch.close();
-    }, 1, TimeUnit.SECONDS);
-  }
-
-  private ChannelHandlerContext context() {
-    ChannelHandlerContext c = ctx;
-    if (c == null) {
-      throw new IllegalStateException("handler not added");
-    }
-    return c;
-  }
-
-  private Channel channel() {
-    return context().channel();
-  }
-
-  private static boolean validId(JsonNode id) {
-    return (id.isTextual() && id.asText().length() <= MAX_ID_LENGTH && !id.asText().isEmpty()
-            && InputRules.firstForbidden(id.asText()) < 0)
-        || (id.isIntegralNumber() && id.canConvertToLong());
-  }
-
-  private static String requiredString(JsonNode request, String field) {
-    JsonNode n = request.get(field);
-    if (n == null || !n.isTextual()) {
-      throw bad("field '" + field + "' is required (a string)");
-    }
-    return n.asText();
-  }
-
-  private static @Nullable String optionalString(JsonNode request, String field) {
-    JsonNode n = request.get(field);
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    if (!n.isTextual()) {
-      throw bad("field '" + field + "' must be a string");
-    }
-    return n.asText();
-  }
-
-  private static ChatException bad(String message) {
-    return new ChatException(ErrorCode.BAD_REQUEST, message);
-  }
-
-  private static String truncate(String s) {
-    return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    log.info("user {} on {}: token expired, closing the connection", user, out.channel().remoteAddress());
+    out.sendError(ErrorCode.UNAUTHORIZED.name(), "token expired", null);
+    out.closeWith(WebSocketCloseStatus.POLICY_VIOLATION, "token expired");
   }
 }

@@ -4,44 +4,14 @@ import io.chatmesh.ChatException;
 import io.chatmesh.ChatNode;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.time.ChatClock;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A WebSocket server that connects people to a {@link ChatNode} embedded in the same application.
@@ -72,35 +42,20 @@ import org.slf4j.LoggerFactory;
  * down its Netty threads; it does not close the {@link ChatNode}, which the application owns.
  */
 public final class WebSocketGateway implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(WebSocketGateway.class);
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
-
   /** The path of the WebSocket endpoint. */
   public static final String WEBSOCKET_PATH = "/ws";
 
-  private final Settings settings;
-  private final Object lifecycle = new Object();
-  private final ChannelGroup clients = new DefaultChannelGroup("chatmesh-ws-clients", GlobalEventExecutor.INSTANCE);
-  private final ConcurrentHashMap<String, Set<Connection>> users = new ConcurrentHashMap<>();
-  /** Each user's memberships on this node, shared by all of that user's connections. */
-  final SharedJoins joins = new SharedJoins();
-  private final ClientTracker addresses;
-  private final UserLimiter userLimits;
-  private final RoomRates roomRates;
-  final GatewayCounters counters = new GatewayCounters();
-  private @Nullable EventLoopGroup boss;
-  private @Nullable EventLoopGroup workers;
-  private @Nullable Channel serverChannel;
-  private int boundPort = -1;
-  private java.util.concurrent.@Nullable ScheduledFuture<?> tlsReloading;
-  private boolean started;
-  private boolean closed;
+  private final GatewaySettings settings;
+  /** What this gateway's connections share. */
+  final GatewayState state;
+  private final GatewayChannels channels;
+  private final GatewayServer server;
 
-  private WebSocketGateway(Settings settings) {
+  private WebSocketGateway(GatewaySettings settings) {
     this.settings = settings;
-    this.addresses = new ClientTracker(settings.limits.maxConnectionsPerAddress());
-    this.userLimits = new UserLimiter(settings.limits, settings.nanoTime);
-    this.roomRates = new RoomRates(settings.limits.maxMessagesPerSecondPerRoom(), settings.nanoTime);
+    this.state = new GatewayState(settings);
+    this.channels = new GatewayChannels(settings, state);
+    this.server = new GatewayServer(settings, channels);
   }
 
   /**
@@ -121,52 +76,8 @@ public final class WebSocketGateway implements AutoCloseable {
    * @return this gateway
    */
   public WebSocketGateway start() {
-    synchronized (lifecycle) {
-      if (started || closed) {
-        throw new ChatException(ErrorCode.BAD_REQUEST, "gateway already " + (closed ? "closed" : "started"));
-      }
-      started = true;
-      int instance = INSTANCES.incrementAndGet();
-      EventLoopGroup b =
-          new MultiThreadIoEventLoopGroup(
-              1, new DefaultThreadFactory("chatmesh-ws-boss-" + instance, true), NioIoHandler.newFactory());
-      EventLoopGroup w =
-          new MultiThreadIoEventLoopGroup(
-              settings.workerThreads,
-              new DefaultThreadFactory("chatmesh-ws-" + instance, true),
-              NioIoHandler.newFactory());
-      boss = b;
-      workers = w;
-      try {
-        ServerBootstrap bootstrap =
-            new ServerBootstrap()
-                .group(b, w)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 256)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new Initializer());
-        Channel ch = bootstrap.bind(settings.host, settings.port).syncUninterruptibly().channel();
-        serverChannel = ch;
-        boundPort = ((InetSocketAddress) ch.localAddress()).getPort();
-        GatewayTls tls = settings.tls;
-        if (tls != null) {
-          long period = tls.refreshPeriod().toMillis();
-          tlsReloading = b.scheduleWithFixedDelay(tls::reload, period, period, TimeUnit.MILLISECONDS);
-        }
-      } catch (RuntimeException e) {
-        shutdownGroups();
-        closed = true;
-        throw new ChatException(
-            ErrorCode.UNAVAILABLE, "cannot bind WebSocket gateway to " + settings.host + ":" + settings.port + ": " + e, e);
-      }
-      if (settings.authenticator == Authenticator.ALLOW_ALL) {
-        log.warn("INSECURE: open authentication: WebSocket clients of node {} may connect as any user name"
-            + " (configure an Authenticator, e.g. JwtAuthenticator)", settings.node.id());
-      }
-      log.info("WebSocket gateway for node {} listening on {}://{}:{}{}",
-          settings.node.id(), settings.tls == null ? "ws" : "wss", settings.host, boundPort, WEBSOCKET_PATH);
-      return this;
-    }
+    server.start();
+    return this;
   }
 
   /**
@@ -175,9 +86,7 @@ public final class WebSocketGateway implements AutoCloseable {
    * @return the port, or -1
    */
   public int port() {
-    synchronized (lifecycle) {
-      return boundPort;
-    }
+    return server.port();
   }
 
   /**
@@ -214,7 +123,7 @@ public final class WebSocketGateway implements AutoCloseable {
    * @return the count
    */
   public int connectionCount() {
-    return clients.size();
+    return channels.openCount();
   }
 
   /**
@@ -223,7 +132,7 @@ public final class WebSocketGateway implements AutoCloseable {
    * @return a snapshot
    */
   public GatewayStats stats() {
-    return counters.snapshot(clients.size());
+    return state.counters.snapshot(channels.openCount());
   }
 
   /**
@@ -232,191 +141,12 @@ public final class WebSocketGateway implements AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (lifecycle) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      java.util.concurrent.ScheduledFuture<?> reloading = tlsReloading;
-      if (reloading != null) {
-        reloading.cancel(false);
-      }
-      Channel server = serverChannel;
-      if (server != null) {
-        server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-      }
-      for (Channel ch : clients) {
-        Connection.closeWith(ch, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "server shutting down");
-      }
-      clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-      shutdownGroups();
-      log.info("WebSocket gateway for node {} closed", settings.node.id());
-    }
-  }
-
-  private void shutdownGroups() {
-    EventLoopGroup w = workers;
-    EventLoopGroup b = boss;
-    if (w != null) {
-      w.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    }
-    if (b != null) {
-      b.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    }
-    if (w != null) {
-      w.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
-    if (b != null) {
-      b.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
-  }
-
-  /** Registers one more connection of {@code user} (a user may have several: tabs, devices). */
-  void addUser(String user, Connection c) {
-    users.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(c);
-  }
-
-  void removeUser(String user, Connection c) {
-    users.computeIfPresent(user, (u, set) -> {
-      set.remove(c);
-      return set.isEmpty() ? null : set;
-    });
+    server.close();
   }
 
   /** The most bytes one connection held at any time (queued frames and waiting events); for tests. */
-  private final java.util.concurrent.atomic.LongAccumulator peakHeldBytes =
-      new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
-
-  void recordHeldBytes(long bytes) {
-    peakHeldBytes.accumulate(bytes);
-  }
-
   long peakHeldBytes() {
-    return peakHeldBytes.get();
-  }
-
-  /** The per-room message rates (fairness between rooms). */
-  RoomRates roomRates() {
-    return roomRates;
-  }
-
-  /** The per-user limits (connections, request rate, rooms created). */
-  UserLimiter userLimits() {
-    return userLimits;
-  }
-
-  private final class Initializer extends ChannelInitializer<SocketChannel> {
-    @Override
-    protected void initChannel(SocketChannel ch) {
-      clients.add(ch);
-      counters.connectionsOpened.increment();
-      java.net.InetAddress address = ClientTracker.addressOf(ch.remoteAddress());
-      GatewayTls tls = settings.tls;
-      if (tls != null) {
-        ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
-      }
-      ch.pipeline()
-          .addLast("http", new HttpServerCodec(HttpGuard.MAX_URI_BYTES, HttpGuard.MAX_HEADER_BYTES, 8192))
-          .addLast("http-aggregator", new HttpObjectAggregator(8192));
-      if (tls != null) {
-        ch.pipeline().addLast("https", new GatewayTls.HttpsHandler());
-      }
-      if (!addresses.tryOpen(address)) {
-        log.info("refusing a connection from {}: {} already open (maxConnectionsPerAddress)", address, addresses.limit());
-        ch.pipeline().addLast("guard", new HttpGuard(ErrorCode.TOO_MANY_CONNECTIONS + ": more than "
-            + addresses.limit() + " connections from your address (maxConnectionsPerAddress)"));
-        ch.eventLoop().schedule(() -> {
-          ch.close();
-        }, 2, TimeUnit.SECONDS);
-        return;
-      }
-      ch.closeFuture().addListener(f -> addresses.closed(address));
-      long helloMillis = settings.limits.helloTimeout().toMillis();
-      ch.eventLoop().schedule(
-          () -> ch.pipeline().fireUserEventTriggered(ClientTracker.HelloDeadline.EXPIRED), helloMillis, TimeUnit.MILLISECONDS);
-      long pingMillis = Math.max(1, settings.idleTimeout.toMillis() / 2);
-      ch.pipeline()
-          .addFirst("idle", new IdleStateHandler(pingMillis, 0, 0, TimeUnit.MILLISECONDS))
-          .addLast("guard", new HttpGuard())
-          .addLast("origin", new OriginGuard(settings.origins))
-          .addLast(
-              "ws",
-              new ProtocolHandler(
-                  WebSocketServerProtocolConfig.newBuilder()
-                      .websocketPath(WEBSOCKET_PATH)
-                      .checkStartsWith(true)
-                      .maxFramePayloadLength(settings.maxFrameBytes)
-                      .closeOnProtocolViolation(false)
-                      .handshakeTimeoutMillis(10_000)
-                      .forceCloseTimeoutMillis(2_000)
-                      .dropPongFrames(true)
-                      .build()))
-          .addLast("ws-aggregator", new WebSocketFrameAggregator(settings.maxFrameBytes))
-          .addLast("routes", new RouteHandler(settings.routes))
-          .addLast("page", new PageHandler())
-          .addLast("chat", new Connection(settings, WebSocketGateway.this));
-    }
-  }
-
-  /**
-   * Netty's handler closes the channel right after any decoding error; we leave that to {@link
-   * Connection}, which first tells the client why (an {@code error} frame and a close code) and
-   * reads the rest of an oversized frame so the close is orderly.
-   */
-  private static final class ProtocolHandler extends WebSocketServerProtocolHandler {
-    ProtocolHandler(WebSocketServerProtocolConfig config) {
-      super(config);
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-      if (cause instanceof WebSocketHandshakeException) {
-        super.exceptionCaught(ctx, cause);
-      } else {
-        ctx.fireExceptionCaught(cause);
-      }
-    }
-  }
-
-  /** Immutable settings shared by every connection. */
-  static final class Settings {
-    final ChatNode node;
-    final String host;
-    final int port;
-    final int maxFrameBytes;
-    final int maxRequestsPerSecond;
-    final long maxOutboundBytes;
-    final int maxOutboundFrames;
-    final Duration idleTimeout;
-    final int workerThreads;
-    final Authenticator authenticator;
-    final LongSupplier nanoTime;
-    final GatewayLimits limits;
-    final Map<String, HttpRoute> routes;
-    final ChatClock clock;
-    final OriginPolicy origins;
-    final @Nullable GatewayTls tls;
-
-    Settings(Builder b) {
-      this.limits = b.limits;
-      this.node = b.node;
-      this.host = b.host;
-      this.port = b.port;
-      this.maxFrameBytes = b.maxFrameBytes;
-      this.maxRequestsPerSecond = b.maxRequestsPerSecond;
-      this.maxOutboundBytes = b.maxOutboundBytes;
-      this.maxOutboundFrames = b.maxOutboundFrames;
-      this.idleTimeout = b.idleTimeout;
-      this.workerThreads = b.workerThreads;
-      this.authenticator = b.authenticator;
-      this.nanoTime = b.nanoTime;
-      this.routes = Map.copyOf(b.routes);
-      this.clock = b.clock;
-      this.origins = new OriginPolicy(b.allowedOrigins, b.allowMissingOrigin);
-      Path cert = b.tlsCertificateChain;
-      Path key = b.tlsPrivateKey;
-      this.tls = cert == null || key == null ? null : new GatewayTls(cert, key, b.tlsRefreshPeriod);
-    }
+    return state.peakHeldBytes();
   }
 
   /**
@@ -424,25 +154,26 @@ public final class WebSocketGateway implements AutoCloseable {
    * ChatException} {@link ErrorCode#BAD_REQUEST} naming the setting.
    */
   public static final class Builder {
-    private final ChatNode node;
-    private String host = "127.0.0.1";
-    private int port = 8080;
-    private int maxFrameBytes = 64 * 1024;
-    private int maxRequestsPerSecond = 50;
-    private long maxOutboundBytes = 4L * 1024 * 1024;
-    private int maxOutboundFrames = 10_000;
-    private Duration idleTimeout = Duration.ofSeconds(60);
-    private int workerThreads = 2;
-    private Authenticator authenticator = Authenticator.ALLOW_ALL;
-    private LongSupplier nanoTime = System::nanoTime;
-    private GatewayLimits limits = GatewayLimits.defaults();
-    private final Map<String, HttpRoute> routes = new LinkedHashMap<>();
-    private ChatClock clock = ChatClock.system();
-    private List<String> allowedOrigins = List.of();
-    private boolean allowMissingOrigin = true;
-    private @Nullable Path tlsCertificateChain;
-    private @Nullable Path tlsPrivateKey;
-    private Duration tlsRefreshPeriod = Duration.ofMinutes(1);
+    // package-private: GatewaySettings copies them when the gateway is built
+    final ChatNode node;
+    String host = "127.0.0.1";
+    int port = 8080;
+    int maxFrameBytes = 64 * 1024;
+    int maxRequestsPerSecond = 50;
+    long maxOutboundBytes = 4L * 1024 * 1024;
+    int maxOutboundFrames = 10_000;
+    Duration idleTimeout = Duration.ofSeconds(60);
+    int workerThreads = 2;
+    Authenticator authenticator = Authenticator.ALLOW_ALL;
+    LongSupplier nanoTime = System::nanoTime;
+    GatewayLimits limits = GatewayLimits.defaults();
+    final Map<String, HttpRoute> routes = new LinkedHashMap<>();
+    ChatClock clock = ChatClock.system();
+    List<String> allowedOrigins = List.of();
+    boolean allowMissingOrigin = true;
+    @Nullable Path tlsCertificateChain;
+    @Nullable Path tlsPrivateKey;
+    Duration tlsRefreshPeriod = Duration.ofMinutes(1);
 
     private Builder(ChatNode node) {
       if (node == null) {
@@ -731,7 +462,7 @@ public final class WebSocketGateway implements AutoCloseable {
      *     or both files when the private key does not belong to the certificate
      */
     public WebSocketGateway build() {
-      return new WebSocketGateway(new Settings(this));
+      return new WebSocketGateway(new GatewaySettings(this));
     }
   }
 }

@@ -47,13 +47,13 @@ class WebSocketFuzzTest {
   };
 
   /** A gateway (never started) and its settings, for connections on embedded channels. */
-  private record Target(WebSocketGateway gateway, WebSocketGateway.Settings settings) {
+  private record Target(WebSocketGateway gateway, GatewaySettings settings) {
     Target(FakeChatNode node) {
       this(WebSocketGateway.builder(node).maxFrameBytes(4096));
     }
 
     Target(WebSocketGateway.Builder b) {
-      this(b.build(), new WebSocketGateway.Settings(b));
+      this(b.build(), new GatewaySettings(b));
     }
   }
 
@@ -153,7 +153,7 @@ class WebSocketFuzzTest {
     return new EmbeddedChannel(
         new WebSocket13FrameDecoder(true, false, max),
         new WebSocketFrameAggregator(max),
-        new Connection(target.settings(), target.gateway()));
+        new Connection(target.settings(), target.gateway().state));
   }
 
   /** Feeds {@code input} in two chunks; checks what came back; closes the channel. */
