@@ -12,12 +12,12 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class GatewayCounters {
   /** Request types a client may send, and the bucket for anything else. */
-  static final List<String> IN_TYPES = List.of("hello", "rooms", "create", "join", "leave", "send", "delete", "history", "invalid");
+  static final List<String> IN_TYPES = List.of("hello", "rooms", "create", "join", "leave", "send", "delete", "invite", "uninvite", "history", "invalid");
   /** Frame types the gateway writes (see {@code Frames}), and the bucket for anything else. */
   static final List<String> OUT_TYPES =
       List.of(
-          "welcome", "rooms", "created", "joined", "history", "left", "ack", "deleted", "message", "member_joined",
-          "member_left", "lost", "unavailable", "available", "error", "other");
+          "welcome", "rooms", "created", "joined", "history", "left", "ack", "deleted", "invited", "uninvited", "message",
+          "member_joined", "member_left", "lost", "unavailable", "available", "error", "other");
 
   final LongAdder connectionsOpened = new LongAdder();
   final LongAdder slowReaders = new LongAdder();

@@ -108,12 +108,17 @@ class GatewayRoutesAndStatsTest {
       c.next("error");
       c.send("{\"type\":\"dance\",\"id\":\"d\"}");
       c.reply("d");
+      c.send("{\"type\":\"invite\",\"room\":\"nowhere\",\"user\":\"bob\",\"id\":\"i\"}");
+      c.reply("i");
+      c.send("{\"type\":\"uninvite\",\"room\":\"nowhere\",\"user\":\"bob\",\"id\":\"u\"}");
+      c.reply("u");
 
       GatewayStats s = gateway.stats();
       assertThat(s.connections()).isEqualTo(1);
       assertThat(s.connectionsOpened()).isEqualTo(1);
-      assertThat(s.framesIn()).containsEntry("hello", 1L).containsEntry("rooms", 2L).containsEntry("invalid", 2L);
-      assertThat(s.framesOut()).containsEntry("welcome", 1L).containsEntry("rooms", 1L).containsEntry("error", 3L);
+      assertThat(s.framesIn()).containsEntry("hello", 1L).containsEntry("rooms", 2L).containsEntry("invalid", 2L)
+          .as("invite and uninvite are counted as themselves, not as invalid").containsEntry("invite", 1L).containsEntry("uninvite", 1L);
+      assertThat(s.framesOut()).containsEntry("welcome", 1L).containsEntry("rooms", 1L).containsEntry("error", 5L);
       assertThat(s.errors()).containsEntry("UNAUTHORIZED", 1L).containsEntry("BAD_REQUEST", 2L);
       assertThat(s.rateLimited()).isZero();
       assertThat(s.slowReaderDisconnects()).isZero();
