@@ -63,6 +63,12 @@ public final class Failover {
      * received; then the room's entries from {@code fromSeq} on, at those same seqs with a newer
      * epoch. A stream's seq therefore goes back only right after such a notice. An entry's {@code
      * (epoch, seq)} stays exact: {@link JoinOptions#resume} from a lost entry is not recovered.
+     *
+     * <p>A lost message that its sender retries with the same client message id (its outcome was
+     * unknown: {@code TIMEOUT} or {@code UNAVAILABLE}) is not a duplicate for the next admin, which
+     * never had it: the retry is sequenced anew at the next seq of the new admin's log - below,
+     * at or above the seq the lost entry had - and acknowledged there. Only members that got the
+     * lost entry saw the message at its old {@code (epoch, seq)}.
      */
     ADMIN_ONLY
   }
