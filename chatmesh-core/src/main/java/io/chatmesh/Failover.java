@@ -70,6 +70,11 @@ public final class Failover {
      * when its node hears the new admin, its listener gets {@link RoomEvent.MemberLeft} with {@link
      * RoomEvent.LeaveReason#REMOVED} (seq 0) instead of a {@link RoomEvent.MessagesLost}. If it
      * joins again, its new {@code JOINED} entry follows that {@code NODE_FAILED} in the log.
+     * <p>A lost message that its sender retries with the same client message id (its outcome was
+     * unknown: {@code TIMEOUT} or {@code UNAVAILABLE}) is not a duplicate for the next admin, which
+     * never had it: the retry is sequenced anew at the next seq of the new admin's log - below,
+     * at or above the seq the lost entry had - and acknowledged there. Only members that got the
+     * lost entry saw the message at its old {@code (epoch, seq)}.
      */
     ADMIN_ONLY
   }

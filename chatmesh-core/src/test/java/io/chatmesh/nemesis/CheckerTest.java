@@ -431,4 +431,59 @@ class CheckerTest {
     List<Checker.Anomaly> replicated = Checker.check(leaveNoMemberGot(io.chatmesh.Failover.Acks.REPLICATED, StoredAt3.NODE_FAILED_OF_U6));
     assertThat(kinds(replicated)).as(Checker.summary(replicated)).contains(Checker.Kind.JOIN_LEAVE_ORDER);
   }
+
+  /** What the new admin did with u2's retry of m (client id c5), lost at failover at seq 4. */
+  private enum Retry { ONCE, TWICE }
+
+  /**
+   * Seed 2588's shape: n1 (epoch 1) sequences u2's x and m at 3 and 4, which only u1 (through n1)
+   * gets; u2's sends time out; n1 dies and n2 (epoch 2) continues after seq 2. u2's retry of m is
+   * sequenced at 3 (epoch 2) - below m's lost seq - or, as {@code retry} says, twice (3 and 4).
+   */
+  private static History retryBelowItsLostSeq(io.chatmesh.Failover.Acks acks, Retry retry) {
+    History h = history();
+    h.failover = acks;
+    ok(h, "create", "n1", null, "a", 0, 0);
+    History.Op j1 = ok(h, "join", "n1", "u1", "a", 1, 1);
+    History.Op j2 = ok(h, "join", "n3", "u2", "a", 1, 2);
+    History.Op x = h.invoke("send", "n3", "u2", "a", 1, "");
+    History.Op m = h.invoke("send", "n3", "u2", "a", 1, "");
+    for (History.Op op : List.of(x, m)) {
+      op.text = op == x ? "x" : "m";
+      op.clientId = op == x ? "c4" : "c5";
+      op.outcome = History.Outcome.FAILED;
+      op.code = io.chatmesh.ErrorCode.TIMEOUT;
+      op.completedTick = h.tick();
+    }
+    History.Op again = ok(h, "send", "n3", "u2", "a", 1, 3);
+    again.text = "m";
+    again.clientId = "c5";
+    again.epoch = 2;
+    again.retryOf = m;
+    History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
+    History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
+    h.sessions.addAll(List.of(s1, s2));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u1"), 0));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    s1.onEvent(new ChatMessage("a", 1, 3, UserId.of("u2"), "x", "c4", 0));
+    s1.onEvent(new ChatMessage("a", 1, 4, UserId.of("u2"), "m", "c5", 0));
+    s1.end("node n1 crashed");
+    s2.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    s2.onEvent(new RoomEvent.RoomAvailable("a", io.chatmesh.NodeId.of("n2"), 2));
+    s2.onEvent(new ChatMessage("a", 2, 3, UserId.of("u2"), "m", "c5", 0));
+    if (retry == Retry.TWICE) {
+      s2.onEvent(new ChatMessage("a", 2, 4, UserId.of("u2"), "m", "c5", 0));
+    }
+    return h;
+  }
+
+  @Test
+  void withAdminOnlyARetrySequencedBelowItsMessagesLostSeqIsAllowedButNotTwiceInOneEpoch() {
+    List<Checker.Anomaly> adminOnly = Checker.check(retryBelowItsLostSeq(io.chatmesh.Failover.Acks.ADMIN_ONLY, Retry.ONCE));
+    assertThat(adminOnly).as(Checker.summary(adminOnly)).isEmpty();
+    List<Checker.Anomaly> twice = Checker.check(retryBelowItsLostSeq(io.chatmesh.Failover.Acks.ADMIN_ONLY, Retry.TWICE));
+    assertThat(kinds(twice)).as(Checker.summary(twice)).containsExactly(Checker.Kind.RETRY_SEQUENCED_TWICE);
+    List<Checker.Anomaly> replicated = Checker.check(retryBelowItsLostSeq(io.chatmesh.Failover.Acks.REPLICATED, Retry.ONCE));
+    assertThat(kinds(replicated)).as(Checker.summary(replicated)).contains(Checker.Kind.DIVERGING, Checker.Kind.RETRY_SEQUENCED_TWICE);
+  }
 }
