@@ -365,7 +365,11 @@ public final class NodeEngine implements ChatNode {
       return;
     }
     creating.incrementAndGet();
-    twoPc.execute(Kind.RESERVE_NAME, room, participants).whenComplete((r, e) -> {
+    // with failover the replica set is chosen now, among the participants, and carried by the
+    // reservation: each of them is the room's replica from the commit on (RoomState#createdAsReplica)
+    List<NodeId> replicas = settings.failover() == null ? List.of()
+        : Replication.choose(room, self, List.copyOf(participants), settings.failover().replicationFactor());
+    twoPc.execute(Kind.RESERVE_NAME, room, participants, replicas).whenComplete((r, e) -> {
       creating.decrementAndGet();
       if (r != null) {
         metrics.twoPc(r);
@@ -505,13 +509,24 @@ public final class NodeEngine implements ChatNode {
     return result;
   }
 
-  /** Runs on the node lane when a name reservation commits, on every participant. */
+  /**
+   * Runs on the node lane when a name reservation commits, on every participant: the coordinator
+   * becomes the room's admin; with failover, each other node of the replica set the reservation
+   * carries becomes its replica at once, with an empty log.
+   */
   private void nameCommitted(Transaction tx) {
     long epoch = creationEpoch(tx);
     directory.created(tx.room(), tx.coordinator(), epoch);
     if (tx.coordinator().equals(self)) {
       RoomState rs = roomState(tx.room(), self, epoch);
-      rs.lane.execute(() -> rs.createdHere(epoch));
+      rs.lane.execute(() -> rs.createdHere(epoch, tx.replicas()));
+    } else if (settings.failover() != null && tx.replicas().contains(self) && tx.replicas().contains(tx.coordinator())) {
+      RoomSummary now = directory.get(tx.room());
+      if (now != null && now.epoch() > epoch) {
+        return; // the decision came late, the room has moved on: its admin's Replicate tells this node
+      }
+      RoomState rs = roomState(tx.room(), tx.coordinator(), epoch);
+      rs.lane.execute(() -> rs.createdAsReplica(tx.coordinator(), epoch, tx.replicas()));
     }
   }
 

@@ -129,6 +129,37 @@ final class ReplicaRole {
     }
   }
 
+  /**
+   * The room's creation by {@code creator} at {@code epoch} committed here, with this node in its
+   * replica set {@code set} ({@link RoomState#createdAsReplica}): this replica follows the creator at
+   * that epoch with an empty log, as after the creator's first Replicate (which carries no entry),
+   * and records the room in its store, so that after a restart with the store it still answers a
+   * takeover. The 2PC vouches for the creator (it coordinated the committed reservation), so no
+   * lease check. Safe: the log is genuinely empty (nothing of the room can have been sequenced
+   * before its creation committed), a later Replicate of the creator's is followed as before, a
+   * deletion is fenced at the lease backend (a takeover finds the room retired), and a node that
+   * restarted without its store did not take part in the creation in this process and keeps
+   * refusing a Collect. Nothing changes when it already holds something of the room (entries, or a
+   * promise of that epoch or a newer one: a Replicate or a takeover came first).
+   *
+   * @return whether this replica now follows {@code creator} at {@code epoch}
+   */
+  boolean createdAsReplica(NodeId creator, long epoch, List<NodeId> set) {
+    if (promised >= epoch || lastSeq > 0 || !set.contains(engine.self)) {
+      return false;
+    }
+    promised = epoch;
+    promisedTo = creator;
+    followEpoch = epoch;
+    logEpoch = epoch;
+    replicas = List.copyOf(set);
+    if (!store.shared()) {
+      chainStore(() -> store.saveRoom(name, creator, epoch));
+    }
+    log.debug("{}: replica of room '{}' from its creation by {} at epoch {} (replicas {})", engine.self, name, creator, epoch, set);
+    return true;
+  }
+
   /** Promises {@code epoch} to this node itself (it is taking the room over). */
   void promiseSelf(long epoch) {
     promised = Math.max(promised, epoch);

@@ -135,7 +135,8 @@ final class RoomState {
 
   /**
    * Makes this node the admin of a newly created room and records it in the history store. With
-   * failover it first takes the room's lease and picks the replica set ({@link Succession});
+   * failover it first takes the room's lease ({@link Succession}), with the replica set its name
+   * reservation carried (or, when it carried none, one picked among the live nodes now);
    * {@link #adminReady} completes once it administers the room.
    */
   void becomeAdmin() {
@@ -147,9 +148,17 @@ final class RoomState {
       becameAdmin(AdminRole.created(this, null));
       return;
     }
-    List<NodeId> set = Replication.choose(name, engine.self, engine.liveNodesAndSelf(), engine.settings.failover().replicationFactor());
+    List<NodeId> set = creationSet != null ? creationSet
+        : Replication.choose(name, engine.self, engine.liveNodesAndSelf(), engine.settings.failover().replicationFactor());
     succession.acquireForCreation(set, engine.clock.millis() + 2 * engine.settings.failover().leaseDuration().toMillis());
   }
+
+  /**
+   * With failover: the replica set this node's name reservation of the room carried (its other
+   * nodes are the room's replicas since the commit: {@link #createdAsReplica}); null when it
+   * carried none.
+   */
+  private @Nullable List<NodeId> creationSet;
 
   /**
    * This node's name reservation of the room committed with {@code creationEpoch}: it becomes the
@@ -161,8 +170,11 @@ final class RoomState {
    * retired at the lease backend and ended the new room here, its creation never answered
    * (seed 2689's NEVER_COMPLETED).
    */
-  void createdHere(long creationEpoch) {
+  void createdHere(long creationEpoch, List<NodeId> replicas) {
     lane.assertCurrent();
+    if (!replicas.isEmpty() && replicas.contains(engine.self)) {
+      creationSet = replicas;
+    }
     if (adminRole == null && !deleted && creationEpoch > epoch) {
       log.info("{}: room '{}' is created again here at epoch {}; drops what it kept of the earlier room (admin {}, epoch {})",
           engine.self, name, creationEpoch, admin, epoch);
@@ -173,6 +185,26 @@ final class RoomState {
       epoch = creationEpoch;
     }
     becomeAdmin();
+  }
+
+  /**
+   * With failover: a name reservation of the room by {@code creator} committed at {@code
+   * creationEpoch}, and its replica set {@code replicas} includes this node. This node is the room's
+   * replica from now on, with an empty log, as if it had received the creator's first (empty) {@link
+   * Replicate} ({@link ReplicaRole#createdAsReplica}): when the creator's lease lapses before any
+   * Replicate arrived here, a live replica takes the room over, and the replicas answer its Collect
+   * with their (genuinely empty) log. Before, they knew nothing of the room and refused, and the
+   * room stayed listed unavailable under a creator restarted without its disk (ADMIN_ONLY seeds 359,
+   * 597). Nothing changes when this node already follows the room at that epoch or a newer one.
+   */
+  void createdAsReplica(NodeId creator, long creationEpoch, List<NodeId> replicas) {
+    lane.assertCurrent();
+    if (deleted || adminRole != null || epoch > creationEpoch) {
+      return;
+    }
+    if (replica().createdAsReplica(creator, creationEpoch, replicas) && (!creator.equals(admin) || creationEpoch > epoch)) {
+      adminChanged(creator, creationEpoch);
+    }
   }
 
   /** This node administers the room from now on with {@code a} (created, or after a takeover). */

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -112,15 +113,20 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
 
   @Override
   public CompletableFuture<Result> execute(Kind kind, String room, Set<NodeId> members) {
+    return execute(kind, room, members, List.of());
+  }
+
+  /** {@link #execute(Kind, String, Set)} carrying {@code replicas} to every participant ({@link Transaction#replicas}). */
+  CompletableFuture<Result> execute(Kind kind, String room, Set<NodeId> members, List<NodeId> replicas) {
     CompletableFuture<Result> result = new CompletableFuture<>();
-    lane.execute(() -> start(kind, room, new TreeSet<>(members), result));
+    lane.execute(() -> start(kind, room, new TreeSet<>(members), replicas, result));
     return result;
   }
 
-  private void start(Kind kind, String room, Set<NodeId> members, CompletableFuture<Result> result) {
+  private void start(Kind kind, String room, Set<NodeId> members, List<NodeId> replicas, CompletableFuture<Result> result) {
     // the last part is a JVM-unique wall-clock stamp: a creation's epoch (NodeEngine#creationEpoch)
     String id = self + "/" + incarnation + "/" + NodeEngine.nextStamp();
-    Transaction tx = new Transaction(id, kind, room, self);
+    Transaction tx = new Transaction(id, kind, room, self, replicas);
     Running r = new Running(tx, members, result);
     running.put(id, r);
     r.timer =
@@ -140,7 +146,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
             .prepare(tx)
             .whenComplete((v, e) -> lane.execute(() -> onVote(self, id, e == null ? v : Vote.abort(ErrorCode.INTERNAL, String.valueOf(e)))));
       } else {
-        send.accept(n, new Prepare(id, toWire(kind), room));
+        send.accept(n, new Prepare(id, toWire(kind), room, replicas));
       }
     }
   }
@@ -254,7 +260,7 @@ final class TwoPhaseCommitEngine implements TwoPhaseCommit.Coordinator {
       send.accept(from, new io.chatmesh.wire.Vote(p.txId(), true, null, ""));
       return;
     }
-    Transaction tx = new Transaction(p.txId(), fromWire(p.kind()), p.room(), from);
+    Transaction tx = new Transaction(p.txId(), fromWire(p.kind()), p.room(), from, p.replicas());
     participant(tx.kind())
         .prepare(tx)
         .whenComplete((v, e) -> lane.execute(() -> {

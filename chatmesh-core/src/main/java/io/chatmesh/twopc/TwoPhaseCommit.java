@@ -3,6 +3,7 @@ package io.chatmesh.twopc;
 import io.chatmesh.ChatException;
 import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -42,8 +43,36 @@ public interface TwoPhaseCommit {
    * @param kind what it does
    * @param room the room (name) it concerns; empty when a rollback names only the id
    * @param coordinator the node that runs it
+   * @param replicas for {@link Kind#RESERVE_NAME} with failover: the new room's replica set chosen
+   *     by the coordinator (itself first); its members become the room's replicas when the
+   *     reservation commits. Empty otherwise (and from a coordinator of an older version).
    */
-  record Transaction(String id, Kind kind, String room, NodeId coordinator) {}
+  record Transaction(String id, Kind kind, String room, NodeId coordinator, List<NodeId> replicas) {
+    /**
+     * Copies {@code replicas}.
+     *
+     * @param id unique id (the coordinator's node id, incarnation and a counter)
+     * @param kind what it does
+     * @param room the room (name) it concerns; empty when a rollback names only the id
+     * @param coordinator the node that runs it
+     * @param replicas the new room's replica set, or empty
+     */
+    public Transaction {
+      replicas = List.copyOf(replicas);
+    }
+
+    /**
+     * A transaction carrying no replica set.
+     *
+     * @param id unique id (the coordinator's node id, incarnation and a counter)
+     * @param kind what it does
+     * @param room the room (name) it concerns; empty when a rollback names only the id
+     * @param coordinator the node that runs it
+     */
+    public Transaction(String id, Kind kind, String room, NodeId coordinator) {
+      this(id, kind, room, coordinator, List.of());
+    }
+  }
 
   /**
    * A participant's vote: READY, or ABORT with an error code and a detail saying why.

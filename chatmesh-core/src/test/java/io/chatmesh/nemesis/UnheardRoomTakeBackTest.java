@@ -7,12 +7,12 @@ import io.chatmesh.Room;
 import io.chatmesh.RoomSummary;
 import io.chatmesh.testing.InMemoryCluster;
 import io.chatmesh.testkit.CuttableLeases;
+import io.chatmesh.wire.Collect;
 import io.chatmesh.wire.Replicate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.assertj.core.groups.Tuple;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,14 +33,18 @@ class UnheardRoomTakeBackTest {
   private final CuttableLeases.Net leases = sf.leases;
   private final InMemoryCluster cluster = sf.cluster;
 
-  /** Creates room "general" on n1 while no replica gets a Replicate, then cuts n1 from the leases until it stepped down. */
+  /**
+   * Creates room "general" on n1 while no replica gets a Replicate or a Collect, then cuts n1 from
+   * the leases until it stepped down. n2 and n3 are cut from the leases too: they are the room's
+   * replicas since its creation and would take it over (nobody may hold the lease meanwhile here).
+   */
   private void createUnheardThenLoseTheLease() {
     cluster.start();
     stepped.settle(cluster::connected);
-    stepped.network.filter((from, to, env) -> !(env.message() instanceof Replicate));
+    stepped.network.filter((from, to, env) -> !(env.message() instanceof Replicate) && !(env.message() instanceof Collect));
     Room r = sf.join(cluster.node("n1").createRoom("general"));
     assertThat(r.name()).isEqualTo("general");
-    leases.cut("n1");
+    SteppedFailover.ALL.forEach(leases::cut);
     stepped.settle(() -> !available("n1"), 4 * Nemesis.LEASE.toMillis());
     assertThat(available("n1")).as("n1 stepped down once cut from the leases").isFalse();
   }
@@ -49,7 +53,12 @@ class UnheardRoomTakeBackTest {
   void anAdminWhoseRoomNoReplicaHeardOfTakesItBackWhenNobodyHeldTheLeaseMeanwhile() {
     createUnheardThenLoseTheLease();
 
+    // no Collect gets through: n1 can only continue its own log alone
     leases.heal("n1");
+    stepped.settle(() -> available("n1"), Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
+    assertThat(available("n1")).as("n1 took its room back alone").isTrue();
+    leases.heal("n2");
+    leases.heal("n3");
     stepped.network.filter(null);
     stepped.settle(() -> available("n1") && available("n2") && available("n3"),
         Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
@@ -65,8 +74,10 @@ class UnheardRoomTakeBackTest {
     var other = sf.join(leases.shared().acquire("general", NodeId.of("n2"), Nemesis.LEASE));
     sf.join(leases.shared().release(other));
 
+    // n2 and n3 (still cut from the leases) are the room's replicas since its creation, with an
+    // empty log: they would answer a Collect, and a take-back with their tails is safe; none gets
+    // through, so n1 would be alone
     leases.heal("n1");
-    stepped.network.filter(null);
     stepped.settle(() -> available("n1"), Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
 
     assertThat(available("n1")).as("n1 may not continue its own log alone: the lease had another holder").isFalse();
@@ -129,25 +140,34 @@ class UnheardRoomTakeBackTest {
     assertListedAvailableUnder("n1", SteppedFailover.ALL);
   }
 
+  /**
+   * ADMIN_ONLY seeds 359, 597: the creation committed on every node, but no Replicate reached n2 or
+   * n3; n1 dies and comes back without its disk. Before the fix the replicas did not know they were
+   * replicas (only a Replicate told them) and would have refused a Collect (they held nothing): the
+   * room stayed listed unavailable under n1 for good. The reservation now carries the replica set:
+   * n2 and n3 are replicas from the commit on, with an empty log, and one of them takes the room over.
+   */
   @Test
-  @Disabled("open (ADMIN_ONLY long run seeds 359, 597): replicas that never got a Replicate do not know they"
-      + " are the room's replicas, so none starts a takeover, and they would refuse a Collect (they hold nothing)")
   void replicasThatNeverHeardOfTheRoomTakeItOverWhenItsCreatorComesBackWithoutItsDisk() {
     cluster.start();
     stepped.settle(cluster::connected);
     stepped.network.filter((from, to, env) -> !(env.message() instanceof Replicate));
     sf.join(cluster.node("n1").createRoom("general"));
-    // the creation committed on every node, but no Replicate reached n2 or n3; n1 dies and comes back
-    // without its disk: the room has no entry to lose, yet it stays listed unavailable for good
     sf.crash("n1");
     sf.stores.get("n1").fresh();
     stepped.network.filter(null);
     sf.restart("n1");
-    stepped.settle(() -> SteppedFailover.ALL.stream().allMatch(this::available),
-        Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
+    stepped.settle(this::listedAvailableUnderOneAdmin, Nemesis.FAILURE_TIMEOUT.toMillis() + 10 * Nemesis.LEASE.toMillis());
 
     String admin = sf.adminOf("n2", "general").orElseThrow();
+    assertThat(admin).as("a replica that took the room over").isIn("n2", "n3");
     assertListedAvailableUnder(admin, SteppedFailover.ALL);
+  }
+
+  /** Every node lists 'general' available, all under the same admin. */
+  private boolean listedAvailableUnderOneAdmin() {
+    return SteppedFailover.ALL.stream().allMatch(this::available)
+        && SteppedFailover.ALL.stream().map(n -> sf.adminOf(n, "general")).distinct().count() == 1;
   }
 
   /** Each of {@code nodes} lists 'general' as available, administered by {@code admin}. */

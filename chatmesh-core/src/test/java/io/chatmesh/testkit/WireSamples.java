@@ -57,6 +57,7 @@ public final class WireSamples {
             List.of(new DirectoryUpdate.Entry("general", n2, 3, 17), new DirectoryUpdate.Entry("ünïcødé 🎉", n3, 0, 0)),
             List.of("gone-1", "gone-2")),
         new Prepare("n1-42", TxKind.RESERVE_NAME, "general"),
+        new Prepare("n2-45", TxKind.RESERVE_NAME, "ünïcødé 🎉", List.of(n2, n3)),
         new Prepare("n1-43", TxKind.DELETE_ROOM, "random"),
         new Vote("n1-42", true, null, ""),
         new Vote("n1-43", false, ErrorCode.ABORTED, "pending operations"),

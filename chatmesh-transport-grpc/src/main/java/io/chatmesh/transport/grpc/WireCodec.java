@@ -86,11 +86,12 @@ final class WireCodec {
       }
       b.setDirectoryUpdate(d);
     } else if (m instanceof Prepare x) {
-      b.setPrepare(
-          TwoPhaseCommitProto.Prepare.newBuilder()
-              .setTxId(x.txId())
-              .setKind(txKind(x.kind()))
-              .setRoom(x.room()));
+      TwoPhaseCommitProto.Prepare.Builder pr =
+          TwoPhaseCommitProto.Prepare.newBuilder().setTxId(x.txId()).setKind(txKind(x.kind())).setRoom(x.room());
+      for (NodeId n : x.replicas()) {
+        pr.addReplicas(n.value());
+      }
+      b.setPrepare(pr);
     } else if (m instanceof Vote x) {
       TwoPhaseCommitProto.Vote.Builder v = TwoPhaseCommitProto.Vote.newBuilder().setTxId(x.txId()).setReady(x.ready()).setReason(x.reason());
       ErrorCode error = x.error();
@@ -299,7 +300,11 @@ final class WireCodec {
       }
       case PREPARE: {
         TwoPhaseCommitProto.Prepare x = p.getPrepare();
-        return new Prepare(x.getTxId(), txKind(x.getKind()), x.getRoom());
+        List<NodeId> replicas = new ArrayList<>(x.getReplicasCount());
+        for (String n : x.getReplicasList()) {
+          replicas.add(node(n, "prepare.replicas"));
+        }
+        return new Prepare(x.getTxId(), txKind(x.getKind()), x.getRoom(), replicas);
       }
       case VOTE: {
         TwoPhaseCommitProto.Vote x = p.getVote();
