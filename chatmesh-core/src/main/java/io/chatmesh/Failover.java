@@ -55,14 +55,18 @@ public final class Failover {
     REPLICATED,
     /**
      * Once the admin holds the entry: lower latency; entries acknowledged but not yet replicated
-     * when the admin dies are lost at failover, and their seqs may be reused.
+     * when the admin dies (or loses its lease, cut off from its replicas) are lost at failover, and
+     * their seqs may be reused.
      *
      * <p>A member that received such entries before the admin died is told when it learns of the
      * next admin: its listener gets a {@link RoomEvent.MessagesLost} whose {@code epoch} is the new
      * admin's (newer than the lost entries') and whose {@code fromSeq..toSeq} it had already
-     * received; then the room's entries from {@code fromSeq} on, at those same seqs with a newer
-     * epoch. A stream's seq therefore goes back only right after such a notice. An entry's {@code
-     * (epoch, seq)} stays exact: {@link JoinOptions#resume} from a lost entry is not recovered.
+     * received; then the room's entries from {@code fromSeq} on, at those same seqs, each with the
+     * epoch of the admin that sequenced it: usually newer than the lost entry's there (older when
+     * the lost entries had themselves replaced entries of an earlier admin, which a replica still
+     * held and the new admin took up again). A stream's seq therefore goes back only right after
+     * such a notice. An entry's {@code (epoch, seq)} stays exact: {@link
+     * JoinOptions#resume} from a lost entry is not recovered.
      *
      * <p>A member the next admin no longer counts is not told of the loss: a member whose node did
      * not re-attach it within the grace period after the takeover gets a {@code NODE_FAILED} entry,

@@ -49,8 +49,9 @@ public sealed interface RoomEvent
    * <p>With {@link Failover.Acks#ADMIN_ONLY} it also reports entries this member already received
    * that were lost at failover (acknowledged by an admin that died before its replicas held them):
    * then {@code fromSeq} is at or below the last seq the member got, {@code epoch} is the new
-   * admin's, and the room's entries from {@code fromSeq} on follow, at those same seqs with a newer
-   * epoch than the ones received before (see {@link Failover.Acks#ADMIN_ONLY}).
+   * admin's, and the room's entries from {@code fromSeq} on follow, at those same seqs, each with the
+   * epoch that sequenced it, usually newer than the entry received before at that seq (see {@link
+   * Failover.Acks#ADMIN_ONLY}).
    */
   record MessagesLost(String room, long epoch, long fromSeq, long toSeq) implements RoomEvent {}
 

@@ -485,6 +485,20 @@ final class AdminRole {
     return pipeline.released();
   }
 
+  /**
+   * The highest seq known committed: released and held by a majority of the replica set. With
+   * REPLICATED acks (or a shared store, which is every node's log) that is {@link #released()}; with
+   * {@link io.chatmesh.Failover.Acks#ADMIN_ONLY} an entry is released before its replicas hold it,
+   * and it is committed only once a majority acknowledged it. Replicas are told this seq (a replica
+   * keeps what is committed when it follows a newer admin) and this node's replica role continues
+   * from it when it steps down (a takeover keeps its own log only up to it): an entry acked on this
+   * admin alone may be lost at failover and its seq reused, so it must not count as committed.
+   */
+  long committed() {
+    long r = pipeline.released();
+    return replication == null || engine.history.shared() ? r : Math.min(r, replication.heldByMajority());
+  }
+
   /** The replica set (this node alone without failover). */
   List<NodeId> replicas() {
     return replication == null ? List.of(engine.self) : replication.replicas();
@@ -720,7 +734,7 @@ final class AdminRole {
 
     @Override
     public long committed() {
-      return pipeline.released();
+      return AdminRole.this.committed();
     }
 
     @Override

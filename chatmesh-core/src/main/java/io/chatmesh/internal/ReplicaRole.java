@@ -114,12 +114,17 @@ final class ReplicaRole {
     return committed;
   }
 
-  /** Continues from an admin role this node held: its log is the room's up to {@code released}. */
-  void continueAfterAdmin(long epoch, long released, List<NodeId> set) {
+  /**
+   * Continues from an admin role this node held: its log is the room's up to {@code released}, of
+   * which only what is up to {@code committed} is known to be held by a majority (with ADMIN_ONLY
+   * acks the rest may be lost at failover and its seqs reused by the next admin: the next admin this
+   * node follows or its own takeover replace it).
+   */
+  void continueAfterAdmin(long epoch, long committed, long released, List<NodeId> set) {
     promised = Math.max(promised, epoch);
     followEpoch = epoch;
     logEpoch = epoch;
-    committed = Math.max(committed, released);
+    this.committed = Math.max(this.committed, Math.min(committed, released));
     lastSeq = released;
     lastEpoch = epoch;
     replicas = set;

@@ -43,7 +43,7 @@ final class Replication {
     /** Reads up to {@code max} entries after {@code afterSeq} from the admin's store off the lane; {@code then} runs on the lane. */
     void readLog(long afterSeq, int max, Consumer<List<Sequenced>> then);
 
-    /** The released (committed) seq, which replicas are told. */
+    /** The committed seq (released and held by a majority), which replicas are told. */
     long committed();
 
     /** The highest seq sequenced. */
@@ -113,6 +113,14 @@ final class Replication {
   /** The highest seq a majority holds (unbounded when releases need not wait). */
   long replicatedUpTo() {
     return waitForReplicas ? replicatedUpTo : Long.MAX_VALUE;
+  }
+
+  /**
+   * The highest seq a majority of the replica set holds as far as the acks tell, also when releases
+   * do not wait for it (acks on the admin): what this admin may call committed.
+   */
+  long heldByMajority() {
+    return replicatedUpTo;
   }
 
   /**

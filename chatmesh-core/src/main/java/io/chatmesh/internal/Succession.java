@@ -205,7 +205,7 @@ final class Succession {
 
   /** The admin role {@code a} (epoch {@code epoch}) stepped down: its log stays as a replica's; the lease is let go. */
   void steppedDown(AdminRole a, long epoch) {
-    replica().continueAfterAdmin(epoch, a.released(), a.replicas());
+    replica().continueAfterAdmin(epoch, a.committed(), a.released(), a.replicas());
     LeaseKeeper k = lease;
     lease = null;
     if (k != null) {

@@ -74,6 +74,8 @@ final class Checker {
   private final Map<String, TreeMap<Long, TreeMap<Long, String[]>>> byEpoch = new TreeMap<>();
   /** With failover: log key -> seq -> epoch of the entry the log keeps there (the newest epoch's). */
   private final Map<String, TreeMap<Long, Long>> epochAt = new HashMap<>();
+  /** With failover: log key -> epoch -> the lowest seq any session or history page shows an entry of that epoch at. */
+  private final Map<String, Map<Long, Long>> firstSeqOf = new HashMap<>();
   /** With failover: log key -> every epoch the history shows for that room incarnation (entries, acks, RoomAvailable). */
   private final Map<String, java.util.TreeSet<Long>> epochsKnown = new HashMap<>();
   /** What the ADMIN_ONLY allowances excused in this history, by rule. */
@@ -285,6 +287,7 @@ final class Checker {
       long newestFrom = 0;
       for (Map.Entry<Long, TreeMap<Long, String[]>> at : k.getValue().entrySet()) {
         long seq = at.getKey();
+        at.getValue().keySet().forEach(e -> firstSeqOf.computeIfAbsent(key, x -> new HashMap<>()).merge(e, seq, Math::min));
         Map.Entry<Long, String[]> kept = at.getValue().lastEntry();
         log.put(seq, kept.getValue()[0]);
         epochs.put(seq, kept.getKey());
@@ -325,9 +328,8 @@ final class Checker {
     long lastEpoch = 0;
     // the MessagesLost received since the last sequenced event (ADMIN_ONLY: may announce reused seqs)
     long @Nullable [] notice = null;
-    // what this member holds at each seq (the last epoch it got there), and the epochs it got entries of
+    // what this member holds at each seq (the last epoch it got there)
     TreeMap<Long, Long> held = new TreeMap<>();
-    Set<Long> epochsGot = new HashSet<>();
     for (RoomEvent e : s.events) {
       if (deleted) {
         add(Kind.UNEXPECTED, room, "-", s.join, s + " got " + e + " after RoomDeleted");
@@ -353,7 +355,6 @@ final class Checker {
       long[] told = notice;
       notice = null;
       held.put(seq, epoch);
-      epochsGot.add(epoch);
       if (first) {
         first = false;
         checkStart(s, room, seq, lost);
@@ -387,25 +388,37 @@ final class Checker {
       }
     }
     if (adminOnly) {
-      keptLostEntries(s, room, held, epochsGot);
+      keptLostEntries(s, room, held);
     }
   }
 
   /**
-   * ADMIN_ONLY: a member that got entries of the epoch that reused a seq must not keep the older
-   * entry it got there (known violation F5: it skipped the new admin's entries at seqs it had
-   * "delivered"); Failover.Acks.ADMIN_ONLY documents that it is told and gets the new entries.
-   * Only the reusing epoch itself counts: a still newer admin may have adopted the older entry
-   * again, from a replica that had it (seed 1142: epochs e1, e2, e3; e2 reused seq 4, e3 continued
-   * a tail holding e1's entry at 4), and the history does not show which one its log holds.
+   * ADMIN_ONLY: what a member holds at the end (the last entry it got at each seq) must be one log,
+   * by the log matching rule: an entry keeps the epoch that sequenced it, an admin sequences its own
+   * entries one after the other from where its log started, and a newer admin continues some
+   * admin's log. So a member holding an entry of epoch e at seq t holds e's log from the first seq
+   * e sequenced at (as anyone saw it, {@link #firstSeqOf}) to t: entries of epoch e only. An entry
+   * of another epoch at a seq s in there is DIVERGING: known violation F5 (the member skipped the
+   * newer admin's entries at seqs it had delivered: it holds the older entry at s, the newer
+   * epoch's after it), or seed 1691 (a new admin kept its own entry lost at failover below entries
+   * of the epoch that reused its seq, and the member followed it). A newer admin may continue an
+   * older epoch's log again: with ADMIN_ONLY the entries an intermediate epoch put at the reused
+   * seqs may be lost too (never replicated), and a member told so holds the older entries there
+   * again, followed by the newest admin's own entries - one log, not flagged (the checker's
+   * {@link #epochAt} keeps the newest epoch seen at a seq, which cannot tell those apart).
    */
-  private void keptLostEntries(History.Session s, String room, TreeMap<Long, Long> held, Set<Long> epochsGot) {
-    String key = key(s.join.room, s.join.incarnation, 0);
+  private void keptLostEntries(History.Session s, String room, TreeMap<Long, Long> held) {
+    Map<Long, Long> first = firstSeqOf.getOrDefault(key(s.join.room, s.join.incarnation, 0), Map.of());
     for (Map.Entry<Long, Long> at : held.entrySet()) {
-      long logEpoch = epochOf(key, at.getKey());
-      if (logEpoch > at.getValue() && epochsGot.contains(logEpoch)) {
-        add(Kind.DIVERGING, room, String.valueOf(at.getKey()), s.join, s + " kept the entry of epoch " + at.getValue() + " at seq "
-            + at.getKey() + " though it got entries of epoch " + logEpoch + ", which put another entry there");
+      for (Map.Entry<Long, Long> later : held.tailMap(at.getKey(), false).entrySet()) {
+        long e = later.getValue();
+        Long from = first.get(e);
+        if (e != at.getValue() && from != null && from <= at.getKey()) {
+          add(Kind.DIVERGING, room, String.valueOf(at.getKey()), s.join, s + " kept the entry of epoch " + at.getValue() + " at seq "
+              + at.getKey() + " though it got the entry of epoch " + e + " at seq " + later.getKey() + ", and epoch " + e
+              + " sequenced its own entries from seq " + from + " on: no log holds both");
+          break;
+        }
       }
     }
   }

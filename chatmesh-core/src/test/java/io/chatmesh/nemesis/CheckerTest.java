@@ -319,6 +319,30 @@ class CheckerTest {
     assertThat(kinds(reordered)).as(Checker.summary(reordered)).contains(Checker.Kind.DUPLICATED);
   }
 
+  /**
+   * ADMIN_ONLY: u1@n1 and u2@n3 joined at 1 and 2 (epoch 1); n1 acks m1 at 3 (epoch 1), which u1
+   * gets, and n1 crashes; n2 acks m2 at 3 and m3 at each of {@code m3At} (epoch 2). Returns u2's
+   * session, which got its own join.
+   */
+  private static History.Session m1LostAtFailover(History h, List<Long> m3At) {
+    h.failover = io.chatmesh.Failover.Acks.ADMIN_ONLY;
+    ok(h, "create", "n1", null, "a", 0, 0);
+    History.Op j1 = ok(h, "join", "n1", "u1", "a", 1, 1);
+    History.Op j2 = ok(h, "join", "n3", "u2", "a", 1, 2);
+    sent(h, "n1", "u1", 3, "m1", 1);
+    sent(h, "n3", "u2", 3, "m2", 2);
+    m3At.forEach(seq -> sent(h, "n3", "u2", seq, "m3", 2));
+    History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
+    History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
+    h.sessions.addAll(List.of(s1, s2));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u1"), 0));
+    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    s1.onEvent(new ChatMessage("a", 1, 3, UserId.of("u1"), "m1", null, 0));
+    s1.end("node n1 crashed"); // the old admin's node: its sessions end with it (it may restart with its store)
+    s2.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    return s2;
+  }
+
   /** How a member that got the entry lost at failover (m1 at epoch 1, seq 3) goes on. */
   private enum AfterLoss { TOLD_AND_TAKEN_AGAIN, TAKEN_AGAIN_UNTOLD, SKIPPED }
 
@@ -328,21 +352,7 @@ class CheckerTest {
    */
   private static History memberThatGotTheLostEntry(AfterLoss after) {
     History h = history();
-    h.failover = io.chatmesh.Failover.Acks.ADMIN_ONLY;
-    ok(h, "create", "n1", null, "a", 0, 0);
-    History.Op j1 = ok(h, "join", "n1", "u1", "a", 1, 1);
-    History.Op j2 = ok(h, "join", "n3", "u2", "a", 1, 2);
-    sent(h, "n1", "u1", 3, "m1", 1);
-    sent(h, "n3", "u2", 3, "m2", 2);
-    sent(h, "n3", "u2", 4, "m3", 2);
-    History.Session s1 = new History.Session(h, j1, JoinOptions.none(), -1);
-    History.Session s2 = new History.Session(h, j2, JoinOptions.none(), -1);
-    h.sessions.addAll(List.of(s1, s2));
-    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 1, UserId.of("u1"), 0));
-    s1.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
-    s1.onEvent(new ChatMessage("a", 1, 3, UserId.of("u1"), "m1", null, 0));
-    s1.end("node n1 crashed"); // the old admin's node: its sessions end with it
-    s2.onEvent(new RoomEvent.MemberJoined("a", 1, 2, UserId.of("u2"), 0));
+    History.Session s2 = m1LostAtFailover(h, List.of(4L));
     s2.onEvent(new ChatMessage("a", 1, 3, UserId.of("u1"), "m1", null, 0));
     s2.onEvent(new RoomEvent.RoomAvailable("a", io.chatmesh.NodeId.of("n2"), 2));
     if (after == AfterLoss.TOLD_AND_TAKEN_AGAIN) {
@@ -477,6 +487,39 @@ class CheckerTest {
     return h;
   }
 
+  /** What the third admin's log holds at seq 3 in {@link #threeEpochs}. */
+  private enum ThirdLog { FIRST_EPOCHS_LOG_AGAIN, OWN_LOST_ENTRY_BELOW_THE_SECOND_EPOCHS }
+
+  /**
+   * ADMIN_ONLY across three epochs (seed 1691's shape): n1 acks m1 at 3 (epoch 1) alone and loses its
+   * lease; n2 takes over after seq 2 and puts m2 at 3 (epoch 2), which u2@n3 gets; then n1 takes the
+   * room over again (epoch 3), and u2 is told seq 3 on was lost and gets n1's log from 3 on. With
+   * {@code FIRST_EPOCHS_LOG_AGAIN} n2's m2 was never replicated (lost too) and n1 continues its own
+   * log: m1 at 3, then its m5 at 4 - one log, legitimately. With {@code
+   * OWN_LOST_ENTRY_BELOW_THE_SECOND_EPOCHS} n2 also put m3 at 4, which a majority held, and n1 kept
+   * its m1 at 3 below it (the engine defect of seed 1691): m1, m3, then m5 at 5 - no admin had that log.
+   */
+  private static History threeEpochs(ThirdLog third) {
+    History h = history();
+    boolean mixed = third == ThirdLog.OWN_LOST_ENTRY_BELOW_THE_SECOND_EPOCHS;
+    History.Session s2 = m1LostAtFailover(h, mixed ? List.of(4L) : List.of());
+    long last = mixed ? 5 : 4;
+    sent(h, "n3", "u2", last, "m5", 3);
+    s2.onEvent(new RoomEvent.RoomAvailable("a", io.chatmesh.NodeId.of("n2"), 2));
+    s2.onEvent(new ChatMessage("a", 2, 3, UserId.of("u2"), "m2", null, 0));
+    if (mixed) {
+      s2.onEvent(new ChatMessage("a", 2, 4, UserId.of("u2"), "m3", null, 0));
+    }
+    s2.onEvent(new RoomEvent.RoomAvailable("a", io.chatmesh.NodeId.of("n1"), 3));
+    s2.onEvent(new RoomEvent.MessagesLost("a", 3, 3, mixed ? 4 : 3));
+    s2.onEvent(new ChatMessage("a", 1, 3, UserId.of("u1"), "m1", null, 0));
+    if (mixed) {
+      s2.onEvent(new ChatMessage("a", 2, 4, UserId.of("u2"), "m3", null, 0));
+    }
+    s2.onEvent(new ChatMessage("a", 3, last, UserId.of("u2"), "m5", null, 0));
+    return h;
+  }
+
   @Test
   void withAdminOnlyARetrySequencedBelowItsMessagesLostSeqIsAllowedButNotTwiceInOneEpoch() {
     List<Checker.Anomaly> adminOnly = Checker.check(retryBelowItsLostSeq(io.chatmesh.Failover.Acks.ADMIN_ONLY, Retry.ONCE));
@@ -485,5 +528,14 @@ class CheckerTest {
     assertThat(kinds(twice)).as(Checker.summary(twice)).containsExactly(Checker.Kind.RETRY_SEQUENCED_TWICE);
     List<Checker.Anomaly> replicated = Checker.check(retryBelowItsLostSeq(io.chatmesh.Failover.Acks.REPLICATED, Retry.ONCE));
     assertThat(kinds(replicated)).as(Checker.summary(replicated)).contains(Checker.Kind.DIVERGING, Checker.Kind.RETRY_SEQUENCED_TWICE);
+  }
+
+  @Test
+  void withAdminOnlyANewerAdminMayContinueAnOlderEpochsLogButNotPutAnEntryLostAtFailoverBelowANewerEpochsEntries() {
+    List<Checker.Anomaly> again = Checker.check(threeEpochs(ThirdLog.FIRST_EPOCHS_LOG_AGAIN));
+    assertThat(again).as(Checker.summary(again)).isEmpty();
+    List<Checker.Anomaly> mixed = Checker.check(threeEpochs(ThirdLog.OWN_LOST_ENTRY_BELOW_THE_SECOND_EPOCHS));
+    assertThat(mixed).as(Checker.summary(mixed)).extracting(Checker.Anomaly::kind, Checker.Anomaly::seqs)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(Checker.Kind.DIVERGING, "3"));
   }
 }
