@@ -151,7 +151,6 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       x.cancel();
     }
     if (u != null) {
-      state.removeUser(u.value(), this);
       state.userLimits.disconnect(u.value());
     }
     rooms.closed(u);
@@ -281,7 +280,6 @@ final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
       return;
     }
     user = u;
-    state.addUser(u.value(), this);
     if (expires != null) {
       expiry = settings.clock.schedule(
           Duration.ofMillis(expires.toEpochMilli() - now), () -> out.onLoop(this::expired));

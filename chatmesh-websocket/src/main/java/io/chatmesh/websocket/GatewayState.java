@@ -1,13 +1,11 @@
 package io.chatmesh.websocket;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAccumulator;
 
 /**
  * What the connections of one gateway share, so that what one connection does counts for the
  * others: each user's room memberships on this node ({@link SharedJoins}), the per-user limits
- * ({@link UserLimiter}) and each user's signed-in connections, the per-room message rates ({@link
+ * ({@link UserLimiter}), the per-room message rates ({@link
  * RoomRates}), and the gateway's counters ({@link GatewayCounters}) with the most bytes any one
  * connection held.
  *
@@ -22,25 +20,12 @@ final class GatewayState {
   /** The per-room message rates (fairness between rooms). */
   final RoomRates roomRates;
   final GatewayCounters counters = new GatewayCounters();
-  private final ConcurrentHashMap<String, Set<Connection>> users = new ConcurrentHashMap<>();
   /** The most bytes one connection held at any time (queued frames and waiting events); for tests. */
   private final LongAccumulator peakHeldBytes = new LongAccumulator(Math::max, 0);
 
   GatewayState(GatewaySettings settings) {
     this.userLimits = new UserLimiter(settings.limits, settings.nanoTime);
     this.roomRates = new RoomRates(settings.limits.maxMessagesPerSecondPerRoom(), settings.nanoTime);
-  }
-
-  /** Registers one more connection of {@code user} (a user may have several: tabs, devices). */
-  void addUser(String user, Connection c) {
-    users.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(c);
-  }
-
-  void removeUser(String user, Connection c) {
-    users.computeIfPresent(user, (u, set) -> {
-      set.remove(c);
-      return set.isEmpty() ? null : set;
-    });
   }
 
   void recordHeldBytes(long bytes) {
