@@ -132,12 +132,15 @@ final class AdminRole {
     if (a.replication != null) {
       a.replication.restoredAt(from, lastSeq);
     }
+    // released to this node's own member role: the member nodes are not known yet (the members are
+    // adopted after this, attached as their nodes sync) and get them through RoomTail and resend;
+    // this node's users, which may have missed them too, hear no tail (seed 1582)
     for (Sequenced e : recent) {
       if (e.seq() > from) {
         if (a.replication != null) {
           a.replication.sent(e);
         }
-        a.pipeline.persist(e, a.members.nodes(), null, null, null);
+        a.pipeline.persist(e, a.members.nodes(), engine.self, null, null);
       }
     }
     for (Sequenced e : settings) {
@@ -369,6 +372,9 @@ final class AdminRole {
         engine.send(n, t);
       }
     }
+    // this node's own member role too: what it missed (a resend it asked for before this node
+    // became the admin, or skipped as too soon after one) is asked for again like on any member node
+    room.memberTail(engine.self, t);
   }
 
   // ================================================================ the log
