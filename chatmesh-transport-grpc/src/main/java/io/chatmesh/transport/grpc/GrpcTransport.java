@@ -5,20 +5,9 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.wire.WireMessage;
-import io.grpc.ChannelCredentials;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
-import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,11 +18,6 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -109,7 +93,6 @@ public final class GrpcTransport implements Transport {
   private final int ioThreads;
   /** Mutual TLS, or null for plaintext (chosen explicitly with {@link Builder#plaintext()}). */
   private final @Nullable GrpcTls tls;
-  private volatile GrpcTls.@Nullable Loaded credentials;
   private final Map<String, OutboundLink> links = new ConcurrentHashMap<>();
   private final Set<String> loggedBadAddresses = ConcurrentHashMap.newKeySet();
   final Counters counters = new Counters();
@@ -119,9 +102,8 @@ public final class GrpcTransport implements Transport {
 
   private volatile State state = State.NEW;
   private volatile String address = "";
-  private @Nullable Server server;
-  private @Nullable EventLoopGroup ioGroup;
-  private @Nullable ScheduledExecutorService clientExecutor;
+  /** The server, threads and credentials; set by {@link #start}. */
+  private volatile @Nullable TransportRuntime runtime;
   private volatile Transport.@Nullable Receiver receiver;
 
   private GrpcTransport(Builder b) {
@@ -180,53 +162,15 @@ public final class GrpcTransport implements Transport {
       throw new ChatException(ErrorCode.BAD_REQUEST, "gRPC transport on " + listen + " was already started");
     }
     this.receiver = receiver;
-    EventLoopGroup io =
-        new MultiThreadIoEventLoopGroup(ioThreads, threads("io"), NioIoHandler.newFactory());
-    // blocking work only (name resolution of peer addresses); links and timers run on the loops
-    ScheduledThreadPoolExecutor clientExec = new ScheduledThreadPoolExecutor(1, threads("client"));
-    clientExec.setRemoveOnCancelPolicy(true);
-    clientExec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    GrpcTls.Loaded creds;
+    TransportRuntime rt;
     try {
-      creds = tls == null ? null : tls.load(clientExec);
+      rt = TransportRuntime.start(this, listen, ioThreads, tls, threadPrefix);
     } catch (ChatException e) {
-      clientExec.shutdownNow();
-      io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5_000);
       state = State.CLOSED;
       throw e;
     }
-    this.credentials = creds;
-    ServerServiceDefinition service = LinkMethod.service(new InboundLinkHandler(this));
-    ConnectionLogger connections = new ConnectionLogger(this);
-    Server s =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(listen.host(), listen.port()),
-                creds == null ? InsecureServerCredentials.create() : creds.server())
-            .channelFactory(connections::serverChannel)
-            .bossEventLoopGroup(io)
-            .workerEventLoopGroup(io)
-            .withOption(ChannelOption.SO_REUSEADDR, true)
-            .directExecutor() // inbound batches are decoded and handed to the engine (non-blocking) on the Netty thread: one thread hop fewer per batch (see BENCHMARKS.md)
-            .maxInboundMessageSize(settings.maxMessageSize())
-            .permitKeepAliveTime(Math.min(10_000, settings.keepAliveTime().toMillis()), TimeUnit.MILLISECONDS)
-            .permitKeepAliveWithoutCalls(true)
-            .addTransportFilter(connections)
-            .addStreamTracerFactory(connections.tracerFactory())
-            .addService(service)
-            .build();
-    try {
-      s.start();
-    } catch (IOException | RuntimeException e) {
-      s.shutdownNow();
-      clientExec.shutdownNow();
-      io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5_000);
-      state = State.CLOSED;
-      throw new ChatException(ErrorCode.UNAVAILABLE, "cannot listen on " + listen + ": " + e.getMessage(), e);
-    }
-    int port = ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
-    this.server = s;
-    this.ioGroup = io;
-    this.clientExecutor = clientExec;
+    this.runtime = rt;
+    int port = rt.boundPort();
     String adv = advertised;
     this.address = adv != null ? adv : new HostPort(listen.host(), port).toString();
     if (adv == null && listen.isWildcard()) {
@@ -273,13 +217,13 @@ public final class GrpcTransport implements Transport {
         }
         return;
       }
-      ScheduledExecutorService exec = clientExecutor;
-      EventLoopGroup io = ioGroup;
-      if (exec == null || io == null) {
+      TransportRuntime rt = runtime;
+      if (rt == null) {
         counters.droppedClosed.incrementAndGet();
         return;
       }
-      link = links.computeIfAbsent(address, a -> new OutboundLink(this, a, target, io.next(), exec, io));
+      EventLoopGroup io = rt.ioGroup();
+      link = links.computeIfAbsent(address, a -> new OutboundLink(this, a, target, io.next(), rt.clientExecutor(), io));
     }
     byte[] record;
     try {
@@ -358,9 +302,9 @@ public final class GrpcTransport implements Transport {
     for (OutboundLink l : all) {
       l.shutdown(false);
     }
-    Server s = server;
-    if (s != null) {
-      s.shutdown();
+    TransportRuntime rt = runtime;
+    if (rt != null) {
+      rt.shutdownServer();
     }
     for (OutboundLink l : all) {
       l.awaitTermination(Math.max(0, deadline - System.nanoTime()));
@@ -385,9 +329,9 @@ public final class GrpcTransport implements Transport {
       }
       all = new ArrayList<>(links.values());
     }
-    Server s = server;
-    if (s != null) {
-      s.shutdownNow();
+    TransportRuntime rt = runtime;
+    if (rt != null) {
+      rt.shutdownServerNow();
     }
     for (OutboundLink l : all) {
       l.shutdown(true);
@@ -411,44 +355,9 @@ public final class GrpcTransport implements Transport {
   }
 
   private void stopEverything(boolean now) {
-    Server s = server;
-    if (s != null) {
-      try {
-        if (!now) {
-          s.awaitTermination(100, TimeUnit.MILLISECONDS);
-        }
-        s.shutdownNow();
-        if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
-          log.warn("gRPC server {} did not terminate within 5 s", address);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    GrpcTls.Loaded creds = credentials;
-    if (creds != null) {
-      creds.stopReloading().run();
-    }
-    shutdownExecutor(clientExecutor);
-    EventLoopGroup io = ioGroup;
-    if (io != null) {
-      io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
-    }
-  }
-
-  private static void shutdownExecutor(@Nullable ExecutorService e) {
-    if (e == null) {
-      return;
-    }
-    e.shutdown();
-    try {
-      if (!e.awaitTermination(2, TimeUnit.SECONDS)) {
-        e.shutdownNow();
-        e.awaitTermination(2, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException ex) {
-      e.shutdownNow();
-      Thread.currentThread().interrupt();
+    TransportRuntime rt = runtime;
+    if (rt != null) {
+      rt.stop(now, address);
     }
   }
 
@@ -511,12 +420,11 @@ public final class GrpcTransport implements Transport {
 
   /** A channel builder to {@code host:port} with this transport's security mode. */
   NettyChannelBuilder channelBuilder(String host, int port) {
-    GrpcTls.Loaded creds = credentials;
-    if (creds == null) {
-      return NettyChannelBuilder.forAddress(host, port).negotiationType(NegotiationType.PLAINTEXT);
+    TransportRuntime rt = runtime;
+    if (rt == null) {
+      throw new IllegalStateException("gRPC transport on " + listen + " is not started");
     }
-    ChannelCredentials c = creds.channel();
-    return NettyChannelBuilder.forAddress(host, port, c);
+    return rt.channelBuilder(host, port);
   }
 
   boolean running() {
@@ -534,15 +442,6 @@ public final class GrpcTransport implements Transport {
   /** Every thread this transport starts has a name starting with this prefix. */
   String threadNamePrefix() {
     return threadPrefix;
-  }
-
-  private ThreadFactory threads(String role) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, threadPrefix + role + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   @Override
