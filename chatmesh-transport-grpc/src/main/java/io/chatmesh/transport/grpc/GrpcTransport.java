@@ -98,7 +98,7 @@ public final class GrpcTransport implements Transport {
   final Counters counters = new Counters();
   /** Repeating warnings (refused links, unknown message types): once per minute per key. */
   final LogLimiter logLimiter = new LogLimiter(1, TimeUnit.MINUTES);
-  private final @Nullable Function<Envelope, byte[]> testEncoder;
+  private final RecordEncoder encoder;
 
   private volatile State state = State.NEW;
   private volatile String address = "";
@@ -121,7 +121,7 @@ public final class GrpcTransport implements Transport {
             b.closeGracePeriod,
             b.keepAliveTime,
             b.versions);
-    this.testEncoder = b.testEncoder;
+    this.encoder = new RecordEncoder(b.testEncoder);
     this.advertised = b.advertisedAddress;
     this.ioThreads = b.ioThreads;
     if (b.tls == null && !b.plaintext) {
@@ -227,39 +227,13 @@ public final class GrpcTransport implements Transport {
     }
     byte[] record;
     try {
-      Function<Envelope, byte[]> enc = testEncoder;
-      record = enc == null ? encode(envelope) : enc.apply(envelope);
+      record = encoder.encode(envelope);
     } catch (RuntimeException e) {
       counters.droppedUnroutable.incrementAndGet();
       log.error("cannot encode {} for {}", envelope, address, e);
       return;
     }
     link.enqueue(record, envelope);
-  }
-
-  /**
-   * The last envelope this thread encoded: a broadcast sends the same message to several peers in a
-   * row (a new {@link Envelope} each time, the same message object), so it is encoded once. The
-   * bytes are never modified once queued, so the peers' queues can share them.
-   */
-  private static final ThreadLocal<LastEncoded> LAST_ENCODED = new ThreadLocal<>();
-
-  private record LastEncoded(Envelope envelope, byte[] record) {
-    boolean sameAs(Envelope e) {
-      return envelope.message() == e.message()
-          && envelope.incarnation() == e.incarnation()
-          && envelope.from().equals(e.from());
-    }
-  }
-
-  private static byte[] encode(Envelope envelope) {
-    LastEncoded last = LAST_ENCODED.get();
-    if (last != null && last.sameAs(envelope)) {
-      return last.record();
-    }
-    byte[] record = BatchCodec.encodeRecord(envelope);
-    LAST_ENCODED.set(new LastEncoded(envelope, record));
-    return record;
   }
 
   /**
