@@ -7,17 +7,12 @@ import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.wire.WireMessage;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,12 +88,10 @@ public final class GrpcTransport implements Transport {
   private final int ioThreads;
   /** Mutual TLS, or null for plaintext (chosen explicitly with {@link Builder#plaintext()}). */
   private final @Nullable GrpcTls tls;
-  private final Map<String, OutboundLink> links = new ConcurrentHashMap<>();
-  private final Set<String> loggedBadAddresses = ConcurrentHashMap.newKeySet();
+  private final OutboundLinks links;
   final Counters counters = new Counters();
   /** Repeating warnings (refused links, unknown message types): once per minute per key. */
   final LogLimiter logLimiter = new LogLimiter(1, TimeUnit.MINUTES);
-  private final RecordEncoder encoder;
 
   private volatile State state = State.NEW;
   private volatile String address = "";
@@ -121,7 +114,7 @@ public final class GrpcTransport implements Transport {
             b.closeGracePeriod,
             b.keepAliveTime,
             b.versions);
-    this.encoder = new RecordEncoder(b.testEncoder);
+    this.links = new OutboundLinks(this, new RecordEncoder(b.testEncoder));
     this.advertised = b.advertisedAddress;
     this.ioThreads = b.ioThreads;
     if (b.tls == null && !b.plaintext) {
@@ -205,35 +198,7 @@ public final class GrpcTransport implements Transport {
       counters.droppedClosed.incrementAndGet();
       return;
     }
-    OutboundLink link = links.get(address);
-    if (link == null) {
-      HostPort target;
-      try {
-        target = HostPort.parse(address);
-      } catch (ChatException e) {
-        counters.droppedUnroutable.incrementAndGet();
-        if (loggedBadAddresses.size() < 100 && loggedBadAddresses.add(address)) {
-          log.warn("dropping {} to unusable address: {}", envelope.message().getClass().getSimpleName(), e.detail());
-        }
-        return;
-      }
-      TransportRuntime rt = runtime;
-      if (rt == null) {
-        counters.droppedClosed.incrementAndGet();
-        return;
-      }
-      EventLoopGroup io = rt.ioGroup();
-      link = links.computeIfAbsent(address, a -> new OutboundLink(this, a, target, io.next(), rt.clientExecutor(), io));
-    }
-    byte[] record;
-    try {
-      record = encoder.encode(envelope);
-    } catch (RuntimeException e) {
-      counters.droppedUnroutable.incrementAndGet();
-      log.error("cannot encode {} for {}", envelope, address, e);
-      return;
-    }
-    link.enqueue(record, envelope);
+    links.send(address, envelope, runtime);
   }
 
   /**
@@ -242,8 +207,7 @@ public final class GrpcTransport implements Transport {
    */
   @Override
   public boolean isWritable(String address) {
-    OutboundLink link = links.get(address);
-    return link == null || link.writable();
+    return links.isWritable(address);
   }
 
   /**
@@ -259,7 +223,7 @@ public final class GrpcTransport implements Transport {
         return;
       }
       state = State.CLOSED;
-      all = new ArrayList<>(links.values());
+      all = links.all();
     }
     long graceNanos = settings.closeGracePeriod().toNanos();
     long deadline = System.nanoTime() + graceNanos;
@@ -283,7 +247,7 @@ public final class GrpcTransport implements Transport {
     for (OutboundLink l : all) {
       l.awaitTermination(Math.max(0, deadline - System.nanoTime()));
     }
-    stopLateLinks(all);
+    links.stopLate(all);
     stopEverything(false);
     log.info("gRPC transport {} closed", address);
   }
@@ -301,7 +265,7 @@ public final class GrpcTransport implements Transport {
       if (was != State.RUNNING) {
         return;
       }
-      all = new ArrayList<>(links.values());
+      all = links.all();
     }
     TransportRuntime rt = runtime;
     if (rt != null) {
@@ -313,19 +277,9 @@ public final class GrpcTransport implements Transport {
     for (OutboundLink l : all) {
       l.awaitTermination(TimeUnit.SECONDS.toNanos(5));
     }
-    stopLateLinks(all);
+    links.stopLate(all);
     stopEverything(true);
     log.info("gRPC transport {} crashed (killed abruptly)", address);
-  }
-
-  /** Links created by a send that raced with close/crash. */
-  private void stopLateLinks(List<OutboundLink> stopped) {
-    for (OutboundLink l : links.values()) {
-      if (!stopped.contains(l)) {
-        l.shutdown(true);
-        l.awaitTermination(TimeUnit.SECONDS.toNanos(1));
-      }
-    }
   }
 
   private void stopEverything(boolean now) {
@@ -352,13 +306,7 @@ public final class GrpcTransport implements Transport {
    * @return the counters
    */
   public Stats stats() {
-    long queued = 0;
-    long bytes = 0;
-    for (OutboundLink l : links.values()) {
-      queued += l.queued();
-      bytes += l.queuedBytes();
-    }
-    return counters.snapshot(queued, bytes);
+    return links.stats();
   }
 
   /**
@@ -370,8 +318,7 @@ public final class GrpcTransport implements Transport {
    * @return the agreed version, or empty
    */
   public OptionalInt linkProtocolVersion(String address) {
-    OutboundLink l = links.get(address);
-    int v = l == null ? 0 : l.protocolVersion();
+    int v = links.protocolVersion(address);
     return v == 0 ? OptionalInt.empty() : OptionalInt.of(v);
   }
 
@@ -383,8 +330,7 @@ public final class GrpcTransport implements Transport {
    * @return the error, or empty
    */
   public Optional<String> linkError(String address) {
-    OutboundLink l = links.get(address);
-    return l == null ? Optional.empty() : Optional.ofNullable(l.lastError());
+    return Optional.ofNullable(links.lastError(address));
   }
 
   /** Whether links use mutual TLS (each inbound link then proves its node id). */
