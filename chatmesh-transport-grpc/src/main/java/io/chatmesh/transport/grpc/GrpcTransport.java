@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -89,7 +88,7 @@ public final class GrpcTransport implements Transport {
   /** Mutual TLS, or null for plaintext (chosen explicitly with {@link Builder#plaintext()}). */
   private final @Nullable GrpcTls tls;
   private final OutboundLinks links;
-  final Counters counters = new Counters();
+  final TransportCounters counters = new TransportCounters();
   /** Repeating warnings (refused links, unknown message types): once per minute per key. */
   final LogLimiter logLimiter = new LogLimiter(1, TimeUnit.MINUTES);
 
@@ -404,37 +403,6 @@ public final class GrpcTransport implements Transport {
       long linksOpened,
       long queued,
       long queuedBytes) {}
-
-  static final class Counters {
-    final AtomicLong envelopesSent = new AtomicLong();
-    final AtomicLong batchesSent = new AtomicLong();
-    final AtomicLong envelopesReceived = new AtomicLong();
-    final AtomicLong unknownMessagesSkipped = new AtomicLong();
-    final AtomicLong droppedQueueFull = new AtomicLong();
-    final AtomicLong droppedTooLarge = new AtomicLong();
-    final AtomicLong droppedUnroutable = new AtomicLong();
-    final AtomicLong droppedRejected = new AtomicLong();
-    final AtomicLong droppedClosed = new AtomicLong();
-    final AtomicLong inboundStreamsRejected = new AtomicLong();
-    final AtomicLong linksOpened = new AtomicLong();
-
-    Stats snapshot(long queued, long queuedBytes) {
-      return new Stats(
-          envelopesSent.get(),
-          batchesSent.get(),
-          envelopesReceived.get(),
-          unknownMessagesSkipped.get(),
-          droppedQueueFull.get(),
-          droppedTooLarge.get(),
-          droppedUnroutable.get(),
-          droppedRejected.get(),
-          droppedClosed.get(),
-          inboundStreamsRejected.get(),
-          linksOpened.get(),
-          queued,
-          queuedBytes);
-    }
-  }
 
   /** Resolved settings shared with the links. */
   record Settings(

@@ -44,7 +44,7 @@ final class OutboundLinks {
    * there is none yet (with no runtime the envelope is dropped as sent after close). Never throws.
    */
   void send(String address, Envelope envelope, @Nullable TransportRuntime runtime) {
-    GrpcTransport.Counters counters = owner.counters;
+    TransportCounters counters = owner.counters;
     OutboundLink link = links.get(address);
     if (link == null) {
       HostPort target;
