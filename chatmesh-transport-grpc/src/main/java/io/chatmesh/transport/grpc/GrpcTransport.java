@@ -80,7 +80,7 @@ public final class GrpcTransport implements Transport {
     CLOSED
   }
 
-  final Settings settings;
+  final TransportSettings settings;
   private final HostPort listen;
   private final String threadPrefix;
   private final @Nullable String advertised;
@@ -101,7 +101,7 @@ public final class GrpcTransport implements Transport {
   private GrpcTransport(Builder b) {
     this.listen = b.listen;
     this.settings =
-        new Settings(
+        new TransportSettings(
             b.maxMessageSize,
             b.maxQueuedEnvelopes,
             b.maxQueuedBytes,
@@ -403,20 +403,6 @@ public final class GrpcTransport implements Transport {
       long linksOpened,
       long queued,
       long queuedBytes) {}
-
-  /** Resolved settings shared with the links. */
-  record Settings(
-      int maxMessageSize,
-      int maxQueuedEnvelopes,
-      long maxQueuedBytes,
-      int maxBatchBytes,
-      Duration handshakeTimeout,
-      Duration initialBackoff,
-      Duration maxBackoff,
-      double jitter,
-      Duration closeGracePeriod,
-      Duration keepAliveTime,
-      VersionRange versions) {}
 
   // ------------------------------------------------------------------------------- builder
 

@@ -44,7 +44,7 @@ final class OutboundLink {
   private static final Logger log = LoggerFactory.getLogger(OutboundLink.class);
 
   private final GrpcTransport owner;
-  private final GrpcTransport.Settings settings;
+  private final TransportSettings settings;
   private final String address;
   private final HostPort target;
   private final ScheduledExecutorService executor;

@@ -62,7 +62,7 @@ final class TransportRuntime {
    */
   static TransportRuntime start(
       GrpcTransport owner, HostPort listen, int ioThreads, @Nullable GrpcTls tls, String threadPrefix) {
-    GrpcTransport.Settings settings = owner.settings;
+    TransportSettings settings = owner.settings;
     EventLoopGroup io =
         new MultiThreadIoEventLoopGroup(ioThreads, threads(threadPrefix, "io"), NioIoHandler.newFactory());
     // blocking work only (name resolution of peer addresses); links and timers run on the loops
