@@ -1,17 +1,19 @@
 package io.chatmesh.transport.grpc;
 
+import static io.chatmesh.transport.grpc.ImplicitPresence.int64Size;
+import static io.chatmesh.transport.grpc.ImplicitPresence.stringSize;
+import static io.chatmesh.transport.grpc.ImplicitPresence.writeInt64;
+import static io.chatmesh.transport.grpc.ImplicitPresence.writeString;
+
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.chatmesh.ChatException;
-import io.chatmesh.ErrorCode;
 import io.chatmesh.NodeId;
 import io.chatmesh.UserId;
 import io.chatmesh.proto.v1.EnvelopeProto;
-import io.chatmesh.proto.v1.LogProto;
-import io.chatmesh.proto.v1.RoomProto;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.wire.Heartbeat;
 import io.chatmesh.wire.Reply;
@@ -22,7 +24,6 @@ import io.chatmesh.wire.Sequenced;
 import io.chatmesh.wire.WireMessage;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -34,6 +35,11 @@ import org.jspecify.annotations.Nullable;
  * {@code chatmesh/v1} schema (proto3: defaults omitted, {@code optional} presence kept, fields in
  * number order on encode; any field order accepted on decode); {@code BatchCodecTest} checks both
  * directions against the generated classes.
+ *
+ * <p>This class is the batch and envelope framing (the {@code envelopes} records, the Envelope's
+ * sender, incarnation and body field, the dispatch on the body type, unknown bodies); the hot bodies
+ * themselves are written and read by {@link RoomBodyCodec} (SendRequest, Reply) and {@link
+ * LogBodyCodec} (Sequenced, RoomTail, ResendRequest).
  *
  * <p>Evolution (proto/README.md): unknown fields, at any level, are skipped by their wire type; an
  * envelope whose body is of a type this build does not know (an unknown field numbered from the
@@ -61,37 +67,6 @@ final class BatchCodec {
   private static final int ENV_RESEND_REQUEST = EnvelopeProto.Envelope.RESEND_REQUEST_FIELD_NUMBER;
   private static final int ENV_ROOM_TAIL = EnvelopeProto.Envelope.ROOM_TAIL_FIELD_NUMBER;
 
-  private static final int SR_REQUEST_ID = RoomProto.SendRequest.REQUEST_ID_FIELD_NUMBER;
-  private static final int SR_ROOM = RoomProto.SendRequest.ROOM_FIELD_NUMBER;
-  private static final int SR_USER = RoomProto.SendRequest.USER_FIELD_NUMBER;
-  private static final int SR_CMID = RoomProto.SendRequest.CLIENT_MESSAGE_ID_FIELD_NUMBER;
-  private static final int SR_TEXT = RoomProto.SendRequest.TEXT_FIELD_NUMBER;
-
-  private static final int RE_REQUEST_ID = RoomProto.Reply.REQUEST_ID_FIELD_NUMBER;
-  private static final int RE_ERROR = RoomProto.Reply.ERROR_FIELD_NUMBER;
-  private static final int RE_MESSAGE = RoomProto.Reply.MESSAGE_FIELD_NUMBER;
-  private static final int RE_EPOCH = RoomProto.Reply.EPOCH_FIELD_NUMBER;
-  private static final int RE_SEQ = RoomProto.Reply.SEQ_FIELD_NUMBER;
-  private static final int RE_DUPLICATE = RoomProto.Reply.DUPLICATE_FIELD_NUMBER;
-  private static final int RE_MEMBERS = RoomProto.Reply.MEMBERS_FIELD_NUMBER;
-
-  private static final int SQ_ROOM = LogProto.Sequenced.ROOM_FIELD_NUMBER;
-  private static final int SQ_EPOCH = LogProto.Sequenced.EPOCH_FIELD_NUMBER;
-  private static final int SQ_SEQ = LogProto.Sequenced.SEQ_FIELD_NUMBER;
-  private static final int SQ_KIND = LogProto.Sequenced.KIND_FIELD_NUMBER;
-  private static final int SQ_USER = LogProto.Sequenced.USER_FIELD_NUMBER;
-  private static final int SQ_TEXT = LogProto.Sequenced.TEXT_FIELD_NUMBER;
-  private static final int SQ_CMID = LogProto.Sequenced.CLIENT_MESSAGE_ID_FIELD_NUMBER;
-  private static final int SQ_TIMESTAMP = LogProto.Sequenced.TIMESTAMP_FIELD_NUMBER;
-
-  private static final int RR_ROOM = LogProto.ResendRequest.ROOM_FIELD_NUMBER;
-  private static final int RR_FROM_SEQ = LogProto.ResendRequest.FROM_SEQ_FIELD_NUMBER;
-  private static final int RR_TO_SEQ = LogProto.ResendRequest.TO_SEQ_FIELD_NUMBER;
-
-  private static final int RT_ROOM = LogProto.RoomTail.ROOM_FIELD_NUMBER;
-  private static final int RT_EPOCH = LogProto.RoomTail.EPOCH_FIELD_NUMBER;
-  private static final int RT_LAST_SEQ = LogProto.RoomTail.LAST_SEQ_FIELD_NUMBER;
-
   // tags (field number << 3 | wire type), constant so they can be switch labels
   private static final int T_BATCH_ENVELOPES = BATCH_ENVELOPES << 3 | LD;
   private static final int T_ENV_FROM = ENV_FROM << 3 | LD;
@@ -102,32 +77,6 @@ final class BatchCodec {
   private static final int T_ENV_SEQUENCED = ENV_SEQUENCED << 3 | LD;
   private static final int T_ENV_RESEND_REQUEST = ENV_RESEND_REQUEST << 3 | LD;
   private static final int T_ENV_ROOM_TAIL = ENV_ROOM_TAIL << 3 | LD;
-  private static final int T_SR_REQUEST_ID = SR_REQUEST_ID << 3 | VARINT;
-  private static final int T_SR_ROOM = SR_ROOM << 3 | LD;
-  private static final int T_SR_USER = SR_USER << 3 | LD;
-  private static final int T_SR_CMID = SR_CMID << 3 | LD;
-  private static final int T_SR_TEXT = SR_TEXT << 3 | LD;
-  private static final int T_RE_REQUEST_ID = RE_REQUEST_ID << 3 | VARINT;
-  private static final int T_RE_ERROR = RE_ERROR << 3 | VARINT;
-  private static final int T_RE_MESSAGE = RE_MESSAGE << 3 | LD;
-  private static final int T_RE_EPOCH = RE_EPOCH << 3 | VARINT;
-  private static final int T_RE_SEQ = RE_SEQ << 3 | VARINT;
-  private static final int T_RE_DUPLICATE = RE_DUPLICATE << 3 | VARINT;
-  private static final int T_RE_MEMBERS = RE_MEMBERS << 3 | LD;
-  private static final int T_SQ_ROOM = SQ_ROOM << 3 | LD;
-  private static final int T_SQ_EPOCH = SQ_EPOCH << 3 | VARINT;
-  private static final int T_SQ_SEQ = SQ_SEQ << 3 | VARINT;
-  private static final int T_SQ_KIND = SQ_KIND << 3 | VARINT;
-  private static final int T_SQ_USER = SQ_USER << 3 | LD;
-  private static final int T_SQ_TEXT = SQ_TEXT << 3 | LD;
-  private static final int T_SQ_CMID = SQ_CMID << 3 | LD;
-  private static final int T_SQ_TIMESTAMP = SQ_TIMESTAMP << 3 | VARINT;
-  private static final int T_RR_ROOM = RR_ROOM << 3 | LD;
-  private static final int T_RR_FROM_SEQ = RR_FROM_SEQ << 3 | VARINT;
-  private static final int T_RR_TO_SEQ = RR_TO_SEQ << 3 | VARINT;
-  private static final int T_RT_ROOM = RT_ROOM << 3 | LD;
-  private static final int T_RT_EPOCH = RT_EPOCH << 3 | VARINT;
-  private static final int T_RT_LAST_SEQ = RT_LAST_SEQ << 3 | VARINT;
 
   /** Field numbers of the Envelope's {@code body} oneof, from the descriptor. */
   private static final boolean[] BODY_FIELDS = bodyFields();
@@ -172,23 +121,22 @@ final class BatchCodec {
     int bodySize;
     if (m instanceof Sequenced x) {
       bodyField = ENV_SEQUENCED;
-      bodySize = sequencedSize(x);
+      bodySize = LogBodyCodec.sequencedSize(x);
     } else if (m instanceof SendRequest x) {
       bodyField = ENV_SEND_REQUEST;
-      bodySize = sendRequestSize(x);
+      bodySize = RoomBodyCodec.sendRequestSize(x);
     } else if (m instanceof Reply x) {
       bodyField = ENV_REPLY;
-      bodySize = replySize(x);
+      bodySize = RoomBodyCodec.replySize(x);
     } else if (m instanceof Heartbeat) {
       bodyField = ENV_HEARTBEAT;
       bodySize = 0; // no fields
     } else if (m instanceof RoomTail x) {
       bodyField = ENV_ROOM_TAIL;
-      bodySize = stringSize(RT_ROOM, x.room()) + int64Size(RT_EPOCH, x.epoch()) + int64Size(RT_LAST_SEQ, x.lastSeq());
+      bodySize = LogBodyCodec.roomTailSize(x);
     } else if (m instanceof ResendRequest x) {
       bodyField = ENV_RESEND_REQUEST;
-      bodySize =
-          stringSize(RR_ROOM, x.room()) + int64Size(RR_FROM_SEQ, x.fromSeq()) + int64Size(RR_TO_SEQ, x.toSeq());
+      bodySize = LogBodyCodec.resendRequestSize(x);
     } else {
       return delegated(e);
     }
@@ -210,23 +158,15 @@ final class BatchCodec {
       o.writeTag(bodyField, LD);
       o.writeUInt32NoTag(bodySize);
       if (m instanceof Sequenced x) {
-        writeSequenced(o, x);
+        LogBodyCodec.writeSequenced(o, x);
       } else if (m instanceof SendRequest x) {
-        writeInt64(o, SR_REQUEST_ID, x.requestId());
-        writeString(o, SR_ROOM, x.room());
-        writeString(o, SR_USER, x.user().value());
-        writeString(o, SR_CMID, x.clientMessageId());
-        writeString(o, SR_TEXT, x.text());
+        RoomBodyCodec.writeSendRequest(o, x);
       } else if (m instanceof Reply x) {
-        writeReply(o, x);
+        RoomBodyCodec.writeReply(o, x);
       } else if (m instanceof RoomTail x) {
-        writeString(o, RT_ROOM, x.room());
-        writeInt64(o, RT_EPOCH, x.epoch());
-        writeInt64(o, RT_LAST_SEQ, x.lastSeq());
+        LogBodyCodec.writeRoomTail(o, x);
       } else if (m instanceof ResendRequest x) {
-        writeString(o, RR_ROOM, x.room());
-        writeInt64(o, RR_FROM_SEQ, x.fromSeq());
-        writeInt64(o, RR_TO_SEQ, x.toSeq());
+        LogBodyCodec.writeResendRequest(o, x);
       }
       o.checkNoSpaceLeft();
     } catch (IOException ex) {
@@ -255,95 +195,6 @@ final class BatchCodec {
 
   private static int recordSize(int envelopeSize) {
     return CodedOutputStream.computeTagSize(BATCH_ENVELOPES) + CodedOutputStream.computeUInt32SizeNoTag(envelopeSize) + envelopeSize;
-  }
-
-  private static int sequencedSize(Sequenced x) {
-    String cmid = x.clientMessageId();
-    return stringSize(SQ_ROOM, x.room())
-        + int64Size(SQ_EPOCH, x.epoch())
-        + int64Size(SQ_SEQ, x.seq())
-        + CodedOutputStream.computeEnumSize(SQ_KIND, WireCodec.eventKind(x.kind()).getNumber())
-        + stringSize(SQ_USER, x.user().value())
-        + stringSize(SQ_TEXT, x.text())
-        + (cmid == null ? 0 : CodedOutputStream.computeStringSize(SQ_CMID, cmid))
-        + int64Size(SQ_TIMESTAMP, x.timestamp());
-  }
-
-  private static void writeSequenced(CodedOutputStream o, Sequenced x) throws IOException {
-    writeString(o, SQ_ROOM, x.room());
-    writeInt64(o, SQ_EPOCH, x.epoch());
-    writeInt64(o, SQ_SEQ, x.seq());
-    o.writeEnum(SQ_KIND, WireCodec.eventKind(x.kind()).getNumber()); // never 0 (UNSPECIFIED)
-    writeString(o, SQ_USER, x.user().value());
-    writeString(o, SQ_TEXT, x.text());
-    String cmid = x.clientMessageId();
-    if (cmid != null) {
-      o.writeString(SQ_CMID, cmid); // optional: present even when empty
-    }
-    writeInt64(o, SQ_TIMESTAMP, x.timestamp());
-  }
-
-  private static int sendRequestSize(SendRequest x) {
-    return int64Size(SR_REQUEST_ID, x.requestId())
-        + stringSize(SR_ROOM, x.room())
-        + stringSize(SR_USER, x.user().value())
-        + stringSize(SR_CMID, x.clientMessageId())
-        + stringSize(SR_TEXT, x.text());
-  }
-
-  private static int replySize(Reply x) {
-    ErrorCode error = x.error();
-    int size =
-        int64Size(RE_REQUEST_ID, x.requestId())
-            + (error == null ? 0 : CodedOutputStream.computeEnumSize(RE_ERROR, WireCodec.errorCode(error).getNumber()))
-            + stringSize(RE_MESSAGE, x.message())
-            + int64Size(RE_EPOCH, x.epoch())
-            + int64Size(RE_SEQ, x.seq())
-            + (x.duplicate() ? CodedOutputStream.computeBoolSize(RE_DUPLICATE, true) : 0);
-    List<UserId> members = x.members();
-    for (int i = 0, n = members.size(); i < n; i++) {
-      size += CodedOutputStream.computeStringSize(RE_MEMBERS, members.get(i).value()); // repeated: empty too
-    }
-    return size;
-  }
-
-  private static void writeReply(CodedOutputStream o, Reply x) throws IOException {
-    writeInt64(o, RE_REQUEST_ID, x.requestId());
-    ErrorCode error = x.error();
-    if (error != null) {
-      o.writeEnum(RE_ERROR, WireCodec.errorCode(error).getNumber()); // optional: presence is the point
-    }
-    writeString(o, RE_MESSAGE, x.message());
-    writeInt64(o, RE_EPOCH, x.epoch());
-    writeInt64(o, RE_SEQ, x.seq());
-    if (x.duplicate()) {
-      o.writeBool(RE_DUPLICATE, true);
-    }
-    List<UserId> members = x.members();
-    for (int i = 0, n = members.size(); i < n; i++) {
-      o.writeString(RE_MEMBERS, members.get(i).value());
-    }
-  }
-
-  // proto3 implicit presence: a default value is not written
-  private static int stringSize(int field, String s) {
-    return s.isEmpty() ? 0 : CodedOutputStream.computeStringSize(field, s);
-  }
-
-  private static int int64Size(int field, long v) {
-    return v == 0 ? 0 : CodedOutputStream.computeInt64Size(field, v);
-  }
-
-  private static void writeString(CodedOutputStream o, int field, String s) throws IOException {
-    if (!s.isEmpty()) {
-      o.writeString(field, s);
-    }
-  }
-
-  private static void writeInt64(CodedOutputStream o, int field, long v) throws IOException {
-    if (v != 0) {
-      o.writeInt64(field, v);
-    }
   }
 
   // ================================================================ decode
@@ -507,198 +358,45 @@ final class BatchCodec {
       return WireCodec.decode(EnvelopeProto.Envelope.parser().parseFrom(buf, start, size));
     }
 
+    /**
+     * The body, or null if its content is invalid: that failure is kept in {@link #deferred} and
+     * reported after the sender id (the family codecs throw it only once the whole body was read).
+     */
     private @Nullable WireMessage body(CodedInputStream in, int tag) throws IOException {
-      switch (tag) {
-        case T_ENV_SEQUENCED:
-          return sequenced(in);
-        case T_ENV_SEND_REQUEST:
-          return sendRequest(in);
-        case T_ENV_REPLY:
-          return reply(in);
-        case T_ENV_HEARTBEAT:
-          return heartbeat(in);
-        case T_ENV_ROOM_TAIL:
-          return roomTail(in);
-        case T_ENV_RESEND_REQUEST:
-          return resendRequest(in);
-        default:
-          throw new IllegalStateException("not a hot body tag: " + tag);
-      }
-    }
-
-    private @Nullable WireMessage sequenced(CodedInputStream in) throws IOException {
-      String room = "";
-      long epoch = 0;
-      long seq = 0;
-      int kind = 0;
-      Object user = "";
-      String text = "";
-      String cmid = null;
-      long timestamp = 0;
-      loop:
-      while (true) {
-        int tag = in.readTag();
-        switch (tag) {
-          case 0:
-            break loop;
-          case T_SQ_ROOM:
-            room = (String) rooms.read(in, buf, base);
-            break;
-          case T_SQ_EPOCH:
-            epoch = in.readInt64();
-            break;
-          case T_SQ_SEQ:
-            seq = in.readInt64();
-            break;
-          case T_SQ_KIND:
-            kind = in.readEnum();
-            break;
-          case T_SQ_USER:
-            user = users.read(in, buf, base);
-            break;
-          case T_SQ_TEXT:
-            text = in.readStringRequireUtf8();
-            break;
-          case T_SQ_CMID:
-            cmid = in.readStringRequireUtf8();
-            break;
-          case T_SQ_TIMESTAMP:
-            timestamp = in.readInt64();
-            break;
-          default:
-            if (!in.skipField(tag)) {
-              break loop;
-            }
-        }
-      }
-      in.checkLastTagWas(0);
       try {
-        LogProto.EventKind k = LogProto.EventKind.forNumber(kind);
-        return new Sequenced(
-            room,
-            epoch,
-            seq,
-            WireCodec.eventKind(k == null ? LogProto.EventKind.UNRECOGNIZED : k),
-            user(user, "sequenced.user"),
-            text,
-            cmid,
-            timestamp);
+        switch (tag) {
+          case T_ENV_SEQUENCED:
+            return LogBodyCodec.readSequenced(in, this);
+          case T_ENV_SEND_REQUEST:
+            return RoomBodyCodec.readSendRequest(in, this);
+          case T_ENV_REPLY:
+            return RoomBodyCodec.readReply(in, this);
+          case T_ENV_HEARTBEAT:
+            return heartbeat(in);
+          case T_ENV_ROOM_TAIL:
+            return LogBodyCodec.readRoomTail(in, this);
+          case T_ENV_RESEND_REQUEST:
+            return LogBodyCodec.readResendRequest(in, this);
+          default:
+            throw new IllegalStateException("not a hot body tag: " + tag);
+        }
       } catch (ChatException e) {
         deferred = e;
         return null;
       }
     }
 
-    private @Nullable WireMessage sendRequest(CodedInputStream in) throws IOException {
-      long requestId = 0;
-      String room = "";
-      Object user = "";
-      String cmid = "";
-      String text = "";
-      loop:
-      while (true) {
-        int tag = in.readTag();
-        switch (tag) {
-          case 0:
-            break loop;
-          case T_SR_REQUEST_ID:
-            requestId = in.readInt64();
-            break;
-          case T_SR_ROOM:
-            room = (String) rooms.read(in, buf, base);
-            break;
-          case T_SR_USER:
-            user = users.read(in, buf, base);
-            break;
-          case T_SR_CMID:
-            cmid = in.readStringRequireUtf8();
-            break;
-          case T_SR_TEXT:
-            text = in.readStringRequireUtf8();
-            break;
-          default:
-            if (!in.skipField(tag)) {
-              break loop;
-            }
-        }
-      }
-      in.checkLastTagWas(0);
-      try {
-        return new SendRequest(requestId, room, user(user, "send_request.user"), cmid, text);
-      } catch (ChatException e) {
-        deferred = e;
-        return null;
-      }
+    /** A room name at the stream's position, through this stream's cache. */
+    String readRoom(CodedInputStream in) throws IOException {
+      return (String) rooms.read(in, buf, base);
     }
 
-    private @Nullable WireMessage reply(CodedInputStream in) throws IOException {
-      long requestId = 0;
-      boolean hasError = false;
-      int error = 0;
-      String message = "";
-      long epoch = 0;
-      long seq = 0;
-      boolean duplicate = false;
-      List<Object> members = null;
-      loop:
-      while (true) {
-        int tag = in.readTag();
-        switch (tag) {
-          case 0:
-            break loop;
-          case T_RE_REQUEST_ID:
-            requestId = in.readInt64();
-            break;
-          case T_RE_ERROR:
-            hasError = true;
-            error = in.readEnum();
-            break;
-          case T_RE_MESSAGE:
-            message = in.readStringRequireUtf8();
-            break;
-          case T_RE_EPOCH:
-            epoch = in.readInt64();
-            break;
-          case T_RE_SEQ:
-            seq = in.readInt64();
-            break;
-          case T_RE_DUPLICATE:
-            duplicate = in.readBool();
-            break;
-          case T_RE_MEMBERS:
-            if (members == null) {
-              members = new ArrayList<>();
-            }
-            members.add(users.read(in, buf, base));
-            break;
-          default:
-            if (!in.skipField(tag)) {
-              break loop;
-            }
-        }
-      }
-      in.checkLastTagWas(0);
-      try {
-        List<UserId> ids;
-        if (members == null) {
-          ids = List.of();
-        } else {
-          UserId[] a = new UserId[members.size()];
-          for (int i = 0; i < a.length; i++) {
-            a[i] = user(members.get(i), "reply.members");
-          }
-          ids = Arrays.asList(a); // Reply copies it
-        }
-        ErrorCode code = null;
-        if (hasError) {
-          RoomProto.ErrorCode c = RoomProto.ErrorCode.forNumber(error);
-          code = WireCodec.errorCode(c == null ? RoomProto.ErrorCode.UNRECOGNIZED : c);
-        }
-        return new Reply(requestId, code, message, epoch, seq, duplicate, ids);
-      } catch (ChatException e) {
-        deferred = e;
-        return null;
-      }
+    /**
+     * A user id at the stream's position, through this stream's cache: the {@link UserId}, or the raw
+     * string if it is invalid (turn it into either with {@link #toUser}).
+     */
+    Object readUser(CodedInputStream in) throws IOException {
+      return users.read(in, buf, base);
     }
 
     private static final Heartbeat HEARTBEAT = new Heartbeat();
@@ -715,65 +413,12 @@ final class BatchCodec {
       return HEARTBEAT;
     }
 
-    private WireMessage roomTail(CodedInputStream in) throws IOException {
-      String room = "";
-      long epoch = 0;
-      long lastSeq = 0;
-      loop:
-      while (true) {
-        int tag = in.readTag();
-        switch (tag) {
-          case 0:
-            break loop;
-          case T_RT_ROOM:
-            room = (String) rooms.read(in, buf, base);
-            break;
-          case T_RT_EPOCH:
-            epoch = in.readInt64();
-            break;
-          case T_RT_LAST_SEQ:
-            lastSeq = in.readInt64();
-            break;
-          default:
-            if (!in.skipField(tag)) {
-              break loop;
-            }
-        }
-      }
-      in.checkLastTagWas(0);
-      return new RoomTail(room, epoch, lastSeq);
-    }
-
-    private WireMessage resendRequest(CodedInputStream in) throws IOException {
-      String room = "";
-      long fromSeq = 0;
-      long toSeq = 0;
-      loop:
-      while (true) {
-        int tag = in.readTag();
-        switch (tag) {
-          case 0:
-            break loop;
-          case T_RR_ROOM:
-            room = (String) rooms.read(in, buf, base);
-            break;
-          case T_RR_FROM_SEQ:
-            fromSeq = in.readInt64();
-            break;
-          case T_RR_TO_SEQ:
-            toSeq = in.readInt64();
-            break;
-          default:
-            if (!in.skipField(tag)) {
-              break loop;
-            }
-        }
-      }
-      in.checkLastTagWas(0);
-      return new ResendRequest(room, fromSeq, toSeq);
-    }
-
-    private static UserId user(Object cachedOrRaw, String field) {
+    /**
+     * The user id {@link #readUser} read.
+     *
+     * @throws ChatException BAD_REQUEST naming {@code field} if it is not a valid user id
+     */
+    static UserId toUser(Object cachedOrRaw, String field) {
       return cachedOrRaw instanceof UserId u ? u : WireCodec.user((String) cachedOrRaw, field);
     }
 
@@ -796,70 +441,6 @@ final class BatchCodec {
     /** Cache statistics for tests: how many reads were answered from the cache. */
     long cacheHits() {
       return nodes.hits + users.hits + rooms.hits;
-    }
-  }
-
-  /**
-   * A fixed-size, direct-mapped map from the UTF-8 bytes of a short string field to its decoded
-   * (and validated) value. Bounded by construction: {@code capacity} keys of at most
-   * {@link Decoder#MAX_CACHED_BYTES} bytes.
-   */
-  static final class IdCache {
-    interface Maker {
-      /** The value for a decoded string, or null if it is invalid (then it is not cached). */
-      @Nullable Object make(String s);
-    }
-
-    private final byte[][] keys;
-    private final Object[] values;
-    private final int mask;
-    private final Maker maker;
-    long hits;
-
-    IdCache(int capacity, Maker maker) {
-      if (Integer.bitCount(capacity) != 1) {
-        throw new IllegalArgumentException("capacity must be a power of two: " + capacity);
-      }
-      this.keys = new byte[capacity][];
-      this.values = new Object[capacity];
-      this.mask = capacity - 1;
-      this.maker = maker;
-    }
-
-    /**
-     * Reads a length-delimited string field at the stream's position. Returns the cached or newly
-     * made value, or the raw string if it is invalid (the caller reports it, naming the field).
-     */
-    Object read(CodedInputStream in, byte[] buf, int base) throws IOException {
-      int pos = base + in.getTotalBytesRead(); // the length varint
-      int len;
-      // one-byte length (< 128) that lies within the current message
-      if (pos < buf.length && (len = buf[pos]) >= 0 && len < in.getBytesUntilLimit()) {
-        int start = pos + 1;
-        int end = start + len;
-        int h = 0;
-        for (int i = start; i < end; i++) {
-          h = 31 * h + buf[i];
-        }
-        int slot = (h ^ (h >>> 16)) & mask;
-        byte[] k = keys[slot];
-        if (k != null && Arrays.equals(k, 0, k.length, buf, start, end)) {
-          in.skipRawBytes(1 + len);
-          hits++;
-          return values[slot];
-        }
-        String s = in.readStringRequireUtf8(); // valid UTF-8 or an exception
-        Object v = maker.make(s);
-        if (v == null) {
-          return s;
-        }
-        keys[slot] = Arrays.copyOfRange(buf, start, end);
-        values[slot] = v;
-        return v;
-      }
-      String s = in.readStringRequireUtf8();
-      Object v = maker.make(s);
-      return v == null ? s : v;
     }
   }
 }

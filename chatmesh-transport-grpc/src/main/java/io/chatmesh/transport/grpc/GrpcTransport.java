@@ -5,39 +5,17 @@ import io.chatmesh.ErrorCode;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.spi.transport.Transport;
 import io.chatmesh.wire.WireMessage;
-import io.grpc.ChannelCredentials;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Metadata;
-import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -102,32 +80,28 @@ public final class GrpcTransport implements Transport {
     CLOSED
   }
 
-  final Settings settings;
+  final TransportSettings settings;
   private final HostPort listen;
   private final String threadPrefix;
   private final @Nullable String advertised;
   private final int ioThreads;
   /** Mutual TLS, or null for plaintext (chosen explicitly with {@link Builder#plaintext()}). */
   private final @Nullable GrpcTls tls;
-  private volatile GrpcTls.@Nullable Loaded credentials;
-  private final Map<String, OutboundLink> links = new ConcurrentHashMap<>();
-  private final Set<String> loggedBadAddresses = ConcurrentHashMap.newKeySet();
-  final Counters counters = new Counters();
+  private final OutboundLinks links;
+  final TransportCounters counters = new TransportCounters();
   /** Repeating warnings (refused links, unknown message types): once per minute per key. */
   final LogLimiter logLimiter = new LogLimiter(1, TimeUnit.MINUTES);
-  private final @Nullable Function<Envelope, byte[]> testEncoder;
 
   private volatile State state = State.NEW;
   private volatile String address = "";
-  private @Nullable Server server;
-  private @Nullable EventLoopGroup ioGroup;
-  private @Nullable ScheduledExecutorService clientExecutor;
+  /** The server, threads and credentials; set by {@link #start}. */
+  private volatile @Nullable TransportRuntime runtime;
   private volatile Transport.@Nullable Receiver receiver;
 
   private GrpcTransport(Builder b) {
     this.listen = b.listen;
     this.settings =
-        new Settings(
+        new TransportSettings(
             b.maxMessageSize,
             b.maxQueuedEnvelopes,
             b.maxQueuedBytes,
@@ -139,7 +113,7 @@ public final class GrpcTransport implements Transport {
             b.closeGracePeriod,
             b.keepAliveTime,
             b.versions);
-    this.testEncoder = b.testEncoder;
+    this.links = new OutboundLinks(this, new RecordEncoder(b.testEncoder));
     this.advertised = b.advertisedAddress;
     this.ioThreads = b.ioThreads;
     if (b.tls == null && !b.plaintext) {
@@ -180,53 +154,15 @@ public final class GrpcTransport implements Transport {
       throw new ChatException(ErrorCode.BAD_REQUEST, "gRPC transport on " + listen + " was already started");
     }
     this.receiver = receiver;
-    EventLoopGroup io =
-        new MultiThreadIoEventLoopGroup(ioThreads, threads("io"), NioIoHandler.newFactory());
-    // blocking work only (name resolution of peer addresses); links and timers run on the loops
-    ScheduledThreadPoolExecutor clientExec = new ScheduledThreadPoolExecutor(1, threads("client"));
-    clientExec.setRemoveOnCancelPolicy(true);
-    clientExec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    GrpcTls.Loaded creds;
+    TransportRuntime rt;
     try {
-      creds = tls == null ? null : tls.load(clientExec);
+      rt = TransportRuntime.start(this, listen, ioThreads, tls, threadPrefix);
     } catch (ChatException e) {
-      clientExec.shutdownNow();
-      io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5_000);
       state = State.CLOSED;
       throw e;
     }
-    this.credentials = creds;
-    ServerServiceDefinition service = LinkMethod.service(new InboundLinkHandler(this));
-    ConnectionLogger connections = new ConnectionLogger(this);
-    Server s =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(listen.host(), listen.port()),
-                creds == null ? InsecureServerCredentials.create() : creds.server())
-            .channelFactory(connections::serverChannel)
-            .bossEventLoopGroup(io)
-            .workerEventLoopGroup(io)
-            .withOption(ChannelOption.SO_REUSEADDR, true)
-            .directExecutor() // inbound batches are decoded and handed to the engine (non-blocking) on the Netty thread: one thread hop fewer per batch (see BENCHMARKS.md)
-            .maxInboundMessageSize(settings.maxMessageSize())
-            .permitKeepAliveTime(Math.min(10_000, settings.keepAliveTime().toMillis()), TimeUnit.MILLISECONDS)
-            .permitKeepAliveWithoutCalls(true)
-            .addTransportFilter(connections)
-            .addStreamTracerFactory(connections.tracerFactory())
-            .addService(service)
-            .build();
-    try {
-      s.start();
-    } catch (IOException | RuntimeException e) {
-      s.shutdownNow();
-      clientExec.shutdownNow();
-      io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5_000);
-      state = State.CLOSED;
-      throw new ChatException(ErrorCode.UNAVAILABLE, "cannot listen on " + listen + ": " + e.getMessage(), e);
-    }
-    int port = ((InetSocketAddress) s.getListenSockets().get(0)).getPort();
-    this.server = s;
-    this.ioGroup = io;
-    this.clientExecutor = clientExec;
+    this.runtime = rt;
+    int port = rt.boundPort();
     String adv = advertised;
     this.address = adv != null ? adv : new HostPort(listen.host(), port).toString();
     if (adv == null && listen.isWildcard()) {
@@ -261,61 +197,7 @@ public final class GrpcTransport implements Transport {
       counters.droppedClosed.incrementAndGet();
       return;
     }
-    OutboundLink link = links.get(address);
-    if (link == null) {
-      HostPort target;
-      try {
-        target = HostPort.parse(address);
-      } catch (ChatException e) {
-        counters.droppedUnroutable.incrementAndGet();
-        if (loggedBadAddresses.size() < 100 && loggedBadAddresses.add(address)) {
-          log.warn("dropping {} to unusable address: {}", envelope.message().getClass().getSimpleName(), e.detail());
-        }
-        return;
-      }
-      ScheduledExecutorService exec = clientExecutor;
-      EventLoopGroup io = ioGroup;
-      if (exec == null || io == null) {
-        counters.droppedClosed.incrementAndGet();
-        return;
-      }
-      link = links.computeIfAbsent(address, a -> new OutboundLink(this, a, target, io.next(), exec, io));
-    }
-    byte[] record;
-    try {
-      Function<Envelope, byte[]> enc = testEncoder;
-      record = enc == null ? encode(envelope) : enc.apply(envelope);
-    } catch (RuntimeException e) {
-      counters.droppedUnroutable.incrementAndGet();
-      log.error("cannot encode {} for {}", envelope, address, e);
-      return;
-    }
-    link.enqueue(record, envelope);
-  }
-
-  /**
-   * The last envelope this thread encoded: a broadcast sends the same message to several peers in a
-   * row (a new {@link Envelope} each time, the same message object), so it is encoded once. The
-   * bytes are never modified once queued, so the peers' queues can share them.
-   */
-  private static final ThreadLocal<LastEncoded> LAST_ENCODED = new ThreadLocal<>();
-
-  private record LastEncoded(Envelope envelope, byte[] record) {
-    boolean sameAs(Envelope e) {
-      return envelope.message() == e.message()
-          && envelope.incarnation() == e.incarnation()
-          && envelope.from().equals(e.from());
-    }
-  }
-
-  private static byte[] encode(Envelope envelope) {
-    LastEncoded last = LAST_ENCODED.get();
-    if (last != null && last.sameAs(envelope)) {
-      return last.record();
-    }
-    byte[] record = BatchCodec.encodeRecord(envelope);
-    LAST_ENCODED.set(new LastEncoded(envelope, record));
-    return record;
+    links.send(address, envelope, runtime);
   }
 
   /**
@@ -324,8 +206,7 @@ public final class GrpcTransport implements Transport {
    */
   @Override
   public boolean isWritable(String address) {
-    OutboundLink link = links.get(address);
-    return link == null || link.writable();
+    return links.isWritable(address);
   }
 
   /**
@@ -341,7 +222,7 @@ public final class GrpcTransport implements Transport {
         return;
       }
       state = State.CLOSED;
-      all = new ArrayList<>(links.values());
+      all = links.all();
     }
     long graceNanos = settings.closeGracePeriod().toNanos();
     long deadline = System.nanoTime() + graceNanos;
@@ -358,14 +239,14 @@ public final class GrpcTransport implements Transport {
     for (OutboundLink l : all) {
       l.shutdown(false);
     }
-    Server s = server;
-    if (s != null) {
-      s.shutdown();
+    TransportRuntime rt = runtime;
+    if (rt != null) {
+      rt.shutdownServer();
     }
     for (OutboundLink l : all) {
       l.awaitTermination(Math.max(0, deadline - System.nanoTime()));
     }
-    stopLateLinks(all);
+    links.stopLate(all);
     stopEverything(false);
     log.info("gRPC transport {} closed", address);
   }
@@ -383,11 +264,11 @@ public final class GrpcTransport implements Transport {
       if (was != State.RUNNING) {
         return;
       }
-      all = new ArrayList<>(links.values());
+      all = links.all();
     }
-    Server s = server;
-    if (s != null) {
-      s.shutdownNow();
+    TransportRuntime rt = runtime;
+    if (rt != null) {
+      rt.shutdownServerNow();
     }
     for (OutboundLink l : all) {
       l.shutdown(true);
@@ -395,60 +276,15 @@ public final class GrpcTransport implements Transport {
     for (OutboundLink l : all) {
       l.awaitTermination(TimeUnit.SECONDS.toNanos(5));
     }
-    stopLateLinks(all);
+    links.stopLate(all);
     stopEverything(true);
     log.info("gRPC transport {} crashed (killed abruptly)", address);
   }
 
-  /** Links created by a send that raced with close/crash. */
-  private void stopLateLinks(List<OutboundLink> stopped) {
-    for (OutboundLink l : links.values()) {
-      if (!stopped.contains(l)) {
-        l.shutdown(true);
-        l.awaitTermination(TimeUnit.SECONDS.toNanos(1));
-      }
-    }
-  }
-
   private void stopEverything(boolean now) {
-    Server s = server;
-    if (s != null) {
-      try {
-        if (!now) {
-          s.awaitTermination(100, TimeUnit.MILLISECONDS);
-        }
-        s.shutdownNow();
-        if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
-          log.warn("gRPC server {} did not terminate within 5 s", address);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    GrpcTls.Loaded creds = credentials;
-    if (creds != null) {
-      creds.stopReloading().run();
-    }
-    shutdownExecutor(clientExecutor);
-    EventLoopGroup io = ioGroup;
-    if (io != null) {
-      io.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
-    }
-  }
-
-  private static void shutdownExecutor(@Nullable ExecutorService e) {
-    if (e == null) {
-      return;
-    }
-    e.shutdown();
-    try {
-      if (!e.awaitTermination(2, TimeUnit.SECONDS)) {
-        e.shutdownNow();
-        e.awaitTermination(2, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException ex) {
-      e.shutdownNow();
-      Thread.currentThread().interrupt();
+    TransportRuntime rt = runtime;
+    if (rt != null) {
+      rt.stop(now, address);
     }
   }
 
@@ -469,13 +305,7 @@ public final class GrpcTransport implements Transport {
    * @return the counters
    */
   public Stats stats() {
-    long queued = 0;
-    long bytes = 0;
-    for (OutboundLink l : links.values()) {
-      queued += l.queued();
-      bytes += l.queuedBytes();
-    }
-    return counters.snapshot(queued, bytes);
+    return links.stats();
   }
 
   /**
@@ -487,8 +317,7 @@ public final class GrpcTransport implements Transport {
    * @return the agreed version, or empty
    */
   public OptionalInt linkProtocolVersion(String address) {
-    OutboundLink l = links.get(address);
-    int v = l == null ? 0 : l.protocolVersion();
+    int v = links.protocolVersion(address);
     return v == 0 ? OptionalInt.empty() : OptionalInt.of(v);
   }
 
@@ -500,8 +329,7 @@ public final class GrpcTransport implements Transport {
    * @return the error, or empty
    */
   public Optional<String> linkError(String address) {
-    OutboundLink l = links.get(address);
-    return l == null ? Optional.empty() : Optional.ofNullable(l.lastError());
+    return Optional.ofNullable(links.lastError(address));
   }
 
   /** Whether links use mutual TLS (each inbound link then proves its node id). */
@@ -511,12 +339,11 @@ public final class GrpcTransport implements Transport {
 
   /** A channel builder to {@code host:port} with this transport's security mode. */
   NettyChannelBuilder channelBuilder(String host, int port) {
-    GrpcTls.Loaded creds = credentials;
-    if (creds == null) {
-      return NettyChannelBuilder.forAddress(host, port).negotiationType(NegotiationType.PLAINTEXT);
+    TransportRuntime rt = runtime;
+    if (rt == null) {
+      throw new IllegalStateException("gRPC transport on " + listen + " is not started");
     }
-    ChannelCredentials c = creds.channel();
-    return NettyChannelBuilder.forAddress(host, port, c);
+    return rt.channelBuilder(host, port);
   }
 
   boolean running() {
@@ -534,15 +361,6 @@ public final class GrpcTransport implements Transport {
   /** Every thread this transport starts has a name starting with this prefix. */
   String threadNamePrefix() {
     return threadPrefix;
-  }
-
-  private ThreadFactory threads(String role) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, threadPrefix + role + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   @Override
@@ -585,51 +403,6 @@ public final class GrpcTransport implements Transport {
       long linksOpened,
       long queued,
       long queuedBytes) {}
-
-  static final class Counters {
-    final AtomicLong envelopesSent = new AtomicLong();
-    final AtomicLong batchesSent = new AtomicLong();
-    final AtomicLong envelopesReceived = new AtomicLong();
-    final AtomicLong unknownMessagesSkipped = new AtomicLong();
-    final AtomicLong droppedQueueFull = new AtomicLong();
-    final AtomicLong droppedTooLarge = new AtomicLong();
-    final AtomicLong droppedUnroutable = new AtomicLong();
-    final AtomicLong droppedRejected = new AtomicLong();
-    final AtomicLong droppedClosed = new AtomicLong();
-    final AtomicLong inboundStreamsRejected = new AtomicLong();
-    final AtomicLong linksOpened = new AtomicLong();
-
-    Stats snapshot(long queued, long queuedBytes) {
-      return new Stats(
-          envelopesSent.get(),
-          batchesSent.get(),
-          envelopesReceived.get(),
-          unknownMessagesSkipped.get(),
-          droppedQueueFull.get(),
-          droppedTooLarge.get(),
-          droppedUnroutable.get(),
-          droppedRejected.get(),
-          droppedClosed.get(),
-          inboundStreamsRejected.get(),
-          linksOpened.get(),
-          queued,
-          queuedBytes);
-    }
-  }
-
-  /** Resolved settings shared with the links. */
-  record Settings(
-      int maxMessageSize,
-      int maxQueuedEnvelopes,
-      long maxQueuedBytes,
-      int maxBatchBytes,
-      Duration handshakeTimeout,
-      Duration initialBackoff,
-      Duration maxBackoff,
-      double jitter,
-      Duration closeGracePeriod,
-      Duration keepAliveTime,
-      VersionRange versions) {}
 
   // ------------------------------------------------------------------------------- builder
 

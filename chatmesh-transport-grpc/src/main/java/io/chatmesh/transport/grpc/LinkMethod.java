@@ -63,6 +63,11 @@ final class LinkMethod {
       return length;
     }
 
+    /** Number of parts (outbound: envelopes). */
+    int count() {
+      return count;
+    }
+
     /** All bytes in one array (the only part when there is one). */
     byte[] bytes() {
       if (count == 1 && parts[0].length == length) {

@@ -19,14 +19,13 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The outbound side of the link to one destination: a bounded queue of encoded envelopes, one
- * channel and at most one open {@code Link} stream.
+ * The outbound side of the link to one destination: a bounded queue of encoded envelopes ({@link
+ * OutboundQueue}), one channel and at most one open {@code Link} stream.
  *
  * <p>Concurrency: {@link #enqueue} is lock-free and may be called from any thread. Everything
  * else (opening the stream, writing, reacting to gRPC callbacks, timers) runs in {@link #run()},
@@ -44,7 +43,7 @@ final class OutboundLink {
   private static final Logger log = LoggerFactory.getLogger(OutboundLink.class);
 
   private final GrpcTransport owner;
-  private final GrpcTransport.Settings settings;
+  private final TransportSettings settings;
   private final String address;
   private final HostPort target;
   private final ScheduledExecutorService executor;
@@ -52,14 +51,9 @@ final class OutboundLink {
   private final EventLoopGroup ioGroup;
 
   /** Envelopes encoded as EnvelopeBatch records ({@link BatchCodec#encodeRecord}). */
-  private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger queuedCount = new AtomicInteger();
-  private final AtomicLong queuedBytes = new AtomicLong();
+  private final OutboundQueue queue;
   private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger wip = new AtomicInteger();
-  private volatile boolean fullLogged;
-  /** Above the high-water mark (half the bound) until drained below the low-water mark (a quarter). */
-  private volatile boolean congested;
   private volatile @Nullable String lastError;
   /** The protocol version agreed for the open stream; 0 while none is open. */
   private volatile int protocolVersion;
@@ -84,6 +78,7 @@ final class OutboundLink {
     this.executor = loop;
     this.offload = offload;
     this.ioGroup = io;
+    this.queue = new OutboundQueue(settings.maxQueuedEnvelopes(), settings.maxQueuedBytes(), settings.maxBatchBytes());
   }
 
   // ------------------------------------------------------------------------------ any thread
@@ -101,18 +96,9 @@ final class OutboundLink {
           settings.maxMessageSize());
       return;
     }
-    boolean fits = queuedCount.incrementAndGet() <= settings.maxQueuedEnvelopes();
-    if (fits) {
-      fits = queuedBytes.addAndGet(size) <= settings.maxQueuedBytes();
-      if (!fits) {
-        queuedBytes.addAndGet(-size);
-      }
-    }
-    if (!fits) {
-      queuedCount.decrementAndGet();
+    if (!queue.offer(record)) {
       owner.counters.droppedQueueFull.incrementAndGet();
-      if (!fullLogged) {
-        fullLogged = true;
+      if (queue.firstOverflow()) {
         log.warn(
             "outbound queue to {} is full ({} envelopes / {} bytes max); dropping envelopes until it drains",
             address,
@@ -121,31 +107,21 @@ final class OutboundLink {
       }
       return;
     }
-    queue.add(record);
-    if (!congested
-        && (queuedCount.get() > settings.maxQueuedEnvelopes() / 2 || queuedBytes.get() > settings.maxQueuedBytes() / 2)) {
-      congested = true;
-    }
     signal();
   }
 
   /** See {@link io.chatmesh.spi.transport.Transport#isWritable}. */
   boolean writable() {
-    if (congested
-        && queuedCount.get() <= settings.maxQueuedEnvelopes() / 4
-        && queuedBytes.get() <= settings.maxQueuedBytes() / 4) {
-      congested = false;
-    }
-    return !congested;
+    return queue.writable();
   }
 
   long queued() {
-    return queuedCount.get();
+    return queue.size();
   }
 
   /** Encoded bytes of the envelopes waiting in this link's queue. */
   long queuedBytes() {
-    return queuedBytes.get();
+    return queue.bytes();
   }
 
   @Nullable String lastError() {
@@ -193,9 +169,7 @@ final class OutboundLink {
           if (f != null) {
             f.complete(null);
           }
-          int dropped = queuedCount.getAndSet(0);
-          queuedBytes.set(0);
-          queue.clear();
+          int dropped = queue.clear();
           if (dropped > 0) {
             owner.counters.droppedClosed.addAndGet(dropped);
           }
@@ -315,34 +289,13 @@ final class OutboundLink {
   }
 
   private void writeBatch(ClientCall<LinkMethod.Batch, TransportProto.LinkEvent> c) {
-    // the batch is the concatenation of the queued records (each: tag, length, envelope bytes)
-    byte[][] parts = new byte[Math.max(1, Math.min(queuedCount.get(), 256))][];
-    int bytes = 0;
-    int n = 0;
-    byte[] item;
-    while ((item = queue.peek()) != null) {
-      int cost = item.length;
-      if (n > 0 && bytes + cost > settings.maxBatchBytes()) {
-        break;
-      }
-      queue.poll();
-      queuedCount.decrementAndGet();
-      queuedBytes.addAndGet(-cost);
-      if (n == parts.length) {
-        parts = java.util.Arrays.copyOf(parts, n * 2);
-      }
-      parts[n++] = item;
-      bytes += cost;
-    }
-    if (n == 0) {
+    LinkMethod.Batch batch = queue.takeBatch();
+    if (batch == null) {
       return;
     }
-    if (fullLogged && queuedCount.get() < settings.maxQueuedEnvelopes() / 2) {
-      fullLogged = false; // log the next overflow episode again
-    }
-    c.sendMessage(new LinkMethod.Batch(parts, n));
+    c.sendMessage(batch);
     owner.counters.batchesSent.incrementAndGet();
-    owner.counters.envelopesSent.addAndGet(n);
+    owner.counters.envelopesSent.addAndGet(batch.count());
   }
 
   private void open() {
@@ -491,9 +444,7 @@ final class OutboundLink {
       // the peer will not change its version soon: wait the longest backoff, log once per reason
       delay = settings.maxBackoff().toNanos();
       nextAttemptNanos = System.nanoTime() + delay;
-      int dropped = queuedCount.getAndSet(0);
-      queuedBytes.set(0);
-      queue.clear();
+      int dropped = queue.clear();
       owner.counters.droppedRejected.addAndGet(dropped);
       if (!owner.logLimiter.shouldLog("outbound refused " + address)) {
         log.debug("link to {} refused again: {} (dropped {} queued envelopes)", address, reason, dropped);
@@ -513,14 +464,14 @@ final class OutboundLink {
           "link to {} lost: {}; {} queued, reconnecting in {} ms",
           address,
           reason,
-          queuedCount.get(),
+          queue.size(),
           TimeUnit.NANOSECONDS.toMillis(delay));
     } else if (failures == 1) {
       log.warn(
           "link to {} could not open: {}; {} queued, retrying in {} ms",
           address,
           reason,
-          queuedCount.get(),
+          queue.size(),
           TimeUnit.NANOSECONDS.toMillis(delay));
     } else {
       log.debug("link to {} still down ({} attempts): {}", address, failures, reason);
