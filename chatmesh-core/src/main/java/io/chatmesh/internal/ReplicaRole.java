@@ -25,10 +25,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code promised}: the newest epoch it follows. A {@link Replicate} or {@link Collect} of an
  *       older epoch is refused, naming the newer one: this is the fencing of stale admins (a
  *       paused or partitioned old admin can never get an entry of its epoch onto a majority again).
- *   <li>{@code followEpoch}: the epoch whose admin it follows. The first {@link Replicate} of a
- *       newer admin truncates the log to the highest seq known committed (entries above it may be
- *       ones a failed admin never got acknowledged, which the new admin may not have adopted); the
- *       new admin then resends from there.
+ *   <li>{@code followEpoch}: the epoch whose admin it follows. From the first {@link Replicate} of
+ *       a newer admin on, the log counts (in acks) only up to the highest seq known committed
+ *       (entries above it may be ones a failed admin never got acknowledged, which the new admin
+ *       may not have adopted); the new admin then resends from there, and its entries replace the
+ *       ones above that seq. Until they arrive those entries are kept: they may be committed ones
+ *       that only the new admin holds otherwise.
  *   <li>{@code logEpoch}: the epoch whose log it holds at least up to where that admin started (as
  *       Viewstamped Replication's view number of a log): a takeover adopts the tail with the newest
  *       {@code logEpoch}, then the longest. A replica that truncated for a new admin but has not yet
@@ -64,6 +66,16 @@ final class ReplicaRole {
   private long lastSeq;
   private long lastEpoch;
   private long committed;
+  /**
+   * While a newer admin is followed whose entries have not arrived yet: the seq after which this
+   * replica's entries may not be that admin's (its committed seq when it started following it), or
+   * -1. Those entries stay (in the store and in {@link #lastSeq}, with the old {@link #logEpoch})
+   * until the admin's entries from the next seq arrive and replace them; meanwhile acks say this
+   * seq. Dropping them at the admin's first message lost committed entries: an entry held only by
+   * a commit quorum of replicas that did not yet know it committed was then held by the admin alone
+   * (seed 2086: an admin that took its room back alone, then was cut off).
+   */
+  private long replaceAfter = -1;
   private List<NodeId> replicas = List.of();
   /** Whether this node's history store records the room (found by a {@link Collect} while it held nothing else). */
   private boolean recorded;
@@ -127,6 +139,7 @@ final class ReplicaRole {
     this.committed = Math.max(this.committed, Math.min(committed, released));
     lastSeq = released;
     lastEpoch = epoch;
+    replaceAfter = -1;
     replicas = set;
     if (!store.shared()) {
       // entries it sequenced but did not get onto a majority: the next admin may not adopt them
@@ -204,11 +217,11 @@ final class ReplicaRole {
     }
     if (r.epoch() != followEpoch) {
       if (lastSeq > committed) {
-        long keep = committed;
-        log.info("{}: room '{}' follows admin {} at epoch {}: drops its entries after seq {} (up to {}), not known committed",
-            engine.self, name, from, r.epoch(), keep, lastSeq);
-        chainStore(() -> store.truncateAfter(name, keep));
-        lastSeq = keep;
+        // they may be entries of a failed admin this one did not adopt, or committed entries that
+        // this admin holds and will resend: replaced once its entries arrive, kept until then
+        replaceAfter = replaceAfter >= 0 ? Math.min(replaceAfter, committed) : committed;
+        log.info("{}: room '{}' follows admin {} at epoch {}: its entries after seq {} (up to {}), not known committed, are replaced"
+            + " by the admin's", engine.self, name, from, r.epoch(), replaceAfter, lastSeq);
       }
       followEpoch = r.epoch();
       long e = r.epoch();
@@ -216,7 +229,7 @@ final class ReplicaRole {
       chainStore(() -> store.saveRoom(name, admin, e));
     }
     List<Sequenced> fresh = new ArrayList<>();
-    long next = lastSeq + 1;
+    long next = held() + 1;
     for (Sequenced s : r.entries()) {
       if (s.seq() == next) {
         fresh.add(s);
@@ -226,14 +239,19 @@ final class ReplicaRole {
       }
     }
     if (!fresh.isEmpty()) {
+      if (replaceAfter >= 0) {
+        long keep = replaceAfter;
+        chainStore(() -> store.truncateAfter(name, keep));
+        replaceAfter = -1;
+      }
       lastSeq = next - 1;
       lastEpoch = fresh.get(fresh.size() - 1).epoch();
     }
-    committed = Math.max(committed, Math.min(r.committed(), lastSeq));
-    if (lastSeq >= r.epochStart()) {
+    committed = Math.max(committed, Math.min(r.committed(), held()));
+    if (replaceAfter < 0 && lastSeq >= r.epochStart()) {
       logEpoch = Math.max(logEpoch, r.epoch()); // it holds the whole log that admin started from
     }
-    long ackSeq = lastSeq;
+    long ackSeq = held();
     long epoch = r.epoch();
     if (fresh.isEmpty()) {
       afterStore(() -> engine.send(from, new ReplicaAck(name, epoch, ackSeq, promised)));
@@ -255,6 +273,11 @@ final class ReplicaRole {
       return null;
     });
     return true;
+  }
+
+  /** The seq up to which this replica holds the log of the admin it follows. */
+  private long held() {
+    return replaceAfter >= 0 ? replaceAfter : lastSeq;
   }
 
   // ================================================================ a node taking the room over
@@ -354,6 +377,7 @@ final class ReplicaRole {
    * {@code keep} and stores {@code entries} (contiguous from {@code keep + 1}); completes once stored.
    */
   CompletableFuture<Void> adopt(long keep, List<Sequenced> entries) {
+    replaceAfter = -1;
     if (lastSeq > keep) {
       chainStore(() -> store.truncateAfter(name, keep));
       lastSeq = keep;
