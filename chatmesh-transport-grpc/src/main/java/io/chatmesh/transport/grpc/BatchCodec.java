@@ -11,6 +11,7 @@ import io.chatmesh.NodeId;
 import io.chatmesh.UserId;
 import io.chatmesh.proto.v1.EnvelopeProto;
 import io.chatmesh.proto.v1.LogProto;
+import io.chatmesh.proto.v1.MembershipProto;
 import io.chatmesh.proto.v1.RoomProto;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.wire.Heartbeat;
@@ -88,6 +89,8 @@ final class BatchCodec {
   private static final int RR_FROM_SEQ = LogProto.ResendRequest.FROM_SEQ_FIELD_NUMBER;
   private static final int RR_TO_SEQ = LogProto.ResendRequest.TO_SEQ_FIELD_NUMBER;
 
+  private static final int HB_DRAINING = MembershipProto.Heartbeat.DRAINING_FIELD_NUMBER;
+
   private static final int RT_ROOM = LogProto.RoomTail.ROOM_FIELD_NUMBER;
   private static final int RT_EPOCH = LogProto.RoomTail.EPOCH_FIELD_NUMBER;
   private static final int RT_LAST_SEQ = LogProto.RoomTail.LAST_SEQ_FIELD_NUMBER;
@@ -113,6 +116,7 @@ final class BatchCodec {
   private static final int T_RE_EPOCH = RE_EPOCH << 3 | VARINT;
   private static final int T_RE_SEQ = RE_SEQ << 3 | VARINT;
   private static final int T_RE_DUPLICATE = RE_DUPLICATE << 3 | VARINT;
+  private static final int T_HB_DRAINING = HB_DRAINING << 3 | VARINT;
   private static final int T_RE_MEMBERS = RE_MEMBERS << 3 | LD;
   private static final int T_SQ_ROOM = SQ_ROOM << 3 | LD;
   private static final int T_SQ_EPOCH = SQ_EPOCH << 3 | VARINT;
@@ -179,9 +183,9 @@ final class BatchCodec {
     } else if (m instanceof Reply x) {
       bodyField = ENV_REPLY;
       bodySize = replySize(x);
-    } else if (m instanceof Heartbeat) {
+    } else if (m instanceof Heartbeat x) {
       bodyField = ENV_HEARTBEAT;
-      bodySize = 0; // no fields
+      bodySize = x.draining() ? CodedOutputStream.computeBoolSize(HB_DRAINING, true) : 0;
     } else if (m instanceof RoomTail x) {
       bodyField = ENV_ROOM_TAIL;
       bodySize = stringSize(RT_ROOM, x.room()) + int64Size(RT_EPOCH, x.epoch()) + int64Size(RT_LAST_SEQ, x.lastSeq());
@@ -223,6 +227,8 @@ final class BatchCodec {
         writeString(o, RT_ROOM, x.room());
         writeInt64(o, RT_EPOCH, x.epoch());
         writeInt64(o, RT_LAST_SEQ, x.lastSeq());
+      } else if (m instanceof Heartbeat x && x.draining()) {
+        o.writeBool(HB_DRAINING, true);
       } else if (m instanceof ResendRequest x) {
         writeString(o, RR_ROOM, x.room());
         writeInt64(o, RR_FROM_SEQ, x.fromSeq());
@@ -701,18 +707,22 @@ final class BatchCodec {
       }
     }
 
-    private static final Heartbeat HEARTBEAT = new Heartbeat();
+    private static final Heartbeat HEARTBEAT = new Heartbeat(false);
+    private static final Heartbeat DRAINING = new Heartbeat(true);
 
-    /** Heartbeat has no fields (any are a newer schema's): skipped. */
+    /** Heartbeat: its draining flag (the last one wins); any other field is a newer schema's: skipped. */
     private static WireMessage heartbeat(CodedInputStream in) throws IOException {
+      boolean draining = false;
       while (true) {
         int tag = in.readTag();
-        if (tag == 0 || !in.skipField(tag)) {
+        if (tag == T_HB_DRAINING) {
+          draining = in.readBool();
+        } else if (tag == 0 || !in.skipField(tag)) {
           break;
         }
       }
       in.checkLastTagWas(0);
-      return HEARTBEAT;
+      return draining ? DRAINING : HEARTBEAT;
     }
 
     private WireMessage roomTail(CodedInputStream in) throws IOException {
