@@ -163,10 +163,16 @@ public interface ChatNode extends AutoCloseable {
    * that the node can be shut down without a failover (the demo does this on Ctrl-C). Rooms keep
    * their local members here until {@link #close()}.
    *
+   * <p>From the call on, peers learn that this node drains and move no room to it. A room whose
+   * live replicas all drain as well (the whole cluster stops) is left in place at once (logged): it
+   * fails over when this node closes, or stops with the cluster. A move whose target starts
+   * draining tries the next replica.
+   *
    * <p>The default implementation (for test doubles) completes at once.
    *
-   * @return completes when every room moved; fails UNAVAILABLE naming the rooms that could not be
-   *     moved (no live replica, no failover configured, or the handover timed out)
+   * @return completes when every room moved or was left in place because every live replica
+   *     drains; fails UNAVAILABLE naming the rooms that could not be moved (no live replica, no
+   *     failover configured, or the handover timed out)
    */
   default CompletableFuture<Void> drain() {
     return CompletableFuture.completedFuture(null);

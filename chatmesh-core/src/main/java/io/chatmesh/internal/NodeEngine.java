@@ -308,6 +308,11 @@ public final class NodeEngine implements ChatNode {
     return peers.isAlive(node);
   }
 
+  /** Whether {@code node} is a peer that said it drains (it is about to stop). Any thread. */
+  boolean isDraining(NodeId node) {
+    return peers.isDraining(node);
+  }
+
   @Override
   public CompletableFuture<Room> createRoom(String name) {
     return create(name, null, false);
@@ -428,7 +433,10 @@ public final class NodeEngine implements ChatNode {
     if (!running()) {
       return CompletableFuture.completedFuture(null);
     }
-    return CompletableFuture.supplyAsync(directory::ownRooms, nodeLane).thenCompose(own -> {
+    return CompletableFuture.supplyAsync(() -> {
+      peers.startDraining(); // before any move: peers draining too pick no room target here
+      return directory.ownRooms();
+    }, nodeLane).thenCompose(own -> {
       List<CompletableFuture<Void>> moves = new ArrayList<>();
       List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
       for (String room : own) {

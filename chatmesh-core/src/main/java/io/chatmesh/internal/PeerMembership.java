@@ -74,6 +74,10 @@ final class PeerMembership {
   private final ConcurrentHashMap<NodeId, String> addresses = new ConcurrentHashMap<>();
   /** Latest incarnation and time heard per peer; written by transport threads, read by the node lane. */
   private final ConcurrentHashMap<NodeId, long[]> heard = new ConcurrentHashMap<>();
+  /** Peers that said they drain, with the incarnation that said it; written by transport threads. */
+  private final ConcurrentHashMap<NodeId, Long> draining = new ConcurrentHashMap<>();
+  /** Whether this node drains: said in every heartbeat from then on. */
+  private volatile boolean drainingSelf;
   /** The detector's live set as of its last change, for readers off the node lane. */
   private volatile Set<NodeId> aliveView = Set.of();
   private volatile String ownAddress = "";
@@ -118,6 +122,41 @@ final class PeerMembership {
   /** Whether {@code node} is this node or a live peer. Any thread. */
   boolean isAlive(NodeId node) {
     return node.equals(self) || aliveView.contains(node);
+  }
+
+  /**
+   * Whether {@code node} is a peer that said it drains (in its current incarnation, as far as this
+   * node knows): it is about to stop, so no room is moved to it. Any thread.
+   */
+  boolean isDraining(NodeId node) {
+    Long at = draining.get(node);
+    if (at == null) {
+      return false;
+    }
+    long[] h = heard.get(node);
+    return h == null || h[0] == at; // a later incarnation (a restart) is not draining
+  }
+
+  /**
+   * A peer's heartbeat said it drains; called on the transport thread after {@link #accept} took
+   * the message. Draining lasts for the rest of that incarnation (a heartbeat without the flag that
+   * was overtaken does not undo it).
+   */
+  void heardDraining(NodeId from, long incarnation) {
+    Long old = draining.put(from, incarnation);
+    if (old == null || old != incarnation) {
+      log.info("node {} learned that node {} drains: it is no target for moves", self, from);
+    }
+  }
+
+  /** This node drains: tells every known peer at once, and in every heartbeat from now on. Node lane. */
+  void startDraining() {
+    nodeLane.assertCurrent();
+    drainingSelf = true;
+    Heartbeat hb = new Heartbeat(true);
+    for (NodeId peer : addresses.keySet()) {
+      links.send(peer, hb);
+    }
   }
 
   /** The address {@code node} listens on, or null if not learned yet. Any thread. */
@@ -222,7 +261,7 @@ final class PeerMembership {
     } else {
       apply(detector.check(now));
     }
-    Heartbeat hb = new Heartbeat();
+    Heartbeat hb = new Heartbeat(drainingSelf);
     for (NodeId peer : addresses.keySet()) {
       links.send(peer, hb);
     }

@@ -8,19 +8,33 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A planned move of a room this node administers ({@link io.chatmesh.Room#moveTo}, {@link
  * io.chatmesh.ChatNode#drain}): the admin refuses writes, waits until nothing is pending and the
  * target holds every entry, releases its lease, steps down and sends {@link Handover}; the move
- * completes when this node sees the target administer the room. Not thread-safe: room lane only.
+ * completes when this node sees the target administer the room.
+ *
+ * <p>A peer that drains too ({@link NodeEngine#isDraining}) is no target: {@code moveTo} refuses
+ * it, a drain picks another replica or, when every live replica drains, leaves the room here (it
+ * fails over when this node stops, like after a crash, or stops with the cluster). A target that
+ * starts draining or dies ends the move at once: before the handover the room stays here (a drain
+ * tries the next replica), after it the room is no longer this node's and a drain is done.
+ *
+ * <p>Not thread-safe: room lane only.
  */
 final class PlannedMove {
+  private static final Logger log = LoggerFactory.getLogger(PlannedMove.class);
+  private static final Duration POLL = Duration.ofMillis(10);
   private final RoomState room;
   private final NodeEngine engine;
   private final String name;
   private @Nullable NodeId target;
   private @Nullable CompletableFuture<Void> out;
+  /** Whether the move under way is a drain's (it tries another target, and ends once handed). */
+  private boolean draining;
 
   PlannedMove(RoomState room) {
     this.room = room;
@@ -54,12 +68,22 @@ final class PlannedMove {
           "node " + to + " is not a live replica of room '" + name + "'; its replicas are " + a.replicas()));
       return;
     }
+    if (engine.isDraining(to)) {
+      result.completeExceptionally(new ChatException(ErrorCode.BAD_REQUEST,
+          "node " + to + " is draining (it is about to stop): room '" + name + "' cannot move to it; its replicas are " + a.replicas()));
+      return;
+    }
     if (out != null) {
       result.completeExceptionally(new ChatException(ErrorCode.ABORTED, "room '" + name + "' is already moving to node " + target));
       return;
     }
+    start(a, to, result, false);
+  }
+
+  private void start(AdminRole a, NodeId to, CompletableFuture<Void> result, boolean drain) {
     target = to;
     out = result;
+    draining = drain;
     a.startMove(to);
     waitToHand(a, to, engine.clock.millis() + 2 * engine.settings.requestTimeout().toMillis());
   }
@@ -74,18 +98,35 @@ final class PlannedMove {
 
   /** ChatNode.drain: moves the room to its most caught-up live replica. */
   void drain(CompletableFuture<Void> result) {
+    if (room.deleted()) {
+      result.completeExceptionally(room.unknownRoom());
+      return;
+    }
     AdminRole a = room.adminRole();
     if (a == null) {
       result.complete(null); // not administered here (any more)
       return;
     }
-    List<NodeId> targets = a.liveReplicasByProgress();
-    if (targets.isEmpty()) {
+    List<NodeId> live = a.liveReplicasByProgress();
+    if (live.isEmpty()) {
       result.completeExceptionally(new ChatException(ErrorCode.UNAVAILABLE, "room '" + name + "' has no live replica to move to"
           + (engine.settings.failover() != null ? "" : " (no failover configured)")));
       return;
     }
-    moveTo(targets.get(0), result);
+    if (out != null) {
+      result.completeExceptionally(new ChatException(ErrorCode.ABORTED, "room '" + name + "' is already moving to node " + target));
+      return;
+    }
+    for (NodeId to : live) {
+      if (!engine.isDraining(to)) {
+        start(a, to, result, true);
+        return;
+      }
+    }
+    // nothing to wait for: the room stays here and fails over when this node stops (its lease is
+    // released on close), or stops with the cluster; no entry is at risk either way
+    log.info("node {} leaves room '{}' in place: every live replica ({}) is draining too", engine.self, name, live);
+    result.complete(null);
   }
 
   /** The room's admin changed: the move is done once another node administers the room. */
@@ -104,6 +145,19 @@ final class PlannedMove {
       fail(ErrorCode.UNAVAILABLE, "node " + engine.self + " stopped administering room '" + name + "' during the move");
       return;
     }
+    if (engine.isDraining(to)) {
+      a.cancelMove();
+      if (draining) { // another replica may stay: try it (draining is sticky, so this ends)
+        CompletableFuture<Void> o = out;
+        out = null;
+        target = null;
+        drain(o);
+        return;
+      }
+      fail(ErrorCode.UNAVAILABLE, "node " + to + " started draining (it is about to stop) before it took room '" + name
+          + "' over; the room stays on node " + engine.self);
+      return;
+    }
     if (a.readyToHand(to)) {
       hand(to);
       return;
@@ -113,7 +167,7 @@ final class PlannedMove {
       fail(ErrorCode.TIMEOUT, "replica " + to + " of room '" + name + "' did not catch up in time; the room stays on node " + engine.self);
       return;
     }
-    engine.clock.schedule(Duration.ofMillis(10), () -> room.lane.execute(() -> waitToHand(a, to, deadline)));
+    engine.clock.schedule(POLL, () -> room.lane.execute(() -> waitToHand(a, to, deadline)));
   }
 
   private void hand(NodeId to) {
@@ -128,8 +182,40 @@ final class PlannedMove {
     }
     // generous: a takeover collects tails and reads the store; the room is safe meanwhile either way
     long left = 2 * (engine.settings.requestTimeout().toMillis() + engine.settings.failover().leaseDuration().toMillis());
-    engine.clock.schedule(Duration.ofMillis(left), () -> room.lane.execute(() -> fail(ErrorCode.TIMEOUT,
-        "node " + to + " did not take room '" + name + "' over in time; a replica takes it over when the lease lapses")));
+    CompletableFuture<Void> o = out;
+    if (o != null) {
+      awaitTakeover(o, to, engine.clock.millis() + left);
+    }
+  }
+
+  /**
+   * Waits for {@code to} to administer the room ({@link #adminChanged} completes {@code o}); stops
+   * waiting when {@code to} drains or dies (it may never take over: any replica does once the lease
+   * is free) or at {@code deadline}. This node no longer administers the room either way.
+   */
+  private void awaitTakeover(CompletableFuture<Void> o, NodeId to, long deadline) {
+    if (out != o) {
+      return; // done (or a later move)
+    }
+    String gone = engine.isDraining(to) ? "started draining" : !engine.isAlive(to) ? "is down" : null;
+    if (gone != null && draining) {
+      log.info("node {} handed room '{}' to node {}, which {}; the room is off this node, a replica takes it over",
+          engine.self, name, to, gone);
+      out = null;
+      target = null;
+      o.complete(null);
+      return;
+    }
+    if (gone != null) {
+      fail(ErrorCode.UNAVAILABLE, "node " + to + " " + gone + " before it took room '" + name
+          + "' over; a replica takes it over when the lease is free");
+      return;
+    }
+    if (engine.clock.millis() > deadline) {
+      fail(ErrorCode.TIMEOUT, "node " + to + " did not take room '" + name + "' over in time; a replica takes it over when the lease lapses");
+      return;
+    }
+    engine.clock.schedule(POLL, () -> room.lane.execute(() -> awaitTakeover(o, to, deadline)));
   }
 
   private void fail(ErrorCode code, String why) {

@@ -39,7 +39,11 @@ final class Routes {
   static MessageRouter of(NodeEngine e) {
     return MessageRouter.builder(e.self, e.nodeLane, e.rooms::get, e::send)
         // liveness is recorded for every message in receive(); replies complete waiting requests
-        .onTransport(Heartbeat.class, (from, inc, m) -> {})
+        .onTransport(Heartbeat.class, (from, inc, m) -> {
+          if (m.draining()) {
+            e.peers.heardDraining(from, inc);
+          }
+        })
         .onTransport(Reply.class, (from, inc, m) -> e.requests.onReply(m))
         .onTransport(HistoryReply.class, (from, inc, m) -> e.requests.onReply(m.requestId(), m))
         // node-wide state: the node lane

@@ -475,6 +475,111 @@ public abstract class AbstractFailoverTest {
     assertThat(alice.texts()).containsExactly("before", "after");
   }
 
+  @Test
+  void aDrainingNodeIsNoMoveTargetAndADrainPicksAReplicaThatStays() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    for (String r : List.of("a", "b")) {
+      result(c.node("n1").createRoom(r));
+    }
+    result(room(c.node("n3"), "a").join(user("alice"), new Recorder()));
+    faults.cut("n1", "n2"); // n2 falls behind: a move to it cannot hand over before it drains
+    result(room(c.node("n3"), "a").send(user("alice"), "x", "dt1"));
+    result(c.node("n2").drain());
+    // whether n1 has heard that n2 drains when the move starts or learns it during the move, the
+    // move fails at once and names the reason (it used to wait for its 2 x request timeout)
+    long start = clock.millis();
+    ChatException first = failure(c.node("n1").room("a").orElseThrow().moveTo(NodeId.of("n2")));
+    assertThat(clock.millis() - start).isLessThan(REQUEST_TIMEOUT.toMillis());
+    assertThat(first.code()).isIn(ErrorCode.BAD_REQUEST, ErrorCode.UNAVAILABLE);
+    assertThat(first.getMessage()).contains("n2", "draining");
+    ChatException known = failure(c.node("n1").room("a").orElseThrow().moveTo(NodeId.of("n2")));
+    assertThat(known.code()).isEqualTo(ErrorCode.BAD_REQUEST);
+    assertThat(known.getMessage()).contains("n2", "draining");
+    faults.restore("n1", "n2");
+    result(c.node("n1").drain());
+    for (String r : List.of("a", "b")) {
+      awaitUntil("n1 sees " + r + " on n3", () -> c.node("n1").room(r).map(x -> x.admin().equals(NodeId.of("n3"))).orElse(false));
+    }
+    // n1 said it drains before it handed the rooms to n3, n2 long before: n3's drain has no
+    // target and completes at once, leaving its rooms in place (they fail over if it stops)
+    long drainAt = clock.millis();
+    result(c.node("n3").drain());
+    assertThat(clock.millis() - drainAt).isLessThan(REQUEST_TIMEOUT.toMillis());
+    for (String r : List.of("a", "b")) {
+      assertThat(c.node("n3").room(r).orElseThrow().admin()).isEqualTo(NodeId.of("n3"));
+    }
+  }
+
+  @Test
+  void aMoveToATargetThatStartsDrainingFailsAtOnceAndTheRoomStays() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    result(c.node("n1").createRoom("general"));
+    joined(c, "n3", "bob");
+    faults.cut("n1", "n2"); // n2 never catches up: the move waits for it
+    Sent before = result(room(c.node("n3"), "general").send(user("bob"), "before", "ds1"));
+    CompletableFuture<Void> move = c.node("n1").room("general").orElseThrow().moveTo(NodeId.of("n2"));
+    // the move is under way once the admin refuses writes (a send acked before that is counted)
+    long last = before.seq();
+    for (int probe = 0; ; probe++) {
+      assertThat(probe).as("the admin refuses writes while the move waits for n2").isLessThan(100);
+      CompletableFuture<Sent> f = room(c.node("n3"), "general").send(user("bob"), "probe", "ds-probe" + probe);
+      awaitUntil("probe answered", f::isDone);
+      if (f.isCompletedExceptionally()) {
+        assertThat(failure(f).code()).isEqualTo(ErrorCode.UNAVAILABLE);
+        break;
+      }
+      last = f.join().seq();
+    }
+    assertThat(move).isNotDone();
+    long start = clock.millis();
+    result(c.node("n2").drain());
+    ChatException e = failure(move);
+    assertThat(clock.millis() - start).as("failed when n2 said it drains, not at the move's timeout")
+        .isLessThan(REQUEST_TIMEOUT.toMillis());
+    assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(e.getMessage()).contains("n2", "draining");
+    assertThat(c.node("n1").room("general").orElseThrow().admin()).isEqualTo(NodeId.of("n1"));
+    Sent after = sendRetrying(c.node("n3"), "general", user("bob"), "after", "ds2");
+    assertThat(after.seq()).isEqualTo(last + 1);
+  }
+
+  @Test
+  void whenEveryNodeDrainsAndStopsAtOnceNoDrainWaitsForItsTimeouts() {
+    InMemoryCluster c = cluster(3, Failover.Acks.REPLICATED);
+    List<String> nodes = List.of("n1", "n2", "n3");
+    for (int i = 0; i < 3; i++) {
+      result(c.node("n1").createRoom("r" + i));
+      result(room(c.node("n2"), "r" + i).join(user("alice"), new Recorder()));
+      result(room(c.node("n2"), "r" + i).send(user("alice"), "x", "all" + i));
+    }
+    // n1's messages travel slowly: its peers, with no room of their own to move, finish their
+    // drains and stop before n1's handovers reach them (seen with three demo processes stopped
+    // together with Ctrl-C: each drain waited out its bound)
+    for (String to : List.of("n2", "n3")) {
+      faults.faults("n1", to, io.chatmesh.transport.faults.Faults.builder().delay(Duration.ofMillis(200)).build());
+    }
+    long start = clock.millis();
+    // as with the demo's terminals: every node drains at once, then closes
+    List<CompletableFuture<Void>> drains = new ArrayList<>();
+    for (String n : nodes) {
+      drains.add(c.node(n).drain());
+    }
+    Set<String> closed = new java.util.HashSet<>();
+    awaitUntil("every node drained and closed", () -> {
+      for (int i = 0; i < nodes.size(); i++) {
+        if (drains.get(i).isDone() && closed.add(nodes.get(i))) {
+          c.node(nodes.get(i)).close();
+        }
+      }
+      return closed.size() == nodes.size();
+    });
+    // the moves' own bounds are 2 x request timeout (catching up) and 2 x (request timeout + lease)
+    // (taking over); a target that drains or is gone ends a move at once
+    assertThat(clock.millis() - start).isLessThan(REQUEST_TIMEOUT.toMillis());
+  }
+
+  // ================================================================ deletion
+
   // ================================================================ deletion
 
   @Test

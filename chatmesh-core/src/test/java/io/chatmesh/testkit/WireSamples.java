@@ -50,6 +50,7 @@ public final class WireSamples {
         new Goodbye("shutting down"),
         new Goodbye(""),
         new Heartbeat(),
+        new Heartbeat(true),
         new DirectoryUpdate(1, true, List.of(), List.of()),
         new DirectoryUpdate(
             Long.MAX_VALUE,

@@ -14,6 +14,7 @@ import io.chatmesh.ChatException;
 import io.chatmesh.NodeId;
 import io.chatmesh.UserId;
 import io.chatmesh.proto.v1.EnvelopeProto;
+import io.chatmesh.proto.v1.MembershipProto;
 import io.chatmesh.spi.transport.Envelope;
 import io.chatmesh.wire.Heartbeat;
 import io.chatmesh.wire.Reply;
@@ -66,6 +67,7 @@ final class BatchCodec {
   private static final int ENV_SEQUENCED = EnvelopeProto.Envelope.SEQUENCED_FIELD_NUMBER;
   private static final int ENV_RESEND_REQUEST = EnvelopeProto.Envelope.RESEND_REQUEST_FIELD_NUMBER;
   private static final int ENV_ROOM_TAIL = EnvelopeProto.Envelope.ROOM_TAIL_FIELD_NUMBER;
+  private static final int HB_DRAINING = MembershipProto.Heartbeat.DRAINING_FIELD_NUMBER;
 
   // tags (field number << 3 | wire type), constant so they can be switch labels
   private static final int T_BATCH_ENVELOPES = BATCH_ENVELOPES << 3 | LD;
@@ -77,6 +79,7 @@ final class BatchCodec {
   private static final int T_ENV_SEQUENCED = ENV_SEQUENCED << 3 | LD;
   private static final int T_ENV_RESEND_REQUEST = ENV_RESEND_REQUEST << 3 | LD;
   private static final int T_ENV_ROOM_TAIL = ENV_ROOM_TAIL << 3 | LD;
+  private static final int T_HB_DRAINING = HB_DRAINING << 3 | VARINT;
 
   /** Field numbers of the Envelope's {@code body} oneof, from the descriptor. */
   private static final boolean[] BODY_FIELDS = bodyFields();
@@ -128,9 +131,9 @@ final class BatchCodec {
     } else if (m instanceof Reply x) {
       bodyField = ENV_REPLY;
       bodySize = RoomBodyCodec.replySize(x);
-    } else if (m instanceof Heartbeat) {
+    } else if (m instanceof Heartbeat x) {
       bodyField = ENV_HEARTBEAT;
-      bodySize = 0; // no fields
+      bodySize = x.draining() ? CodedOutputStream.computeBoolSize(HB_DRAINING, true) : 0;
     } else if (m instanceof RoomTail x) {
       bodyField = ENV_ROOM_TAIL;
       bodySize = LogBodyCodec.roomTailSize(x);
@@ -165,6 +168,8 @@ final class BatchCodec {
         RoomBodyCodec.writeReply(o, x);
       } else if (m instanceof RoomTail x) {
         LogBodyCodec.writeRoomTail(o, x);
+      } else if (m instanceof Heartbeat x && x.draining()) {
+        o.writeBool(HB_DRAINING, true);
       } else if (m instanceof ResendRequest x) {
         LogBodyCodec.writeResendRequest(o, x);
       }
@@ -399,18 +404,22 @@ final class BatchCodec {
       return users.read(in, buf, base);
     }
 
-    private static final Heartbeat HEARTBEAT = new Heartbeat();
+    private static final Heartbeat HEARTBEAT = new Heartbeat(false);
+    private static final Heartbeat DRAINING = new Heartbeat(true);
 
-    /** Heartbeat has no fields (any are a newer schema's): skipped. */
+    /** Heartbeat: its draining flag (the last one wins); any other field is a newer schema's: skipped. */
     private static WireMessage heartbeat(CodedInputStream in) throws IOException {
+      boolean draining = false;
       while (true) {
         int tag = in.readTag();
-        if (tag == 0 || !in.skipField(tag)) {
+        if (tag == T_HB_DRAINING) {
+          draining = in.readBool();
+        } else if (tag == 0 || !in.skipField(tag)) {
           break;
         }
       }
       in.checkLastTagWas(0);
-      return HEARTBEAT;
+      return draining ? DRAINING : HEARTBEAT;
     }
 
     /**

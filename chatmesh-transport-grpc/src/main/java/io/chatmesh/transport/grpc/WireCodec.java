@@ -71,8 +71,10 @@ final class WireCodec {
       b.setHello(h);
     } else if (m instanceof Goodbye x) {
       b.setGoodbye(MembershipProto.Goodbye.newBuilder().setReason(x.reason()));
-    } else if (m instanceof Heartbeat) {
-      b.setHeartbeat(MembershipProto.Heartbeat.getDefaultInstance());
+    } else if (m instanceof Heartbeat x) {
+      b.setHeartbeat(x.draining()
+          ? MembershipProto.Heartbeat.newBuilder().setDraining(true).build()
+          : MembershipProto.Heartbeat.getDefaultInstance());
     } else if (m instanceof DirectoryUpdate x) {
       DirectoryProto.DirectoryUpdate.Builder d =
           DirectoryProto.DirectoryUpdate.newBuilder().setVersion(x.version()).setFull(x.full()).addAllRemoved(x.removed());
@@ -287,7 +289,7 @@ final class WireCodec {
       case GOODBYE:
         return new Goodbye(p.getGoodbye().getReason());
       case HEARTBEAT:
-        return new Heartbeat();
+        return new Heartbeat(p.getHeartbeat().getDraining());
       case DIRECTORY_UPDATE: {
         DirectoryProto.DirectoryUpdate x = p.getDirectoryUpdate();
         List<DirectoryUpdate.Entry> rooms = new ArrayList<>(x.getRoomsCount());

@@ -137,7 +137,7 @@ class BatchCodecTest {
         ErrorCode error = r.nextBoolean() ? null : ErrorCode.values()[r.nextInt(ErrorCode.values().length)];
         yield new Reply(number(r), error, r.nextBoolean() ? "" : text(r), number(r), number(r), r.nextBoolean(), members);
       }
-      case 3 -> new Heartbeat();
+      case 3 -> new Heartbeat(r.nextBoolean());
       case 4 -> new RoomTail(text(r), number(r), number(r));
       default -> new ResendRequest(text(r), number(r), number(r));
     };
@@ -166,6 +166,7 @@ class BatchCodecTest {
     }
     all.add(new Reply(-1, null, "", Long.MAX_VALUE, Long.MIN_VALUE, true, List.of(u, max, u)));
     all.add(new Heartbeat());
+    all.add(new Heartbeat(true));
     all.add(new RoomTail("", 0, 0));
     all.add(new RoomTail("é", Long.MAX_VALUE, -1));
     all.add(new ResendRequest("", 0, 0));
