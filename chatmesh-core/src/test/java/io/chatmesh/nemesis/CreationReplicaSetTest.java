@@ -33,6 +33,7 @@ class CreationReplicaSetTest {
       sf.stepped.settle(sf.cluster::connected);
       sf.stepped.network.filter((from, to, env) -> !(env.message() instanceof Replicate));
       sf.join(sf.cluster.node("n1").createRoom("general"));
+      sf.awaitListedEverywhere("general"); // the commit reached n2 and n3 (their Replicates are dropped)
       sf.crash("n1");
       sf.stores.get("n1").fresh();
       sf.stepped.network.filter(null);

@@ -114,6 +114,16 @@ final class SteppedFailover implements AutoCloseable, AfterEachCallback {
     return summary(node, room).map(s -> s.admin().value());
   }
 
+  /**
+   * Waits, without moving the clock, until every running node lists {@code room}: its creation's
+   * commit reached them all (a test that crashes the creator right after the creation answered
+   * would otherwise race the commit messages still on their way).
+   */
+  void awaitListedEverywhere(String room) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1))
+        .until(() -> cluster.nodes().stream().allMatch(n -> n.rooms().stream().anyMatch(x -> x.name().equals(room))));
+  }
+
   /** Whether {@code node}'s directory lists {@code room} as available now. */
   boolean available(String node, String room) {
     return summary(node, room).map(RoomSummary::available).orElse(false);

@@ -153,6 +153,7 @@ class UnheardRoomTakeBackTest {
     stepped.settle(cluster::connected);
     stepped.network.filter((from, to, env) -> !(env.message() instanceof Replicate));
     sf.join(cluster.node("n1").createRoom("general"));
+    sf.awaitListedEverywhere("general"); // the commit reached n2 and n3 (their Replicates are dropped)
     sf.crash("n1");
     sf.stores.get("n1").fresh();
     stepped.network.filter(null);
