@@ -371,7 +371,9 @@ public abstract class AbstractFailoverTest {
       racing.add(room(c.node("n3"), "general").send(user("bob"), "m" + i, "mv" + i));
     }
     result(c.node("n1").room("general").orElseThrow().moveTo(NodeId.of("n2")));
-    assertThat(c.node("n1").room("general").orElseThrow().admin()).isEqualTo(NodeId.of("n2"));
+    // the move completes when n1's room sees n2 administer it; n1's directory follows on its node
+    // lane (had n1 taken the lease back, it would list itself for good)
+    awaitUntil("n1 lists n2 as the admin", () -> c.node("n1").room("general").orElseThrow().admin().equals(NodeId.of("n2")));
     awaitUntil("alice told the room moved to n2", () -> alice.of(RoomEvent.RoomAvailable.class).stream()
         .anyMatch(a -> a.admin().equals(NodeId.of("n2"))));
     for (int i = 5; i < 10; i++) {
@@ -405,7 +407,9 @@ public abstract class AbstractFailoverTest {
     // n3 may not take the released lease either (a race of its own): only n1 could spoil the move
     leases.refuseAcquire("n3");
     result(c.node("n1").room("general").orElseThrow().moveTo(NodeId.of("n2")));
-    assertThat(c.node("n1").room("general").orElseThrow().admin()).isEqualTo(NodeId.of("n2"));
+    // the move completes when n1's room sees n2 administer it; n1's directory follows on its node
+    // lane (had n1 taken the lease back, it would list itself for good)
+    awaitUntil("n1 lists n2 as the admin", () -> c.node("n1").room("general").orElseThrow().admin().equals(NodeId.of("n2")));
     awaitUntil("alice told the room moved to n2", () -> !alice.of(RoomEvent.RoomAvailable.class).isEmpty());
     assertThat(alice.of(RoomEvent.RoomAvailable.class)).extracting(RoomEvent.RoomAvailable::admin).containsOnly(NodeId.of("n2"));
     Sent after = sendRetrying(c.node("n2"), "general", user("alice"), "after", "late-2");
